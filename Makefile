@@ -1,0 +1,54 @@
+# sim -- PGXS build.
+#
+#   make                 build the extension
+#   make install         install it into the PostgreSQL that pg_config names
+#   make installcheck    pg_regress tests against a running server
+#   make unitcheck       C unit tests of src/core (no server)
+#   make pgtapcheck      pgTAP tests via pg_prove against a running server
+#   make prove_installcheck   TAP tests (they start their own clusters)
+
+EXTENSION = sim
+EXTVERSION = 0.1.0
+
+MODULE_big = sim
+CORE_SRCS = $(sort $(wildcard src/core/*.c))
+GLUE_SRCS = $(sort $(wildcard src/*.c))
+OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
+
+# The install script is built from sql/ in this order.
+SQL_PARTS = sql/schema.sql sql/generate.sql $(sort $(wildcard sql/engine*.sql)) sql/finish.sql
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(SQL_PARTS),$(wildcard sql/$(EXTENSION)--*--*.sql))
+
+PG_CPPFLAGS = -I$(srcdir)/include
+PG_CFLAGS = -std=gnu99 -ffp-contract=off
+SHLIB_LINK = -lm
+
+REGRESS = $(basename $(notdir $(sort $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=build/regress --outputdir=build/regress-out --load-extension=postgis
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+
+# pg_regress (PostgreSQL 15) reads inputs and expected output from one
+# directory; assemble it from test/sql and expected/.
+installcheck: build/regress
+build/regress:
+	mkdir -p build/regress build/regress-out
+	ln -sfn ../../test/sql build/regress/sql
+	ln -sfn ../../expected build/regress/expected
+
+unitcheck:
+	$(MAKE) -C test/unit check
+
+pgtapcheck:
+	pg_prove --ext .sql -r test/pgtap
+
+.PHONY: unitcheck pgtapcheck

@@ -1,0 +1,22 @@
+/*
+ * sim.h -- declarations shared by the Postgres glue of sim (the files in src).
+ */
+#ifndef SIM_SIM_H
+#define SIM_SIM_H
+
+#include "postgres.h"
+
+/* GUCs (guc.c) */
+extern char *sim_database;
+extern int	sim_tick_interval_ms;
+extern bool sim_enabled;
+extern int	sim_max_ships;
+extern double sim_grid_cell_km;
+extern int	sim_tick_history;
+
+/* module init functions, called once from _PG_init */
+extern void SimGucInit(void);
+extern void SimShmemInit(void);
+extern void SimWorkerInit(void);
+
+#endif							/* SIM_SIM_H */

@@ -1,0 +1,320 @@
+-- sim: the world schema.
+--
+-- Units everywhere: lengths in kilometres (km), time in ticks (one tick is
+-- one simulated second), speeds in km/s, accelerations in km/s^2, money in
+-- whole credits, goods in whole units.  All positions are in one global
+-- Cartesian frame; sectors are disjoint cubes in that frame.
+
+\echo Use "CREATE EXTENSION sim CASCADE" to load this file. \quit
+
+-- The universe: at most one row, present once a universe is generated.
+CREATE TABLE sim.world (
+    id          boolean PRIMARY KEY DEFAULT true CHECK (id),
+    seed        bigint NOT NULL,
+    params      jsonb NOT NULL,
+    tick        bigint NOT NULL DEFAULT 0 CHECK (tick >= 0)
+);
+COMMENT ON TABLE sim.world IS 'The universe: its seed, generation parameters and current tick (one row at most)';
+
+CREATE TABLE sim.faction (
+    id          integer PRIMARY KEY,
+    name        text NOT NULL UNIQUE CHECK (name <> ''),
+    kind        text NOT NULL CHECK (kind IN ('state', 'corporation', 'guild', 'pirate', 'player')),
+    color       text NOT NULL CHECK (color ~ '^#[0-9a-f]{6}$')
+);
+COMMENT ON TABLE sim.faction IS 'Owners of stations and ships';
+
+CREATE TABLE sim.wallet (
+    faction_id  integer PRIMARY KEY REFERENCES sim.faction ON DELETE CASCADE,
+    credits     bigint NOT NULL CHECK (credits >= 0)
+);
+COMMENT ON TABLE sim.wallet IS 'Credits of each faction; never negative';
+
+CREATE TABLE sim.sector (
+    id          integer PRIMARY KEY,
+    name        text NOT NULL UNIQUE CHECK (name <> ''),
+    center      geometry(PointZ) NOT NULL,
+    half_size   double precision NOT NULL CHECK (half_size > 0),
+    security    double precision NOT NULL CHECK (security BETWEEN 0 AND 1),
+    -- the region: the cube's diagonal, for the non-overlap constraint and box queries
+    bounds      geometry(LineStringZ) NOT NULL
+        GENERATED ALWAYS AS (
+            ST_MakeLine(
+                ST_MakePoint(ST_X(center) - half_size, ST_Y(center) - half_size, ST_Z(center) - half_size),
+                ST_MakePoint(ST_X(center) + half_size, ST_Y(center) + half_size, ST_Z(center) + half_size))
+        ) STORED,
+    EXCLUDE USING gist (bounds gist_geometry_ops_nd WITH &&&)
+);
+COMMENT ON TABLE sim.sector IS 'Star systems: disjoint cubes of the global frame, linked by jump gates';
+CREATE INDEX sector_center_gist ON sim.sector USING gist (center gist_geometry_ops_nd);
+
+CREATE TABLE sim.jump_gate (
+    id          integer PRIMARY KEY,
+    sector_a    integer NOT NULL REFERENCES sim.sector,
+    pos_a       geometry(PointZ) NOT NULL,
+    sector_b    integer NOT NULL REFERENCES sim.sector,
+    pos_b       geometry(PointZ) NOT NULL,
+    jump_ticks  integer NOT NULL CHECK (jump_ticks > 0),
+    CHECK (sector_a < sector_b),
+    UNIQUE (sector_a, sector_b)
+);
+COMMENT ON TABLE sim.jump_gate IS 'A two-way jump link between two sectors; one end in each';
+CREATE INDEX jump_gate_sector_b ON sim.jump_gate (sector_b);
+CREATE INDEX jump_gate_pos_a_gist ON sim.jump_gate USING gist (pos_a gist_geometry_ops_nd);
+CREATE INDEX jump_gate_pos_b_gist ON sim.jump_gate USING gist (pos_b gist_geometry_ops_nd);
+
+CREATE TABLE sim.good (
+    id          integer PRIMARY KEY,
+    name        text NOT NULL UNIQUE CHECK (name <> ''),
+    category    text NOT NULL CHECK (category IN ('raw', 'refined', 'component', 'product', 'consumable')),
+    tier        integer NOT NULL CHECK (tier BETWEEN 0 AND 3),
+    base_price  bigint NOT NULL CHECK (base_price > 0),
+    volume      double precision NOT NULL CHECK (volume > 0)
+);
+COMMENT ON TABLE sim.good IS 'The goods catalogue; tier 0 is raw, each recipe output is one tier above its highest input';
+
+CREATE TABLE sim.recipe (
+    id          integer PRIMARY KEY,
+    name        text NOT NULL UNIQUE CHECK (name <> ''),
+    cycle_ticks integer NOT NULL CHECK (cycle_ticks > 0)
+);
+COMMENT ON TABLE sim.recipe IS 'A production process: inputs become outputs once per cycle';
+
+CREATE TABLE sim.recipe_input (
+    recipe_id   integer NOT NULL REFERENCES sim.recipe ON DELETE CASCADE,
+    good_id     integer NOT NULL REFERENCES sim.good,
+    qty         integer NOT NULL CHECK (qty > 0),
+    PRIMARY KEY (recipe_id, good_id)
+);
+
+CREATE TABLE sim.recipe_output (
+    recipe_id   integer NOT NULL REFERENCES sim.recipe ON DELETE CASCADE,
+    good_id     integer NOT NULL REFERENCES sim.good,
+    qty         integer NOT NULL CHECK (qty > 0),
+    PRIMARY KEY (recipe_id, good_id)
+);
+
+CREATE TABLE sim.body (
+    id          integer PRIMARY KEY,
+    sector_id   integer NOT NULL REFERENCES sim.sector,
+    parent_id   integer REFERENCES sim.body,
+    kind        text NOT NULL CHECK (kind IN ('star', 'planet', 'moon', 'asteroid_field', 'asteroid')),
+    name        text NOT NULL UNIQUE CHECK (name <> ''),
+    pos         geometry(PointZ) NOT NULL,
+    radius      double precision NOT NULL CHECK (radius > 0),
+    CHECK ((kind IN ('moon', 'asteroid')) = (parent_id IS NOT NULL))
+);
+COMMENT ON TABLE sim.body IS 'Stars, planets, moons, asteroid fields and asteroids';
+CREATE INDEX body_sector ON sim.body (sector_id);
+CREATE INDEX body_parent ON sim.body (parent_id);
+CREATE INDEX body_pos_gist ON sim.body USING gist (pos gist_geometry_ops_nd);
+
+CREATE TABLE sim.deposit (
+    body_id     integer NOT NULL REFERENCES sim.body ON DELETE CASCADE,
+    good_id     integer NOT NULL REFERENCES sim.good,
+    richness    double precision NOT NULL CHECK (richness > 0 AND richness <= 1),
+    remaining   bigint NOT NULL CHECK (remaining >= 0),
+    PRIMARY KEY (body_id, good_id)
+);
+COMMENT ON TABLE sim.deposit IS 'Minable resources of a body: richness scales the mining rate';
+
+CREATE TABLE sim.station (
+    id              integer PRIMARY KEY,
+    name            text NOT NULL UNIQUE CHECK (name <> ''),
+    faction_id      integer NOT NULL REFERENCES sim.faction,
+    sector_id       integer NOT NULL REFERENCES sim.sector,
+    body_id         integer REFERENCES sim.body,
+    kind            text NOT NULL CHECK (kind IN ('trade_hub', 'refinery', 'factory', 'shipyard', 'farm', 'outpost')),
+    pos             geometry(PointZ) NOT NULL,
+    docking_slots   integer NOT NULL CHECK (docking_slots > 0),
+    storage_capacity bigint NOT NULL CHECK (storage_capacity > 0)
+);
+COMMENT ON TABLE sim.station IS 'Stations: docks, markets and factories';
+CREATE INDEX station_sector ON sim.station (sector_id);
+CREATE INDEX station_faction ON sim.station (faction_id);
+CREATE INDEX station_pos_gist ON sim.station USING gist (pos gist_geometry_ops_nd);
+
+CREATE TABLE sim.station_recipe (
+    station_id  integer NOT NULL REFERENCES sim.station ON DELETE CASCADE,
+    recipe_id   integer NOT NULL REFERENCES sim.recipe,
+    PRIMARY KEY (station_id, recipe_id)
+);
+COMMENT ON TABLE sim.station_recipe IS 'The recipes each station runs';
+
+CREATE TABLE sim.station_stock (
+    station_id  integer NOT NULL REFERENCES sim.station ON DELETE CASCADE,
+    good_id     integer NOT NULL REFERENCES sim.good,
+    qty         bigint NOT NULL CHECK (qty >= 0),
+    PRIMARY KEY (station_id, good_id)
+);
+COMMENT ON TABLE sim.station_stock IS 'Goods held by stations; their sum never exceeds the station''s storage capacity';
+
+CREATE TABLE sim.ship_class (
+    id              integer PRIMARY KEY,
+    name            text NOT NULL UNIQUE CHECK (name <> ''),
+    role            text NOT NULL CHECK (role IN ('miner', 'trader', 'hauler', 'patrol')),
+    max_speed       double precision NOT NULL CHECK (max_speed > 0),
+    max_accel       double precision NOT NULL CHECK (max_accel > 0),
+    cargo_capacity  bigint NOT NULL CHECK (cargo_capacity >= 0),
+    fuel_capacity   double precision NOT NULL CHECK (fuel_capacity > 0),
+    fuel_per_dv     double precision NOT NULL CHECK (fuel_per_dv >= 0),
+    mining_rate     double precision NOT NULL CHECK (mining_rate >= 0)
+);
+COMMENT ON TABLE sim.ship_class IS 'Hull designs: performance and capacities';
+
+CREATE TABLE sim.ship (
+    id              bigint PRIMARY KEY,
+    name            text NOT NULL CHECK (name <> ''),
+    faction_id      integer NOT NULL REFERENCES sim.faction,
+    class_id        integer NOT NULL REFERENCES sim.ship_class,
+    role            text NOT NULL CHECK (role IN ('miner', 'trader', 'hauler', 'patrol')),
+    sector_id       integer NOT NULL REFERENCES sim.sector,
+    state           text NOT NULL CHECK (state IN ('docked', 'idle', 'flying', 'jumping')),
+    docked_at       integer REFERENCES sim.station,
+    fuel            double precision NOT NULL CHECK (fuel >= 0),
+    -- flight plan: the current leg (see docs/schema.md); a ship at rest has a
+    -- zero leg whose origin is its position
+    x               double precision NOT NULL,
+    y               double precision NOT NULL,
+    z               double precision NOT NULL,
+    dir_x           double precision NOT NULL DEFAULT 0,
+    dir_y           double precision NOT NULL DEFAULT 0,
+    dir_z           double precision NOT NULL DEFAULT 0,
+    accel           double precision NOT NULL DEFAULT 0 CHECK (accel >= 0),
+    t_burn          double precision NOT NULL DEFAULT 0 CHECK (t_burn >= 0),
+    t_coast         double precision NOT NULL DEFAULT 0 CHECK (t_coast >= 0),
+    t_brake         double precision NOT NULL DEFAULT 0 CHECK (t_brake >= 0),
+    leg_start_tick  bigint NOT NULL DEFAULT 0 CHECK (leg_start_tick >= 0),
+    arrival_tick    bigint CHECK (arrival_tick >= leg_start_tick),
+    CHECK ((state = 'docked') = (docked_at IS NOT NULL)),
+    CHECK ((state IN ('flying', 'jumping')) = (arrival_tick IS NOT NULL)),
+    CHECK (state IN ('flying', 'jumping') OR (accel = 0 AND t_burn = 0 AND t_coast = 0 AND t_brake = 0))
+);
+COMMENT ON TABLE sim.ship IS 'Ships: owner, hull, discrete state, fuel and current flight-plan leg';
+CREATE INDEX ship_faction ON sim.ship (faction_id);
+CREATE INDEX ship_sector ON sim.ship (sector_id);
+CREATE INDEX ship_docked_at ON sim.ship (docked_at) WHERE docked_at IS NOT NULL;
+CREATE INDEX ship_arrival ON sim.ship (arrival_tick) WHERE arrival_tick IS NOT NULL;
+
+CREATE TABLE sim.ship_cargo (
+    ship_id     bigint NOT NULL REFERENCES sim.ship ON DELETE CASCADE,
+    good_id     integer NOT NULL REFERENCES sim.good,
+    qty         bigint NOT NULL CHECK (qty > 0),
+    PRIMARY KEY (ship_id, good_id)
+);
+COMMENT ON TABLE sim.ship_cargo IS 'Goods aboard ships; their sum never exceeds the hull''s cargo capacity';
+
+CREATE TABLE sim.npc_personality (
+    ship_id     bigint PRIMARY KEY REFERENCES sim.ship ON DELETE CASCADE,
+    greed       double precision NOT NULL CHECK (greed BETWEEN 0 AND 1),
+    fear        double precision NOT NULL CHECK (fear BETWEEN 0 AND 1),
+    loyalty     double precision NOT NULL CHECK (loyalty BETWEEN 0 AND 1)
+);
+COMMENT ON TABLE sim.npc_personality IS 'Traits of the NPC pilot of a ship, each in [0, 1]';
+
+-- Capacity invariants that span rows: checked once per statement.
+CREATE FUNCTION sim.check_station_storage() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT st.id, st.storage_capacity, sum(s.qty) AS held INTO bad
+      FROM sim.station st JOIN sim.station_stock s ON s.station_id = st.id
+     WHERE st.id IN (SELECT DISTINCT station_id FROM changed)
+     GROUP BY st.id, st.storage_capacity
+    HAVING sum(s.qty) > st.storage_capacity
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'station % would hold % units, over its storage capacity of %',
+            bad.id, bad.held, bad.storage_capacity
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Remove goods from the station or raise its storage_capacity.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER station_stock_capacity_ins AFTER INSERT ON sim.station_stock
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_station_storage();
+CREATE TRIGGER station_stock_capacity_upd AFTER UPDATE ON sim.station_stock
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_station_storage();
+
+CREATE FUNCTION sim.check_station_capacity_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT st.id, st.storage_capacity, sum(s.qty) AS held INTO bad
+      FROM changed st JOIN sim.station_stock s ON s.station_id = st.id
+     GROUP BY st.id, st.storage_capacity
+    HAVING sum(s.qty) > st.storage_capacity
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'station % holds % units, over the new storage capacity of %',
+            bad.id, bad.held, bad.storage_capacity
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER station_capacity_upd AFTER UPDATE ON sim.station
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_station_capacity_change();
+
+CREATE FUNCTION sim.check_ship_cargo() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT sh.id, c.cargo_capacity, sum(s.qty) AS held INTO bad
+      FROM sim.ship sh
+      JOIN sim.ship_class c ON c.id = sh.class_id
+      JOIN sim.ship_cargo s ON s.ship_id = sh.id
+     WHERE sh.id IN (SELECT DISTINCT ship_id FROM changed)
+     GROUP BY sh.id, c.cargo_capacity
+    HAVING sum(s.qty) > c.cargo_capacity
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ship % would carry % units, over its cargo capacity of %',
+            bad.id, bad.held, bad.cargo_capacity
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Unload goods first.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER ship_cargo_capacity_ins AFTER INSERT ON sim.ship_cargo
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_cargo();
+CREATE TRIGGER ship_cargo_capacity_upd AFTER UPDATE ON sim.ship_cargo
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_cargo();
+
+CREATE FUNCTION sim.check_ship_fuel() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT sh.id, sh.fuel, c.fuel_capacity INTO bad
+      FROM changed sh JOIN sim.ship_class c ON c.id = sh.class_id
+     WHERE sh.fuel > c.fuel_capacity
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ship % would hold % fuel, over its tank of %',
+            bad.id, bad.fuel, bad.fuel_capacity
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER ship_fuel_ins AFTER INSERT ON sim.ship
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_fuel();
+CREATE TRIGGER ship_fuel_upd AFTER UPDATE ON sim.ship
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_fuel();

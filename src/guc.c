@@ -1,0 +1,81 @@
+/*
+ * guc.c -- sim's configuration parameters.
+ *
+ * Sizes of shared structures are PGC_POSTMASTER; the ticker's pace and
+ * switch are PGC_SIGHUP so a reload changes them without a restart.
+ */
+#include "postgres.h"
+
+#include <float.h>
+
+#include "utils/guc.h"
+
+#include "sim/sim.h"
+
+char	   *sim_database = NULL;
+int			sim_tick_interval_ms = 1000;
+bool		sim_enabled = true;
+int			sim_max_ships = 200000;
+double		sim_grid_cell_km = 1000.0;
+int			sim_tick_history = 10000;
+
+/* Define every sim.* parameter and reserve the prefix. */
+void
+SimGucInit(void)
+{
+	DefineCustomStringVariable("sim.database",
+							   "Database whose universe the ticker advances.",
+							   "The ticker does not start while this is empty.",
+							   &sim_database,
+							   "",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sim.tick_interval_ms",
+							"Wall-clock time between ticks.",
+							"Tick k is due at t0 + k * interval.",
+							&sim_tick_interval_ms,
+							1000, 1, 3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("sim.enabled",
+							 "Whether the ticker advances the universe.",
+							 NULL,
+							 &sim_enabled,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sim.max_ships",
+							"Ships the shared-memory world can hold.",
+							NULL,
+							&sim_max_ships,
+							200000, 16, 16 * 1000 * 1000,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomRealVariable("sim.grid_cell_km",
+							 "Edge of a spatial index cell, in km.",
+							 "Queries with a radius near this size are fastest.",
+							 &sim_grid_cell_km,
+							 1000.0, 1.0, 1.0e9,
+							 PGC_POSTMASTER,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sim.tick_history",
+							"Ticks kept in sim.tick_log.",
+							NULL,
+							&sim_tick_history,
+							10000, 10, 100 * 1000 * 1000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("sim");
+}
