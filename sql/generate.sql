@@ -30,11 +30,11 @@ $$;
 CREATE FUNCTION sim.reset_universe() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE sim.world, sim.npc_personality, sim.ship_cargo, sim.ship,
+    TRUNCATE sim.world, sim.command, sim.flight_leg, sim.tick_log, sim.player, sim.npc_personality, sim.ship_cargo, sim.ship,
              sim.station_stock, sim.station_recipe, sim.station, sim.deposit,
              sim.body, sim.jump_gate, sim.sector, sim.recipe_input,
              sim.recipe_output, sim.recipe, sim.ship_class, sim.good,
-             sim.wallet, sim.faction;
+             sim.wallet, sim.faction RESTART IDENTITY;
     PERFORM sim.invalidate_cache();
 END
 $$;

@@ -23,4 +23,6 @@ _PG_init(void)
 	SimGucInit();
 	if (!process_shared_preload_libraries_in_progress)
 		return;
+	SimShmemInit();
+	SimWorkerInit();
 }

@@ -1,0 +1,94 @@
+/*
+ * world.h -- the shared-memory world: a cache of the hot ship state.
+ *
+ * See src/shmem.c for the layout and the locking protocol.
+ */
+#ifndef SIM_WORLD_H
+#define SIM_WORLD_H
+
+#include "postgres.h"
+
+#include "port/atomics.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "utils/timestamp.h"
+
+#include "sim/core/eventq.h"
+#include "sim/core/grid.h"
+#include "sim/core/kinematics.h"
+
+#define SIM_NO_ARRIVAL PG_INT64_MAX
+
+typedef struct SimShared
+{
+	LWLock	   *lock;			/* guards the fields up to grid_seq */
+	pid_t		worker_pid;		/* 0 when no ticker runs */
+	Latch	   *worker_latch;
+	bool		loaded;			/* slot arrays mirror sim.ship */
+	uint64		loaded_version; /* invalidation count seen by the load */
+	uint32		nships;
+	uint32		capacity;
+	uint32		nbuckets;
+	int64		ticks_skipped;
+	double		lag_ms;
+	char		last_error[512];
+	TimestampTz last_error_at;
+	pg_atomic_uint64 version;	/* bumped by every invalidation */
+	pg_atomic_uint32 published; /* grid buffer readers use: 0 or 1 */
+	pg_atomic_uint64 grid_seq[2];	/* seqlock per grid buffer: odd = writing */
+	int64		grid_tick[2];	/* tick each grid buffer describes */
+	Size		off_id;
+	Size		off_leg[11];
+	Size		off_arrival;
+	Size		off_pos[3];
+	Size		off_queue;
+	Size		off_grid[2];
+	Size		off_scratch;
+} SimShared;
+
+/* Backend-local pointers into the shared world. */
+typedef struct SimWorld
+{
+	SimShared  *hdr;
+	int64	   *id;				/* ship id per slot, ascending */
+	SimLegColumns legs;
+	int64	   *arrival;		/* next arrival tick per slot, or SIM_NO_ARRIVAL */
+	double	   *px,
+			   *py,
+			   *pz;				/* positions at the last tick run */
+	SimEventQ  *queue;
+	SimGrid    *grid[2];
+	uint32	   *scratch;
+} SimWorld;
+
+/* NULL when sim is not in shared_preload_libraries. */
+extern SimWorld *SimWorldGet(void);
+
+/* The world, or ERROR 55000 naming shared_preload_libraries. */
+extern SimWorld *SimWorldRequire(void);
+
+/* Reload the slots from sim.ship if anything invalidated them (tick holder only). */
+extern void SimWorldEnsureLoaded(SimWorld *w);
+
+/* Slot of a ship id, or -1. */
+extern int32 SimWorldSlot(SimWorld *w, int64 ship_id);
+
+/* Store a ship's current leg and arrival (SIM_NO_ARRIVAL when at rest). */
+extern void SimWorldSetLeg(SimWorld *w, uint32 slot, const SimLeg *leg, int64 arrival);
+
+/* Read a slot's leg. */
+extern void SimWorldGetLeg(SimWorld *w, uint32 slot, SimLeg *leg);
+
+/* Note that this transaction ticked and built grid buffer b. */
+extern void SimWorldTickDone(SimWorld *w, int buffer, int64 tick);
+
+/* Make the next tick reload the world (at commit of this transaction). */
+extern void SimWorldInvalidateAtCommit(void);
+
+/* Whether this backend is inside a tick (its own writes need no invalidation). */
+extern bool SimInTick;
+
+/* Record an error for sim.status. */
+extern void SimWorldRecordError(const char *msg);
+
+#endif							/* SIM_WORLD_H */

@@ -1,0 +1,115 @@
+/*
+ * api_control.c -- SQL functions that drive and watch the ticker:
+ * sim.step, sim.wake_ticker, sim.ticker_state.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "sim/core/kinematics.h"
+#include "sim/sim.h"
+#include "sim/tick.h"
+#include "sim/world.h"
+
+PG_FUNCTION_INFO_V1(sim_step);
+PG_FUNCTION_INFO_V1(sim_wake_ticker);
+PG_FUNCTION_INFO_V1(sim_ticker_state);
+
+#define SIM_MAX_STEP 1000000
+
+/* sim.step(n): run n ticks in the caller's transaction; returns the new tick. */
+Datum
+sim_step(PG_FUNCTION_ARGS)
+{
+	int32		n = PG_GETARG_INT32(0);
+	int64		tick = 0;
+	int32		i;
+
+	if (n < 1 || n > SIM_MAX_STEP)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sim.step needs between 1 and %d ticks, not %d", SIM_MAX_STEP, n)));
+	(void) SimWorldRequire();
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("sim.step must run at READ COMMITTED isolation"),
+				 errdetail("A tick reads the latest committed commands and world state.")));
+
+	SPI_connect();
+	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		(void) SimTickRun(false, &tick);
+	}
+	SPI_finish();
+	PG_RETURN_INT64(tick);
+}
+
+/* sim.wake_ticker(): make the ticker re-read its state now. */
+Datum
+sim_wake_ticker(PG_FUNCTION_ARGS)
+{
+	SimWorld   *w = SimWorldGet();
+
+	if (w != NULL)
+	{
+		LWLockAcquire(w->hdr->lock, LW_SHARED);
+		if (w->hdr->worker_latch != NULL)
+			SetLatch(w->hdr->worker_latch);
+		LWLockRelease(w->hdr->lock);
+	}
+	PG_RETURN_VOID();
+}
+
+/* sim.ticker_state(): the shared-memory side of sim.status (NULLs when not preloaded). */
+Datum
+sim_ticker_state(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[9];
+	bool		nulls[9];
+	SimWorld   *w = SimWorldGet();
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	memset(nulls, true, sizeof(nulls));
+	values[8] = CStringGetTextDatum(SimKernelName(SimKernelBest()));
+	nulls[8] = false;
+	if (w != NULL)
+	{
+		SimShared  *h = w->hdr;
+
+		LWLockAcquire(h->lock, LW_SHARED);
+		values[0] = BoolGetDatum(h->loaded);
+		nulls[0] = false;
+		if (h->worker_pid != 0)
+		{
+			values[1] = Int32GetDatum(h->worker_pid);
+			nulls[1] = false;
+		}
+		values[2] = Int64GetDatum(h->grid_tick[pg_atomic_read_u32(&h->published)]);
+		nulls[2] = false;
+		values[3] = Int64GetDatum(h->nships);
+		nulls[3] = false;
+		values[4] = Float8GetDatum(h->lag_ms);
+		nulls[4] = false;
+		values[5] = Int64GetDatum(h->ticks_skipped);
+		nulls[5] = false;
+		if (h->last_error[0] != '\0')
+		{
+			values[6] = CStringGetTextDatum(h->last_error);
+			values[7] = TimestampTzGetDatum(h->last_error_at);
+			nulls[6] = nulls[7] = false;
+		}
+		LWLockRelease(h->lock);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

@@ -1,0 +1,633 @@
+/*
+ * navigation.c -- planning journeys for ships.
+ *
+ * A journey is a chain of rest-to-rest legs: one per sector crossed, joined
+ * by jumps.  The route is the cheapest in ticks, found by A* over the gate
+ * ends (src/core/route.c) with an admissible heuristic: the fewest jumps
+ * left to the goal sector times the shortest jump.  Validation and planning
+ * read the tables only; the same code runs when sim.navigate() checks a
+ * command and when the tick applies it, so both agree.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "sim/core/route.h"
+#include "sim/navigation.h"
+
+/* fraction of the hull's acceleration and top speed each mode uses */
+static const double mode_accel[] = {0.25, 0.6, 1.0};
+static const double mode_speed[] = {0.35, 0.7, 1.0};
+
+static void
+nav_error(SimNavError *err, int code, char *message, char *detail, char *hint)
+{
+	err->sqlerrcode = code;
+	err->message = message;
+	err->detail = detail;
+	err->hint = hint;
+}
+
+void
+SimNavRaise(const SimNavError *err)
+{
+	ereport(ERROR,
+			(errcode(err->sqlerrcode),
+			 errmsg_internal("%s", err->message),
+			 err->detail ? errdetail_internal("%s", err->detail) : 0,
+			 err->hint ? errhint("%s", err->hint) : 0));
+	pg_unreachable();
+}
+
+bool
+SimParseMode(const char *s, SimMode *mode, SimNavError *err)
+{
+	if (strcmp(s, "drift") == 0)
+		*mode = SIM_MODE_DRIFT;
+	else if (strcmp(s, "cruise") == 0)
+		*mode = SIM_MODE_CRUISE;
+	else if (strcmp(s, "burn") == 0)
+		*mode = SIM_MODE_BURN;
+	else
+	{
+		nav_error(err, ERRCODE_INVALID_PARAMETER_VALUE,
+				  psprintf("unknown flight mode \"%s\"", s), NULL,
+				  pstrdup("Use drift (slow, frugal), cruise or burn (fast, thirsty)."));
+		return false;
+	}
+	return true;
+}
+
+bool
+SimParseDestination(const char *s, SimDestination *dest, SimNavError *err)
+{
+	char	   *end;
+
+	memset(dest, 0, sizeof(*dest));
+	if (strncmp(s, "station:", 8) == 0 || strncmp(s, "body:", 5) == 0)
+	{
+		const char *num = strchr(s, ':') + 1;
+
+		dest->kind = (s[0] == 's') ? "station" : "body";
+		errno = 0;
+		dest->id = strtoll(num, &end, 10);
+		if (errno == 0 && end != num && *end == '\0')
+			return true;
+	}
+	else if (strncmp(s, "point:", 6) == 0)
+	{
+		const char *p = s + 6;
+		int			i;
+
+		dest->kind = "point";
+		for (i = 0; i < 3; i++)
+		{
+			errno = 0;
+			dest->point[i] = strtod(p, &end);
+			if (errno != 0 || end == p || !isfinite(dest->point[i]))
+				break;
+			p = end;
+			if (i < 2)
+			{
+				if (*p != ',')
+					break;
+				p++;
+			}
+		}
+		if (i == 3 && *p == '\0')
+			return true;
+	}
+	nav_error(err, ERRCODE_INVALID_TEXT_REPRESENTATION,
+			  psprintf("invalid destination \"%s\"", s), NULL,
+			  pstrdup("Write station:ID, body:ID or point:X,Y,Z (km, global frame)."));
+	return false;
+}
+
+/* A gate end: node 2*i is gate i's end a, node 2*i+1 its end b. */
+typedef struct GateEnd
+{
+	int32		gate_id;
+	int32		sector_id;
+	double		pos[3];
+	int32		jump_ticks;
+} GateEnd;
+
+typedef struct HeurArg
+{
+	int32	   *hops;			/* fewest jumps from each node's sector to the goal sector */
+	double		min_jump;
+} HeurArg;
+
+static double
+gate_heuristic(void *arg, int32_t node, int32_t goal)
+{
+	HeurArg    *h = (HeurArg *) arg;
+
+	return h->hops[node] < 0 ? 0.0 : h->hops[node] * h->min_jump;
+}
+
+static void *
+pg_alloc(size_t size)
+{
+	return palloc(size);
+}
+
+static void
+pg_free(void *ptr)
+{
+	pfree(ptr);
+}
+
+/* Rest-to-rest leg from a to b in mode; returns its duration in whole ticks. */
+static int64
+plan_leg(const SimHull *hull, SimMode mode, const double a[3], const double b[3],
+		 int64 start_tick, SimLeg *leg, double *fuel)
+{
+	double		vpk = SimLegPlan(leg, a, b, hull->max_accel * mode_accel[mode],
+								 hull->max_speed * mode_speed[mode], (double) start_tick);
+
+	*fuel += 2.0 * vpk * hull->fuel_per_dv;
+	return (int64) ceil(SimLegDuration(leg));
+}
+
+bool
+SimPlanJourney(const SimHull *hull, SimMode mode,
+			   int32 from_sector, const double from[3],
+			   int32 to_sector, const double to[3],
+			   int64 start_tick, SimJourney *j, SimNavError *err)
+{
+	GateEnd    *ends;
+	int			nends = 0;
+	SimRouteEdge *edges;
+	int			nedges = 0;
+	int			i,
+				k;
+	int32		start,
+				goal;
+	int32	   *path;
+	double		cost;
+	int			npath;
+	HeurArg		harg;
+	SimAllocator mem = {pg_alloc, pg_free};
+	SimLeg		scratch;
+	double		nofuel = 0;
+	int			maxedges;
+	int64		t;
+	const double *cur;
+
+	memset(j, 0, sizeof(*j));
+	j->start_tick = start_tick;
+
+	if (from_sector == to_sector)
+	{
+		j->nlegs = 1;
+		j->legs = palloc0(sizeof(SimJourneyLeg));
+		j->legs[0].sector_id = from_sector;
+		j->legs[0].arrival_tick = start_tick +
+			plan_leg(hull, mode, from, to, start_tick, &j->legs[0].leg, &j->fuel);
+		j->arrival_tick = j->legs[0].arrival_tick;
+		return true;
+	}
+
+	if (SPI_execute("SELECT id, sector_a, ST_X(pos_a), ST_Y(pos_a), ST_Z(pos_a), "
+					"sector_b, ST_X(pos_b), ST_Y(pos_b), ST_Z(pos_b), jump_ticks "
+					"FROM sim.jump_gate ORDER BY id", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read jump gates");
+
+	ends = palloc((SPI_processed * 2 + 2) * sizeof(GateEnd));
+	for (i = 0; i < (int) SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int			e;
+
+		for (e = 0; e < 2; e++)
+		{
+			GateEnd    *g = &ends[nends++];
+
+			g->gate_id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+			g->sector_id = DatumGetInt32(SPI_getbinval(tup, td, 2 + 4 * e, &isnull));
+			g->pos[0] = DatumGetFloat8(SPI_getbinval(tup, td, 3 + 4 * e, &isnull));
+			g->pos[1] = DatumGetFloat8(SPI_getbinval(tup, td, 4 + 4 * e, &isnull));
+			g->pos[2] = DatumGetFloat8(SPI_getbinval(tup, td, 5 + 4 * e, &isnull));
+			g->jump_ticks = DatumGetInt32(SPI_getbinval(tup, td, 10, &isnull));
+		}
+	}
+	/* the start and goal are nodes too */
+	start = nends;
+	ends[nends].gate_id = 0;
+	ends[nends].sector_id = from_sector;
+	memcpy(ends[nends].pos, from, sizeof(double) * 3);
+	nends++;
+	goal = nends;
+	ends[nends].gate_id = 0;
+	ends[nends].sector_id = to_sector;
+	memcpy(ends[nends].pos, to, sizeof(double) * 3);
+	nends++;
+
+	/* jumps, and flights between any two nodes of a sector */
+	maxedges = nends;
+	for (i = 0; i < nends; i++)
+		for (k = 0; k < nends; k++)
+			if (i != k && ends[i].sector_id == ends[k].sector_id)
+				maxedges++;
+	edges = palloc(maxedges * sizeof(SimRouteEdge));
+	harg.min_jump = -1;
+	for (i = 0; i + 1 < start; i += 2)
+	{
+		edges[nedges++] = (SimRouteEdge)
+		{
+			i, i + 1, -1, (double) ends[i].jump_ticks
+		};
+		edges[nedges++] = (SimRouteEdge)
+		{
+			i + 1, i, -1, (double) ends[i].jump_ticks
+		};
+		if (harg.min_jump < 0 || ends[i].jump_ticks < harg.min_jump)
+			harg.min_jump = ends[i].jump_ticks;
+	}
+	for (i = 0; i < nends; i++)
+	{
+		if (i == goal)
+			continue;
+		for (k = 0; k < nends; k++)
+		{
+			if (i == k || k == start || ends[i].sector_id != ends[k].sector_id)
+				continue;
+			edges[nedges++] = (SimRouteEdge)
+			{
+				i, k, -1,
+					(double) plan_leg(hull, mode, ends[i].pos, ends[k].pos, 0, &scratch, &nofuel)
+			};
+		}
+	}
+
+	/* heuristic: breadth-first jump counts from the goal sector */
+	harg.hops = palloc(nends * sizeof(int32));
+	for (i = 0; i < nends; i++)
+		harg.hops[i] = (ends[i].sector_id == to_sector) ? 0 : -1;
+	for (;;)
+	{
+		bool		changed = false;
+
+		for (i = 0; i + 1 < start; i++)
+		{
+			int			other = i ^ 1;
+
+			if (harg.hops[other] >= 0)
+			{
+				int32		h = harg.hops[other] + 1;
+
+				for (k = 0; k < nends; k++)
+					if (ends[k].sector_id == ends[i].sector_id &&
+						(harg.hops[k] < 0 || harg.hops[k] > h))
+					{
+						harg.hops[k] = h;
+						changed = true;
+					}
+			}
+		}
+		if (!changed)
+			break;
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (harg.min_jump < 0)
+		harg.min_jump = 0;
+
+	path = palloc(nends * sizeof(int32));
+	npath = SimRouteFind(&mem, nends, edges, nedges, start, goal,
+						 gate_heuristic, &harg, path, &cost);
+	if (npath < 0)
+	{
+		nav_error(err, ERRCODE_INVALID_PARAMETER_VALUE,
+				  psprintf("sector %d cannot be reached from sector %d", to_sector, from_sector),
+				  pstrdup("No chain of jump gates links the two sectors."), NULL);
+		return false;
+	}
+
+	/* turn the path into legs: a flight edge is a leg, a jump delays the next */
+	j->legs = palloc0((npath + 1) * sizeof(SimJourneyLeg));
+	t = start_tick;
+	cur = from;
+	for (i = 0; i < npath; i++)
+	{
+		SimRouteEdge *e = &edges[path[i]];
+
+		if (ends[e->from].sector_id != ends[e->to].sector_id)
+		{
+			/* a jump: the next leg starts at the far end after the jump */
+			t += ends[e->from].jump_ticks;
+			cur = ends[e->to].pos;
+			j->legs[j->nlegs].gate_id = ends[e->to].gate_id;
+			continue;
+		}
+		{
+			SimJourneyLeg *l = &j->legs[j->nlegs++];
+
+			l->sector_id = ends[e->from].sector_id;
+			t += plan_leg(hull, mode, cur, ends[e->to].pos, t, &l->leg, &j->fuel);
+			l->arrival_tick = t;
+			cur = ends[e->to].pos;
+		}
+	}
+	j->arrival_tick = t;
+	return true;
+}
+
+/* Sector containing point p, or -1. */
+static int32
+sector_of_point(const double p[3])
+{
+	Oid			types[3] = {FLOAT8OID, FLOAT8OID, FLOAT8OID};
+	Datum		vals[3] = {Float8GetDatum(p[0]), Float8GetDatum(p[1]), Float8GetDatum(p[2])};
+	bool		isnull;
+
+	if (SPI_execute_with_args("SELECT id FROM sim.sector "
+							  "WHERE abs($1 - ST_X(center)) <= half_size "
+							  "AND abs($2 - ST_Y(center)) <= half_size "
+							  "AND abs($3 - ST_Z(center)) <= half_size ORDER BY id LIMIT 1",
+							  3, types, vals, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up sector");
+	if (SPI_processed == 0)
+		return -1;
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* Faction that role plays, or -1 for an operator. */
+static int32
+faction_of_role(const char *role)
+{
+	Oid			types[1] = {NAMEOID};
+	Datum		vals[1] = {CStringGetDatum(role)};
+	bool		isnull;
+
+	if (SPI_execute_with_args("SELECT faction_id FROM sim.player WHERE role_name = $1",
+							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up player");
+	if (SPI_processed == 0)
+		return -1;
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+typedef struct ShipRow
+{
+	int32		faction_id;
+	int32		sector_id;
+	char		state[16];
+	int64		arrival_tick;
+	double		fuel;
+	double		pos[3];
+	SimHull		hull;
+} ShipRow;
+
+/* Read the ship and check that role may command it. */
+static bool
+read_ship(int64 ship_id, const char *role, ShipRow *s, SimNavError *err)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		vals[1] = {Int64GetDatum(ship_id)};
+	HeapTuple	tup;
+	TupleDesc	td;
+	bool		isnull;
+	Datum		d;
+	int32		player_faction;
+
+	if (SPI_execute_with_args("SELECT s.faction_id, s.sector_id, s.state, s.arrival_tick, s.fuel, "
+							  "s.x, s.y, s.z, c.max_speed, c.max_accel, c.fuel_per_dv "
+							  "FROM sim.ship s JOIN sim.ship_class c ON c.id = s.class_id "
+							  "WHERE s.id = $1",
+							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read ship");
+	if (SPI_processed == 0)
+	{
+		nav_error(err, ERRCODE_UNDEFINED_OBJECT,
+				  psprintf("ship %lld does not exist", (long long) ship_id), NULL, NULL);
+		return false;
+	}
+	tup = SPI_tuptable->vals[0];
+	td = SPI_tuptable->tupdesc;
+	s->faction_id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+	s->sector_id = DatumGetInt32(SPI_getbinval(tup, td, 2, &isnull));
+	strlcpy(s->state, TextDatumGetCString(SPI_getbinval(tup, td, 3, &isnull)), sizeof(s->state));
+	d = SPI_getbinval(tup, td, 4, &isnull);
+	s->arrival_tick = isnull ? -1 : DatumGetInt64(d);
+	s->fuel = DatumGetFloat8(SPI_getbinval(tup, td, 5, &isnull));
+	s->pos[0] = DatumGetFloat8(SPI_getbinval(tup, td, 6, &isnull));
+	s->pos[1] = DatumGetFloat8(SPI_getbinval(tup, td, 7, &isnull));
+	s->pos[2] = DatumGetFloat8(SPI_getbinval(tup, td, 8, &isnull));
+	s->hull.max_speed = DatumGetFloat8(SPI_getbinval(tup, td, 9, &isnull));
+	s->hull.max_accel = DatumGetFloat8(SPI_getbinval(tup, td, 10, &isnull));
+	s->hull.fuel_per_dv = DatumGetFloat8(SPI_getbinval(tup, td, 11, &isnull));
+
+	if (role != NULL)
+	{
+		player_faction = faction_of_role(role);
+		if (player_faction >= 0 && player_faction != s->faction_id)
+		{
+			nav_error(err, ERRCODE_INSUFFICIENT_PRIVILEGE,
+					  psprintf("ship %lld belongs to another faction", (long long) ship_id),
+					  psprintf("Role \"%s\" plays faction %d; the ship belongs to faction %d.",
+							   role, player_faction, s->faction_id),
+					  NULL);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Resolve dest into a point and sector; body destinations stop short of the surface. */
+static bool
+resolve_destination(const SimDestination *dest, const double from[3],
+					double to[3], int32 *sector, SimNavError *err)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		vals[1] = {Int64GetDatum(dest->id)};
+	bool		isnull;
+	HeapTuple	tup;
+	TupleDesc	td;
+
+	if (strcmp(dest->kind, "point") == 0)
+	{
+		memcpy(to, dest->point, sizeof(double) * 3);
+		*sector = sector_of_point(to);
+		if (*sector < 0)
+		{
+			nav_error(err, ERRCODE_INVALID_PARAMETER_VALUE,
+					  psprintf("point (%g, %g, %g) lies outside every sector", to[0], to[1], to[2]),
+					  pstrdup("Ships fly only inside sectors; see sim.sector for their cubes."), NULL);
+			return false;
+		}
+		return true;
+	}
+	if (SPI_execute_with_args(strcmp(dest->kind, "station") == 0
+							  ? "SELECT sector_id, ST_X(pos), ST_Y(pos), ST_Z(pos), 0.0::float8 FROM sim.station WHERE id = $1"
+							  : "SELECT sector_id, ST_X(pos), ST_Y(pos), ST_Z(pos), radius FROM sim.body WHERE id = $1",
+							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read destination");
+	if (SPI_processed == 0)
+	{
+		nav_error(err, ERRCODE_INVALID_PARAMETER_VALUE,
+				  psprintf("destination %s %lld does not exist", dest->kind, (long long) dest->id),
+				  NULL, NULL);
+		return false;
+	}
+	tup = SPI_tuptable->vals[0];
+	td = SPI_tuptable->tupdesc;
+	*sector = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
+	to[0] = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
+	to[1] = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
+	to[2] = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
+	if (strcmp(dest->kind, "body") == 0)
+	{
+		double		standoff = DatumGetFloat8(SPI_getbinval(tup, td, 5, &isnull)) + 50.0;
+		double		d[3] = {from[0] - to[0], from[1] - to[1], from[2] - to[2]};
+		double		n = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+
+		if (n == 0.0)
+		{
+			d[0] = 1.0;
+			d[1] = d[2] = 0.0;
+			n = 1.0;
+		}
+		to[0] += d[0] / n * standoff;
+		to[1] += d[1] / n * standoff;
+		to[2] += d[2] / n * standoff;
+	}
+	return true;
+}
+
+bool
+SimPlanShipJourney(int64 ship_id, const SimDestination *dest, SimMode mode,
+				   const char *role, int64 start_tick, SimJourney *j,
+				   SimNavError *err)
+{
+	ShipRow		s;
+	double		to[3];
+	int32		to_sector;
+
+	if (!read_ship(ship_id, role, &s, err))
+		return false;
+	if (strcmp(s.state, "docked") == 0)
+	{
+		nav_error(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+				  psprintf("ship %lld is docked", (long long) ship_id), NULL,
+				  psprintf("Undock it first with sim.undock(%lld).", (long long) ship_id));
+		return false;
+	}
+	if (strcmp(s.state, "idle") != 0)
+	{
+		nav_error(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+				  psprintf("ship %lld is in flight", (long long) ship_id),
+				  psprintf("It arrives at tick %lld.", (long long) s.arrival_tick),
+				  pstrdup("Give the new destination once it has arrived."));
+		return false;
+	}
+	if (!resolve_destination(dest, s.pos, to, &to_sector, err))
+		return false;
+	if (!SimPlanJourney(&s.hull, mode, s.sector_id, s.pos, to_sector, to, start_tick, j, err))
+		return false;
+	j->dest_kind = dest->kind;
+	j->dest_id = dest->id;
+	if (j->fuel > s.fuel)
+	{
+		nav_error(err, ERRCODE_SIM_INSUFFICIENT_FUEL,
+				  psprintf("ship %lld has %.1f fuel, the journey needs %.1f",
+						   (long long) ship_id, s.fuel, j->fuel),
+				  NULL,
+				  pstrdup("Choose a slower mode (drift uses least fuel), a nearer destination, or refuel."));
+		return false;
+	}
+	return true;
+}
+
+bool
+SimCheckUndock(int64 ship_id, const char *role, SimNavError *err)
+{
+	ShipRow		s;
+
+	if (!read_ship(ship_id, role, &s, err))
+		return false;
+	if (strcmp(s.state, "docked") != 0)
+	{
+		nav_error(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+				  psprintf("ship %lld is not docked", (long long) ship_id), NULL, NULL);
+		return false;
+	}
+	return true;
+}
+
+void
+SimJourneyStore(int64 ship_id, const SimJourney *j)
+{
+	Oid			types[16] = {INT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID,
+		FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, INT8OID, INT8OID,
+	TEXTOID, INT8OID, INT4OID};
+	Datum		vals[16];
+	char		nulls[16];
+	int			i;
+
+	for (i = 0; i < j->nlegs; i++)
+	{
+		const SimJourneyLeg *l = &j->legs[i];
+
+		memset(nulls, ' ', sizeof(nulls));
+		vals[0] = Int64GetDatum(ship_id);
+		vals[1] = Float8GetDatum(l->leg.ox);
+		vals[2] = Float8GetDatum(l->leg.oy);
+		vals[3] = Float8GetDatum(l->leg.oz);
+		vals[4] = Float8GetDatum(l->leg.dx);
+		vals[5] = Float8GetDatum(l->leg.dy);
+		vals[6] = Float8GetDatum(l->leg.dz);
+		vals[7] = Float8GetDatum(l->leg.accel);
+		vals[8] = Float8GetDatum(l->leg.t_burn);
+		vals[9] = Float8GetDatum(l->leg.t_coast);
+		vals[10] = Float8GetDatum(l->leg.t_brake);
+		vals[11] = Int64GetDatum((int64) l->leg.start_tick);
+		vals[12] = Int64GetDatum(l->arrival_tick);
+		if (i == 0)
+		{
+			vals[13] = CStringGetTextDatum(j->dest_kind);
+			vals[14] = Int64GetDatum(j->dest_id);
+			vals[15] = Float8GetDatum(j->fuel);
+			if (strcmp(j->dest_kind, "point") == 0)
+				nulls[14] = 'n';
+			types[15] = FLOAT8OID;
+			if (SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1",
+									  1, types, vals, NULL, false, 0) != SPI_OK_DELETE)
+				elog(ERROR, "could not clear flight legs");
+			if (SPI_execute_with_args("UPDATE sim.ship SET state = 'flying', docked_at = NULL, "
+									  "x = $2, y = $3, z = $4, dir_x = $5, dir_y = $6, dir_z = $7, "
+									  "accel = $8, t_burn = $9, t_coast = $10, t_brake = $11, "
+									  "leg_start_tick = $12, arrival_tick = $13, dest_kind = $14, "
+									  "dest_id = $15, fuel = fuel - $16, leg_seq = 0 WHERE id = $1",
+									  16, types, vals, nulls, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not store flight plan");
+		}
+		else
+		{
+			vals[13] = Int32GetDatum(i);
+			vals[14] = Int32GetDatum(l->sector_id);
+			vals[15] = Int32GetDatum(l->gate_id);
+			types[13] = INT4OID;
+			types[14] = INT4OID;
+			types[15] = INT4OID;
+			if (l->gate_id == 0)
+				nulls[15] = 'n';
+			if (SPI_execute_with_args("INSERT INTO sim.flight_leg (ship_id, seq, sector_id, gate_id, "
+									  "x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, t_brake, "
+									  "leg_start_tick, arrival_tick) VALUES ($1, $14, $15, $16, $2, $3, $4, "
+									  "$5, $6, $7, $8, $9, $10, $11, $12, $13)",
+									  16, types, vals, nulls, false, 0) != SPI_OK_INSERT)
+				elog(ERROR, "could not store flight leg");
+		}
+		types[13] = TEXTOID;
+		types[14] = INT8OID;
+		types[15] = INT4OID;
+	}
+}

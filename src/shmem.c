@@ -1,0 +1,446 @@
+/*
+ * shmem.c -- the shared-memory world: a cache of sim.ship for the ticker.
+ *
+ * Layout: one SimShared header, then structure-of-arrays slot columns (ship
+ * id, the 11 leg columns, next arrival, last positions), the event queue,
+ * two spatial-grid buffers and the grid build's scratch.  Everything is
+ * addressed by offsets from the header; sizes come from sim.max_ships.
+ *
+ * Locking protocol:
+ * - Ticking is serialised by the row lock on sim.world that every tick
+ *   takes (SELECT ... FOR UPDATE) and holds until its transaction ends.
+ *   Only the holder writes the slot columns, the queue, the scratch and the
+ *   grid buffer that is not published.
+ * - hdr->lock (LWLock) guards the small control fields (loaded, counters,
+ *   worker pid/latch, last error); it is held for a few instructions only.
+ * - version is an atomic counter bumped when a transaction that changed
+ *   sim.ship outside a tick commits, and when a tick aborts; the tick
+ *   holder reloads whenever it differs from loaded_version.  The version is
+ *   read before the reload's query takes its snapshot, so a change that
+ *   bumped it is always visible to the reload.
+ * - Grid readers never lock: they read `published`, then use the seqlock
+ *   grid_seq of that buffer and retry if it changed while they read.  The
+ *   ticker builds the other buffer and flips `published` when its
+ *   transaction commits, so it never waits for readers either.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+
+#include "sim/sim.h"
+#include "sim/world.h"
+
+PG_FUNCTION_INFO_V1(sim_invalidate_cache);
+PG_FUNCTION_INFO_V1(sim_ship_changed);
+
+bool		SimInTick = false;
+
+static SimWorld world;
+static bool world_attached = false;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/* per-transaction state of this backend */
+static bool xact_ticked = false;
+static bool xact_tainted = false;
+static int	xact_buffer = -1;
+static int64 xact_tick = 0;
+static bool xact_invalidate = false;
+
+static uint32
+buckets_for(uint32 capacity)
+{
+	uint32		n = 1024;
+
+	while (n < capacity && n < (1U << 30))
+		n <<= 1;
+	return n;
+}
+
+static Size
+align8(Size s)
+{
+	return (s + 7) & ~((Size) 7);
+}
+
+/* Compute the offsets of every array; returns the total size. */
+static Size
+layout(SimShared *h, uint32 capacity, uint32 nbuckets)
+{
+	Size		off = align8(sizeof(SimShared));
+	Size		col = align8((Size) capacity * sizeof(double));
+	int			i;
+
+	h->off_id = off;
+	off += col;
+	for (i = 0; i < 11; i++)
+	{
+		h->off_leg[i] = off;
+		off += col;
+	}
+	h->off_arrival = off;
+	off += col;
+	for (i = 0; i < 3; i++)
+	{
+		h->off_pos[i] = off;
+		off += col;
+	}
+	h->off_queue = off;
+	off += align8(SimEventQSize(capacity));
+	for (i = 0; i < 2; i++)
+	{
+		h->off_grid[i] = off;
+		off += align8(SimGridSize(capacity, nbuckets));
+	}
+	h->off_scratch = off;
+	off += align8((Size) capacity * 2 * sizeof(uint32));
+	return off;
+}
+
+static Size
+world_size(void)
+{
+	SimShared	h;
+	uint32		cap = (uint32) sim_max_ships;
+
+	return layout(&h, cap, buckets_for(cap));
+}
+
+static void
+sim_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(world_size());
+	RequestNamedLWLockTranche("sim", 1);
+}
+
+static void
+attach(SimShared *h)
+{
+	char	   *base = (char *) h;
+
+	world.hdr = h;
+	world.id = (int64 *) (base + h->off_id);
+	world.legs.ox = (double *) (base + h->off_leg[0]);
+	world.legs.oy = (double *) (base + h->off_leg[1]);
+	world.legs.oz = (double *) (base + h->off_leg[2]);
+	world.legs.dx = (double *) (base + h->off_leg[3]);
+	world.legs.dy = (double *) (base + h->off_leg[4]);
+	world.legs.dz = (double *) (base + h->off_leg[5]);
+	world.legs.accel = (double *) (base + h->off_leg[6]);
+	world.legs.t_burn = (double *) (base + h->off_leg[7]);
+	world.legs.t_coast = (double *) (base + h->off_leg[8]);
+	world.legs.t_brake = (double *) (base + h->off_leg[9]);
+	world.legs.start_tick = (double *) (base + h->off_leg[10]);
+	world.arrival = (int64 *) (base + h->off_arrival);
+	world.px = (double *) (base + h->off_pos[0]);
+	world.py = (double *) (base + h->off_pos[1]);
+	world.pz = (double *) (base + h->off_pos[2]);
+	world.queue = (SimEventQ *) (base + h->off_queue);
+	world.grid[0] = (SimGrid *) (base + h->off_grid[0]);
+	world.grid[1] = (SimGrid *) (base + h->off_grid[1]);
+	world.scratch = (uint32 *) (base + h->off_scratch);
+	world_attached = true;
+}
+
+static void
+sim_shmem_startup(void)
+{
+	bool		found;
+	SimShared  *h;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	h = ShmemInitStruct("sim world", world_size(), &found);
+	if (!found)
+	{
+		uint32		cap = (uint32) sim_max_ships;
+		uint32		nb = buckets_for(cap);
+
+		memset(h, 0, sizeof(SimShared));
+		h->lock = &(GetNamedLWLockTranche("sim"))->lock;
+		h->capacity = cap;
+		h->nbuckets = nb;
+		layout(h, cap, nb);
+		pg_atomic_init_u64(&h->version, 1);
+		pg_atomic_init_u32(&h->published, 0);
+		pg_atomic_init_u64(&h->grid_seq[0], 0);
+		pg_atomic_init_u64(&h->grid_seq[1], 0);
+		h->grid_tick[0] = h->grid_tick[1] = -1;
+		attach(h);
+		SimEventQInit(world.queue, cap);
+		SimGridInit(world.grid[0], cap, nb, sim_grid_cell_km);
+		SimGridInit(world.grid[1], cap, nb, sim_grid_cell_km);
+	}
+	else
+		attach(h);
+	LWLockRelease(AddinShmemInitLock);
+}
+
+static void
+sim_xact_callback(XactEvent event, void *arg)
+{
+	SimShared  *h = world_attached ? world.hdr : NULL;
+
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (h && (xact_invalidate || (xact_ticked && xact_tainted)))
+				pg_atomic_fetch_add_u64(&h->version, 1);
+			else if (h && xact_ticked && xact_buffer >= 0)
+			{
+				pg_write_barrier();
+				pg_atomic_write_u32(&h->published, (uint32) xact_buffer);
+			}
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			if (h && xact_ticked)
+				pg_atomic_fetch_add_u64(&h->version, 1);
+			break;
+		default:
+			return;
+	}
+	xact_ticked = false;
+	xact_tainted = false;
+	xact_buffer = -1;
+	xact_invalidate = false;
+	SimInTick = false;
+}
+
+static void
+sim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && xact_ticked)
+		xact_tainted = true;
+}
+
+/* Reserve shared memory and hook transaction ends. */
+void
+SimShmemInit(void)
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = sim_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = sim_shmem_startup;
+	RegisterXactCallback(sim_xact_callback, NULL);
+	RegisterSubXactCallback(sim_subxact_callback, NULL);
+}
+
+SimWorld *
+SimWorldGet(void)
+{
+	return world_attached ? &world : NULL;
+}
+
+SimWorld *
+SimWorldRequire(void)
+{
+	if (!world_attached)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("sim must be loaded via shared_preload_libraries"),
+				 errdetail("This function uses sim's shared-memory world."),
+				 errhint("Add sim to shared_preload_libraries in postgresql.conf and restart the server.")));
+	return &world;
+}
+
+int32
+SimWorldSlot(SimWorld *w, int64 ship_id)
+{
+	int64		lo = 0;
+	int64		hi = (int64) w->hdr->nships - 1;
+
+	while (lo <= hi)
+	{
+		int64		mid = (lo + hi) / 2;
+
+		if (w->id[mid] == ship_id)
+			return (int32) mid;
+		if (w->id[mid] < ship_id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+void
+SimWorldSetLeg(SimWorld *w, uint32 slot, const SimLeg *leg, int64 arrival)
+{
+	w->legs.ox[slot] = leg->ox;
+	w->legs.oy[slot] = leg->oy;
+	w->legs.oz[slot] = leg->oz;
+	w->legs.dx[slot] = leg->dx;
+	w->legs.dy[slot] = leg->dy;
+	w->legs.dz[slot] = leg->dz;
+	w->legs.accel[slot] = leg->accel;
+	w->legs.t_burn[slot] = leg->t_burn;
+	w->legs.t_coast[slot] = leg->t_coast;
+	w->legs.t_brake[slot] = leg->t_brake;
+	w->legs.start_tick[slot] = leg->start_tick;
+	w->arrival[slot] = arrival;
+	if (arrival == SIM_NO_ARRIVAL)
+		SimEventQRemove(w->queue, slot);
+	else
+		SimEventQPush(w->queue, slot, arrival);
+	xact_ticked = true;
+}
+
+void
+SimWorldGetLeg(SimWorld *w, uint32 slot, SimLeg *leg)
+{
+	leg->ox = w->legs.ox[slot];
+	leg->oy = w->legs.oy[slot];
+	leg->oz = w->legs.oz[slot];
+	leg->dx = w->legs.dx[slot];
+	leg->dy = w->legs.dy[slot];
+	leg->dz = w->legs.dz[slot];
+	leg->accel = w->legs.accel[slot];
+	leg->t_burn = w->legs.t_burn[slot];
+	leg->t_coast = w->legs.t_coast[slot];
+	leg->t_brake = w->legs.t_brake[slot];
+	leg->start_tick = w->legs.start_tick[slot];
+}
+
+/* Ships are loaded in batches through a cursor to bound memory. */
+#define SIM_LOAD_BATCH 20000
+
+void
+SimWorldEnsureLoaded(SimWorld *w)
+{
+	SimShared  *h = w->hdr;
+	uint64		version = pg_atomic_read_u64(&h->version);
+	int64		total;
+	Portal		portal;
+	uint32		n = 0;
+	bool		isnull;
+
+	if (h->loaded && h->loaded_version == version)
+		return;
+
+	xact_ticked = true;
+	LWLockAcquire(h->lock, LW_EXCLUSIVE);
+	h->loaded = false;
+	LWLockRelease(h->lock);
+
+	if (SPI_execute("SELECT count(*) FROM sim.ship", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not count ships");
+	total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (total > (int64) h->capacity)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("the universe has %lld ships, more than sim.max_ships (%u)",
+						(long long) total, h->capacity),
+				 errhint("Raise sim.max_ships in postgresql.conf and restart the server.")));
+
+	SimEventQClear(w->queue);
+	portal = SPI_cursor_open_with_args(NULL,
+									   "SELECT id, x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, "
+									   "t_brake, leg_start_tick, arrival_tick FROM sim.ship ORDER BY id",
+									   0, NULL, NULL, NULL, false, 0);
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, SIM_LOAD_BATCH);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	td = SPI_tuptable->tupdesc;
+			SimLeg		leg;
+			Datum		arr;
+
+			if (n >= h->capacity)
+				ereport(ERROR,
+						(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+						 errmsg("the universe has more ships than sim.max_ships (%u)", h->capacity),
+						 errhint("Raise sim.max_ships in postgresql.conf and restart the server.")));
+			w->id[n] = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+			leg.ox = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
+			leg.oy = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
+			leg.oz = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
+			leg.dx = DatumGetFloat8(SPI_getbinval(tup, td, 5, &isnull));
+			leg.dy = DatumGetFloat8(SPI_getbinval(tup, td, 6, &isnull));
+			leg.dz = DatumGetFloat8(SPI_getbinval(tup, td, 7, &isnull));
+			leg.accel = DatumGetFloat8(SPI_getbinval(tup, td, 8, &isnull));
+			leg.t_burn = DatumGetFloat8(SPI_getbinval(tup, td, 9, &isnull));
+			leg.t_coast = DatumGetFloat8(SPI_getbinval(tup, td, 10, &isnull));
+			leg.t_brake = DatumGetFloat8(SPI_getbinval(tup, td, 11, &isnull));
+			leg.start_tick = (double) DatumGetInt64(SPI_getbinval(tup, td, 12, &isnull));
+			arr = SPI_getbinval(tup, td, 13, &isnull);
+			SimWorldSetLeg(w, n, &leg, isnull ? SIM_NO_ARRIVAL : DatumGetInt64(arr));
+			n++;
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+
+	LWLockAcquire(h->lock, LW_EXCLUSIVE);
+	h->nships = n;
+	h->loaded = true;
+	h->loaded_version = version;
+	LWLockRelease(h->lock);
+}
+
+void
+SimWorldTickDone(SimWorld *w, int buffer, int64 tick)
+{
+	xact_ticked = true;
+	xact_buffer = buffer;
+	xact_tick = tick;
+}
+
+void
+SimWorldInvalidateAtCommit(void)
+{
+	xact_invalidate = true;
+}
+
+void
+SimWorldRecordError(const char *msg)
+{
+	SimWorld   *w = SimWorldGet();
+
+	if (w == NULL)
+		return;
+	LWLockAcquire(w->hdr->lock, LW_EXCLUSIVE);
+	strlcpy(w->hdr->last_error, msg, sizeof(w->hdr->last_error));
+	w->hdr->last_error_at = GetCurrentTimestamp();
+	LWLockRelease(w->hdr->lock);
+}
+
+/* sim.invalidate_cache(): reload the world after this transaction commits. */
+Datum
+sim_invalidate_cache(PG_FUNCTION_ARGS)
+{
+	SimWorldInvalidateAtCommit();
+	PG_RETURN_VOID();
+}
+
+/* Statement trigger on sim.ship and sim.flight_leg: changes made outside a tick invalidate the cache. */
+Datum
+sim_ship_changed(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sim_ship_changed must be called as a trigger")));
+	if (!SimInTick)
+		SimWorldInvalidateAtCommit();
+	return PointerGetDatum(NULL);
+}

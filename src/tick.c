@@ -1,0 +1,353 @@
+/*
+ * tick.c -- one tick of the universe, inside the caller's transaction.
+ *
+ * The ticker worker and sim.step() both run SimTickRun(); it must be called
+ * with SPI connected and a snapshot active.  The row lock on sim.world that
+ * it takes first serialises ticks and guards the shared-memory world (see
+ * shmem.c).  Steps, in order:
+ *   1. lock sim.world, advance the tick counter;
+ *   2. apply the commands committed since the last tick, in id order;
+ *   3. wake the ships whose arrival is due (event queue): next leg or stop;
+ *   4. evaluate every ship's position (SIMD kernel);
+ *   5. build the spatial grid into the unpublished buffer;
+ *   6. record the tick, trim history, NOTIFY sim_tick.
+ * The grid is published when the transaction commits; an abort makes the
+ * next tick reload the world from the tables.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "utils/builtins.h"
+
+#include "sim/navigation.h"
+#include "sim/sim.h"
+#include "sim/tick.h"
+#include "sim/world.h"
+
+typedef struct TickCounts
+{
+	int			commands;
+	int			rejected;
+	int			arrivals;
+} TickCounts;
+
+static int64
+get_int64(int row, int col, bool *isnull)
+{
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull));
+}
+
+static char *
+get_text(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static double
+get_float8(int row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? 0.0 : DatumGetFloat8(d);
+}
+
+/* Mark a command applied, or rejected with err's message. */
+static void
+finish_command(int64 id, int64 tick, const SimNavError *err)
+{
+	Oid			types[3] = {INT8OID, INT8OID, TEXTOID};
+	Datum		vals[3];
+	char		nulls[3] = {' ', ' ', ' '};
+
+	vals[0] = Int64GetDatum(id);
+	vals[1] = Int64GetDatum(tick);
+	if (err)
+		vals[2] = CStringGetTextDatum(err->message);
+	else
+		nulls[2] = 'n';
+	if (SPI_execute_with_args("UPDATE sim.command SET status = CASE WHEN $3 IS NULL THEN 'applied' "
+							  "ELSE 'rejected' END, applied_tick = $2, error = $3 WHERE id = $1",
+							  3, types, vals, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update command");
+}
+
+/* Put a ship's current leg (from its row) into its slot. */
+static void
+sync_slot(SimWorld *w, int64 ship_id, const SimLeg *leg, int64 arrival)
+{
+	int32		slot = SimWorldSlot(w, ship_id);
+
+	if (slot < 0)
+		elog(ERROR, "ship " INT64_FORMAT " is missing from the shared-memory world", ship_id);
+	SimWorldSetLeg(w, (uint32) slot, leg, arrival);
+}
+
+/* Step 2: apply pending commands. */
+static void
+apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
+{
+	SPITupleTable *cmds;
+	uint64		ncmds;
+	uint64		i;
+
+	if (SPI_execute("SELECT id, ship_id, kind, dest_kind, dest_id, dest_x, dest_y, dest_z, mode, "
+					"issued_by::text FROM sim.command WHERE status = 'pending' ORDER BY id",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read commands");
+	cmds = SPI_tuptable;
+	ncmds = SPI_processed;
+	for (i = 0; i < ncmds; i++)
+	{
+		int64		id;
+		int64		ship;
+		char	   *kind;
+		char	   *role;
+		SimNavError err;
+		bool		ok;
+		bool		isnull;
+
+		SPI_tuptable = cmds;
+		id = get_int64(i, 1, &isnull);
+		ship = get_int64(i, 2, &isnull);
+		kind = get_text(i, 3);
+		role = get_text(i, 10);
+
+		if (strcmp(kind, "navigate") == 0)
+		{
+			SimDestination dest;
+			SimJourney	j;
+			SimMode		mode;
+
+			memset(&dest, 0, sizeof(dest));
+			dest.kind = get_text(i, 4);
+			dest.id = get_int64(i, 5, &isnull);
+			dest.point[0] = get_float8(i, 6);
+			dest.point[1] = get_float8(i, 7);
+			dest.point[2] = get_float8(i, 8);
+			ok = SimParseMode(get_text(i, 9), &mode, &err) &&
+				SimPlanShipJourney(ship, &dest, mode, role, tick, &j, &err);
+			if (ok)
+			{
+				SimJourneyStore(ship, &j);
+				sync_slot(w, ship, &j.legs[0].leg, j.legs[0].arrival_tick);
+			}
+		}
+		else
+		{
+			ok = SimCheckUndock(ship, role, &err);
+			if (ok)
+			{
+				Oid			types[1] = {INT8OID};
+				Datum		vals[1] = {Int64GetDatum(ship)};
+
+				if (SPI_execute_with_args("UPDATE sim.ship SET state = 'idle', docked_at = NULL WHERE id = $1",
+										  1, types, vals, NULL, false, 0) != SPI_OK_UPDATE)
+					elog(ERROR, "could not undock ship");
+			}
+		}
+		finish_command(id, tick, ok ? NULL : &err);
+		counts->commands++;
+		if (!ok)
+			counts->rejected++;
+	}
+}
+
+/* Step 3, for one ship: start its next leg, or bring it to rest. */
+static void
+arrive(SimWorld *w, uint32 slot, int64 tick)
+{
+	int64		ship = w->id[slot];
+	Oid			types[2] = {INT8OID, INT4OID};
+	Datum		vals[2];
+	bool		isnull;
+	SimLeg		leg;
+
+	vals[0] = Int64GetDatum(ship);
+	if (SPI_execute_with_args("SELECT f.seq, f.sector_id, f.x, f.y, f.z, f.dir_x, f.dir_y, f.dir_z, "
+							  "f.accel, f.t_burn, f.t_coast, f.t_brake, f.leg_start_tick, f.arrival_tick "
+							  "FROM sim.flight_leg f JOIN sim.ship s ON s.id = f.ship_id "
+							  "WHERE f.ship_id = $1 AND f.seq = s.leg_seq + 1",
+							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read flight legs");
+
+	if (SPI_processed > 0)
+	{
+		int32		seq = (int32) get_int64(0, 1, &isnull);
+		int64		arrival = get_int64(0, 14, &isnull);
+
+		leg.ox = get_float8(0, 3);
+		leg.oy = get_float8(0, 4);
+		leg.oz = get_float8(0, 5);
+		leg.dx = get_float8(0, 6);
+		leg.dy = get_float8(0, 7);
+		leg.dz = get_float8(0, 8);
+		leg.accel = get_float8(0, 9);
+		leg.t_burn = get_float8(0, 10);
+		leg.t_coast = get_float8(0, 11);
+		leg.t_brake = get_float8(0, 12);
+		leg.start_tick = (double) get_int64(0, 13, &isnull);
+		vals[1] = Int32GetDatum(seq);
+		if (SPI_execute_with_args("UPDATE sim.ship s SET sector_id = f.sector_id, x = f.x, y = f.y, z = f.z, "
+								  "dir_x = f.dir_x, dir_y = f.dir_y, dir_z = f.dir_z, accel = f.accel, "
+								  "t_burn = f.t_burn, t_coast = f.t_coast, t_brake = f.t_brake, "
+								  "leg_start_tick = f.leg_start_tick, arrival_tick = f.arrival_tick, "
+								  "leg_seq = f.seq FROM sim.flight_leg f "
+								  "WHERE s.id = $1 AND f.ship_id = $1 AND f.seq = $2",
+								  2, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
+			SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1 AND seq = $2",
+								  2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not start the next leg");
+		SimWorldSetLeg(w, slot, &leg, arrival);
+		return;
+	}
+
+	/* final arrival: rest where the plan ends; dock if the station has room */
+	{
+		double		pos[3];
+		double		vel[3];
+		Oid			ftypes[4] = {INT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
+		Datum		fvals[4];
+
+		SimWorldGetLeg(w, slot, &leg);
+		SimLegEval(&leg, (double) tick, pos, vel);
+		fvals[0] = Int64GetDatum(ship);
+		fvals[1] = Float8GetDatum(pos[0]);
+		fvals[2] = Float8GetDatum(pos[1]);
+		fvals[3] = Float8GetDatum(pos[2]);
+		if (SPI_execute_with_args("UPDATE sim.ship s SET "
+								  "state = CASE WHEN dock.ok THEN 'docked' ELSE 'idle' END, "
+								  "docked_at = CASE WHEN dock.ok THEN s.dest_id::integer END, "
+								  "x = $2, y = $3, z = $4, dir_x = 0, dir_y = 0, dir_z = 0, accel = 0, "
+								  "t_burn = 0, t_coast = 0, t_brake = 0, arrival_tick = NULL, "
+								  "dest_kind = NULL, dest_id = NULL, leg_seq = 0 "
+								  "FROM (SELECT s2.dest_kind = 'station' AND "
+								  "      (SELECT count(*) FROM sim.ship d WHERE d.docked_at = s2.dest_id) < "
+								  "      (SELECT st.docking_slots FROM sim.station st WHERE st.id = s2.dest_id) AS ok "
+								  "      FROM sim.ship s2 WHERE s2.id = $1) dock "
+								  "WHERE s.id = $1",
+								  4, ftypes, fvals, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not complete arrival");
+		memset(&leg, 0, sizeof(leg));
+		leg.ox = pos[0];
+		leg.oy = pos[1];
+		leg.oz = pos[2];
+		leg.start_tick = (double) tick;
+		SimWorldSetLeg(w, slot, &leg, SIM_NO_ARRIVAL);
+	}
+}
+
+SimTickOutcome
+SimTickRun(bool from_worker, int64 *tick_out)
+{
+	SimWorld   *w = SimWorldRequire();
+	SimShared  *h = w->hdr;
+	instr_time	start;
+	instr_time	elapsed;
+	int64		tick;
+	bool		isnull;
+	TickCounts	counts = {0, 0, 0};
+	uint32		slot;
+	int64		due;
+	SimStateColumns out;
+	int			buffer;
+	double		ms;
+	uint32		in_flight;
+	StringInfoData payload;
+	Oid			types[7] = {INT8OID, FLOAT8OID, INT4OID, INT4OID, INT4OID, TEXTOID, INT8OID};
+	Datum		vals[7];
+
+	INSTR_TIME_SET_CURRENT(start);
+
+	/* 1. take the tick */
+	if (SPI_execute(from_worker
+					? "SELECT tick, paused FROM sim.world FOR UPDATE SKIP LOCKED"
+					: "SELECT tick, paused FROM sim.world FOR UPDATE",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock sim.world");
+	if (SPI_processed == 0)
+	{
+		if (!from_worker)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("there is no universe to tick"),
+					 errhint("Create one with sim.generate_universe().")));
+		if (SPI_execute("SELECT 1 FROM sim.world", false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read sim.world");
+		return SPI_processed == 0 ? SIM_TICK_NO_UNIVERSE : SIM_TICK_BUSY;
+	}
+	tick = get_int64(0, 1, &isnull) + 1;
+	if (from_worker && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+		return SIM_TICK_PAUSED;
+
+	SimInTick = true;
+	SimWorldEnsureLoaded(w);
+
+	/* 2. commands */
+	apply_commands(w, tick, &counts);
+
+	/* 3. arrivals */
+	while (SimEventQPopDue(w->queue, tick, &slot, &due))
+	{
+		w->arrival[slot] = SIM_NO_ARRIVAL;
+		arrive(w, slot, tick);
+		counts.arrivals++;
+	}
+	in_flight = w->queue->count;
+
+	/* 4. kinematics */
+	out.px = w->px;
+	out.py = w->py;
+	out.pz = w->pz;
+	out.vx = out.vy = out.vz = NULL;
+	SimKinematicsEval(&w->legs, h->nships, (double) tick, &out);
+
+	/* 5. spatial index, into the buffer readers are not using */
+	buffer = 1 - (int) pg_atomic_read_u32(&h->published);
+	pg_atomic_fetch_add_u64(&h->grid_seq[buffer], 1);
+	pg_write_barrier();
+	SimGridBuild(w->grid[buffer], w->px, w->py, w->pz, w->id, h->nships, w->scratch);
+	h->grid_tick[buffer] = tick;
+	pg_write_barrier();
+	pg_atomic_fetch_add_u64(&h->grid_seq[buffer], 1);
+	SimWorldTickDone(w, buffer, tick);
+
+	/* 6. record */
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	ms = INSTR_TIME_GET_MILLISEC(elapsed);
+	vals[0] = Int64GetDatum(tick);
+	vals[1] = Float8GetDatum(ms);
+	vals[2] = Int32GetDatum((int32) in_flight);
+	vals[3] = Int32GetDatum(counts.arrivals);
+	vals[4] = Int32GetDatum(counts.commands);
+	vals[5] = CStringGetTextDatum(from_worker ? "worker" : "step");
+	vals[6] = Int64GetDatum(tick - sim_tick_history);
+	if (SPI_execute_with_args("UPDATE sim.world SET tick = $1", 1, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
+		SPI_execute_with_args("INSERT INTO sim.tick_log (tick, finished_at, duration_ms, ships_in_flight, "
+							  "arrivals, commands, source) VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6)",
+							  6, types, vals, NULL, false, 0) != SPI_OK_INSERT ||
+		SPI_execute_with_args("DELETE FROM sim.tick_log WHERE tick <= $7",
+							  7, types, vals, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not record tick");
+
+	initStringInfo(&payload);
+	appendStringInfo(&payload,
+					 "{\"tick\": " INT64_FORMAT ", \"ships_in_flight\": %u, \"arrivals\": %d, "
+					 "\"commands\": %d, \"rejected\": %d, \"ms\": %.3f}",
+					 tick, in_flight, counts.arrivals, counts.commands, counts.rejected, ms);
+	Async_Notify("sim_tick", payload.data);
+
+	*tick_out = tick;
+	return SIM_TICK_DONE;
+}
