@@ -251,37 +251,19 @@ RETURNS TABLE (ship_id bigint, distance double precision)
 AS 'MODULE_PATHNAME', 'sim_ships_nearest_xyz'
 LANGUAGE C VOLATILE STRICT;
 
-CREATE FUNCTION sim.point_xyz(center geometry, OUT x double precision, OUT y double precision,
-                              OUT z double precision)
-LANGUAGE plpgsql IMMUTABLE STRICT AS $$
-BEGIN
-    IF GeometryType(center) <> 'POINT' THEN
-        RAISE EXCEPTION 'center must be a point, not %', GeometryType(center)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    x := ST_X(center);
-    y := ST_Y(center);
-    z := coalesce(ST_Z(center), 0);
-END
-$$;
-
 CREATE FUNCTION sim.ships_within(center geometry, radius double precision)
 RETURNS TABLE (ship_id bigint, distance double precision)
-LANGUAGE sql VOLATILE STRICT AS $$
-    SELECT w.ship_id, w.distance
-      FROM sim.point_xyz(center) c, sim.ships_within_xyz(c.x, c.y, c.z, radius) w
-$$;
+AS 'MODULE_PATHNAME', 'sim_ships_within'
+LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION sim.ships_within(geometry, double precision) IS
     'Ships within radius km of a point at the last published tick, from the shared-memory index';
 
 CREATE FUNCTION sim.ships_nearest(center geometry, k integer)
 RETURNS TABLE (ship_id bigint, distance double precision)
-LANGUAGE sql VOLATILE STRICT AS $$
-    SELECT w.ship_id, w.distance
-      FROM sim.point_xyz(center) c, sim.ships_nearest_xyz(c.x, c.y, c.z, k) w
-$$;
+AS 'MODULE_PATHNAME', 'sim_ships_nearest'
+LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION sim.ships_nearest(geometry, integer) IS
-    'The k ships nearest a point at the last published tick, nearest first';
+    'The k ships nearest a point at the last published tick, nearest first (ties by ship id)';
 
 CREATE FUNCTION sim.ship_positions()
 RETURNS TABLE (ship_id bigint, tick bigint, x double precision, y double precision, z double precision)

@@ -11,9 +11,16 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
 #include "sim/core/grid.h"
@@ -25,6 +32,74 @@ PG_FUNCTION_INFO_V1(sim_leg_state);
 PG_FUNCTION_INFO_V1(sim_ships_within_xyz);
 PG_FUNCTION_INFO_V1(sim_ships_nearest_xyz);
 PG_FUNCTION_INFO_V1(sim_ship_positions);
+PG_FUNCTION_INFO_V1(sim_ships_within);
+PG_FUNCTION_INFO_V1(sim_ships_nearest);
+
+/*
+ * PostGIS accessors, found next to the geometry type of our argument and
+ * cached for the backend's life (keyed by that type's OID).
+ */
+typedef struct GeomFns
+{
+	Oid			geomtype;
+	FmgrInfo	type;
+	FmgrInfo	x;
+	FmgrInfo	y;
+	FmgrInfo	z;
+} GeomFns;
+
+static GeomFns geom_fns;
+
+static void
+lookup_geom_fn(FmgrInfo *fn, const char *nsp, const char *name, Oid geomtype)
+{
+	List	   *qname = list_make2(makeString(pstrdup(nsp)), makeString(pstrdup(name)));
+	Oid			oid = LookupFuncName(qname, 1, &geomtype, false);
+
+	fmgr_info_cxt(oid, fn, TopMemoryContext);
+}
+
+/* Centre of a query as x, y, z (z = 0 for a 2D point); ERROR if not a point. */
+static void
+geom_point(FunctionCallInfo fcinfo, Datum geom, double *x, double *y, double *z)
+{
+	Oid			geomtype = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	char	   *type;
+	Datum		zd;
+
+	if (geom_fns.geomtype != geomtype)
+	{
+		HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(geomtype));
+		char	   *nsp;
+
+		if (!HeapTupleIsValid(tp))
+			elog(ERROR, "cache lookup failed for type %u", geomtype);
+		nsp = get_namespace_name(((Form_pg_type) GETSTRUCT(tp))->typnamespace);
+		ReleaseSysCache(tp);
+		geom_fns.geomtype = InvalidOid;
+		lookup_geom_fn(&geom_fns.type, nsp, "geometrytype", geomtype);
+		lookup_geom_fn(&geom_fns.x, nsp, "st_x", geomtype);
+		lookup_geom_fn(&geom_fns.y, nsp, "st_y", geomtype);
+		lookup_geom_fn(&geom_fns.z, nsp, "st_z", geomtype);
+		geom_fns.geomtype = geomtype;
+	}
+	type = TextDatumGetCString(FunctionCall1(&geom_fns.type, geom));
+	if (strcmp(type, "POINT") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("center must be a point, not %s", type)));
+	*x = DatumGetFloat8(FunctionCall1(&geom_fns.x, geom));
+	*y = DatumGetFloat8(FunctionCall1(&geom_fns.y, geom));
+	{
+		LOCAL_FCINFO(zcall, 1);
+
+		InitFunctionCallInfoData(*zcall, &geom_fns.z, 1, InvalidOid, NULL, NULL);
+		zcall->args[0].value = geom;
+		zcall->args[0].isnull = false;
+		zd = FunctionCallInvoke(zcall);
+		*z = zcall->isnull ? 0.0 : DatumGetFloat8(zd);
+	}
+}
 
 /* sim.leg_state(leg columns, tick): position and velocity at tick. */
 Datum
@@ -140,14 +215,10 @@ check_center(double x, double y, double z)
 				 errmsg("center coordinates must be finite")));
 }
 
-/* sim.ships_within_xyz(x, y, z, radius): ships within radius km, any order. */
-Datum
-sim_ships_within_xyz(PG_FUNCTION_ARGS)
+/* Emit the ships within radius km of (x, y, z), in no order. */
+static Datum
+ships_within(FunctionCallInfo fcinfo, double x, double y, double z, double radius)
 {
-	double		x = PG_GETARG_FLOAT8(0);
-	double		y = PG_GETARG_FLOAT8(1);
-	double		z = PG_GETARG_FLOAT8(2);
-	double		radius = PG_GETARG_FLOAT8(3);
 	SimWorld   *w = SimWorldRequire();
 	HitList		l;
 
@@ -174,14 +245,10 @@ sim_ships_within_xyz(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* sim.ships_nearest_xyz(x, y, z, k): the k nearest ships, nearest first. */
-Datum
-sim_ships_nearest_xyz(PG_FUNCTION_ARGS)
+/* Emit the k ships nearest (x, y, z), nearest first (ties by id). */
+static Datum
+ships_nearest(FunctionCallInfo fcinfo, double x, double y, double z, int32 k)
 {
-	double		x = PG_GETARG_FLOAT8(0);
-	double		y = PG_GETARG_FLOAT8(1);
-	double		z = PG_GETARG_FLOAT8(2);
-	int32		k = PG_GETARG_INT32(3);
 	SimWorld   *w = SimWorldRequire();
 	HitList		l;
 
@@ -207,6 +274,46 @@ sim_ships_nearest_xyz(PG_FUNCTION_ARGS)
 	}
 	emit_hits(fcinfo, &l);
 	return (Datum) 0;
+}
+
+/* sim.ships_within_xyz(x, y, z, radius): ships within radius km, any order. */
+Datum
+sim_ships_within_xyz(PG_FUNCTION_ARGS)
+{
+	return ships_within(fcinfo, PG_GETARG_FLOAT8(0), PG_GETARG_FLOAT8(1),
+						PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3));
+}
+
+/* sim.ships_within(center geometry, radius): ships within radius km, any order. */
+Datum
+sim_ships_within(PG_FUNCTION_ARGS)
+{
+	double		x,
+				y,
+				z;
+
+	geom_point(fcinfo, PG_GETARG_DATUM(0), &x, &y, &z);
+	return ships_within(fcinfo, x, y, z, PG_GETARG_FLOAT8(1));
+}
+
+/* sim.ships_nearest_xyz(x, y, z, k): the k nearest ships, nearest first. */
+Datum
+sim_ships_nearest_xyz(PG_FUNCTION_ARGS)
+{
+	return ships_nearest(fcinfo, PG_GETARG_FLOAT8(0), PG_GETARG_FLOAT8(1),
+						 PG_GETARG_FLOAT8(2), PG_GETARG_INT32(3));
+}
+
+/* sim.ships_nearest(center geometry, k): the k nearest ships, nearest first. */
+Datum
+sim_ships_nearest(PG_FUNCTION_ARGS)
+{
+	double		x,
+				y,
+				z;
+
+	geom_point(fcinfo, PG_GETARG_DATUM(0), &x, &y, &z);
+	return ships_nearest(fcinfo, x, y, z, PG_GETARG_INT32(1));
 }
 
 /* sim.ship_positions(): every point of the published grid with its tick. */

@@ -261,6 +261,7 @@ SimTickRun(bool from_worker, int64 *tick_out)
 	int64		due;
 	SimStateColumns out;
 	int			buffer;
+	uint32		nbuckets;
 	double		ms;
 	uint32		in_flight;
 	StringInfoData payload;
@@ -316,6 +317,11 @@ SimTickRun(bool from_worker, int64 *tick_out)
 	buffer = 1 - (int) pg_atomic_read_u32(&h->published);
 	pg_atomic_fetch_add_u64(&h->grid_seq[buffer], 1);
 	pg_write_barrier();
+	/* about one bucket per ship: the build's cost follows the ships, not the capacity */
+	nbuckets = 1024;
+	while (nbuckets < h->nships && nbuckets < h->nbuckets)
+		nbuckets <<= 1;
+	SimGridInit(w->grid[buffer], h->capacity, nbuckets, sim_grid_cell_km);
 	SimGridBuild(w->grid[buffer], w->px, w->py, w->pz, w->id, h->nships, w->scratch);
 	h->grid_tick[buffer] = tick;
 	pg_write_barrier();

@@ -283,8 +283,10 @@ SimGridWithin(const SimGrid *g, double cx, double cy, double cz,
 		iy1 = cell_of(hi[1], cell);
 		iz0 = cell_of(lo[2], cell);
 		iz1 = cell_of(hi[2], cell);
-		ncells = ((double) (ix1 - ix0) + 1.0) * ((double) (iy1 - iy0) + 1.0) *
-			((double) (iz1 - iz0) + 1.0);
+		/* in double: the int64 differences could overflow */
+		ncells = ((double) ix1 - (double) ix0 + 1.0) *
+			((double) iy1 - (double) iy0 + 1.0) *
+			((double) iz1 - (double) iz0 + 1.0);
 
 		if (ncells <= cube_limit(g))
 		{

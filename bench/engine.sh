@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# bench/engine.sh -- what users feel, each beside its peer in the same run:
+#   1. universe generation vs a plain INSERT ... SELECT generate_series
+#   2. a full tick (sim.step) with every ship in flight vs one SQL UPDATE
+#      moving every ship
+#   3. sim.ships_within vs a PostGIS GiST ST_3DDWithin query on the same
+#      positions (answers compared first)
+#
+# Usage: bench/engine.sh [SHIPS ...]     (default: 10000 100000 1000000)
+# Needs sim installed (make install) and PostgreSQL 15 with PostGIS.  Starts
+# its own throwaway cluster; as root it runs the cluster as postgres.
+set -euo pipefail
+
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(10000 100000 1000000)
+TICKS=${TICKS:-30}
+SQL_TICKS=${SQL_TICKS:-5}
+QUERY_SECONDS=${QUERY_SECONDS:-10}
+RADIUS=${RADIUS:-500}
+PGBIN=/usr/lib/postgresql/15/bin
+
+as_user=()
+[ "$(id -u)" -eq 0 ] && as_user=(runuser -u postgres --)
+
+dir=$(mktemp -d /tmp/sim-bench.XXXXXX)
+chmod 755 "$dir"
+[ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+port=$((20000 + RANDOM % 20000))
+cleanup() {
+	"${as_user[@]}" "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+"${as_user[@]}" "$PGBIN/initdb" -D "$dir/data" -A trust >/dev/null
+cat >>"$dir/data/postgresql.conf" <<EOF
+port = $port
+unix_socket_directories = '$dir'
+listen_addresses = ''
+shared_preload_libraries = 'sim'
+sim.database = ''
+sim.max_ships = 1100000
+shared_buffers = 2GB
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+synchronous_commit = off
+EOF
+"${as_user[@]}" "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null
+
+psql() { "${as_user[@]}" "$PGBIN/psql" -h "$dir" -p "$port" -X -q -v ON_ERROR_STOP=1 "$@"; }
+pgbench() { "${as_user[@]}" "$PGBIN/pgbench" -h "$dir" -p "$port" "$@"; }
+
+# p50 and p99 (ms) of the latencies (µs, column 3) in pgbench transaction logs
+latency() {
+	cat "$@" | awk '{print $3 / 1000.0}' | sort -n |
+		awk '{a[NR] = $1} END {
+			p50 = a[int((NR - 1) * 0.50) + 1]; p99 = a[int((NR - 1) * 0.99) + 1];
+			printf "%.2f %.2f\n", p50, p99 }'
+}
+
+# milliseconds taken by one psql command
+timed() {
+	local t0 t1
+	t0=$(date +%s%N)
+	psql "$@" >/dev/null
+	t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000000))
+}
+
+echo "sim engine benchmark: $(nproc) cores, sizes ${SIZES[*]}, $TICKS ticks, radius $RADIUS km"
+echo
+printf '%-10s %-28s %12s %12s %10s\n' ships measure sim peer ratio
+
+for n in "${SIZES[@]}"; do
+	db=bench_$n
+	"${as_user[@]}" "$PGBIN/createdb" -h "$dir" -p "$port" "$db"
+	psql -d "$db" -c "CREATE EXTENSION sim CASCADE" 2>/dev/null
+
+	# 1. generation vs INSERT ... SELECT generate_series of as many ship rows
+	gen_ms=$(timed -d "$db" -c "SELECT sim.generate_universe(42, 50, $n)")
+	psql -d "$db" -c "CREATE TABLE plain_ship (LIKE sim.ship INCLUDING DEFAULTS)"
+	ins_ms=$(timed -d "$db" -c "INSERT INTO plain_ship (id, name, faction_id, class_id, role, sector_id, state,
+	                                 fuel, x, y, z)
+	                            SELECT i, 'ship-' || i, 1 + i % 8, 1 + i % 7, 'miner', 1 + i % 50, 'idle',
+	                                   100, random() * 1e6, random() * 1e6, random() * 1e6
+	                              FROM generate_series(1, $n) i")
+	printf '%-10s %-28s %10sms %10sms %9.1fx\n' "$n" "generate vs INSERT (time)" "$gen_ms" "$ins_ms" \
+		"$(echo "$gen_ms / ($ins_ms + 0.001)" | bc -l)"
+
+	# every ship in flight: a burn-coast-brake leg towards a random point
+	# 50,000-150,000 km away, planned at tick 1 at the class's cruise profile
+	psql -d "$db" <<'SQL'
+UPDATE sim.ship s SET state = 'flying', docked_at = NULL,
+       dir_x = p.dx, dir_y = p.dy, dir_z = p.dz, accel = p.a,
+       t_burn = p.tb, t_coast = p.tc, t_brake = p.tb,
+       leg_start_tick = 1, arrival_tick = 1 + ceil(2 * p.tb + p.tc)::bigint
+  FROM (SELECT sh.id, u.dx, u.dy, u.dz, k.a, k.tb, greatest(k.tc, 0) AS tc
+          FROM sim.ship sh
+          JOIN sim.ship_class c ON c.id = sh.class_id,
+       LATERAL (SELECT 2 * sim.rand_unit(1, 1, sh.id) - 1 AS zz,
+                       2 * pi() * sim.rand_unit(1, 2, sh.id) AS ph,
+                       50000 + 100000 * sim.rand_unit(1, 3, sh.id) AS d) r,
+       LATERAL (SELECT sqrt(1 - r.zz * r.zz) * cos(r.ph) AS dx,
+                       sqrt(1 - r.zz * r.zz) * sin(r.ph) AS dy, r.zz AS dz) u,
+       LATERAL (SELECT 0.6 * c.max_accel AS a, 0.7 * c.max_speed / (0.6 * c.max_accel) AS tb,
+                       (r.d - (0.7 * c.max_speed) ^ 2 / (0.6 * c.max_accel)) / (0.7 * c.max_speed) AS tc) k) p
+ WHERE p.id = s.id;
+VACUUM ANALYZE sim.ship;
+SQL
+	# first tick loads the shared-memory world
+	psql -d "$db" -c "SELECT sim.step(1)" >/dev/null
+
+	# 2. a full tick vs one UPDATE moving every ship
+	echo "SELECT sim.step(1);" >"$dir/step.sql"
+	rm -f "$dir"/step_log*
+	(cd "$dir" && pgbench -n -t "$TICKS" -f "$dir/step.sql" -l --log-prefix="$dir/step_log" "$db" >/dev/null)
+	read -r tick_p50 tick_p99 < <(latency "$dir"/step_log*)
+	inner=$(psql -d "$db" -Atc "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms)::numeric, 2) || ' ' ||
+	                                   round(percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms)::numeric, 2)
+	                              FROM (SELECT duration_ms FROM sim.tick_log ORDER BY tick DESC LIMIT $TICKS) t")
+	psql -d "$db" -c "CREATE TABLE sql_ship AS
+	                    SELECT id, x, y, z, dir_x * 0.5 AS vx, dir_y * 0.5 AS vy, dir_z * 0.5 AS vz FROM sim.ship;
+	                  ALTER TABLE sql_ship ADD PRIMARY KEY (id)" -c "VACUUM ANALYZE sql_ship"
+	echo "UPDATE sql_ship SET x = x + vx, y = y + vy, z = z + vz;" >"$dir/update.sql"
+	rm -f "$dir"/upd_log*
+	(cd "$dir" && pgbench -n -t "$SQL_TICKS" -f "$dir/update.sql" -l --log-prefix="$dir/upd_log" "$db" >/dev/null)
+	read -r upd_p50 upd_p99 < <(latency "$dir"/upd_log*)
+	printf '%-10s %-28s %10sms %10sms %9.1fx\n' "$n" "tick p50 vs SQL UPDATE p50" "$tick_p50" "$upd_p50" \
+		"$(echo "$upd_p50 / $tick_p50" | bc -l)"
+	printf '%-10s %-28s %10sms %10sms %9.1fx\n' "$n" "tick p99 vs SQL UPDATE p99" "$tick_p99" "$upd_p99" \
+		"$(echo "$upd_p99 / $tick_p99" | bc -l)"
+	printf '%-10s %-28s %12s\n' "$n" "in-tick time p50/p99 (ms)" "$inner"
+
+	# 3. radius queries: same answers, then throughput.  Jump to tick 5000 so
+	# the ships have spread out along their legs, and index those positions.
+	psql -d "$db" -c "UPDATE sim.world SET tick = 4999" -c "SELECT sim.step(1)" >/dev/null
+	psql -d "$db" -c "CREATE TABLE gist_ship AS
+	                    SELECT ship_id AS id, ST_MakePoint(x, y, z) AS geom FROM sim.ship_positions();
+	                  ALTER TABLE gist_ship ADD PRIMARY KEY (id);
+	                  CREATE INDEX ON gist_ship USING gist (geom gist_geometry_ops_nd)" -c "VACUUM ANALYZE gist_ship"
+	centers="generate_series(1, 200) q, LATERAL (SELECT geom FROM gist_ship WHERE id = 1 + (q * 7919) % $n) c"
+	mismatches=$(psql -d "$db" -Atc "
+	    SELECT count(*) FROM $centers
+	     WHERE (SELECT coalesce(array_agg(ship_id ORDER BY ship_id), '{}') FROM sim.ships_within(c.geom, $RADIUS))
+	        <> (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM gist_ship g WHERE ST_3DDWithin(g.geom, c.geom, $RADIUS))")
+	hits=$(psql -d "$db" -Atc "SELECT round(avg((SELECT count(*) FROM sim.ships_within(c.geom, $RADIUS)))) FROM $centers")
+	printf '\\set i random(1, %s)\nSELECT count(*) FROM sim.ships_within((SELECT geom FROM gist_ship WHERE id = :i), %s);\n' \
+		"$n" "$RADIUS" >"$dir/within.sql"
+	printf '\\set i random(1, %s)\nSELECT count(*) FROM gist_ship g WHERE ST_3DDWithin(g.geom, (SELECT geom FROM gist_ship WHERE id = :i), %s);\n' \
+		"$n" "$RADIUS" >"$dir/gist.sql"
+	tps_sim=$(pgbench -n -M prepared -T "$QUERY_SECONDS" -f "$dir/within.sql" "$db" | awk '/^tps/ {print $3}')
+	tps_gist=$(pgbench -n -M prepared -T "$QUERY_SECONDS" -f "$dir/gist.sql" "$db" | awk '/^tps/ {print $3}')
+	printf '%-10s %-28s %8.0f q/s %8.0f q/s %9.1fx   (answers differing: %s of 200, mean hits %s)\n' \
+		"$n" "ships_within vs ST_3DDWithin" "$tps_sim" "$tps_gist" \
+		"$(echo "$tps_sim / $tps_gist" | bc -l)" "$mismatches" "$hits"
+	# the same kind of queries, 2000 in one statement: server-side execution only
+	batch="generate_series(1, 2000) q, LATERAL (SELECT geom FROM gist_ship WHERE id = 1 + (q * 7919) % $n) c"
+	batch_sim=$(timed -d "$db" -c "SELECT sum((SELECT count(*) FROM sim.ships_within(c.geom, $RADIUS))) FROM $batch")
+	batch_gist=$(timed -d "$db" -c "SELECT sum((SELECT count(*) FROM gist_ship g
+	                                              WHERE ST_3DDWithin(g.geom, c.geom, $RADIUS))) FROM $batch")
+	printf '%-10s %-28s %10sms %10sms %9.1fx\n' "$n" "2000 queries, one statement" "$batch_sim" "$batch_gist" \
+		"$(echo "$batch_gist / ($batch_sim + 0.001)" | bc -l)"
+
+	"${as_user[@]}" "$PGBIN/dropdb" -h "$dir" -p "$port" "$db"
+done
