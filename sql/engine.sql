@@ -52,7 +52,9 @@ CREATE TABLE sim.flight_leg (
     t_brake         double precision NOT NULL CHECK (t_brake >= 0),
     leg_start_tick  bigint NOT NULL,
     arrival_tick    bigint NOT NULL CHECK (arrival_tick >= leg_start_tick),
-    PRIMARY KEY (ship_id, seq)
+    PRIMARY KEY (ship_id, seq),
+    CONSTRAINT flight_leg_finite
+        CHECK (sim.finite(ARRAY[x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, t_brake]))
 );
 COMMENT ON TABLE sim.flight_leg IS 'Later legs of a journey: each starts at the far end of gate_id (NULL: where the previous leg ended)';
 

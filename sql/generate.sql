@@ -201,7 +201,7 @@ BEGIN
            ST_MakePoint(ST_X(cb) + (ST_X(ca) - ST_X(cb)) / d * 0.9 * half,
                         ST_Y(cb) + (ST_Y(ca) - ST_Y(cb)) / d * 0.9 * half,
                         ST_Z(cb) + (ST_Z(ca) - ST_Z(cb)) / d * 0.9 * half),
-           10 + sim.rand_int(seed, 11, a * 100003 + b, 0, 20)
+           10 + sim.rand_int(seed, 11, a::bigint * 100003 + b, 0, 20)
       FROM ends;
 
     -- Bodies: a star, planets with moons, asteroid fields with asteroids
@@ -215,20 +215,20 @@ BEGIN
            split_part(s.name, ' ', 1) || ' ' || s.id || '-' || k,
            ST_MakePoint(ST_X(s.center) + r * cos(a), ST_Y(s.center) + r * sin(a),
                         ST_Z(s.center) + (sim.rand_unit(seed, 15, s.id * 1000 + k) - 0.5) * 4000),
-           2000 + 60000 * sim.rand_unit(seed, 16, s.id * 1000 + k) ^ 3
+           2000 + 40000 * sim.rand_unit(seed, 16, s.id * 1000 + k) ^ 3
       FROM sim.sector s,
            generate_series(1, sim.rand_int(seed, 13, s.id, 2, 7)) k,
-           LATERAL (SELECT 60000.0 + 20000.0 * k AS r,
+           LATERAL (SELECT 40000.0 + 20000.0 * k AS r,
                            2 * pi() * sim.rand_unit(seed, 14, s.id * 1000 + k) AS a) o;
 
     INSERT INTO sim.body (id, sector_id, parent_id, kind, name, pos, radius)
-    SELECT p.id * 10 + j + 1000000, p.sector_id, p.id, 'moon', p.name || chr(96 + j),
+    SELECT p.sector_id * 1000 + 200 + (p.id % 1000) * 10 + j, p.sector_id, p.id, 'moon', p.name || chr(96 + j),
            ST_MakePoint(ST_X(p.pos) + r * cos(a), ST_Y(p.pos) + r * sin(a), ST_Z(p.pos)),
-           200 + 1800 * sim.rand_unit(seed, 19, p.id * 10 + j)
+           200 + 1800 * sim.rand_unit(seed, 19, p.id::bigint * 10 + j)
       FROM sim.body p,
            generate_series(1, sim.rand_int(seed, 17, p.id, 0, 2)) j,
            LATERAL (SELECT p.radius + 3000.0 * j AS r,
-                           2 * pi() * sim.rand_unit(seed, 18, p.id * 10 + j) AS a) o
+                           2 * pi() * sim.rand_unit(seed, 18, p.id::bigint * 10 + j) AS a) o
      WHERE p.kind = 'planet';
 
     INSERT INTO sim.body (id, sector_id, parent_id, kind, name, pos, radius)
@@ -243,24 +243,24 @@ BEGIN
                            2 * pi() * sim.rand_unit(seed, 21, s.id * 1000 + k) AS a) o;
 
     INSERT INTO sim.body (id, sector_id, parent_id, kind, name, pos, radius)
-    SELECT f.id * 100 + j + 2000000, f.sector_id, f.id, 'asteroid', f.name || '/' || j,
-           ST_MakePoint(ST_X(f.pos) + (sim.rand_unit(seed, 24, f.id * 100 + j) - 0.5) * 12000,
-                        ST_Y(f.pos) + (sim.rand_unit(seed, 25, f.id * 100 + j) - 0.5) * 12000,
-                        ST_Z(f.pos) + (sim.rand_unit(seed, 26, f.id * 100 + j) - 0.5) * 3000),
-           0.5 + 40 * sim.rand_unit(seed, 27, f.id * 100 + j) ^ 2
+    SELECT f.sector_id * 1000 + 300 + (f.id % 1000 - 101) * 20 + j, f.sector_id, f.id, 'asteroid', f.name || '/' || j,
+           ST_MakePoint(ST_X(f.pos) + (sim.rand_unit(seed, 24, f.id::bigint * 100 + j) - 0.5) * 12000,
+                        ST_Y(f.pos) + (sim.rand_unit(seed, 25, f.id::bigint * 100 + j) - 0.5) * 12000,
+                        ST_Z(f.pos) + (sim.rand_unit(seed, 26, f.id::bigint * 100 + j) - 0.5) * 3000),
+           0.5 + 40 * sim.rand_unit(seed, 27, f.id::bigint * 100 + j) ^ 2
       FROM sim.body f,
            generate_series(1, sim.rand_int(seed, 23, f.id, 4, 12)) j
      WHERE f.kind = 'asteroid_field';
 
     -- Deposits: asteroids hold ore, silicate or ice; some planets hold gas
     INSERT INTO sim.deposit (body_id, good_id, richness, remaining)
-    SELECT b.id, g, round((0.1 + 0.9 * sim.rand_unit(seed, 29, b.id * 8 + g))::numeric, 3)::double precision,
-           sim.rand_int(seed, 30, b.id * 8 + g, 10000, 1000000)
+    SELECT b.id, g, round((0.1 + 0.9 * sim.rand_unit(seed, 29, b.id::bigint * 8 + g))::numeric, 3)::double precision,
+           sim.rand_int(seed, 30, b.id::bigint * 8 + g, 10000, 1000000)
       FROM sim.body b, generate_series(1, 3) g
-     WHERE b.kind = 'asteroid' AND sim.rand_unit(seed, 28, b.id * 8 + g) < 0.55;
+     WHERE b.kind = 'asteroid' AND sim.rand_unit(seed, 28, b.id::bigint * 8 + g) < 0.55;
     INSERT INTO sim.deposit (body_id, good_id, richness, remaining)
-    SELECT b.id, 4, round((0.1 + 0.9 * sim.rand_unit(seed, 29, b.id * 8 + 4))::numeric, 3)::double precision,
-           sim.rand_int(seed, 30, b.id * 8 + 4, 100000, 5000000)
+    SELECT b.id, 4, round((0.1 + 0.9 * sim.rand_unit(seed, 29, b.id::bigint * 8 + 4))::numeric, 3)::double precision,
+           sim.rand_int(seed, 30, b.id::bigint * 8 + 4, 100000, 5000000)
       FROM sim.body b
      WHERE b.kind = 'planet' AND b.radius > 20000;
 
@@ -287,7 +287,7 @@ BEGIN
             SELECT b.id, b.pos, b.radius
               FROM sim.body b
              WHERE b.sector_id = st.sector_id AND b.kind IN ('planet', 'asteroid_field')
-             ORDER BY sim.rand_unit(seed, 39, st.id * 10000 + b.id), b.id
+             ORDER BY sim.rand_unit(seed, 39, st.id::bigint * 100000000 + b.id), b.id
              LIMIT 1) b
       CROSS JOIN LATERAL (
             SELECT sqrt(1 - zz * zz) * cos(ph) AS ux, sqrt(1 - zz * zz) * sin(ph) AS uy, zz AS uz
@@ -322,7 +322,7 @@ BEGIN
     )
     INSERT INTO sim.station_stock (station_id, good_id, qty)
     SELECT c.station_id, c.good_id,
-           floor(st.storage_capacity * (0.1 + 0.4 * sim.rand_unit(seed, 43, c.station_id * 100 + c.good_id)) / c.n)::bigint
+           floor(st.storage_capacity * (0.1 + 0.4 * sim.rand_unit(seed, 43, c.station_id::bigint * 100 + c.good_id)) / c.n)::bigint
       FROM counted c JOIN sim.station st ON st.id = c.station_id;
 
     -- Ships: role by weight, a class of that role, a home station; the first
@@ -397,14 +397,15 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['world', 'faction', 'wallet', 'sector', 'jump_gate', 'good', 'recipe',
                              'recipe_input', 'recipe_output', 'body', 'deposit', 'station',
                              'station_recipe', 'station_stock', 'ship_class', 'ship', 'ship_cargo',
-                             'npc_personality']
+                             'npc_personality', 'flight_leg', 'player']
     LOOP
         table_name := t;
-        EXECUTE format('SELECT count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text), '''')) FROM sim.%I r', t)
+        EXECUTE format('SELECT count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text COLLATE "C"), '''')) FROM sim.%I r', t)
            INTO row_count, md5;
         RETURN NEXT;
     END LOOP;
 END
 $$;
+ALTER FUNCTION sim.universe_digest() SET extra_float_digits = 3;
 COMMENT ON FUNCTION sim.universe_digest() IS
     'Row count and MD5 of the sorted text of every world table: equal digests mean equal universes';

@@ -7,6 +7,11 @@
 
 \echo Use "CREATE EXTENSION sim CASCADE" to load this file. \quit
 
+-- True when no element is NaN or infinite (PostgreSQL's NaN passes x >= 0).
+CREATE FUNCTION sim.finite(v double precision[]) RETURNS boolean
+AS 'MODULE_PATHNAME', 'sim_finite'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 -- The universe: at most one row, present once a universe is generated.
 CREATE TABLE sim.world (
     id          boolean PRIMARY KEY DEFAULT true CHECK (id),
@@ -186,9 +191,12 @@ CREATE TABLE sim.ship (
     t_brake         double precision NOT NULL DEFAULT 0 CHECK (t_brake >= 0),
     leg_start_tick  bigint NOT NULL DEFAULT 0 CHECK (leg_start_tick >= 0),
     arrival_tick    bigint CHECK (arrival_tick >= leg_start_tick),
-    CHECK ((state = 'docked') = (docked_at IS NOT NULL)),
-    CHECK ((state IN ('flying', 'jumping')) = (arrival_tick IS NOT NULL)),
-    CHECK (state IN ('flying', 'jumping') OR (accel = 0 AND t_burn = 0 AND t_coast = 0 AND t_brake = 0))
+    CONSTRAINT ship_docked_at_station CHECK ((state = 'docked') = (docked_at IS NOT NULL)),
+    CONSTRAINT ship_flying_has_arrival CHECK ((state IN ('flying', 'jumping')) = (arrival_tick IS NOT NULL)),
+    CONSTRAINT ship_at_rest_has_no_burn
+        CHECK (state IN ('flying', 'jumping') OR (accel = 0 AND t_burn = 0 AND t_coast = 0 AND t_brake = 0)),
+    CONSTRAINT ship_plan_finite
+        CHECK (sim.finite(ARRAY[fuel, x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, t_brake]))
 );
 COMMENT ON TABLE sim.ship IS 'Ships: owner, hull, discrete state, fuel and current flight-plan leg';
 CREATE INDEX ship_faction ON sim.ship (faction_id);
@@ -293,6 +301,56 @@ CREATE TRIGGER ship_cargo_capacity_ins AFTER INSERT ON sim.ship_cargo
 CREATE TRIGGER ship_cargo_capacity_upd AFTER UPDATE ON sim.ship_cargo
     REFERENCING NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_cargo();
+
+CREATE FUNCTION sim.check_ship_hold() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT sh.id, c.cargo_capacity, sum(s.qty) AS held INTO bad
+      FROM changed sh
+      JOIN sim.ship_class c ON c.id = sh.class_id
+      JOIN sim.ship_cargo s ON s.ship_id = sh.id
+     GROUP BY sh.id, c.cargo_capacity
+    HAVING sum(s.qty) > c.cargo_capacity
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ship % carries % units, over the cargo capacity of % of its hull',
+            bad.id, bad.held, bad.cargo_capacity
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Unload goods before moving the ship to a smaller hull.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER ship_hold_upd AFTER UPDATE ON sim.ship
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_hold();
+
+CREATE FUNCTION sim.check_class_limits() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT sh.id, c.id AS class_id INTO bad
+      FROM changed c
+      JOIN sim.ship sh ON sh.class_id = c.id
+     WHERE sh.fuel > c.fuel_capacity
+        OR (SELECT coalesce(sum(s.qty), 0) FROM sim.ship_cargo s WHERE s.ship_id = sh.id) > c.cargo_capacity
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ship % holds more fuel or cargo than the new limits of class %',
+            bad.id, bad.class_id
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER ship_class_limits_upd AFTER UPDATE ON sim.ship_class
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_class_limits();
 
 CREATE FUNCTION sim.check_ship_fuel() RETURNS trigger
 LANGUAGE plpgsql AS $$

@@ -145,6 +145,7 @@ SimWorkerMain(Datum arg)
 	int64		k = 0;
 	int			interval = sim_tick_interval_ms;
 	int			failures = 0;
+	TimestampTz retry_at = 0;
 	bool		running = false;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -197,11 +198,7 @@ SimWorkerMain(Datum arg)
 
 		due = t0 + (k + 1) * (int64) interval * 1000;
 		if (failures > 0)
-		{
-			int64		backoff = Min((int64) interval << Min(failures, 20), SIM_MAX_BACKOFF_MS);
-
-			due = Max(due, GetCurrentTimestamp() + backoff * 1000);
-		}
+			due = Max(due, retry_at);
 		if (GetCurrentTimestamp() < due)
 		{
 			wait_until(due);
@@ -213,6 +210,8 @@ SimWorkerMain(Datum arg)
 		outcome = tick_transaction(tickcxt, &failed);
 		now = GetCurrentTimestamp();
 		failures = failed ? failures + 1 : 0;
+		if (failed)
+			retry_at = now + Min((int64) interval << Min(failures, 20), SIM_MAX_BACKOFF_MS) * 1000;
 
 		if (!failed && (outcome == SIM_TICK_PAUSED || outcome == SIM_TICK_NO_UNIVERSE))
 		{

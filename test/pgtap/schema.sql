@@ -1,0 +1,77 @@
+-- pgTAP: the foundation schema is what docs/schema.md describes -- tables,
+-- keys, column types of the flight plan, the invariants' constraints and
+-- triggers, and the generator's functions.
+--
+-- Run: pg_prove -d DB test/pgtap/*.sql (DB needs postgis and pgtap available;
+-- everything happens in one transaction that is rolled back).
+BEGIN;
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS sim CASCADE;
+RESET client_min_messages;
+
+SELECT plan(78);
+
+SELECT has_schema('sim');
+SELECT has_table('sim', t, 'table sim.' || t || ' exists')
+  FROM unnest(ARRAY['world', 'faction', 'wallet', 'sector', 'jump_gate', 'good', 'recipe',
+                    'recipe_input', 'recipe_output', 'body', 'deposit', 'station',
+                    'station_recipe', 'station_stock', 'ship_class', 'ship', 'ship_cargo',
+                    'npc_personality']) t;
+
+-- Keys
+SELECT col_is_pk('sim', 'world', 'id', 'world is keyed by a boolean that can only be true');
+SELECT col_is_pk('sim', 'wallet', 'faction_id', 'one wallet per faction');
+SELECT col_is_pk('sim', 'station_stock', ARRAY['station_id', 'good_id'], 'one stock row per station and good');
+SELECT col_is_pk('sim', 'ship_cargo', ARRAY['ship_id', 'good_id'], 'one cargo row per ship and good');
+SELECT col_is_pk('sim', 'deposit', ARRAY['body_id', 'good_id'], 'one deposit per body and good');
+SELECT col_is_pk('sim', 'npc_personality', 'ship_id', 'one personality per ship');
+SELECT col_type_is('sim', 'ship', 'id', 'bigint', 'ship ids are bigint');
+SELECT col_is_unique('sim', 'jump_gate', ARRAY['sector_a', 'sector_b'], 'one gate per pair of sectors');
+SELECT fk_ok('sim', 'ship', 'docked_at', 'sim', 'station', 'id');
+SELECT fk_ok('sim', 'ship', 'class_id', 'sim', 'ship_class', 'id');
+SELECT fk_ok('sim', 'body', 'parent_id', 'sim', 'body', 'id');
+SELECT fk_ok('sim', 'station', 'body_id', 'sim', 'body', 'id');
+SELECT fk_ok('sim', 'jump_gate', 'sector_a', 'sim', 'sector', 'id');
+SELECT fk_ok('sim', 'jump_gate', 'sector_b', 'sim', 'sector', 'id');
+
+-- Geometry columns: 3-D points in one Cartesian frame (SRID 0), km
+SELECT col_type_is('sim', 'sector', 'center', 'geometry(PointZ)', 'sector centres are 3-D points');
+SELECT col_type_is('sim', 'sector', 'bounds', 'geometry(LineStringZ)', 'sector bounds are the cube''s diagonal');
+SELECT col_type_is('sim', 'body', 'pos', 'geometry(PointZ)', 'body positions are 3-D points');
+SELECT col_type_is('sim', 'station', 'pos', 'geometry(PointZ)', 'station positions are 3-D points');
+SELECT col_type_is('sim', 'jump_gate', 'pos_a', 'geometry(PointZ)', 'gate ends are 3-D points');
+
+-- The flight plan of sim.ship: plain double precision columns, never NULL
+SELECT col_type_is('sim', 'ship', c, 'double precision', 'ship.' || c || ' is double precision')
+  FROM unnest(ARRAY['x', 'y', 'z', 'dir_x', 'dir_y', 'dir_z', 'accel', 't_burn', 't_coast', 't_brake', 'fuel']) c;
+SELECT col_not_null('sim', 'ship', c, 'ship.' || c || ' is NOT NULL')
+  FROM unnest(ARRAY['x', 'y', 'z', 'dir_x', 'dir_y', 'dir_z', 'accel', 't_burn', 't_coast', 't_brake',
+                    'leg_start_tick']) c;
+SELECT col_type_is('sim', 'ship', 'leg_start_tick', 'bigint', 'leg_start_tick is a bigint tick');
+SELECT col_is_null('sim', 'ship', 'arrival_tick', 'arrival_tick is NULL for ships at rest');
+
+-- Invariants kept by exclusion constraints and statement triggers
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'sim.sector'::regclass AND contype = 'x'),
+          'sectors carry an exclusion constraint');
+SELECT has_trigger('sim', 'station_stock', 'station_stock_capacity_ins', 'stock inserts check storage');
+SELECT has_trigger('sim', 'station_stock', 'station_stock_capacity_upd', 'stock updates check storage');
+SELECT has_trigger('sim', 'station', 'station_capacity_upd', 'capacity changes check storage');
+SELECT has_trigger('sim', 'ship_cargo', 'ship_cargo_capacity_ins', 'cargo inserts check the hold');
+SELECT has_trigger('sim', 'ship_cargo', 'ship_cargo_capacity_upd', 'cargo updates check the hold');
+SELECT has_trigger('sim', 'ship', 'ship_fuel_ins', 'ship inserts check the tank');
+SELECT has_trigger('sim', 'ship', 'ship_fuel_upd', 'ship updates check the tank');
+
+-- The generator's functions
+SELECT has_function('sim', 'generate_universe', ARRAY['bigint', 'integer', 'integer', 'integer', 'integer', 'boolean']);
+SELECT function_returns('sim', 'generate_universe', ARRAY['bigint', 'integer', 'integer', 'integer', 'integer', 'boolean'], 'jsonb');
+SELECT has_function('sim', 'reset_universe', ARRAY[]::text[]);
+SELECT has_function('sim', 'universe_exists', ARRAY[]::text[]);
+SELECT has_function('sim', 'universe_digest', ARRAY[]::text[]);
+SELECT has_function('sim', 'rand_unit', ARRAY['bigint', 'bigint', 'bigint']);
+SELECT is_strict('sim', 'rand_unit', ARRAY['bigint', 'bigint', 'bigint'], 'rand_unit is STRICT');
+SELECT volatility_is('sim', 'rand_int', ARRAY['bigint', 'bigint', 'bigint', 'integer', 'integer'], 'immutable',
+                     'rand_int is IMMUTABLE');
+
+SELECT * FROM finish();
+ROLLBACK;
