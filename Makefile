@@ -39,8 +39,8 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 
 # pg_regress (PostgreSQL 15) reads inputs and expected output from one
 # directory; assemble it from test/sql and expected/.
-installcheck: build/regress
-build/regress:
+installcheck: regress-dirs
+regress-dirs:
 	mkdir -p build/regress build/regress-out
 	ln -sfn ../../test/sql build/regress/sql
 	ln -sfn ../../expected build/regress/expected
@@ -51,4 +51,4 @@ unitcheck:
 pgtapcheck:
 	pg_prove --ext .sql -r test/pgtap
 
-.PHONY: unitcheck pgtapcheck
+.PHONY: unitcheck pgtapcheck regress-dirs

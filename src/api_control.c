@@ -30,7 +30,6 @@ sim_step(PG_FUNCTION_ARGS)
 {
 	int32		n = PG_GETARG_INT32(0);
 	int64		tick = 0;
-	int32		i;
 
 	if (n < 1 || n > SIM_MAX_STEP)
 		ereport(ERROR,
@@ -44,11 +43,7 @@ sim_step(PG_FUNCTION_ARGS)
 				 errdetail("A tick reads the latest committed commands and world state.")));
 
 	SPI_connect();
-	for (i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		(void) SimTickRun(false, &tick);
-	}
+	(void) SimTickRun(false, n, &tick);
 	SPI_finish();
 	PG_RETURN_INT64(tick);
 }

@@ -2,7 +2,8 @@
  * tick.c -- one tick of the universe, inside the caller's transaction.
  *
  * The ticker worker and sim.step() both run SimTickRun(); it must be called
- * with SPI connected and a snapshot active.  The row lock on sim.world that
+ * with SPI connected and a snapshot active.  sim.step(n) runs its n ticks
+ * under one lock and writes the counter once, so long steps stay linear.  The row lock on sim.world that
  * it takes first serialises ticks and guards the shared-memory world (see
  * shmem.c).  Steps, in order:
  *   1. lock sim.world, advance the tick counter;
@@ -247,15 +248,13 @@ arrive(SimWorld *w, uint32 slot, int64 tick)
 	}
 }
 
-SimTickOutcome
-SimTickRun(bool from_worker, int64 *tick_out)
+/* Steps 2-6 of one tick; the caller holds the tick and advances sim.world. */
+static void
+tick_once(SimWorld *w, int64 tick, bool from_worker)
 {
-	SimWorld   *w = SimWorldRequire();
 	SimShared  *h = w->hdr;
 	instr_time	start;
 	instr_time	elapsed;
-	int64		tick;
-	bool		isnull;
 	TickCounts	counts = {0, 0, 0};
 	uint32		slot;
 	int64		due;
@@ -265,34 +264,10 @@ SimTickRun(bool from_worker, int64 *tick_out)
 	double		ms;
 	uint32		in_flight;
 	StringInfoData payload;
-	Oid			types[7] = {INT8OID, FLOAT8OID, INT4OID, INT4OID, INT4OID, TEXTOID, INT8OID};
-	Datum		vals[7];
+	Oid			types[6] = {INT8OID, FLOAT8OID, INT4OID, INT4OID, INT4OID, TEXTOID};
+	Datum		vals[6];
 
 	INSTR_TIME_SET_CURRENT(start);
-
-	/* 1. take the tick */
-	if (SPI_execute(from_worker
-					? "SELECT tick, paused FROM sim.world FOR UPDATE SKIP LOCKED"
-					: "SELECT tick, paused FROM sim.world FOR UPDATE",
-					false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not lock sim.world");
-	if (SPI_processed == 0)
-	{
-		if (!from_worker)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("there is no universe to tick"),
-					 errhint("Create one with sim.generate_universe().")));
-		if (SPI_execute("SELECT 1 FROM sim.world", false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read sim.world");
-		return SPI_processed == 0 ? SIM_TICK_NO_UNIVERSE : SIM_TICK_BUSY;
-	}
-	tick = get_int64(0, 1, &isnull) + 1;
-	if (from_worker && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
-		return SIM_TICK_PAUSED;
-
-	SimInTick = true;
-	SimWorldEnsureLoaded(w);
 
 	/* 2. commands */
 	apply_commands(w, tick, &counts);
@@ -338,13 +313,9 @@ SimTickRun(bool from_worker, int64 *tick_out)
 	vals[3] = Int32GetDatum(counts.arrivals);
 	vals[4] = Int32GetDatum(counts.commands);
 	vals[5] = CStringGetTextDatum(from_worker ? "worker" : "step");
-	vals[6] = Int64GetDatum(tick - sim_tick_history);
-	if (SPI_execute_with_args("UPDATE sim.world SET tick = $1", 1, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
-		SPI_execute_with_args("INSERT INTO sim.tick_log (tick, finished_at, duration_ms, ships_in_flight, "
+	if (SPI_execute_with_args("INSERT INTO sim.tick_log (tick, finished_at, duration_ms, ships_in_flight, "
 							  "arrivals, commands, source) VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6)",
-							  6, types, vals, NULL, false, 0) != SPI_OK_INSERT ||
-		SPI_execute_with_args("DELETE FROM sim.tick_log WHERE tick <= $7",
-							  7, types, vals, NULL, false, 0) != SPI_OK_DELETE)
+							  6, types, vals, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record tick");
 
 	initStringInfo(&payload);
@@ -353,6 +324,54 @@ SimTickRun(bool from_worker, int64 *tick_out)
 					 "\"commands\": %d, \"rejected\": %d, \"ms\": %.3f}",
 					 tick, in_flight, counts.arrivals, counts.commands, counts.rejected, ms);
 	Async_Notify("sim_tick", payload.data);
+}
+
+SimTickOutcome
+SimTickRun(bool from_worker, int ticks, int64 *tick_out)
+{
+	SimWorld   *w = SimWorldRequire();
+	int64		tick;
+	bool		isnull;
+	int			i;
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		vals[2];
+
+	/* 1. take the tick: this row lock serialises every tick */
+	if (SPI_execute(from_worker
+					? "SELECT tick, paused FROM sim.world FOR UPDATE SKIP LOCKED"
+					: "SELECT tick, paused FROM sim.world FOR UPDATE",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock sim.world");
+	if (SPI_processed == 0)
+	{
+		if (!from_worker)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("there is no universe to tick"),
+					 errhint("Create one with sim.generate_universe().")));
+		if (SPI_execute("SELECT 1 FROM sim.world", false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read sim.world");
+		return SPI_processed == 0 ? SIM_TICK_NO_UNIVERSE : SIM_TICK_BUSY;
+	}
+	tick = get_int64(0, 1, &isnull);
+	if (from_worker && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+		return SIM_TICK_PAUSED;
+
+	SimInTick = true;
+	SimWorldEnsureLoaded(w);
+
+	for (i = 0; i < ticks; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		tick_once(w, ++tick, from_worker);
+	}
+
+	/* the counter and the history's retention, once for all these ticks */
+	vals[0] = Int64GetDatum(tick);
+	vals[1] = Int64GetDatum(tick - sim_tick_history);
+	if (SPI_execute_with_args("UPDATE sim.world SET tick = $1", 1, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
+		SPI_execute_with_args("DELETE FROM sim.tick_log WHERE tick <= $2", 2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not record tick");
 
 	*tick_out = tick;
 	return SIM_TICK_DONE;

@@ -97,7 +97,7 @@ tick_transaction(MemoryContext tickcxt, bool *failed)
 		pgstat_report_activity(STATE_RUNNING, "sim tick");
 		if (SPI_execute("SELECT 1 FROM pg_extension WHERE extname = 'sim'", false, 1) == SPI_OK_SELECT &&
 			SPI_processed == 1)
-			outcome = SimTickRun(true, &tick);
+			outcome = SimTickRun(true, 1, &tick);
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();

@@ -15,10 +15,11 @@ typedef enum SimTickOutcome
 } SimTickOutcome;
 
 /*
- * Run one tick in the current transaction (SPI connected, snapshot active).
- * The worker skips busy or paused universes; sim.step waits for the tick
- * and ignores the pause.  On SIM_TICK_DONE *tick is the new tick.
+ * Run ticks consecutive ticks in the current transaction (SPI connected,
+ * snapshot active).  The worker skips busy or paused universes; sim.step
+ * waits for the tick and ignores the pause.  On SIM_TICK_DONE *tick is the
+ * last new tick.
  */
-extern SimTickOutcome SimTickRun(bool from_worker, int64 *tick);
+extern SimTickOutcome SimTickRun(bool from_worker, int ticks, int64 *tick);
 
 #endif							/* SIM_TICK_H */

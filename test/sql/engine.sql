@@ -1,0 +1,214 @@
+--
+-- engine: ticks run by sim.step, commands checked and applied, journeys
+-- through jump gates flown to the end, kinematics and spatial queries
+-- agreeing with SQL and PostGIS.  Needs sim in shared_preload_libraries
+-- (no ticker runs: sim.database is empty in the test cluster).
+--
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS sim CASCADE;
+RESET client_min_messages;
+SELECT sim.reset_universe();
+
+CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    code    text;
+    msg     text;
+BEGIN
+    EXECUTE stmt;
+    RETURN 'ok';
+EXCEPTION WHEN others THEN
+    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    RETURN code || ': ' || msg;
+END
+$$;
+
+-- Before a universe exists
+SELECT pg_temp.try('SELECT sim.step()') AS step_without_universe;
+SELECT pg_temp.try($$SELECT * FROM sim.navigate(1, 'station:1')$$) AS navigate_without_universe;
+
+SELECT sim.generate_universe(7, 8, 3000) IS NOT NULL AS generated;
+
+-- The spatial index does not exist before the first tick after a start;
+-- the first step builds it
+SELECT sim.step() AS tick;
+SELECT tick, source, ships_in_flight, arrivals, commands FROM sim.tick_log ORDER BY tick;
+SELECT count(*) = 3000 AS every_ship_indexed, min(tick) = 1 AND max(tick) = 1 AS at_tick_1
+  FROM sim.ship_positions();
+SELECT pg_temp.try('SELECT sim.step(0)') AS step_zero;
+SELECT pg_temp.try('SELECT sim.step(-5)') AS step_negative;
+
+-- Ships used below: three idle ones in sector 1 (a, b, c), a docked one (d);
+-- a station in sector 1 and one in sector 8
+CREATE TEMP TABLE pick AS
+SELECT (SELECT id FROM sim.ship WHERE state = 'idle' AND sector_id = 1 ORDER BY id LIMIT 1) AS a,
+       (SELECT id FROM sim.ship WHERE state = 'idle' AND sector_id = 1 ORDER BY id OFFSET 1 LIMIT 1) AS b,
+       (SELECT id FROM sim.ship WHERE state = 'idle' AND sector_id = 1 ORDER BY id OFFSET 2 LIMIT 1) AS c,
+       (SELECT id FROM sim.ship WHERE state = 'docked' ORDER BY id LIMIT 1) AS d,
+       (SELECT id FROM sim.station WHERE sector_id = 1 ORDER BY id DESC LIMIT 1) AS near_station,
+       (SELECT id FROM sim.station WHERE sector_id = 8 ORDER BY id LIMIT 1) AS far_station;
+GRANT SELECT ON pick TO PUBLIC;
+SELECT a IS NOT NULL AND b IS NOT NULL AND c IS NOT NULL AND d IS NOT NULL AS picked FROM pick;
+
+-- Bad commands: each its own SQLSTATE, and nothing is queued
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:1')$$, 999999)) AS unknown_ship;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:1')$$, d)) AS docked_ship FROM pick;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:99999')$$, a)) AS unknown_station FROM pick;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'body:99999')$$, a)) AS unknown_body FROM pick;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'planet 4')$$, a)) AS malformed FROM pick;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'point:1,2')$$, a)) AS short_point FROM pick;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'point:1e15,0,0')$$, a)) AS outside FROM pick;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:1', 'warp')$$, a)) AS bad_mode FROM pick;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, NULL)$$, a)) AS null_destination FROM pick;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, ST_MakeLine(ST_MakePoint(0,0), ST_MakePoint(1,1)))$$, a))
+       AS line_destination FROM pick;
+SELECT pg_temp.try(format('SELECT sim.undock(%s)', a)) AS undock_idle FROM pick;
+UPDATE sim.ship SET fuel = 0.5 WHERE id = (SELECT c FROM pick);
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:%s', 'burn')$$, c, far_station)) AS no_fuel
+  FROM pick;
+-- a player may command only its faction's ships
+CREATE ROLE regress_sim_player;
+GRANT USAGE ON SCHEMA sim TO regress_sim_player;
+GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA sim TO regress_sim_player;
+INSERT INTO sim.player VALUES ('regress_sim_player', (SELECT faction_id % 8 + 1 FROM sim.ship WHERE id = (SELECT a FROM pick)));
+SET ROLE regress_sim_player;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:%s')$$, a, near_station)) AS other_faction
+  FROM pick;
+RESET ROLE;
+DELETE FROM sim.player;
+SELECT count(*) AS commands_queued FROM sim.command;
+
+-- A journey within the sector: planned at the next tick, applied by it
+SELECT n.start_tick = 2 AS starts_next_tick, n.legs, n.arrival_tick > n.start_tick AS arrives_later,
+       n.fuel > 0 AS uses_fuel
+  FROM pick, sim.navigate(a, format('station:%s', near_station), 'burn') n;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:1')$$, a)) AS second_command FROM pick;
+SELECT kind, dest_kind, mode, status FROM sim.command ORDER BY id;
+SELECT sim.step();
+SELECT c.status, c.applied_tick, s.state, s.leg_start_tick, s.dest_kind
+  FROM sim.command c JOIN sim.ship s ON s.id = c.ship_id ORDER BY c.id;
+-- at its first tick the ship is still at its origin, and fuel was paid
+SELECT ST_X(l.pos) = s.x AND ST_Y(l.pos) = s.y AND ST_Z(l.pos) = s.z AS at_origin
+  FROM pick, sim.ship_live l JOIN sim.ship s USING (id) WHERE l.id = pick.a;
+
+-- A journey through jump gates, in drift mode, and a short hop in cruise
+SELECT n.legs > 1 AS through_gates, n.fuel > 0 AS uses_fuel
+  FROM pick, sim.navigate(b, format('station:%s', far_station), 'drift') n;
+UPDATE sim.ship SET fuel = 300 WHERE id = (SELECT c FROM pick);
+SELECT n.legs AS legs
+  FROM pick JOIN sim.ship s ON s.id = pick.c,
+       sim.navigate(pick.c, format('point:%s,%s,%s', s.x + 10, s.y, s.z), 'cruise') n;
+-- a command the tick refuses: the ship lost its fuel after queueing
+UPDATE sim.ship SET fuel = 0 WHERE id = (SELECT b FROM pick);
+SELECT sim.step();
+SELECT c.status, c.error FROM sim.command c, pick WHERE c.ship_id = pick.b;
+UPDATE sim.ship SET fuel = 600 WHERE id = (SELECT b FROM pick);
+SELECT n.legs > 1 AS through_gates FROM pick, sim.navigate(b, format('station:%s', far_station), 'burn') n;
+SELECT sim.step();
+SELECT count(*) > 0 AS later_legs_stored FROM sim.flight_leg f, pick WHERE f.ship_id = pick.b;
+
+-- Kinematics: the SIMD kernel's positions in the index equal SQL's evaluation
+-- of every plan, bit for bit
+SELECT count(*) AS positions_differing
+  FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
+ WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
+
+-- Fly everything to the end
+SELECT sim.step((greatest((SELECT max(arrival_tick) FROM sim.ship), (SELECT max(arrival_tick) FROM sim.flight_leg))
+                 - (SELECT tick FROM sim.world))::integer) > 0 AS flown;
+SELECT count(*) AS still_flying FROM sim.ship WHERE state = 'flying';
+SELECT count(*) AS legs_left FROM sim.flight_leg;
+-- every ship rests where its plan ended: in the destination's sector, docked
+-- at the station (it had a free slot); the short hop rests where its plan ended
+SELECT s.state, s.sector_id = st.sector_id AS in_station_sector,
+       s.docked_at = st.id AS docked_there,
+       round(ST_3DDistance(ST_MakePoint(s.x, s.y, s.z), st.pos)::numeric, 6) AS km_from_station
+  FROM pick, sim.ship s, sim.station st
+ WHERE (s.id, st.id) IN ((pick.a, pick.near_station), (pick.b, pick.far_station));
+SELECT s.state, round(ST_3DDistance(ST_MakePoint(s.x, s.y, s.z), l.pos)::numeric, 9) AS moved_since_rest
+  FROM pick, sim.ship s JOIN sim.ship_live l USING (id) WHERE s.id = pick.c;
+SELECT count(*) AS positions_differing
+  FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
+ WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
+
+-- Undocking
+SELECT sim.undock(d) > 0 AS queued FROM pick;
+SELECT sim.step() > 0 AS stepped;
+SELECT s.state, s.docked_at FROM sim.ship s, pick WHERE s.id = pick.d;
+
+-- Spatial queries answer exactly what PostGIS answers on the same positions
+CREATE TEMP TABLE pos AS SELECT ship_id AS id, ST_MakePoint(x, y, z) AS geom FROM sim.ship_positions();
+CREATE TEMP TABLE q AS
+SELECT i, (SELECT geom FROM pos ORDER BY id OFFSET (i * 37) % 400 LIMIT 1) AS center,
+       (ARRAY[0, 1, 25, 400, 5000, 60000, 400000])[1 + i % 7]::double precision AS radius,
+       1 + (i * 13) % 40 AS k
+  FROM generate_series(1, 60) i;
+SELECT count(*) AS within_differing
+  FROM q
+ WHERE (SELECT coalesce(array_agg(ship_id ORDER BY ship_id), '{}') FROM sim.ships_within(q.center, q.radius))
+    <> (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM pos WHERE ST_3DDWithin(pos.geom, q.center, q.radius));
+SELECT count(*) AS within_distance_differing
+  FROM q, sim.ships_within(q.center, q.radius) w JOIN pos ON pos.id = w.ship_id
+ WHERE w.distance <> ST_3DDistance(pos.geom, q.center);
+SELECT count(*) AS nearest_differing
+  FROM q
+ WHERE (SELECT array_agg(ship_id ORDER BY ord) FROM sim.ships_nearest(q.center, q.k) WITH ORDINALITY n(ship_id, distance, ord))
+    <> (SELECT array_agg(id ORDER BY d, id) FROM (SELECT id, ST_3DDistance(geom, q.center) AS d FROM pos
+                                                   ORDER BY d, id LIMIT q.k) t);
+SELECT count(*) AS xyz_differing
+  FROM q
+ WHERE (SELECT coalesce(array_agg(ship_id ORDER BY ship_id), '{}') FROM sim.ships_within(q.center, q.radius))
+    <> (SELECT coalesce(array_agg(ship_id ORDER BY ship_id), '{}')
+          FROM sim.ships_within_xyz(ST_X(q.center), ST_Y(q.center), ST_Z(q.center), q.radius));
+SELECT pg_temp.try($$SELECT * FROM sim.ships_within(ST_MakePoint(0, 0, 0), -1)$$) AS negative_radius;
+SELECT pg_temp.try($$SELECT * FROM sim.ships_within(ST_MakeLine(ST_MakePoint(0,0), ST_MakePoint(1,1)), 5)$$) AS not_a_point;
+SELECT pg_temp.try($$SELECT * FROM sim.ships_nearest(ST_MakePoint(0, 0, 0), 0)$$) AS zero_k;
+SELECT pg_temp.try($$SELECT * FROM sim.ships_within_xyz('NaN', 0, 0, 5)$$) AS nan_center;
+SELECT count(*) AS nearest_of_2d_point FROM sim.ships_nearest(ST_MakePoint(0, 0), 3);
+
+-- Routes
+SELECT step, sector_id, gate_id IS NULL AS first, ticks > 0 AS takes_time, fuel > 0 AS uses_fuel
+  FROM sim.route(1, 1);
+SELECT count(*) > 1 AS several_legs, bool_and(fuel > 0) AS all_use_fuel,
+       max(total_ticks) = sum(ticks) + sum(coalesce(g.jump_ticks, 0)) AS totals_add_up
+  FROM sim.route(1, 8, 'cruise') r LEFT JOIN sim.jump_gate g ON g.id = r.gate_id;
+SELECT (SELECT max(total_ticks) FROM sim.route(1, 8, 'burn')) < (SELECT max(total_ticks) FROM sim.route(1, 8, 'drift'))
+       AS burn_is_faster,
+       (SELECT sum(fuel) FROM sim.route(1, 8, 'burn')) > (SELECT sum(fuel) FROM sim.route(1, 8, 'drift'))
+       AS burn_is_thirstier;
+SELECT pg_temp.try('SELECT * FROM sim.route(1, 999)') AS unknown_sector;
+SELECT pg_temp.try($$SELECT * FROM sim.route(1, 2, 'warp')$$) AS bad_mode;
+SELECT pg_temp.try($$SELECT * FROM sim.route(1, 2, 'cruise', 999)$$) AS unknown_class;
+
+-- Status, pause and resume
+SELECT tick = (SELECT max(tick) FROM sim.tick_log) AS tick_logged, paused, kernel IN ('avx512', 'avx2', 'scalar') AS kernel,
+       cache_loaded, tick_ms_p50 IS NOT NULL AS timed
+  FROM sim.status;
+SELECT sim.pause();
+SELECT paused FROM sim.status;
+CREATE TEMP TABLE paused_at AS SELECT tick FROM sim.world;
+SELECT sim.step(2) = (SELECT tick + 2 FROM paused_at) AS step_while_paused;
+SELECT sim.resume();
+SELECT paused FROM sim.status;
+-- tick numbers are consecutive
+SELECT count(*) = max(tick) - min(tick) + 1 AS gap_free FROM sim.tick_log;
+
+-- A rolled-back step leaves the tables as they were and the index usable
+CREATE TEMP TABLE before AS SELECT tick FROM sim.world;
+BEGIN;
+SELECT sim.step(3) > 0 AS stepped;
+ROLLBACK;
+SELECT w.tick = b.tick AS tick_unchanged FROM sim.world w, before b;
+SELECT sim.step() = (SELECT tick + 1 FROM before) AS next_tick;
+SELECT count(*) AS positions_differing
+  FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
+ WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
+
+-- sim.step needs READ COMMITTED
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT pg_temp.try('SELECT sim.step()') AS repeatable_read;
+ROLLBACK;
+
+DROP OWNED BY regress_sim_player;
+DROP ROLE regress_sim_player;
+SELECT sim.reset_universe();
