@@ -2,10 +2,11 @@
 #
 #   make                 build the extension
 #   make install         install it into the PostgreSQL that pg_config names
-#   make installcheck    pg_regress tests against a running server
+#   make installcheck TAP_TESTS=   pg_regress tests against a running server
 #   make unitcheck       C unit tests of src/core (no server)
 #   make pgtapcheck      pgTAP tests via pg_prove against a running server
-#   make prove_installcheck   TAP tests (they start their own clusters)
+#   make tapcheck        TAP tests (they start their own clusters; not as root)
+# Plain "make installcheck" runs pg_regress and then the TAP tests.
 
 EXTENSION = sim
 EXTVERSION = 0.1.0
@@ -51,4 +52,7 @@ unitcheck:
 pgtapcheck:
 	pg_prove --ext .sql -r test/pgtap
 
-.PHONY: unitcheck pgtapcheck regress-dirs
+tapcheck:
+	$(prove_installcheck)
+
+.PHONY: unitcheck pgtapcheck tapcheck regress-dirs
