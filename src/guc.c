@@ -8,6 +8,7 @@
 
 #include <float.h>
 
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "sim/sim.h"
@@ -19,19 +20,15 @@ int			sim_max_ships = 200000;
 double		sim_grid_cell_km = 1000.0;
 int			sim_tick_history = 10000;
 
-/* Define every sim.* parameter and reserve the prefix. */
+/*
+ * Define every sim.* parameter and reserve the prefix.  The sizes and the
+ * database are fixed at server start, so they exist only when sim is in
+ * shared_preload_libraries (a PGC_POSTMASTER parameter cannot be created in
+ * a running server).
+ */
 void
 SimGucInit(void)
 {
-	DefineCustomStringVariable("sim.database",
-							   "Database whose universe the ticker advances.",
-							   "The ticker does not start while this is empty.",
-							   &sim_database,
-							   "",
-							   PGC_POSTMASTER,
-							   0,
-							   NULL, NULL, NULL);
-
 	DefineCustomIntVariable("sim.tick_interval_ms",
 							"Wall-clock time between ticks.",
 							"Tick k is due at t0 + k * interval.",
@@ -50,6 +47,30 @@ SimGucInit(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomIntVariable("sim.tick_history",
+							"Ticks kept in sim.tick_log.",
+							NULL,
+							&sim_tick_history,
+							10000, 10, 100 * 1000 * 1000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	if (!process_shared_preload_libraries_in_progress)
+	{
+		MarkGUCPrefixReserved("sim");
+		return;
+	}
+
+	DefineCustomStringVariable("sim.database",
+							   "Database whose universe the ticker advances.",
+							   "The ticker does not start while this is empty.",
+							   &sim_database,
+							   "",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL, NULL, NULL);
+
 	DefineCustomIntVariable("sim.max_ships",
 							"Ships the shared-memory world can hold.",
 							NULL,
@@ -67,15 +88,6 @@ SimGucInit(void)
 							 PGC_POSTMASTER,
 							 0,
 							 NULL, NULL, NULL);
-
-	DefineCustomIntVariable("sim.tick_history",
-							"Ticks kept in sim.tick_log.",
-							NULL,
-							&sim_tick_history,
-							10000, 10, 100 * 1000 * 1000,
-							PGC_SIGHUP,
-							0,
-							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("sim");
 }

@@ -22,6 +22,10 @@
  *   grid_seq of that buffer and retry if it changed while they read.  The
  *   ticker builds the other buffer and flips `published` when its
  *   transaction commits, so it never waits for readers either.
+ * - `publisher` holds the pid of the backend whose transaction built a grid
+ *   and has not ended yet.  Its row lock is released a moment before its
+ *   commit callback flips `published`, so the next tick waits for
+ *   `publisher` to clear before it picks the buffer to build.
  */
 #include "postgres.h"
 
@@ -49,9 +53,7 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 /* per-transaction state of this backend */
 static bool xact_ticked = false;
-static bool xact_tainted = false;
 static int	xact_buffer = -1;
-static int64 xact_tick = 0;
 static bool xact_invalidate = false;
 
 static uint32
@@ -174,6 +176,7 @@ sim_shmem_startup(void)
 		layout(h, cap, nb);
 		pg_atomic_init_u64(&h->version, 1);
 		pg_atomic_init_u32(&h->published, 0);
+		pg_atomic_init_u32(&h->publisher, 0);
 		pg_atomic_init_u64(&h->grid_seq[0], 0);
 		pg_atomic_init_u64(&h->grid_seq[1], 0);
 		h->grid_tick[0] = h->grid_tick[1] = -1;
@@ -196,13 +199,13 @@ sim_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
-			if (h && (xact_invalidate || (xact_ticked && xact_tainted)))
-				pg_atomic_fetch_add_u64(&h->version, 1);
-			else if (h && xact_ticked && xact_buffer >= 0)
+			if (h && xact_ticked && xact_buffer >= 0)
 			{
 				pg_write_barrier();
 				pg_atomic_write_u32(&h->published, (uint32) xact_buffer);
 			}
+			if (h && xact_invalidate)
+				pg_atomic_fetch_add_u64(&h->version, 1);
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
@@ -212,19 +215,29 @@ sim_xact_callback(XactEvent event, void *arg)
 		default:
 			return;
 	}
+	if (h && xact_ticked)
+		pg_atomic_write_u32(&h->publisher, 0);
 	xact_ticked = false;
-	xact_tainted = false;
 	xact_buffer = -1;
 	xact_invalidate = false;
 	SimInTick = false;
 }
 
+/*
+ * A tick rolled back to a savepoint left its changes in shared memory and
+ * released the tick's row lock: make every next tick reload, and publish
+ * nothing unless a later tick of this transaction builds a grid again.
+ */
 static void
 sim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					 SubTransactionId parentSubid, void *arg)
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB && xact_ticked)
-		xact_tainted = true;
+	if (event == SUBXACT_EVENT_ABORT_SUB && xact_ticked && world_attached)
+	{
+		pg_atomic_fetch_add_u64(&world.hdr->version, 1);
+		pg_atomic_write_u32(&world.hdr->publisher, 0);
+		xact_buffer = -1;
+	}
 }
 
 /* Reserve shared memory and hook transaction ends. */
@@ -328,7 +341,8 @@ SimWorldEnsureLoaded(SimWorld *w)
 	uint32		n = 0;
 	bool		isnull;
 
-	if (h->loaded && h->loaded_version == version)
+	/* also reload when this transaction changed ships before ticking */
+	if (h->loaded && h->loaded_version == version && !xact_invalidate)
 		return;
 
 	xact_ticked = true;
@@ -402,7 +416,21 @@ SimWorldTickDone(SimWorld *w, int buffer, int64 tick)
 {
 	xact_ticked = true;
 	xact_buffer = buffer;
-	xact_tick = tick;
+	pg_atomic_write_u32(&w->hdr->publisher, (uint32) MyProcPid);
+}
+
+void
+SimWorldAwaitPublish(SimWorld *w)
+{
+	for (;;)
+	{
+		uint32		pid = pg_atomic_read_u32(&w->hdr->publisher);
+
+		if (pid == 0 || pid == (uint32) MyProcPid)
+			return;
+		CHECK_FOR_INTERRUPTS();
+		pg_usleep(20L);
+	}
 }
 
 void

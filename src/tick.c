@@ -25,6 +25,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "storage/pmsignal.h"
 #include "utils/builtins.h"
 
 #include "sim/navigation.h"
@@ -358,11 +359,16 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 		return SIM_TICK_PAUSED;
 
 	SimInTick = true;
+	SimWorldAwaitPublish(w);
 	SimWorldEnsureLoaded(w);
 
 	for (i = 0; i < ticks; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
+		if (!PostmasterIsAlive())
+			ereport(FATAL,
+					(errcode(ERRCODE_ADMIN_SHUTDOWN),
+					 errmsg("terminating sim.step because the postmaster died")));
 		tick_once(w, ++tick, from_worker);
 	}
 

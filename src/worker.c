@@ -223,13 +223,17 @@ SimWorkerMain(Datum arg)
 			continue;
 		}
 
-		/* the slot just served is k+1; skip slots that passed while it ran */
+		/*
+		 * The slot just served is k+1.  If the next one is already due, it
+		 * runs at once; slots whose whole interval passed meanwhile are
+		 * skipped.
+		 */
 		{
 			int64		slot_now = (now - t0) / ((int64) interval * 1000);
-			int64		skipped = Max(slot_now - (k + 1), 0);
+			int64		skipped = Max(slot_now - (k + 2), 0);
 			double		lag = (double) (started - due) / 1000.0;
 
-			k = k + 1 + skipped;
+			k = Max(k + 1, slot_now - 1);
 			if (outcome == SIM_TICK_BUSY)
 				skipped++;
 			LWLockAcquire(w->hdr->lock, LW_EXCLUSIVE);

@@ -35,6 +35,7 @@ typedef struct SimShared
 	TimestampTz last_error_at;
 	pg_atomic_uint64 version;	/* bumped by every invalidation */
 	pg_atomic_uint32 published; /* grid buffer readers use: 0 or 1 */
+	pg_atomic_uint32 publisher; /* pid whose built grid awaits its commit, or 0 */
 	pg_atomic_uint64 grid_seq[2];	/* seqlock per grid buffer: odd = writing */
 	int64		grid_tick[2];	/* tick each grid buffer describes */
 	Size		off_id;
@@ -81,6 +82,9 @@ extern void SimWorldGetLeg(SimWorld *w, uint32 slot, SimLeg *leg);
 
 /* Note that this transaction ticked and built grid buffer b. */
 extern void SimWorldTickDone(SimWorld *w, int buffer, int64 tick);
+
+/* Wait until no other backend's tick is between its build and its commit. */
+extern void SimWorldAwaitPublish(SimWorld *w);
 
 /* Make the next tick reload the world (at commit of this transaction). */
 extern void SimWorldInvalidateAtCommit(void);

@@ -204,6 +204,27 @@ SELECT count(*) AS positions_differing
   FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
  WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
 
+-- A tick in the transaction that moved a ship sees the move
+BEGIN;
+UPDATE sim.ship SET x = x + 1000 WHERE id = (SELECT c FROM pick);
+SELECT sim.step() > 0 AS stepped;
+COMMIT;
+SELECT p.x = s.x AS index_sees_the_move
+  FROM pick, sim.ship s JOIN sim.ship_positions() p ON p.ship_id = s.id WHERE s.id = pick.c;
+
+-- A tick rolled back to a savepoint leaves no trace in the tables or the index
+CREATE TEMP TABLE before_savepoint AS SELECT tick FROM sim.world;
+BEGIN;
+SAVEPOINT a;
+SELECT sim.step(5) > 0 AS stepped;
+ROLLBACK TO a;
+SELECT sim.step() = (SELECT tick + 1 FROM before_savepoint) AS one_more_tick;
+COMMIT;
+SELECT count(*) = max(tick) - min(tick) + 1 AS gap_free FROM sim.tick_log;
+SELECT count(*) AS positions_differing
+  FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
+ WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
+
 -- sim.step needs READ COMMITTED
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT pg_temp.try('SELECT sim.step()') AS repeatable_read;

@@ -1,0 +1,375 @@
+# 010_ticker.pl -- the ticker background worker.
+#
+# One node with sim preloaded ticks database postgres every 20 ms.  The
+# test checks that the ticker shows up, ticks gap-free, reports itself in
+# sim.status and through LISTEN sim_tick, obeys pause/step/resume and
+# reloads of sim.enabled and sim.tick_interval_ms, skips slots it overran
+# without skipping ticks, applies commands issued while it runs, is not
+# misled by a tick rolled back to a savepoint, survives a failing tick, and
+# refuses a universe larger than sim.max_ships.  A second
+# node without shared_preload_libraries checks the errors of functions that
+# need the shared-memory world.
+#
+# Waiting is by bounded polls; "nothing happens" is checked across a pause
+# of many tick intervals, never by measuring how long anything took.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+
+use JSON::PP;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use SimTest;
+use Test::More;
+use Time::HiRes qw(usleep);
+
+my $db = 'postgres';
+my $node = sim_node('ticker', 'sim.tick_interval_ms' => 20);
+$node->start;
+$node->safe_psql($db, 'CREATE EXTENSION sim CASCADE');
+
+sub sq { return $node->safe_psql($db, $_[0]); }
+
+# Wait until the tick stops moving (two reads 0.4 s = 20 intervals apart
+# agree); returns that tick, or undef if it never settles.
+sub settled_tick
+{
+	for (1 .. 50)
+	{
+		my $t = tick_of($node);
+		usleep(400_000);
+		return $t if tick_of($node) eq $t;
+	}
+	return undef;
+}
+
+# ALTER SYSTEM SET name = value, reload, and wait until sessions see it.
+sub set_and_reload
+{
+	my ($name, $value) = @_;
+	sq("ALTER SYSTEM SET $name = '$value'");
+	sq('SELECT pg_reload_conf()');
+	return poll_until($node, $db, "SELECT setting FROM pg_settings WHERE name = '$name'", $value);
+}
+
+###
+### The worker
+###
+
+ok( poll_until(
+		$node, $db,
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'sim ticker' AND datname = 'postgres'",
+		'1'),
+	'the ticker runs on sim.database with backend_type "sim ticker"');
+my $pid = ticker_pid($node);
+SKIP:
+{
+	skip 'no /proc to read process titles from', 1 unless -r "/proc/$pid/cmdline";
+	like(slurp_file("/proc/$pid/cmdline"), qr/sim ticker for database postgres/,
+		'its process title names the database');
+}
+
+is(sq('SELECT count(*) FROM sim.tick_log'), '0', 'without a universe nothing is ticked');
+
+sq('SELECT sim.generate_universe(7, 4, 300)');
+ok(wait_ticks($node, 0, 10), 'ticks advance once a universe exists');
+
+is(sq(tick_log_gaps()), '', 'sim.tick_log is a gap-free run of ticks from 1 to sim.world.tick');
+is(sq(q{SELECT count(*) FROM sim.tick_log WHERE source <> 'worker'}), '0',
+	'every tick so far is logged with source worker');
+
+my ($st_pid, $p50, $p99, $order, $enabled, $paused, $interval, $loaded, $kernel) = split /\|/,
+  sq(q{SELECT worker_pid, tick_ms_p50 IS NOT NULL, tick_ms_p99 IS NOT NULL, tick_ms_p99 >= tick_ms_p50,
+             enabled, paused, tick_interval_ms, cache_loaded, kernel FROM sim.status});
+is($st_pid, $pid, 'sim.status.worker_pid is the ticker in pg_stat_activity');
+is("$p50 $p99", 't t', 'sim.status reports tick_ms_p50 and tick_ms_p99');
+is($order, 't', '... with p99 >= p50');
+is("$enabled $paused $interval", 't f 20', 'sim.status shows enabled, not paused, 20 ms');
+is($loaded, 't', 'sim.status shows the shared-memory cache loaded');
+like($kernel, qr/^(scalar|avx2|avx512)$/, 'sim.status names the kinematics kernel');
+
+###
+### LISTEN sim_tick
+###
+
+my $listener = $node->background_psql($db);
+$listener->query_safe('LISTEN sim_tick');
+my @notes;    # [ payload, sender pid ] in arrival order
+
+# Collect the notifications delivered so far.
+sub drain
+{
+	my $out = $listener->query_safe('SELECT 1');
+	while ($out =~
+		/^Asynchronous notification "sim_tick" with payload "(.*)" received from server process with PID (\d+)\.$/mg)
+	{
+		push @notes, [ $1, $2 ];
+	}
+	return scalar @notes;
+}
+
+for (1 .. 300)
+{
+	last if drain() >= 10;
+	usleep(50_000);
+}
+cmp_ok(scalar @notes, '>=', 10, 'a listener receives sim_tick notifications');
+
+my @decoded = map { my $j = eval { decode_json($_->[0]) }; $j } @notes;
+is(scalar(grep { ref $_ eq 'HASH' } @decoded), scalar @notes, 'every payload is a JSON object');
+is_deeply(
+	[ sort keys %{ $decoded[0] } ],
+	[qw(arrivals commands ms rejected ships_in_flight tick)],
+	'the payload has tick, ships_in_flight, arrivals, commands, rejected and ms');
+is(scalar(grep { $_->[1] ne $pid } @notes), 0, 'the ticker sends them');
+my @nticks = map { $_->{tick} } @decoded;
+is_deeply(\@nticks, [ $nticks[0] .. $nticks[0] + $#nticks ],
+	'one notification per tick, in order, none missing');
+{
+	my $t = $decoded[-1];
+	is( sq("SELECT ships_in_flight || ' ' || arrivals || ' ' || commands FROM sim.tick_log WHERE tick = $t->{tick}"),
+		"$t->{ships_in_flight} $t->{arrivals} $t->{commands}",
+		'the payload agrees with the tick\'s sim.tick_log row');
+}
+
+###
+### pause, step, resume
+###
+
+sq('SELECT sim.pause()');
+my $t1 = tick_of($node);
+usleep(1_000_000);    # 50 intervals
+is(tick_of($node), $t1, 'sim.pause() stops the ticker: the tick stays put');
+is(sq('SELECT paused FROM sim.status'), 't', 'sim.status shows paused');
+is(sq('SELECT sim.step(3)'), $t1 + 3, 'sim.step(3) while paused returns the tick three on');
+is(tick_of($node), $t1 + 3, '... and the world is three ticks on');
+is(sq("SELECT string_agg(tick || ':' || source, ',' ORDER BY tick) FROM sim.tick_log WHERE tick > $t1"),
+	join(',', map { ($t1 + $_) . ':step' } 1 .. 3),
+	'... logging exactly three ticks with source step');
+usleep(500_000);
+is(tick_of($node), $t1 + 3, 'the ticker stays paused after the steps');
+
+sq('SELECT sim.resume()');
+ok(wait_ticks($node, $t1 + 3, 5), 'sim.resume() restarts the ticker');
+is(sq("SELECT count(*) FROM sim.tick_log WHERE tick > $t1 + 3 AND source <> 'worker'"), '0',
+	'... whose ticks are logged with source worker');
+is(sq(tick_log_gaps()), '', 'sim.tick_log is still gap-free');
+
+###
+### sim.enabled
+###
+
+ok(set_and_reload('sim.enabled', 'off'), 'sim.enabled = off is reloaded');
+my $t2 = settled_tick();
+ok(defined $t2, 'the ticker stops after sim.enabled = off and a reload');
+usleep(1_000_000);
+is(tick_of($node), $t2, '... and stays stopped');
+is(sq('SELECT enabled FROM sim.status'), 'f', 'sim.status shows enabled = f');
+is(ticker_pid($node), $pid, 'the disabled ticker is still there, waiting');
+ok(set_and_reload('sim.enabled', 'on'), 'sim.enabled = on is reloaded');
+ok(wait_ticks($node, $t2, 5), 'the ticker ticks again after sim.enabled = on');
+
+###
+### sim.tick_interval_ms
+###
+
+ok(set_and_reload('sim.tick_interval_ms', '3600000'), 'sim.tick_interval_ms = 1 h is reloaded');
+my $t3 = settled_tick();
+ok(defined $t3, 'with a one-hour interval the ticker stops ticking');
+usleep(1_000_000);
+is(tick_of($node), $t3, '... and stays stopped');
+is(sq('SELECT tick_interval_ms FROM sim.status'), '3600000', 'sim.status shows the new interval');
+ok(set_and_reload('sim.tick_interval_ms', '20'), 'sim.tick_interval_ms = 20 ms is reloaded');
+ok(wait_ticks($node, $t3, 20), 'with a 20 ms interval the ticker ticks again at once');
+
+###
+### Overrun: ticks longer than the interval
+###
+
+# Every tick sleeps 5 ms in a trigger; with a 1 ms interval every tick
+# overruns several slots.
+sq(q{CREATE FUNCTION public.slow_tick() RETURNS trigger LANGUAGE plpgsql AS
+    $$BEGIN PERFORM pg_sleep(0.005); RETURN NEW; END$$});
+sq('CREATE TRIGGER slow_tick AFTER INSERT ON sim.tick_log FOR EACH ROW EXECUTE FUNCTION public.slow_tick()');
+my $skipped0 = sq('SELECT ticks_skipped FROM sim.status');
+my $t4 = tick_of($node);
+ok(set_and_reload('sim.tick_interval_ms', '1'), 'sim.tick_interval_ms = 1 ms is reloaded');
+ok(poll_until($node, $db, "SELECT ticks_skipped > $skipped0 AND tick >= $t4 + 30 FROM sim.status"),
+	'ticks longer than the interval make sim.status.ticks_skipped grow');
+is(sq(tick_log_gaps()), '', '... while sim.tick_log stays gap-free: skipped slots are not skipped ticks');
+is(sq("SELECT count(*) - count(DISTINCT tick) FROM sim.tick_log"), '0', '... without duplicate ticks');
+is(sq("SELECT count(*) FROM sim.tick_log WHERE tick > $t4 AND source <> 'worker'"), '0',
+	'... all ticked by the worker');
+sq('DROP TRIGGER slow_tick ON sim.tick_log');
+ok(set_and_reload('sim.tick_interval_ms', '20'), 'sim.tick_interval_ms = 20 ms is reloaded');
+
+###
+### A command issued while the ticker runs
+###
+
+# The idle ship with the weakest engine, 200 km towards its sector's centre
+my ($ship, $dest) = split /\|/, sq(q{
+SELECT s.id, format('point:%s,%s,%s', s.x + 200 * (ST_X(c.center) - s.x) / d.d,
+                    s.y + 200 * (ST_Y(c.center) - s.y) / d.d, s.z + 200 * (ST_Z(c.center) - s.z) / d.d)
+  FROM sim.ship s
+  JOIN sim.ship_class k ON k.id = s.class_id
+  JOIN sim.sector c ON c.id = s.sector_id
+ CROSS JOIN LATERAL (SELECT sqrt((ST_X(c.center) - s.x) ^ 2 + (ST_Y(c.center) - s.y) ^ 2
+                                 + (ST_Z(c.center) - s.z) ^ 2) AS d) d
+ WHERE s.state = 'idle'
+ ORDER BY k.max_accel, s.id LIMIT 1});
+my ($cmd, $start, $arrival, $legs) = split /\|/,
+  sq("SELECT command_id, start_tick, arrival_tick, legs FROM sim.navigate($ship, '$dest', 'burn')");
+is($legs, '1', "sim.navigate($ship, 200 km away, burn) plans one leg");
+ok(poll_until($node, $db, "SELECT status FROM sim.command WHERE id = $cmd", 'applied'),
+	'the ticker applies the command');
+my ($applied, $state, $ship_arrival, $leg_start, $in_flight) = split /\|/, sq(qq{
+SELECT c.applied_tick, s.state, s.arrival_tick, s.leg_start_tick, st.ships_in_flight
+  FROM sim.command c JOIN sim.ship s ON s.id = c.ship_id, sim.status st WHERE c.id = $cmd});
+is($state, 'flying', '... and the ship is flying');
+is($leg_start, $applied, '... from the tick that applied the command');
+is($ship_arrival - $applied, $arrival - $start, '... for as many ticks as sim.navigate said');
+cmp_ok($in_flight, '>=', 1, 'sim.status counts the ship in flight');
+cmp_ok(sq("SELECT commands FROM sim.tick_log WHERE tick = $applied"), '>=', 1,
+	'the applying tick counts the command in sim.tick_log');
+ok(poll_until($node, $db, "SELECT state <> 'flying' FROM sim.ship WHERE id = $ship"),
+	'the ship arrives');
+is(sq("SELECT state FROM sim.ship WHERE id = $ship"), 'idle', '... and rests idle at the point');
+cmp_ok(sq("SELECT arrivals FROM sim.tick_log WHERE tick = $ship_arrival"), '>=', 1,
+	'... at the planned tick, which logs the arrival');
+my ($px, $py, $pz) = $dest =~ /^point:(.*),(.*),(.*)$/;
+cmp_ok(sq("SELECT ST_3DDistance(pos, ST_MakePoint($px, $py, $pz)) FROM sim.ship_live WHERE id = $ship"),
+	'<', 1e-6, '... on the destination');
+is(sq(q{SELECT count(*) FROM sim.ship s, sim.world w WHERE s.state = 'flying' AND s.arrival_tick <= w.tick}),
+	'0', 'no ship in flight has an arrival tick in the past');
+
+###
+### A tick rolled back to a savepoint
+###
+
+# A ship one tick before its arrival; a session runs that tick inside a
+# savepoint, rolls it back and stays in its transaction while the ticker
+# goes on.  The ticker must still see the arrival: the rolled-back tick
+# must not leave its changes in the shared-memory world.
+sq('SELECT sim.pause()');
+my ($ship2, $dest2) = split /\|/, sq(qq{
+SELECT s.id, format('point:%s,%s,%s', s.x + 100 * (ST_X(c.center) - s.x) / d.d,
+                    s.y + 100 * (ST_Y(c.center) - s.y) / d.d, s.z + 100 * (ST_Z(c.center) - s.z) / d.d)
+  FROM sim.ship s
+  JOIN sim.sector c ON c.id = s.sector_id
+ CROSS JOIN LATERAL (SELECT sqrt((ST_X(c.center) - s.x) ^ 2 + (ST_Y(c.center) - s.y) ^ 2
+                                 + (ST_Z(c.center) - s.z) ^ 2) AS d) d
+ WHERE s.state = 'idle' AND s.id <> $ship
+ ORDER BY s.id LIMIT 1});
+sq("SELECT command_id FROM sim.navigate($ship2, '$dest2', 'burn')");
+sq('SELECT sim.step(1)');
+my $due = sq("SELECT arrival_tick FROM sim.ship WHERE id = $ship2");
+sq('SELECT sim.step(' . ($due - 1 - tick_of($node)) . ')') if $due - 1 > tick_of($node);
+is(sq("SELECT state || ' ' || arrival_tick FROM sim.ship WHERE id = $ship2"), "flying $due",
+	"ship $ship2 is one tick before its arrival at tick $due");
+my $saver = $node->background_psql($db);
+$saver->query_safe('BEGIN; SAVEPOINT a; SELECT sim.step(1); ROLLBACK TO a;');
+sq('SELECT sim.resume()');
+ok(wait_ticks($node, $due, 5), 'the ticker ticks on past the arrival');
+{
+	is(sq("SELECT state FROM sim.ship WHERE id = $ship2"), 'idle',
+		'the ship arrived although a savepoint had rolled back its arrival tick');
+	is(sq(q{SELECT count(*) FROM sim.ship s, sim.world w WHERE s.state = 'flying' AND s.arrival_tick <= w.tick}),
+		'0', 'no ship in flight has an arrival tick in the past');
+}
+$saver->query_safe('COMMIT');
+$saver->quit;
+ok(poll_until($node, $db, "SELECT state FROM sim.ship WHERE id = $ship2", 'idle'),
+	'the ship arrives at the latest once that transaction ends');
+
+###
+### A failing tick
+###
+
+my $log_offset = -s $node->logfile;
+sq(q{CREATE FUNCTION public.sabotage() RETURNS trigger LANGUAGE plpgsql AS
+    $$BEGIN RAISE EXCEPTION 'tick % sabotaged by the test', NEW.tick; END$$});
+sq('CREATE TRIGGER sabotage BEFORE INSERT ON sim.tick_log FOR EACH ROW EXECUTE FUNCTION public.sabotage()');
+ok( poll_until($node, $db,
+		q{SELECT last_error LIKE 'tick % sabotaged by the test' AND last_error_at IS NOT NULL FROM sim.status}),
+	'a failing tick shows in sim.status.last_error');
+my $t5 = tick_of($node);
+is(sq('SELECT last_error FROM sim.status'), 'tick ' . ($t5 + 1) . ' sabotaged by the test',
+	'... naming the tick after the last committed one');
+usleep(500_000);
+is(tick_of($node), $t5, 'the failed tick is rolled back: the tick does not advance');
+is(sq("SELECT count(*) FROM sim.tick_log WHERE tick > $t5"), '0', '... nor is it logged');
+like(log_since($node, $log_offset), qr/LOG:  sim ticker: tick failed: tick \d+ sabotaged by the test/,
+	'the server log records the failure');
+drain();
+is(scalar(grep { $_->{tick} > $t5 } map { decode_json($_->[0]) } @notes), 0,
+	'the failed tick is not notified');
+is(ticker_pid($node), $pid, 'the ticker survives its failed tick');
+is($listener->query_safe('SELECT 42'), '42', 'other sessions survive it: the server did not restart');
+unlike(log_since($node, $log_offset), qr/terminated by signal|server process .* was terminated/,
+	'... nothing crashed');
+
+sq('DROP TRIGGER sabotage ON sim.tick_log');
+ok(wait_ticks($node, $t5, 3), 'ticking resumes once the cause is removed');
+is(ticker_pid($node), $pid, '... in the same ticker process');
+is(sq(tick_log_gaps()), '', 'sim.tick_log has no gap across the failure');
+is(sq("SELECT min(tick) FROM sim.tick_log WHERE tick > $t5"), $t5 + 1,
+	'the first tick after the failure is the one that failed before');
+
+drain();
+@nticks = map { decode_json($_->[0])->{tick} } @notes;
+is_deeply(\@nticks, [ $nticks[0] .. $nticks[0] + $#nticks ],
+	'over pause, steps, reloads and the failure, the listener got every committed tick once, in order');
+$listener->quit;
+
+###
+### sim.max_ships
+###
+
+$node->append_conf('postgresql.conf', "sim.max_ships = 100\n");
+$node->restart;
+ok( poll_until($node, $db,
+		q{SELECT last_error LIKE '%300 ships, more than sim.max_ships (100)%' FROM sim.status}),
+	'with sim.max_ships = 100 and 300 ships the ticker reports the limit in sim.status.last_error');
+my $t6 = tick_of($node);
+my $e = sim_error($node, $db, 'SELECT sim.step()');
+is($e->{sqlstate}, '53400', 'sim.step() fails with SQLSTATE 53400 (configuration_limit_exceeded)');
+like($e->{message}, qr/the universe has 300 ships, more than sim\.max_ships \(100\)/,
+	'... saying how many ships there are and the limit');
+like($e->{hint}, qr/sim\.max_ships/, '... with a hint naming sim.max_ships');
+is(tick_of($node), $t6, '... and the tick does not advance');
+is(sq('SELECT cache_loaded FROM sim.status'), 'f', 'sim.status shows the cache not loaded');
+$node->stop;
+
+###
+### Without shared_preload_libraries
+###
+
+my $plain = PostgreSQL::Test::Cluster->new('plain');
+$plain->init;
+$plain->start;
+{
+	my ($ret, $out, $err) = $plain->psql($db, 'CREATE EXTENSION sim CASCADE');
+	is($ret, 0, 'without shared_preload_libraries CREATE EXTENSION sim CASCADE works');
+	($ret, $out, $err) = $plain->psql($db, q{SELECT sim.generate_universe(7, 2, 50)->>'ships'});
+	is($out, '50', '... and so does generating a universe');
+	for my $sql ('SELECT sim.step()',
+		'SELECT * FROM sim.ships_within(ST_MakePoint(0, 0, 0), 1000)',
+		'SELECT * FROM sim.ships_nearest(ST_MakePoint(0, 0, 0), 3)',
+		'SELECT * FROM sim.ship_positions()')
+	{
+		my $e = sim_error($plain, $db, $sql);
+		is($e->{sqlstate}, '55000', "$sql fails with SQLSTATE 55000");
+		is($e->{message}, 'sim must be loaded via shared_preload_libraries', '... saying why');
+		like($e->{hint} // '', qr/shared_preload_libraries/, '... with a hint');
+	}
+	($ret, $out, $err) =
+	  $plain->psql($db, q{SELECT tick || ' ' || (worker_pid IS NULL) FROM sim.status});
+	is($out, '0 t', 'sim.status works and shows no ticker');
+}
+$plain->stop;
+
+done_testing();
