@@ -27,6 +27,7 @@
 #include "portability/instr_time.h"
 #include "storage/pmsignal.h"
 #include "utils/builtins.h"
+#include "utils/timestamp.h"
 
 #include "sim/navigation.h"
 #include "sim/sim.h"
@@ -321,9 +322,10 @@ tick_once(SimWorld *w, int64 tick, bool from_worker)
 
 	initStringInfo(&payload);
 	appendStringInfo(&payload,
-					 "{\"tick\": " INT64_FORMAT ", \"ships_in_flight\": %u, \"arrivals\": %d, "
-					 "\"commands\": %d, \"rejected\": %d, \"ms\": %.3f}",
-					 tick, in_flight, counts.arrivals, counts.commands, counts.rejected, ms);
+					 "{\"tick\": " INT64_FORMAT ", \"at\": \"%s\", \"ships_in_flight\": %u, "
+					 "\"arrivals\": %d, \"commands\": %d, \"rejected\": %d, \"ms\": %.3f}",
+					 tick, timestamptz_to_str(GetCurrentTimestamp()), in_flight, counts.arrivals,
+					 counts.commands, counts.rejected, ms);
 	Async_Notify("sim_tick", payload.data);
 }
 

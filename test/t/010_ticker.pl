@@ -122,8 +122,8 @@ my @decoded = map { my $j = eval { decode_json($_->[0]) }; $j } @notes;
 is(scalar(grep { ref $_ eq 'HASH' } @decoded), scalar @notes, 'every payload is a JSON object');
 is_deeply(
 	[ sort keys %{ $decoded[0] } ],
-	[qw(arrivals commands ms rejected ships_in_flight tick)],
-	'the payload has tick, ships_in_flight, arrivals, commands, rejected and ms');
+	[qw(arrivals at commands ms rejected ships_in_flight tick)],
+	'the payload has tick, at, ships_in_flight, arrivals, commands, rejected and ms');
 is(scalar(grep { $_->[1] ne $pid } @notes), 0, 'the ticker sends them');
 my @nticks = map { $_->{tick} } @decoded;
 is_deeply(\@nticks, [ $nticks[0] .. $nticks[0] + $#nticks ],
@@ -368,7 +368,7 @@ $plain->start;
 	}
 	($ret, $out, $err) =
 	  $plain->psql($db, q{SELECT tick || ' ' || (worker_pid IS NULL) FROM sim.status});
-	is($out, '0 t', 'sim.status works and shows no ticker');
+	is($out, '0 true', 'sim.status works and shows no ticker');
 }
 $plain->stop;
 
