@@ -76,7 +76,7 @@ sim_ticker_state(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	memset(nulls, true, sizeof(nulls));
-	values[8] = CStringGetTextDatum(SimKernelName(SimKernelBest()));
+	values[8] = CStringGetTextDatum(SimKernelName(w ? w->hdr->kernel : SimKernelChosen()));
 	nulls[8] = false;
 	if (w != NULL)
 	{

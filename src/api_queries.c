@@ -176,6 +176,12 @@ published_buffer(SimWorld *w, uint64 *seq)
 					 errmsg("the spatial index has not been built yet"),
 					 errdetail("Every committed tick builds it."),
 					 errhint("Run SELECT sim.step(); or wait for the ticker.")));
+		if (h->grid_db[b] != MyDatabaseId)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the spatial index describes the universe of another database"),
+					 errdetail("The shared-memory world serves the database that ticked last."),
+					 errhint("Run SELECT sim.step(); in this database, or tick one universe per cluster.")));
 		if ((*seq & 1) == 0)
 			return b;
 		CHECK_FOR_INTERRUPTS();

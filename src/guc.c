@@ -11,6 +11,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "sim/core/kinematics.h"
 #include "sim/sim.h"
 
 char	   *sim_database = NULL;
@@ -19,6 +20,33 @@ bool		sim_enabled = true;
 int			sim_max_ships = 200000;
 double		sim_grid_cell_km = 1000.0;
 int			sim_tick_history = 10000;
+int			sim_kernel = SIM_KERNEL_CHOICE_AUTO;
+
+static const struct config_enum_entry kernel_options[] = {
+	{"auto", SIM_KERNEL_CHOICE_AUTO, false},
+	{"scalar", SIM_KERNEL_SCALAR, false},
+	{"avx2", SIM_KERNEL_AVX2, false},
+	{"avx512", SIM_KERNEL_AVX512, false},
+	{NULL, 0, false}
+};
+
+/* Refuse a kernel variant this CPU cannot run. */
+static bool
+check_kernel(int *newval, void **extra, GucSource source)
+{
+	if (*newval == SIM_KERNEL_CHOICE_AUTO || SimKernelSupported((SimKernelVariant) *newval))
+		return true;
+	GUC_check_errdetail("This CPU does not support the %s kernel.",
+						SimKernelName((SimKernelVariant) *newval));
+	return false;
+}
+
+/* The kinematics variant ticks use: the GUC's choice, or the best for this CPU. */
+SimKernelVariant
+SimKernelChosen(void)
+{
+	return sim_kernel == SIM_KERNEL_CHOICE_AUTO ? SimKernelBest() : (SimKernelVariant) sim_kernel;
+}
 
 /*
  * Define every sim.* parameter and reserve the prefix.  The sizes and the
@@ -55,6 +83,16 @@ SimGucInit(void)
 							PGC_SIGHUP,
 							0,
 							NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("sim.kernel",
+							 "Kinematics kernel variant: auto, scalar, avx2 or avx512.",
+							 "All variants give bit-identical positions; auto picks the fastest this CPU runs.",
+							 &sim_kernel,
+							 SIM_KERNEL_CHOICE_AUTO,
+							 kernel_options,
+							 PGC_SUSET,
+							 0,
+							 check_kernel, NULL, NULL);
 
 	if (!process_shared_preload_libraries_in_progress)
 	{

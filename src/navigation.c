@@ -562,72 +562,83 @@ SimCheckUndock(int64 ship_id, const char *role, SimNavError *err)
 	return true;
 }
 
+/* The 13 parameters every leg is written with: ship, the leg's columns, arrival. */
+#define SIM_LEG_NARGS 13
+
+static void
+leg_args(int64 ship_id, const SimJourneyLeg *l, Oid *types, Datum *vals)
+{
+	int			i;
+
+	types[0] = INT8OID;
+	vals[0] = Int64GetDatum(ship_id);
+	for (i = 1; i <= 10; i++)
+		types[i] = FLOAT8OID;
+	vals[1] = Float8GetDatum(l->leg.ox);
+	vals[2] = Float8GetDatum(l->leg.oy);
+	vals[3] = Float8GetDatum(l->leg.oz);
+	vals[4] = Float8GetDatum(l->leg.dx);
+	vals[5] = Float8GetDatum(l->leg.dy);
+	vals[6] = Float8GetDatum(l->leg.dz);
+	vals[7] = Float8GetDatum(l->leg.accel);
+	vals[8] = Float8GetDatum(l->leg.t_burn);
+	vals[9] = Float8GetDatum(l->leg.t_coast);
+	vals[10] = Float8GetDatum(l->leg.t_brake);
+	types[11] = INT8OID;
+	vals[11] = Int64GetDatum((int64) l->leg.start_tick);
+	types[12] = INT8OID;
+	vals[12] = Int64GetDatum(l->arrival_tick);
+}
+
 void
 SimJourneyStore(int64 ship_id, const SimJourney *j)
 {
-	Oid			types[16] = {INT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID,
-		FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, INT8OID, INT8OID,
-	TEXTOID, INT8OID, INT4OID};
-	Datum		vals[16];
-	char		nulls[16];
+	Oid			types[SIM_LEG_NARGS + 3];
+	Datum		vals[SIM_LEG_NARGS + 3];
+	char		nulls[SIM_LEG_NARGS + 3];
 	int			i;
 
-	for (i = 0; i < j->nlegs; i++)
+	/* the first leg goes into the ship's row, with the destination and the fuel paid */
+	memset(nulls, ' ', sizeof(nulls));
+	leg_args(ship_id, &j->legs[0], types, vals);
+	types[13] = TEXTOID;
+	vals[13] = CStringGetTextDatum(j->dest_kind);
+	types[14] = INT8OID;
+	vals[14] = Int64GetDatum(j->dest_id);
+	if (strcmp(j->dest_kind, "point") == 0)
+		nulls[14] = 'n';
+	types[15] = FLOAT8OID;
+	vals[15] = Float8GetDatum(j->fuel);
+	if (SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1",
+							  1, types, vals, NULL, false, 0) != SPI_OK_DELETE ||
+		SPI_execute_with_args("UPDATE sim.ship SET state = 'flying', docked_at = NULL, "
+							  "x = $2, y = $3, z = $4, dir_x = $5, dir_y = $6, dir_z = $7, "
+							  "accel = $8, t_burn = $9, t_coast = $10, t_brake = $11, "
+							  "leg_start_tick = $12, arrival_tick = $13, dest_kind = $14, "
+							  "dest_id = $15, fuel = fuel - $16, leg_seq = 0 WHERE id = $1",
+							  16, types, vals, nulls, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not store flight plan");
+
+	/* later legs wait in sim.flight_leg */
+	for (i = 1; i < j->nlegs; i++)
 	{
 		const SimJourneyLeg *l = &j->legs[i];
 
 		memset(nulls, ' ', sizeof(nulls));
-		vals[0] = Int64GetDatum(ship_id);
-		vals[1] = Float8GetDatum(l->leg.ox);
-		vals[2] = Float8GetDatum(l->leg.oy);
-		vals[3] = Float8GetDatum(l->leg.oz);
-		vals[4] = Float8GetDatum(l->leg.dx);
-		vals[5] = Float8GetDatum(l->leg.dy);
-		vals[6] = Float8GetDatum(l->leg.dz);
-		vals[7] = Float8GetDatum(l->leg.accel);
-		vals[8] = Float8GetDatum(l->leg.t_burn);
-		vals[9] = Float8GetDatum(l->leg.t_coast);
-		vals[10] = Float8GetDatum(l->leg.t_brake);
-		vals[11] = Int64GetDatum((int64) l->leg.start_tick);
-		vals[12] = Int64GetDatum(l->arrival_tick);
-		if (i == 0)
-		{
-			vals[13] = CStringGetTextDatum(j->dest_kind);
-			vals[14] = Int64GetDatum(j->dest_id);
-			vals[15] = Float8GetDatum(j->fuel);
-			if (strcmp(j->dest_kind, "point") == 0)
-				nulls[14] = 'n';
-			types[15] = FLOAT8OID;
-			if (SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1",
-									  1, types, vals, NULL, false, 0) != SPI_OK_DELETE)
-				elog(ERROR, "could not clear flight legs");
-			if (SPI_execute_with_args("UPDATE sim.ship SET state = 'flying', docked_at = NULL, "
-									  "x = $2, y = $3, z = $4, dir_x = $5, dir_y = $6, dir_z = $7, "
-									  "accel = $8, t_burn = $9, t_coast = $10, t_brake = $11, "
-									  "leg_start_tick = $12, arrival_tick = $13, dest_kind = $14, "
-									  "dest_id = $15, fuel = fuel - $16, leg_seq = 0 WHERE id = $1",
-									  16, types, vals, nulls, false, 0) != SPI_OK_UPDATE)
-				elog(ERROR, "could not store flight plan");
-		}
-		else
-		{
-			vals[13] = Int32GetDatum(i);
-			vals[14] = Int32GetDatum(l->sector_id);
-			vals[15] = Int32GetDatum(l->gate_id);
-			types[13] = INT4OID;
-			types[14] = INT4OID;
-			types[15] = INT4OID;
-			if (l->gate_id == 0)
-				nulls[15] = 'n';
-			if (SPI_execute_with_args("INSERT INTO sim.flight_leg (ship_id, seq, sector_id, gate_id, "
-									  "x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, t_brake, "
-									  "leg_start_tick, arrival_tick) VALUES ($1, $14, $15, $16, $2, $3, $4, "
-									  "$5, $6, $7, $8, $9, $10, $11, $12, $13)",
-									  16, types, vals, nulls, false, 0) != SPI_OK_INSERT)
-				elog(ERROR, "could not store flight leg");
-		}
-		types[13] = TEXTOID;
-		types[14] = INT8OID;
+		leg_args(ship_id, l, types, vals);
+		types[13] = INT4OID;
+		vals[13] = Int32GetDatum(i);
+		types[14] = INT4OID;
+		vals[14] = Int32GetDatum(l->sector_id);
 		types[15] = INT4OID;
+		vals[15] = Int32GetDatum(l->gate_id);
+		if (l->gate_id == 0)
+			nulls[15] = 'n';
+		if (SPI_execute_with_args("INSERT INTO sim.flight_leg (ship_id, seq, sector_id, gate_id, "
+								  "x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, t_brake, "
+								  "leg_start_tick, arrival_tick) VALUES ($1, $14, $15, $16, $2, $3, $4, "
+								  "$5, $6, $7, $8, $9, $10, $11, $12, $13)",
+								  16, types, vals, nulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not store flight leg");
 	}
 }

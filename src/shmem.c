@@ -8,9 +8,12 @@
  *
  * Locking protocol:
  * - Ticking is serialised by the row lock on sim.world that every tick
- *   takes (SELECT ... FOR UPDATE) and holds until its transaction ends.
- *   Only the holder writes the slot columns, the queue, the scratch and the
- *   grid buffer that is not published.
+ *   takes (SELECT ... FOR UPDATE) and, because the shared world serves one
+ *   database at a time but a cluster may hold several universes, by a
+ *   cluster-wide advisory lock (tick.c) taken next; both are held until the
+ *   transaction ends.  Only the holder writes the slot columns, the queue,
+ *   the scratch and the grid buffer that is not published.  A tick in
+ *   another database than the one loaded reloads the world first.
  * - hdr->lock (LWLock) guards the small control fields (loaded, counters,
  *   worker pid/latch, last error); it is held for a few instructions only.
  * - version is an atomic counter bumped when a transaction that changed
@@ -180,6 +183,7 @@ sim_shmem_startup(void)
 		pg_atomic_init_u64(&h->grid_seq[0], 0);
 		pg_atomic_init_u64(&h->grid_seq[1], 0);
 		h->grid_tick[0] = h->grid_tick[1] = -1;
+		h->kernel = SimKernelBest();
 		attach(h);
 		SimEventQInit(world.queue, cap);
 		SimGridInit(world.grid[0], cap, nb, sim_grid_cell_km);
@@ -342,7 +346,8 @@ SimWorldEnsureLoaded(SimWorld *w)
 	bool		isnull;
 
 	/* also reload when this transaction changed ships before ticking */
-	if (h->loaded && h->loaded_version == version && !xact_invalidate)
+	if (h->loaded && h->loaded_version == version && h->database == MyDatabaseId &&
+		!xact_invalidate)
 		return;
 
 	xact_ticked = true;
@@ -406,13 +411,14 @@ SimWorldEnsureLoaded(SimWorld *w)
 
 	LWLockAcquire(h->lock, LW_EXCLUSIVE);
 	h->nships = n;
+	h->database = MyDatabaseId;
 	h->loaded = true;
 	h->loaded_version = version;
 	LWLockRelease(h->lock);
 }
 
 void
-SimWorldTickDone(SimWorld *w, int buffer, int64 tick)
+SimWorldTickDone(SimWorld *w, int buffer)
 {
 	xact_ticked = true;
 	xact_buffer = buffer;

@@ -25,6 +25,7 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "storage/lock.h"
 #include "storage/pmsignal.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -33,6 +34,14 @@
 #include "sim/sim.h"
 #include "sim/tick.h"
 #include "sim/world.h"
+
+/*
+ * The cluster-wide tick lock: an advisory lock with no database, in a kind
+ * (field 4) that SQL's advisory-lock functions never use.
+ */
+#define SIM_TICK_LOCK_KEY1 0x73696d21	/* "sim!" */
+#define SIM_TICK_LOCK_KEY2 1
+#define SIM_TICK_LOCK_KIND 3
 
 typedef struct TickCounts
 {
@@ -288,7 +297,8 @@ tick_once(SimWorld *w, int64 tick, bool from_worker)
 	out.py = w->py;
 	out.pz = w->pz;
 	out.vx = out.vy = out.vz = NULL;
-	SimKinematicsEval(&w->legs, h->nships, (double) tick, &out);
+	h->kernel = SimKernelChosen();
+	SimKinematicsEvalVariant(h->kernel, &w->legs, h->nships, (double) tick, &out);
 
 	/* 5. spatial index, into the buffer readers are not using */
 	buffer = 1 - (int) pg_atomic_read_u32(&h->published);
@@ -301,9 +311,10 @@ tick_once(SimWorld *w, int64 tick, bool from_worker)
 	SimGridInit(w->grid[buffer], h->capacity, nbuckets, sim_grid_cell_km);
 	SimGridBuild(w->grid[buffer], w->px, w->py, w->pz, w->id, h->nships, w->scratch);
 	h->grid_tick[buffer] = tick;
+	h->grid_db[buffer] = MyDatabaseId;
 	pg_write_barrier();
 	pg_atomic_fetch_add_u64(&h->grid_seq[buffer], 1);
-	SimWorldTickDone(w, buffer, tick);
+	SimWorldTickDone(w, buffer);
 
 	/* 6. record */
 	INSTR_TIME_SET_CURRENT(elapsed);
@@ -338,6 +349,7 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 	int			i;
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		vals[2];
+	LOCKTAG		tag;
 
 	/* 1. take the tick: this row lock serialises every tick */
 	if (SPI_execute(from_worker
@@ -359,6 +371,11 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 	tick = get_int64(0, 1, &isnull);
 	if (from_worker && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
 		return SIM_TICK_PAUSED;
+
+	/* the shared world is one per cluster: one tick at a time in any database */
+	SET_LOCKTAG_ADVISORY(tag, InvalidOid, SIM_TICK_LOCK_KEY1, SIM_TICK_LOCK_KEY2, SIM_TICK_LOCK_KIND);
+	if (LockAcquire(&tag, ExclusiveLock, false, from_worker) == LOCKACQUIRE_NOT_AVAIL)
+		return SIM_TICK_BUSY;
 
 	SimInTick = true;
 	SimWorldAwaitPublish(w);

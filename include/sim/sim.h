@@ -6,6 +6,8 @@
 
 #include "postgres.h"
 
+#include "sim/core/kinematics.h"
+
 /* GUCs (guc.c) */
 extern char *sim_database;
 extern int	sim_tick_interval_ms;
@@ -13,6 +15,13 @@ extern bool sim_enabled;
 extern int	sim_max_ships;
 extern double sim_grid_cell_km;
 extern int	sim_tick_history;
+extern int	sim_kernel;
+
+/* sim.kernel = auto */
+#define SIM_KERNEL_CHOICE_AUTO (-1)
+
+/* The kinematics variant ticks use (guc.c). */
+extern SimKernelVariant SimKernelChosen(void);
 
 /* module init functions, called once from _PG_init */
 extern void SimGucInit(void);

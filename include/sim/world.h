@@ -25,11 +25,13 @@ typedef struct SimShared
 	pid_t		worker_pid;		/* 0 when no ticker runs */
 	Latch	   *worker_latch;
 	bool		loaded;			/* slot arrays mirror sim.ship */
+	Oid			database;		/* database whose sim.ship they mirror */
 	uint64		loaded_version; /* invalidation count seen by the load */
 	uint32		nships;
 	uint32		capacity;
 	uint32		nbuckets;
 	int64		ticks_skipped;
+	SimKernelVariant kernel;	/* variant the last tick used */
 	double		lag_ms;
 	char		last_error[512];
 	TimestampTz last_error_at;
@@ -38,6 +40,7 @@ typedef struct SimShared
 	pg_atomic_uint32 publisher; /* pid whose built grid awaits its commit, or 0 */
 	pg_atomic_uint64 grid_seq[2];	/* seqlock per grid buffer: odd = writing */
 	int64		grid_tick[2];	/* tick each grid buffer describes */
+	Oid			grid_db[2];		/* database each grid buffer describes */
 	Size		off_id;
 	Size		off_leg[11];
 	Size		off_arrival;
@@ -81,7 +84,7 @@ extern void SimWorldSetLeg(SimWorld *w, uint32 slot, const SimLeg *leg, int64 ar
 extern void SimWorldGetLeg(SimWorld *w, uint32 slot, SimLeg *leg);
 
 /* Note that this transaction ticked and built grid buffer b. */
-extern void SimWorldTickDone(SimWorld *w, int buffer, int64 tick);
+extern void SimWorldTickDone(SimWorld *w, int buffer);
 
 /* Wait until no other backend's tick is between its build and its commit. */
 extern void SimWorldAwaitPublish(SimWorld *w);

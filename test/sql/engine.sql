@@ -225,6 +225,38 @@ SELECT count(*) AS positions_differing
   FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
  WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
 
+-- Every kernel variant this CPU runs gives the same positions as SQL's
+-- scalar evaluation, bit for bit (a variant the CPU lacks is refused and the
+-- previous one stays: the output is the same on any CPU)
+CREATE FUNCTION pg_temp.use_kernel(v text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('sim.kernel', v, false);
+EXCEPTION WHEN invalid_parameter_value THEN
+    NULL;
+END
+$$;
+SELECT pg_temp.use_kernel('scalar');
+SELECT sim.step() > 0 AS stepped;
+SELECT kernel = current_setting('sim.kernel') AS kernel_used FROM sim.status;
+SELECT count(*) AS positions_differing
+  FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
+ WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
+SELECT pg_temp.use_kernel('avx2');
+SELECT sim.step() > 0 AS stepped;
+SELECT kernel = current_setting('sim.kernel') AS kernel_used FROM sim.status;
+SELECT count(*) AS positions_differing
+  FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
+ WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
+SELECT pg_temp.use_kernel('avx512');
+SELECT sim.step() > 0 AS stepped;
+SELECT kernel = current_setting('sim.kernel') AS kernel_used FROM sim.status;
+SELECT count(*) AS positions_differing
+  FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
+ WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
+RESET sim.kernel;
+SELECT pg_temp.try($$SET sim.kernel = 'sse9'$$) AS unknown_kernel;
+
 -- sim.step needs READ COMMITTED
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT pg_temp.try('SELECT sim.step()') AS repeatable_read;

@@ -342,6 +342,31 @@ like($e->{message}, qr/the universe has 300 ships, more than sim\.max_ships \(10
 like($e->{hint}, qr/sim\.max_ships/, '... with a hint naming sim.max_ships');
 is(tick_of($node), $t6, '... and the tick does not advance');
 is(sq('SELECT cache_loaded FROM sim.status'), 'f', 'sim.status shows the cache not loaded');
+
+###
+### Two universes in one cluster: the shared world serves one at a time
+###
+
+$node->append_conf('postgresql.conf', "sim.max_ships = 100000\n");
+$node->restart;
+sq('SELECT sim.pause()');
+$node->safe_psql('postgres', 'CREATE DATABASE other');
+$node->safe_psql('other', 'CREATE EXTENSION sim CASCADE');
+$node->safe_psql('other', 'SELECT sim.generate_universe(8, 3, 120)');
+my $t7 = tick_of($node);
+is($node->safe_psql('other', 'SELECT sim.step(2)'), '2', 'a second database ticks its own universe');
+is(tick_of($node), $t7, '... and leaves the first one alone');
+is($node->safe_psql('other', 'SELECT count(*) FROM sim.ship_positions()'), '120',
+	'... its spatial index holds its own ships');
+$e = sim_error($node, $db, 'SELECT * FROM sim.ships_within(ST_MakePoint(0, 0, 0), 1000)');
+is($e->{sqlstate}, '55000', 'spatial queries in the first database then fail with SQLSTATE 55000');
+like($e->{message}, qr/another database/, '... saying the index describes another database');
+sq('SELECT sim.step()');
+is(sq(q{SELECT count(*) FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
+         WHERE p.x = ST_X(l.pos) AND p.y = ST_Y(l.pos) AND p.z = ST_Z(l.pos)}),
+	sq('SELECT count(*) FROM sim.ship'),
+	'a tick in the first database reloads its world: every position matches its plan');
+sq('SELECT sim.resume()');
 $node->stop;
 
 ###
