@@ -28,10 +28,23 @@ CREATE TABLE sim.command (
     error           text,
     CHECK ((status = 'pending') = (applied_tick IS NULL)),
     CHECK ((status = 'rejected') = (error IS NOT NULL)),
-    CHECK (kind <> 'navigate' OR (dest_kind IS NOT NULL AND mode IS NOT NULL))
+    CHECK (kind <> 'navigate' OR (dest_kind IS NOT NULL AND mode IS NOT NULL)),
+    CHECK ((dest_kind IN ('station', 'body')) = (dest_id IS NOT NULL)),
+    CHECK ((dest_kind = 'point') = (dest_x IS NOT NULL AND dest_y IS NOT NULL AND dest_z IS NOT NULL))
 );
 COMMENT ON TABLE sim.command IS 'Player and API commands; each is applied (or rejected with a reason) by the next tick';
 CREATE INDEX command_pending ON sim.command (id) WHERE status = 'pending';
+
+-- The issuer is whoever inserts the command: the tick checks ownership by it.
+CREATE FUNCTION sim.command_issuer() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.issued_by := current_user;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER command_issuer BEFORE INSERT OR UPDATE OF issued_by ON sim.command
+    FOR EACH ROW EXECUTE FUNCTION sim.command_issuer();
 CREATE INDEX command_ship ON sim.command (ship_id);
 
 -- Legs of a multi-sector journey that follow the ship's current leg.
@@ -85,10 +98,13 @@ COMMENT ON FUNCTION sim.invalidate_cache() IS
 CREATE FUNCTION sim.ship_changed() RETURNS trigger
 AS 'MODULE_PATHNAME', 'sim_ship_changed'
 LANGUAGE C;
-CREATE TRIGGER ship_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sim.ship
+CREATE TRIGGER ship_changed BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON sim.ship
     FOR EACH STATEMENT EXECUTE FUNCTION sim.ship_changed();
-CREATE TRIGGER flight_leg_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sim.flight_leg
+CREATE TRIGGER flight_leg_changed BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON sim.flight_leg
     FOR EACH STATEMENT EXECUTE FUNCTION sim.ship_changed();
+-- also under session_replication_role = replica (logical replication, restores)
+ALTER TABLE sim.ship ENABLE ALWAYS TRIGGER ship_changed;
+ALTER TABLE sim.flight_leg ENABLE ALWAYS TRIGGER flight_leg_changed;
 
 -- Kinematics, from SQL: the scalar reference kernel
 CREATE FUNCTION sim.leg_state(
@@ -142,12 +158,14 @@ BEGIN
                                      coalesce(ST_Z(destination), 0)), mode) n;
 END
 $$;
+-- the point travels through text: print its coordinates exactly
+ALTER FUNCTION sim.navigate(bigint, geometry, text) SET extra_float_digits = 3;
 COMMENT ON FUNCTION sim.navigate(bigint, geometry, text) IS
     'Queue a flight to a point (km, global frame) in mode drift, cruise or burn';
 
 CREATE FUNCTION sim.undock(ship bigint) RETURNS bigint
 AS 'MODULE_PATHNAME', 'sim_undock'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.undock(bigint) IS 'Queue undocking of a docked ship; returns the command id';
 
 CREATE FUNCTION sim.route_xyz(from_sector integer, to_sector integer, mode text, ship_class integer,
@@ -175,7 +193,7 @@ COMMENT ON FUNCTION sim.route(integer, integer, text, integer) IS
 -- Ticking
 CREATE FUNCTION sim.step(n integer DEFAULT 1) RETURNS bigint
 AS 'MODULE_PATHNAME', 'sim_step'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.step(integer) IS 'Run n ticks in this transaction; returns the new tick';
 
 CREATE FUNCTION sim.pause() RETURNS void

@@ -17,7 +17,7 @@ CREATE TABLE sim.world (
     id          boolean PRIMARY KEY DEFAULT true CHECK (id),
     seed        bigint NOT NULL,
     params      jsonb NOT NULL,
-    tick        bigint NOT NULL DEFAULT 0 CHECK (tick >= 0)
+    tick        bigint NOT NULL DEFAULT 0 CHECK (tick >= 0 AND tick < 9007199254740992)
 );
 COMMENT ON TABLE sim.world IS 'The universe: its seed, generation parameters and current tick (one row at most)';
 

@@ -22,14 +22,20 @@ PG_FUNCTION_INFO_V1(sim_step);
 PG_FUNCTION_INFO_V1(sim_wake_ticker);
 PG_FUNCTION_INFO_V1(sim_ticker_state);
 
-#define SIM_MAX_STEP 1000000
+#define SIM_MAX_STEP 100000
 
 /* sim.step(n): run n ticks in the caller's transaction; returns the new tick. */
 Datum
 sim_step(PG_FUNCTION_ARGS)
 {
-	int32		n = PG_GETARG_INT32(0);
+	int32		n;
 	int64		tick = 0;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("n must not be null")));
+	n = PG_GETARG_INT32(0);
 
 	if (n < 1 || n > SIM_MAX_STEP)
 		ereport(ERROR,

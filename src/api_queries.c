@@ -59,13 +59,29 @@ lookup_geom_fn(FmgrInfo *fn, const char *nsp, const char *name, Oid geomtype)
 	fmgr_info_cxt(oid, fn, TopMemoryContext);
 }
 
+/* Call a float8-returning accessor; false when it returns NULL. */
+static bool
+call_nullable(FmgrInfo *fn, Datum geom, double *out)
+{
+	LOCAL_FCINFO(call, 1);
+	Datum		d;
+
+	InitFunctionCallInfoData(*call, fn, 1, InvalidOid, NULL, NULL);
+	call->args[0].value = geom;
+	call->args[0].isnull = false;
+	d = FunctionCallInvoke(call);
+	if (call->isnull)
+		return false;
+	*out = DatumGetFloat8(d);
+	return true;
+}
+
 /* Centre of a query as x, y, z (z = 0 for a 2D point); ERROR if not a point. */
 static void
 geom_point(FunctionCallInfo fcinfo, Datum geom, double *x, double *y, double *z)
 {
 	Oid			geomtype = get_fn_expr_argtype(fcinfo->flinfo, 0);
 	char	   *type;
-	Datum		zd;
 
 	if (geom_fns.geomtype != geomtype)
 	{
@@ -88,17 +104,12 @@ geom_point(FunctionCallInfo fcinfo, Datum geom, double *x, double *y, double *z)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("center must be a point, not %s", type)));
-	*x = DatumGetFloat8(FunctionCall1(&geom_fns.x, geom));
-	*y = DatumGetFloat8(FunctionCall1(&geom_fns.y, geom));
-	{
-		LOCAL_FCINFO(zcall, 1);
-
-		InitFunctionCallInfoData(*zcall, &geom_fns.z, 1, InvalidOid, NULL, NULL);
-		zcall->args[0].value = geom;
-		zcall->args[0].isnull = false;
-		zd = FunctionCallInvoke(zcall);
-		*z = zcall->isnull ? 0.0 : DatumGetFloat8(zd);
-	}
+	if (!call_nullable(&geom_fns.x, geom, x) || !call_nullable(&geom_fns.y, geom, y))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("center must not be an empty point")));
+	if (!call_nullable(&geom_fns.z, geom, z))
+		*z = 0.0;
 }
 
 /* sim.leg_state(leg columns, tick): position and velocity at tick. */
@@ -170,6 +181,12 @@ published_buffer(SimWorld *w, uint64 *seq)
 
 		*seq = pg_atomic_read_u64(&h->grid_seq[b]);
 		pg_read_barrier();
+		if ((*seq & 1) != 0)
+		{
+			/* being rebuilt (by a tick that is not yet published): look again */
+			CHECK_FOR_INTERRUPTS();
+			continue;
+		}
 		if (h->grid_tick[b] < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -182,9 +199,7 @@ published_buffer(SimWorld *w, uint64 *seq)
 					 errmsg("the spatial index describes the universe of another database"),
 					 errdetail("The shared-memory world serves the database that ticked last."),
 					 errhint("Run SELECT sim.step(); in this database, or tick one universe per cluster.")));
-		if ((*seq & 1) == 0)
-			return b;
-		CHECK_FOR_INTERRUPTS();
+		return b;
 	}
 }
 

@@ -141,13 +141,15 @@ sim_navigate(PG_FUNCTION_ARGS)
 Datum
 sim_undock(PG_FUNCTION_ARGS)
 {
-	int64		ship = PG_GETARG_INT64(0);
+	int64		ship;
 	SimNavError err;
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		vals[2];
 	bool		isnull;
 	int64		command_id;
 
+	require_arg(fcinfo, 0, "ship");
+	ship = PG_GETARG_INT64(0);
 	SPI_connect();
 	vals[1] = Int64GetDatum(current_tick());
 	if (!SimCheckUndock(ship, GetUserNameFromId(GetUserId(), false), &err))

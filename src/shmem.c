@@ -56,8 +56,11 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 /* per-transaction state of this backend */
 static bool xact_ticked = false;
+static SubTransactionId xact_tick_subid = InvalidSubTransactionId;	/* latest subxact that ticked */
 static int	xact_buffer = -1;
 static bool xact_invalidate = false;
+static bool xact_clear_index = false;
+static bool xact_writer_locked = false;
 
 static uint32
 buckets_for(uint32 capacity)
@@ -208,6 +211,11 @@ sim_xact_callback(XactEvent event, void *arg)
 				pg_write_barrier();
 				pg_atomic_write_u32(&h->published, (uint32) xact_buffer);
 			}
+			if (h && xact_clear_index)
+			{
+				h->grid_tick[0] = h->grid_tick[1] = -1;
+				pg_write_barrier();
+			}
 			if (h && xact_invalidate)
 				pg_atomic_fetch_add_u64(&h->version, 1);
 			break;
@@ -222,25 +230,38 @@ sim_xact_callback(XactEvent event, void *arg)
 	if (h && xact_ticked)
 		pg_atomic_write_u32(&h->publisher, 0);
 	xact_ticked = false;
+	xact_tick_subid = InvalidSubTransactionId;
 	xact_buffer = -1;
 	xact_invalidate = false;
+	xact_clear_index = false;
+	xact_writer_locked = false;
 	SimInTick = false;
 }
 
 /*
  * A tick rolled back to a savepoint left its changes in shared memory and
- * released the tick's row lock: make every next tick reload, and publish
+ * released the tick's locks: make every next tick reload, and publish
  * nothing unless a later tick of this transaction builds a grid again.
+ * Subtransaction ids grow, so the aborting subtransaction contains the
+ * latest tick exactly when its id is not above that tick's; savepoints
+ * begun after the tick and rolled back leave it alone.
  */
 static void
 sim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					 SubTransactionId parentSubid, void *arg)
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB && xact_ticked && world_attached)
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	/* a lock taken in the aborted subtransaction is gone: take it again if needed */
+	xact_writer_locked = false;
+	if (SimInTick && mySubid <= xact_tick_subid)
+		SimInTick = false;
+	if (xact_ticked && world_attached && mySubid <= xact_tick_subid)
 	{
 		pg_atomic_fetch_add_u64(&world.hdr->version, 1);
 		pg_atomic_write_u32(&world.hdr->publisher, 0);
 		xact_buffer = -1;
+		xact_tick_subid = InvalidSubTransactionId;
 	}
 }
 
@@ -254,6 +275,20 @@ SimShmemInit(void)
 	shmem_startup_hook = sim_shmem_startup;
 	RegisterXactCallback(sim_xact_callback, NULL);
 	RegisterSubXactCallback(sim_subxact_callback, NULL);
+}
+
+void
+SimWorldTickBegin(void)
+{
+	SimInTick = true;
+	xact_ticked = true;
+	xact_tick_subid = GetCurrentSubTransactionId();
+}
+
+void
+SimWorldTickEnd(void)
+{
+	SimInTick = false;
 }
 
 SimWorld *
@@ -458,15 +493,24 @@ SimWorldRecordError(const char *msg)
 	LWLockRelease(w->hdr->lock);
 }
 
-/* sim.invalidate_cache(): reload the world after this transaction commits. */
+/*
+ * sim.invalidate_cache(): reload the world after this transaction commits,
+ * and withdraw the published spatial index until the next tick (used when
+ * the universe is reset or replaced).
+ */
 Datum
 sim_invalidate_cache(PG_FUNCTION_ARGS)
 {
 	SimWorldInvalidateAtCommit();
+	xact_clear_index = true;
 	PG_RETURN_VOID();
 }
 
-/* Statement trigger on sim.ship and sim.flight_leg: changes made outside a tick invalidate the cache. */
+/*
+ * Statement trigger (BEFORE, so the lock is held before any row is touched)
+ * on sim.ship and sim.flight_leg: changes made outside a tick invalidate the
+ * cache when their transaction commits, and exclude ticks until then.
+ */
 Datum
 sim_ship_changed(PG_FUNCTION_ARGS)
 {
@@ -475,6 +519,17 @@ sim_ship_changed(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("sim_ship_changed must be called as a trigger")));
 	if (!SimInTick)
+	{
 		SimWorldInvalidateAtCommit();
+		/* exclude ticks until this transaction ends (see world.h) */
+		if (world_attached && !xact_writer_locked)
+		{
+			LOCKTAG		tag;
+
+			SimTickLockTag(tag);
+			(void) LockAcquire(&tag, ShareLock, false, false);
+			xact_writer_locked = true;
+		}
+	}
 	return PointerGetDatum(NULL);
 }

@@ -19,6 +19,7 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "executor/spi.h"
@@ -28,6 +29,7 @@
 #include "storage/lock.h"
 #include "storage/pmsignal.h"
 #include "utils/builtins.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "sim/navigation.h"
@@ -35,13 +37,8 @@
 #include "sim/tick.h"
 #include "sim/world.h"
 
-/*
- * The cluster-wide tick lock: an advisory lock with no database, in a kind
- * (field 4) that SQL's advisory-lock functions never use.
- */
-#define SIM_TICK_LOCK_KEY1 0x73696d21	/* "sim!" */
-#define SIM_TICK_LOCK_KEY2 1
-#define SIM_TICK_LOCK_KIND 3
+/* Ticks stay below 2^53 so that they are exact as doubles in the kernels. */
+#define SIM_MAX_TICK (INT64CONST(1) << 53)
 
 typedef struct TickCounts
 {
@@ -105,7 +102,78 @@ sync_slot(SimWorld *w, int64 ship_id, const SimLeg *leg, int64 arrival)
 	SimWorldSetLeg(w, (uint32) slot, leg, arrival);
 }
 
-/* Step 2: apply pending commands. */
+/*
+ * Apply one command in an internal subtransaction: a command that cannot be
+ * flown is rejected with its reason, and one that raises an error (a
+ * constraint, a bad plan) is rejected with the error's message instead of
+ * failing the whole tick.  Returns NULL when applied, else the reason.
+ * The shared world is updated only once the subtransaction has committed.
+ */
+static const char *
+apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
+			  const SimDestination *dest, const char *mode_text, const char *role)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	const char *volatile reason = NULL;
+	volatile bool flying = false;
+	SimJourney	j;
+
+	memset(&j, 0, sizeof(j));
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		SimNavError err;
+		SimMode		mode;
+
+		if (strcmp(kind, "navigate") == 0)
+		{
+			if (!SimParseMode(mode_text, &mode, &err) ||
+				!SimPlanShipJourney(ship, dest, mode, role, tick, &j, &err))
+				reason = err.message;
+			else
+			{
+				SimJourneyStore(ship, &j);
+				flying = true;
+			}
+		}
+		else if (!SimCheckUndock(ship, role, &err))
+			reason = err.message;
+		else
+		{
+			Oid			types[1] = {INT8OID};
+			Datum		vals[1] = {Int64GetDatum(ship)};
+
+			if (SPI_execute_with_args("UPDATE sim.ship SET state = 'idle', docked_at = NULL WHERE id = $1",
+									  1, types, vals, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not undock ship");
+		}
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		reason = edata->message;
+		flying = false;
+	}
+	PG_END_TRY();
+
+	if (flying)
+		sync_slot(w, ship, &j.legs[0].leg, j.legs[0].arrival_tick);
+	return reason;
+}
+
+/* Step 2: apply pending commands, in id order. */
 static void
 apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 {
@@ -125,52 +193,31 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 		int64		ship;
 		char	   *kind;
 		char	   *role;
-		SimNavError err;
-		bool		ok;
+		char	   *mode;
+		SimDestination dest;
 		bool		isnull;
+		const char *reason;
+		SimNavError rejected;
 
 		SPI_tuptable = cmds;
 		id = get_int64(i, 1, &isnull);
 		ship = get_int64(i, 2, &isnull);
 		kind = get_text(i, 3);
 		role = get_text(i, 10);
+		mode = get_text(i, 9);
+		memset(&dest, 0, sizeof(dest));
+		dest.kind = get_text(i, 4);
+		dest.id = get_int64(i, 5, &isnull);
+		dest.point[0] = get_float8(i, 6);
+		dest.point[1] = get_float8(i, 7);
+		dest.point[2] = get_float8(i, 8);
 
-		if (strcmp(kind, "navigate") == 0)
-		{
-			SimDestination dest;
-			SimJourney	j;
-			SimMode		mode;
-
-			memset(&dest, 0, sizeof(dest));
-			dest.kind = get_text(i, 4);
-			dest.id = get_int64(i, 5, &isnull);
-			dest.point[0] = get_float8(i, 6);
-			dest.point[1] = get_float8(i, 7);
-			dest.point[2] = get_float8(i, 8);
-			ok = SimParseMode(get_text(i, 9), &mode, &err) &&
-				SimPlanShipJourney(ship, &dest, mode, role, tick, &j, &err);
-			if (ok)
-			{
-				SimJourneyStore(ship, &j);
-				sync_slot(w, ship, &j.legs[0].leg, j.legs[0].arrival_tick);
-			}
-		}
-		else
-		{
-			ok = SimCheckUndock(ship, role, &err);
-			if (ok)
-			{
-				Oid			types[1] = {INT8OID};
-				Datum		vals[1] = {Int64GetDatum(ship)};
-
-				if (SPI_execute_with_args("UPDATE sim.ship SET state = 'idle', docked_at = NULL WHERE id = $1",
-										  1, types, vals, NULL, false, 0) != SPI_OK_UPDATE)
-					elog(ERROR, "could not undock ship");
-			}
-		}
-		finish_command(id, tick, ok ? NULL : &err);
+		reason = apply_command(w, tick, ship, kind, &dest, mode, role);
+		memset(&rejected, 0, sizeof(rejected));
+		rejected.message = (char *) reason;
+		finish_command(id, tick, reason ? &rejected : NULL);
 		counts->commands++;
-		if (!ok)
+		if (reason)
 			counts->rejected++;
 	}
 }
@@ -304,11 +351,16 @@ tick_once(SimWorld *w, int64 tick, bool from_worker)
 	buffer = 1 - (int) pg_atomic_read_u32(&h->published);
 	pg_atomic_fetch_add_u64(&h->grid_seq[buffer], 1);
 	pg_write_barrier();
-	/* about one bucket per ship: the build's cost follows the ships, not the capacity */
+	/*
+	 * About one bucket per ship, so the build's cost follows the ships, not
+	 * the capacity.  The layout stays the one made for h->nbuckets, so a
+	 * reader still inside this buffer from an older tick never indexes out
+	 * of it (its seqlock then makes it retry).
+	 */
 	nbuckets = 1024;
 	while (nbuckets < h->nships && nbuckets < h->nbuckets)
 		nbuckets <<= 1;
-	SimGridInit(w->grid[buffer], h->capacity, nbuckets, sim_grid_cell_km);
+	w->grid[buffer]->nbuckets = nbuckets;
 	SimGridBuild(w->grid[buffer], w->px, w->py, w->pz, w->id, h->nships, w->scratch);
 	h->grid_tick[buffer] = tick;
 	h->grid_db[buffer] = MyDatabaseId;
@@ -373,13 +425,19 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 		return SIM_TICK_PAUSED;
 
 	/* the shared world is one per cluster: one tick at a time in any database */
-	SET_LOCKTAG_ADVISORY(tag, InvalidOid, SIM_TICK_LOCK_KEY1, SIM_TICK_LOCK_KEY2, SIM_TICK_LOCK_KIND);
+	SimTickLockTag(tag);
 	if (LockAcquire(&tag, ExclusiveLock, false, from_worker) == LOCKACQUIRE_NOT_AVAIL)
 		return SIM_TICK_BUSY;
 
-	SimInTick = true;
+	SimWorldTickBegin();
 	SimWorldAwaitPublish(w);
 	SimWorldEnsureLoaded(w);
+
+	if (tick > SIM_MAX_TICK - ticks)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the tick counter would pass 2^53"),
+				 errdetail("The universe is at tick " INT64_FORMAT "; ticks must stay exact as doubles.", tick)));
 
 	for (i = 0; i < ticks; i++)
 	{
@@ -388,7 +446,10 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 			ereport(FATAL,
 					(errcode(ERRCODE_ADMIN_SHUTDOWN),
 					 errmsg("terminating sim.step because the postmaster died")));
+		/* each tick's SPI results and scratch are freed when it ends */
+		SPI_connect();
 		tick_once(w, ++tick, from_worker);
+		SPI_finish();
 	}
 
 	/* the counter and the history's retention, once for all these ticks */
@@ -398,6 +459,7 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 		SPI_execute_with_args("DELETE FROM sim.tick_log WHERE tick <= $2", 2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not record tick");
 
+	SimWorldTickEnd();
 	*tick_out = tick;
 	return SIM_TICK_DONE;
 }

@@ -31,6 +31,7 @@
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -79,11 +80,39 @@ worker_detach(int code, Datum arg)
 	LWLockRelease(w->hdr->lock);
 }
 
+/*
+ * Pin this transaction's search_path to pg_catalog, sim and PostGIS's
+ * schema, whatever the database's or role's settings say: the ticker runs
+ * as a superuser and must not resolve names through a schema a database
+ * owner controls.  Returns false when sim is not installed here.
+ */
+static bool
+pin_search_path(void)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_execute("SELECT n.nspname::pg_catalog.text FROM pg_catalog.pg_extension e, pg_catalog.pg_namespace n "
+					"WHERE e.extname OPERATOR(pg_catalog.=) 'postgis' "
+					"AND n.oid OPERATOR(pg_catalog.=) e.extnamespace "
+					"AND EXISTS (SELECT FROM pg_catalog.pg_extension s "
+					"            WHERE s.extname OPERATOR(pg_catalog.=) 'sim')",
+					false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the PostGIS schema");
+	if (SPI_processed == 0)
+		return false;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	(void) set_config_option("search_path",
+							 psprintf("pg_catalog, sim, %s", quote_identifier(TextDatumGetCString(d))),
+							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	return true;
+}
+
 /* Run one tick in its own transaction; errors are caught and recorded. */
 static SimTickOutcome
 tick_transaction(MemoryContext tickcxt, bool *failed)
 {
-	SimTickOutcome outcome = SIM_TICK_NO_UNIVERSE;
+	volatile SimTickOutcome outcome = SIM_TICK_NO_UNIVERSE;
 	volatile bool ok = true;
 	int64		tick = 0;
 
@@ -95,8 +124,7 @@ tick_transaction(MemoryContext tickcxt, bool *failed)
 		SPI_connect();
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pgstat_report_activity(STATE_RUNNING, "sim tick");
-		if (SPI_execute("SELECT 1 FROM pg_extension WHERE extname = 'sim'", false, 1) == SPI_OK_SELECT &&
-			SPI_processed == 1)
+		if (pin_search_path())
 			outcome = SimTickRun(true, 1, &tick);
 		SPI_finish();
 		PopActiveSnapshot();

@@ -10,6 +10,7 @@
 
 #include "port/atomics.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "storage/lwlock.h"
 #include "utils/timestamp.h"
 
@@ -65,6 +66,19 @@ typedef struct SimWorld
 	uint32	   *scratch;
 } SimWorld;
 
+/*
+ * The cluster-wide tick lock: an advisory lock with no database, in a kind
+ * (field 4) that SQL's advisory-lock functions never use.  A tick holds it
+ * exclusively; a transaction that changes sim.ship or sim.flight_leg
+ * outside a tick holds it shared, so ticks and such writers exclude each
+ * other and the cache is invalidated before a tick can see the change.
+ */
+#define SIM_TICK_LOCK_KEY1 0x73696d21	/* "sim!" */
+#define SIM_TICK_LOCK_KEY2 1
+#define SIM_TICK_LOCK_KIND 3
+#define SimTickLockTag(tag) \
+	SET_LOCKTAG_ADVISORY(tag, InvalidOid, SIM_TICK_LOCK_KEY1, SIM_TICK_LOCK_KEY2, SIM_TICK_LOCK_KIND)
+
 /* NULL when sim is not in shared_preload_libraries. */
 extern SimWorld *SimWorldGet(void);
 
@@ -94,6 +108,10 @@ extern void SimWorldInvalidateAtCommit(void);
 
 /* Whether this backend is inside a tick (its own writes need no invalidation). */
 extern bool SimInTick;
+
+/* Note the start and the end of a tick in this backend. */
+extern void SimWorldTickBegin(void);
+extern void SimWorldTickEnd(void);
 
 /* Record an error for sim.status. */
 extern void SimWorldRecordError(const char *msg);

@@ -37,6 +37,8 @@ SELECT count(*) = 3000 AS every_ship_indexed, min(tick) = 1 AND max(tick) = 1 AS
   FROM sim.ship_positions();
 SELECT pg_temp.try('SELECT sim.step(0)') AS step_zero;
 SELECT pg_temp.try('SELECT sim.step(-5)') AS step_negative;
+SELECT pg_temp.try('SELECT sim.step(NULL)') AS step_null;
+SELECT pg_temp.try('SELECT sim.undock(NULL)') AS undock_null;
 
 -- Ships used below: three idle ones in sector 1 (a, b, c), a docked one (d);
 -- a station in sector 1 and one in sector 8
@@ -130,6 +132,43 @@ SELECT s.state, round(ST_3DDistance(ST_MakePoint(s.x, s.y, s.z), l.pos)::numeric
 SELECT count(*) AS positions_differing
   FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
  WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
+
+-- A command whose application raises an error is rejected with that error;
+-- the tick and the other commands go on
+CREATE FUNCTION pg_temp.refuse_flight() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state = 'flying' AND NEW.id = (SELECT a FROM pick) THEN
+        RAISE EXCEPTION 'flight of ship % refused by a trigger', NEW.id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER refuse_flight BEFORE UPDATE ON sim.ship FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_flight();
+SELECT sim.undock(a) > 0 AS queued FROM pick;
+SELECT sim.step() > 0 AS stepped;
+SELECT n.legs FROM pick JOIN sim.ship s ON s.id = pick.a,
+       sim.navigate(pick.a, format('point:%s,%s,%s', s.x + 50, s.y, s.z), 'burn') n;
+SELECT n.legs FROM pick JOIN sim.ship s ON s.id = pick.c,
+       sim.navigate(pick.c, format('point:%s,%s,%s', s.x + 50, s.y, s.z), 'burn') n;
+CREATE TEMP TABLE tick_before AS SELECT tick FROM sim.world;
+SELECT sim.step() = (SELECT tick + 1 FROM tick_before) AS ticked;
+SELECT c.ship_id = pick.a AS refused_ship, c.status, c.error
+  FROM sim.command c, pick WHERE c.applied_tick = (SELECT tick FROM sim.world) ORDER BY c.id;
+SELECT s.id = pick.a AS refused_ship, s.state FROM sim.ship s, pick WHERE s.id IN (pick.a, pick.c) ORDER BY s.id;
+SELECT count(*) AS positions_differing
+  FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
+ WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
+DROP TRIGGER refuse_flight ON sim.ship;
+
+-- Commands say who issued them, whatever the inserter claims; a point
+-- destination needs its coordinates
+INSERT INTO sim.command (ship_id, kind, issued_by, issued_tick) SELECT d, 'undock', 'nobody', 0 FROM pick;
+SELECT issued_by = current_user AS issuer_is_inserter FROM sim.command ORDER BY id DESC LIMIT 1;
+DELETE FROM sim.command WHERE status = 'pending';
+SELECT pg_temp.try($$INSERT INTO sim.command (ship_id, kind, dest_kind, mode, issued_tick)
+                     SELECT a, 'navigate', 'point', 'burn', 0 FROM pick$$) AS point_without_coordinates;
+SELECT pg_temp.try($$INSERT INTO sim.command (ship_id, kind, dest_kind, mode, issued_tick)
+                     SELECT a, 'navigate', 'station', 'burn', 0 FROM pick$$) AS station_without_id;
 
 -- Undocking
 SELECT sim.undock(d) > 0 AS queued FROM pick;
