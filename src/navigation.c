@@ -1,12 +1,10 @@
 /*
- * navigation.c -- planning journeys for ships.
+ * navigation.c -- ships' journeys: parsing commands, checking the ship and
+ * its destination, and storing the planned legs (journey.c plans them).
  *
- * A journey is a chain of rest-to-rest legs: one per sector crossed, joined
- * by jumps.  The route is the cheapest in ticks, found by A* over the gate
- * ends (src/core/route.c) with an admissible heuristic: the fewest jumps
- * left to the goal sector times the shortest jump.  Validation and planning
- * read the tables only; the same code runs when sim.navigate() checks a
- * command and when the tick applies it, so both agree.
+ * Validation and planning read the tables only; the same code runs when
+ * sim.navigate() checks a command and when the tick applies it, so both
+ * agree.
  */
 #include "postgres.h"
 
@@ -17,15 +15,10 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
-#include "sim/core/route.h"
 #include "sim/navigation.h"
 
-/* fraction of the hull's acceleration and top speed each mode uses */
-static const double mode_accel[] = {0.25, 0.6, 1.0};
-static const double mode_speed[] = {0.35, 0.7, 1.0};
-
-static void
-nav_error(SimNavError *err, int code, char *message, char *detail, char *hint)
+void
+SimNavErrorSet(SimNavError *err, int code, char *message, char *detail, char *hint)
 {
 	err->sqlerrcode = code;
 	err->message = message;
@@ -55,7 +48,7 @@ SimParseMode(const char *s, SimMode *mode, SimNavError *err)
 		*mode = SIM_MODE_BURN;
 	else
 	{
-		nav_error(err, ERRCODE_INVALID_PARAMETER_VALUE,
+		SimNavErrorSet(err, ERRCODE_INVALID_PARAMETER_VALUE,
 				  psprintf("unknown flight mode \"%s\"", s), NULL,
 				  pstrdup("Use drift (slow, frugal), cruise or burn (fast, thirsty)."));
 		return false;
@@ -102,242 +95,10 @@ SimParseDestination(const char *s, SimDestination *dest, SimNavError *err)
 		if (i == 3 && *p == '\0')
 			return true;
 	}
-	nav_error(err, ERRCODE_INVALID_TEXT_REPRESENTATION,
+	SimNavErrorSet(err, ERRCODE_INVALID_TEXT_REPRESENTATION,
 			  psprintf("invalid destination \"%s\"", s), NULL,
 			  pstrdup("Write station:ID, body:ID or point:X,Y,Z (km, global frame)."));
 	return false;
-}
-
-/* A gate end: node 2*i is gate i's end a, node 2*i+1 its end b. */
-typedef struct GateEnd
-{
-	int32		gate_id;
-	int32		sector_id;
-	double		pos[3];
-	int32		jump_ticks;
-} GateEnd;
-
-typedef struct HeurArg
-{
-	int32	   *hops;			/* fewest jumps from each node's sector to the goal sector */
-	double		min_jump;
-} HeurArg;
-
-static double
-gate_heuristic(void *arg, int32_t node, int32_t goal)
-{
-	HeurArg    *h = (HeurArg *) arg;
-
-	return h->hops[node] < 0 ? 0.0 : h->hops[node] * h->min_jump;
-}
-
-static void *
-pg_alloc(size_t size)
-{
-	return palloc(size);
-}
-
-static void
-pg_free(void *ptr)
-{
-	pfree(ptr);
-}
-
-/* Rest-to-rest leg from a to b in mode; returns its duration in whole ticks. */
-static int64
-plan_leg(const SimHull *hull, SimMode mode, const double a[3], const double b[3],
-		 int64 start_tick, SimLeg *leg, double *fuel)
-{
-	double		vpk = SimLegPlan(leg, a, b, hull->max_accel * mode_accel[mode],
-								 hull->max_speed * mode_speed[mode], (double) start_tick);
-
-	*fuel += 2.0 * vpk * hull->fuel_per_dv;
-	return (int64) ceil(SimLegDuration(leg));
-}
-
-bool
-SimPlanJourney(const SimHull *hull, SimMode mode,
-			   int32 from_sector, const double from[3],
-			   int32 to_sector, const double to[3],
-			   int64 start_tick, SimJourney *j, SimNavError *err)
-{
-	GateEnd    *ends;
-	int			nends = 0;
-	SimRouteEdge *edges;
-	int			nedges = 0;
-	int			i,
-				k;
-	int32		start,
-				goal;
-	int32	   *path;
-	double		cost;
-	int			npath;
-	HeurArg		harg;
-	SimAllocator mem = {pg_alloc, pg_free};
-	SimLeg		scratch;
-	double		nofuel = 0;
-	int			maxedges;
-	int64		t;
-	const double *cur;
-
-	memset(j, 0, sizeof(*j));
-	j->start_tick = start_tick;
-
-	if (from_sector == to_sector)
-	{
-		j->nlegs = 1;
-		j->legs = palloc0(sizeof(SimJourneyLeg));
-		j->legs[0].sector_id = from_sector;
-		j->legs[0].arrival_tick = start_tick +
-			plan_leg(hull, mode, from, to, start_tick, &j->legs[0].leg, &j->fuel);
-		j->arrival_tick = j->legs[0].arrival_tick;
-		return true;
-	}
-
-	if (SPI_execute("SELECT id, sector_a, ST_X(pos_a), ST_Y(pos_a), ST_Z(pos_a), "
-					"sector_b, ST_X(pos_b), ST_Y(pos_b), ST_Z(pos_b), jump_ticks "
-					"FROM sim.jump_gate ORDER BY id", false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read jump gates");
-
-	ends = palloc((SPI_processed * 2 + 2) * sizeof(GateEnd));
-	for (i = 0; i < (int) SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	td = SPI_tuptable->tupdesc;
-		bool		isnull;
-		int			e;
-
-		for (e = 0; e < 2; e++)
-		{
-			GateEnd    *g = &ends[nends++];
-
-			g->gate_id = DatumGetInt32(SPI_getbinval(tup, td, 1, &isnull));
-			g->sector_id = DatumGetInt32(SPI_getbinval(tup, td, 2 + 4 * e, &isnull));
-			g->pos[0] = DatumGetFloat8(SPI_getbinval(tup, td, 3 + 4 * e, &isnull));
-			g->pos[1] = DatumGetFloat8(SPI_getbinval(tup, td, 4 + 4 * e, &isnull));
-			g->pos[2] = DatumGetFloat8(SPI_getbinval(tup, td, 5 + 4 * e, &isnull));
-			g->jump_ticks = DatumGetInt32(SPI_getbinval(tup, td, 10, &isnull));
-		}
-	}
-	/* the start and goal are nodes too */
-	start = nends;
-	ends[nends].gate_id = 0;
-	ends[nends].sector_id = from_sector;
-	memcpy(ends[nends].pos, from, sizeof(double) * 3);
-	nends++;
-	goal = nends;
-	ends[nends].gate_id = 0;
-	ends[nends].sector_id = to_sector;
-	memcpy(ends[nends].pos, to, sizeof(double) * 3);
-	nends++;
-
-	/* jumps, and flights between any two nodes of a sector */
-	maxedges = nends;
-	for (i = 0; i < nends; i++)
-		for (k = 0; k < nends; k++)
-			if (i != k && ends[i].sector_id == ends[k].sector_id)
-				maxedges++;
-	edges = palloc(maxedges * sizeof(SimRouteEdge));
-	harg.min_jump = -1;
-	for (i = 0; i + 1 < start; i += 2)
-	{
-		edges[nedges++] = (SimRouteEdge)
-		{
-			i, i + 1, -1, (double) ends[i].jump_ticks
-		};
-		edges[nedges++] = (SimRouteEdge)
-		{
-			i + 1, i, -1, (double) ends[i].jump_ticks
-		};
-		if (harg.min_jump < 0 || ends[i].jump_ticks < harg.min_jump)
-			harg.min_jump = ends[i].jump_ticks;
-	}
-	for (i = 0; i < nends; i++)
-	{
-		if (i == goal)
-			continue;
-		for (k = 0; k < nends; k++)
-		{
-			if (i == k || k == start || ends[i].sector_id != ends[k].sector_id)
-				continue;
-			edges[nedges++] = (SimRouteEdge)
-			{
-				i, k, -1,
-					(double) plan_leg(hull, mode, ends[i].pos, ends[k].pos, 0, &scratch, &nofuel)
-			};
-		}
-	}
-
-	/* heuristic: breadth-first jump counts from the goal sector */
-	harg.hops = palloc(nends * sizeof(int32));
-	for (i = 0; i < nends; i++)
-		harg.hops[i] = (ends[i].sector_id == to_sector) ? 0 : -1;
-	for (;;)
-	{
-		bool		changed = false;
-
-		for (i = 0; i + 1 < start; i++)
-		{
-			int			other = i ^ 1;
-
-			if (harg.hops[other] >= 0)
-			{
-				int32		h = harg.hops[other] + 1;
-
-				for (k = 0; k < nends; k++)
-					if (ends[k].sector_id == ends[i].sector_id &&
-						(harg.hops[k] < 0 || harg.hops[k] > h))
-					{
-						harg.hops[k] = h;
-						changed = true;
-					}
-			}
-		}
-		if (!changed)
-			break;
-		CHECK_FOR_INTERRUPTS();
-	}
-	if (harg.min_jump < 0)
-		harg.min_jump = 0;
-
-	path = palloc(nends * sizeof(int32));
-	npath = SimRouteFind(&mem, nends, edges, nedges, start, goal,
-						 gate_heuristic, &harg, path, &cost);
-	if (npath < 0)
-	{
-		nav_error(err, ERRCODE_INVALID_PARAMETER_VALUE,
-				  psprintf("sector %d cannot be reached from sector %d", to_sector, from_sector),
-				  pstrdup("No chain of jump gates links the two sectors."), NULL);
-		return false;
-	}
-
-	/* turn the path into legs: a flight edge is a leg, a jump delays the next */
-	j->legs = palloc0((npath + 1) * sizeof(SimJourneyLeg));
-	t = start_tick;
-	cur = from;
-	for (i = 0; i < npath; i++)
-	{
-		SimRouteEdge *e = &edges[path[i]];
-
-		if (ends[e->from].sector_id != ends[e->to].sector_id)
-		{
-			/* a jump: the next leg starts at the far end after the jump */
-			t += ends[e->from].jump_ticks;
-			cur = ends[e->to].pos;
-			j->legs[j->nlegs].gate_id = ends[e->to].gate_id;
-			continue;
-		}
-		{
-			SimJourneyLeg *l = &j->legs[j->nlegs++];
-
-			l->sector_id = ends[e->from].sector_id;
-			t += plan_leg(hull, mode, cur, ends[e->to].pos, t, &l->leg, &j->fuel);
-			l->arrival_tick = t;
-			cur = ends[e->to].pos;
-		}
-	}
-	j->arrival_tick = t;
-	return true;
 }
 
 /* Sector containing point p, or -1. */
@@ -363,11 +124,11 @@ sector_of_point(const double p[3])
 static int32
 faction_of_role(const char *role)
 {
-	Oid			types[1] = {NAMEOID};
-	Datum		vals[1] = {CStringGetDatum(role)};
+	Oid			types[1] = {TEXTOID};
+	Datum		vals[1] = {CStringGetTextDatum(role)};
 	bool		isnull;
 
-	if (SPI_execute_with_args("SELECT faction_id FROM sim.player WHERE role_name = $1",
+	if (SPI_execute_with_args("SELECT faction_id FROM sim.player WHERE role_name = $1::name",
 							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up player");
 	if (SPI_processed == 0)
@@ -406,7 +167,7 @@ read_ship(int64 ship_id, const char *role, ShipRow *s, SimNavError *err)
 		elog(ERROR, "could not read ship");
 	if (SPI_processed == 0)
 	{
-		nav_error(err, ERRCODE_UNDEFINED_OBJECT,
+		SimNavErrorSet(err, ERRCODE_UNDEFINED_OBJECT,
 				  psprintf("ship %lld does not exist", (long long) ship_id), NULL, NULL);
 		return false;
 	}
@@ -430,7 +191,7 @@ read_ship(int64 ship_id, const char *role, ShipRow *s, SimNavError *err)
 		player_faction = faction_of_role(role);
 		if (player_faction >= 0 && player_faction != s->faction_id)
 		{
-			nav_error(err, ERRCODE_INSUFFICIENT_PRIVILEGE,
+			SimNavErrorSet(err, ERRCODE_INSUFFICIENT_PRIVILEGE,
 					  psprintf("ship %lld belongs to another faction", (long long) ship_id),
 					  psprintf("Role \"%s\" plays faction %d; the ship belongs to faction %d.",
 							   role, player_faction, s->faction_id),
@@ -458,7 +219,7 @@ resolve_destination(const SimDestination *dest, const double from[3],
 		*sector = sector_of_point(to);
 		if (*sector < 0)
 		{
-			nav_error(err, ERRCODE_INVALID_PARAMETER_VALUE,
+			SimNavErrorSet(err, ERRCODE_INVALID_PARAMETER_VALUE,
 					  psprintf("point (%g, %g, %g) lies outside every sector", to[0], to[1], to[2]),
 					  pstrdup("Ships fly only inside sectors; see sim.sector for their cubes."), NULL);
 			return false;
@@ -472,7 +233,7 @@ resolve_destination(const SimDestination *dest, const double from[3],
 		elog(ERROR, "could not read destination");
 	if (SPI_processed == 0)
 	{
-		nav_error(err, ERRCODE_INVALID_PARAMETER_VALUE,
+		SimNavErrorSet(err, ERRCODE_INVALID_PARAMETER_VALUE,
 				  psprintf("destination %s %lld does not exist", dest->kind, (long long) dest->id),
 				  NULL, NULL);
 		return false;
@@ -515,14 +276,14 @@ SimPlanShipJourney(int64 ship_id, const SimDestination *dest, SimMode mode,
 		return false;
 	if (strcmp(s.state, "docked") == 0)
 	{
-		nav_error(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+		SimNavErrorSet(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 				  psprintf("ship %lld is docked", (long long) ship_id), NULL,
 				  psprintf("Undock it first with sim.undock(%lld).", (long long) ship_id));
 		return false;
 	}
 	if (strcmp(s.state, "idle") != 0)
 	{
-		nav_error(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+		SimNavErrorSet(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 				  psprintf("ship %lld is in flight", (long long) ship_id),
 				  psprintf("It arrives at tick %lld.", (long long) s.arrival_tick),
 				  pstrdup("Give the new destination once it has arrived."));
@@ -536,7 +297,7 @@ SimPlanShipJourney(int64 ship_id, const SimDestination *dest, SimMode mode,
 	j->dest_id = dest->id;
 	if (j->fuel > s.fuel)
 	{
-		nav_error(err, ERRCODE_SIM_INSUFFICIENT_FUEL,
+		SimNavErrorSet(err, ERRCODE_SIM_INSUFFICIENT_FUEL,
 				  psprintf("ship %lld has %.1f fuel, the journey needs %.1f",
 						   (long long) ship_id, s.fuel, j->fuel),
 				  NULL,
@@ -555,7 +316,7 @@ SimCheckUndock(int64 ship_id, const char *role, SimNavError *err)
 		return false;
 	if (strcmp(s.state, "docked") != 0)
 	{
-		nav_error(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+		SimNavErrorSet(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 				  psprintf("ship %lld is not docked", (long long) ship_id), NULL, NULL);
 		return false;
 	}

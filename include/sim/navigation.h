@@ -1,6 +1,7 @@
 /*
  * navigation.h -- planning journeys: destinations, routes through jump
- * gates and the flight-plan legs that fly them (src/navigation.c).
+ * gates and the flight-plan legs that fly them (src/navigation.c,
+ * src/journey.c).
  */
 #ifndef SIM_NAVIGATION_H
 #define SIM_NAVIGATION_H
@@ -76,7 +77,12 @@ extern bool SimPlanShipJourney(int64 ship_id, const SimDestination *dest,
 							   SimMode mode, const char *role, int64 start_tick,
 							   SimJourney *journey, SimNavError *err);
 
-/* Plan between two points of known sectors (used by the above and sim.route). */
+/*
+ * Plan between two points of known sectors (used by the above and sim.route).
+ * Returns false with *err when no chain of gates links the sectors, the hull
+ * cannot fly, or a leg or the whole journey would take too long (every tick
+ * stays at or below 2^53).
+ */
 extern bool SimPlanJourney(const SimHull *hull, SimMode mode,
 						   int32 from_sector, const double from[3],
 						   int32 to_sector, const double to[3],
@@ -88,6 +94,9 @@ extern bool SimCheckUndock(int64 ship_id, const char *role, SimNavError *err);
 
 /* Write a planned journey into sim.ship and sim.flight_leg (tick only). */
 extern void SimJourneyStore(int64 ship_id, const SimJourney *journey);
+
+/* Fill *err. */
+extern void SimNavErrorSet(SimNavError *err, int code, char *message, char *detail, char *hint);
 
 /* Raise err as an ERROR. */
 extern void SimNavRaise(const SimNavError *err) pg_attribute_noreturn();
