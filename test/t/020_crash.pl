@@ -350,11 +350,11 @@ for my $round (1 .. @rounds)
 	{
 		# a session in the middle of a long sim.step holds the tick
 		$session = $node->background_psql($db, on_error_stop => 0);
-		$session->query_until(qr/stepping/, "\\echo stepping\nSELECT sim.step(1000000);\n");
+		$session->query_until(qr/stepping/, "\\echo stepping\nSELECT sim.step(100000);\n");
 		ok(poll_until($node, $db,
-				q{SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT sim.step(1000000)%' AND state = 'active'},
+				q{SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT sim.step(100000)%' AND state = 'active'},
 				'1'),
-			"$what: a session is inside sim.step(1000000)");
+			"$what: a session is inside sim.step(100000)");
 		usleep(200_000 + int(rand(800_000)));
 	}
 	elsif ($hold)
