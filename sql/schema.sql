@@ -38,8 +38,9 @@ COMMENT ON TABLE sim.wallet IS 'Credits of each faction; never negative';
 CREATE TABLE sim.sector (
     id          integer PRIMARY KEY,
     name        text NOT NULL UNIQUE CHECK (name <> ''),
-    center      geometry(PointZ) NOT NULL,
-    half_size   double precision NOT NULL CHECK (half_size > 0),
+    center      geometry(PointZ) NOT NULL
+        CHECK (sim.finite(ARRAY[ST_X(center), ST_Y(center), ST_Z(center)])),
+    half_size   double precision NOT NULL CHECK (half_size > 0 AND half_size < 'Infinity'),
     security    double precision NOT NULL CHECK (security BETWEEN 0 AND 1),
     -- the region: the cube's diagonal, for the non-overlap constraint and box queries
     bounds      geometry(LineStringZ) NOT NULL
@@ -56,9 +57,9 @@ CREATE INDEX sector_center_gist ON sim.sector USING gist (center gist_geometry_o
 CREATE TABLE sim.jump_gate (
     id          integer PRIMARY KEY,
     sector_a    integer NOT NULL REFERENCES sim.sector,
-    pos_a       geometry(PointZ) NOT NULL,
+    pos_a       geometry(PointZ) NOT NULL CHECK (sim.finite(ARRAY[ST_X(pos_a), ST_Y(pos_a), ST_Z(pos_a)])),
     sector_b    integer NOT NULL REFERENCES sim.sector,
-    pos_b       geometry(PointZ) NOT NULL,
+    pos_b       geometry(PointZ) NOT NULL CHECK (sim.finite(ARRAY[ST_X(pos_b), ST_Y(pos_b), ST_Z(pos_b)])),
     jump_ticks  integer NOT NULL CHECK (jump_ticks > 0),
     CHECK (sector_a < sector_b),
     UNIQUE (sector_a, sector_b)
@@ -105,8 +106,8 @@ CREATE TABLE sim.body (
     parent_id   integer REFERENCES sim.body,
     kind        text NOT NULL CHECK (kind IN ('star', 'planet', 'moon', 'asteroid_field', 'asteroid')),
     name        text NOT NULL UNIQUE CHECK (name <> ''),
-    pos         geometry(PointZ) NOT NULL,
-    radius      double precision NOT NULL CHECK (radius > 0),
+    pos         geometry(PointZ) NOT NULL CHECK (sim.finite(ARRAY[ST_X(pos), ST_Y(pos), ST_Z(pos)])),
+    radius      double precision NOT NULL CHECK (radius > 0 AND radius < 'Infinity'),
     CHECK ((kind IN ('moon', 'asteroid')) = (parent_id IS NOT NULL))
 );
 COMMENT ON TABLE sim.body IS 'Stars, planets, moons, asteroid fields and asteroids';
@@ -130,7 +131,7 @@ CREATE TABLE sim.station (
     sector_id       integer NOT NULL REFERENCES sim.sector,
     body_id         integer REFERENCES sim.body,
     kind            text NOT NULL CHECK (kind IN ('trade_hub', 'refinery', 'factory', 'shipyard', 'farm', 'outpost')),
-    pos             geometry(PointZ) NOT NULL,
+    pos             geometry(PointZ) NOT NULL CHECK (sim.finite(ARRAY[ST_X(pos), ST_Y(pos), ST_Z(pos)])),
     docking_slots   integer NOT NULL CHECK (docking_slots > 0),
     storage_capacity bigint NOT NULL CHECK (storage_capacity > 0)
 );
@@ -163,7 +164,9 @@ CREATE TABLE sim.ship_class (
     cargo_capacity  bigint NOT NULL CHECK (cargo_capacity >= 0),
     fuel_capacity   double precision NOT NULL CHECK (fuel_capacity > 0),
     fuel_per_dv     double precision NOT NULL CHECK (fuel_per_dv >= 0),
-    mining_rate     double precision NOT NULL CHECK (mining_rate >= 0)
+    mining_rate     double precision NOT NULL CHECK (mining_rate >= 0),
+    CONSTRAINT ship_class_finite
+        CHECK (sim.finite(ARRAY[max_speed, max_accel, fuel_capacity, fuel_per_dv, mining_rate]))
 );
 COMMENT ON TABLE sim.ship_class IS 'Hull designs: performance and capacities';
 

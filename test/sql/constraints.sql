@@ -144,6 +144,16 @@ SELECT pg_temp.try($$INSERT INTO sim.world (seed, params) VALUES (1, '{}')$$) AS
 SELECT pg_temp.try($$INSERT INTO sim.world (seed, params) VALUES (2, '{}')$$) AS second_world_row;
 SELECT pg_temp.try($$INSERT INTO sim.world (id, seed, params) VALUES (false, 2, '{}')$$) AS world_row_false;
 SELECT pg_temp.try($$UPDATE sim.world SET tick = -1$$) AS negative_tick;
+SELECT pg_temp.try($$UPDATE sim.world SET tick = 9007199254740992$$) AS tick_past_2_53;
+
+-- Positions, plans and hulls are finite numbers (NaN passes x >= 0 in PostgreSQL)
+SELECT pg_temp.try($$UPDATE sim.ship SET x = 'NaN'$$) AS nan_ship_x;
+SELECT pg_temp.try($$UPDATE sim.ship SET y = 'Infinity'$$) AS infinite_ship_y;
+SELECT pg_temp.try($$UPDATE sim.body SET pos = ST_MakePoint('NaN', 0, 0) WHERE id = 1$$) AS nan_body;
+SELECT pg_temp.try($$UPDATE sim.sector SET center = ST_MakePoint(0, 'Infinity', 0) WHERE id = 1$$) AS infinite_sector;
+SELECT pg_temp.try($$UPDATE sim.sector SET half_size = 'Infinity' WHERE id = 1$$) AS infinite_half_size;
+SELECT pg_temp.try($$UPDATE sim.ship_class SET max_speed = 'Infinity'$$) AS infinite_speed;
+SELECT pg_temp.try($$UPDATE sim.ship_class SET max_accel = 'NaN'$$) AS nan_accel;
 ROLLBACK;
 
 -- Nothing of the above survived
