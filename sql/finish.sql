@@ -34,7 +34,10 @@ BEGIN
                              'recipe_input', 'recipe_output', 'body', 'deposit', 'station',
                              'station_recipe', 'station_stock', 'ship_class', 'ship', 'ship_cargo',
                              'npc_personality', 'player', 'command', 'flight_leg', 'tick_log',
-                             'command_id_seq'] LOOP
+                             'command_id_seq', 'economy', 'station_demand', 'ship_event',
+                             'ship_event_id_seq', 'trade', 'trade_id_seq', 'price_history',
+                             'market_order', 'market_order_id_seq', 'contract', 'contract_id_seq',
+                             'ledger', 'ledger_id_seq', 'bt_tree', 'bt_node'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('sim.' || t)::regclass, '');
     END LOOP;
 END

@@ -30,7 +30,8 @@ $$;
 CREATE FUNCTION sim.reset_universe() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE sim.world, sim.command, sim.flight_leg, sim.tick_log, sim.player, sim.npc_personality, sim.ship_cargo, sim.ship,
+    TRUNCATE sim.world, sim.economy, sim.station_demand, sim.ship_event, sim.trade, sim.price_history,
+             sim.market_order, sim.contract, sim.ledger, sim.bt_node, sim.bt_tree, sim.command, sim.flight_leg, sim.tick_log, sim.player, sim.npc_personality, sim.ship_cargo, sim.ship,
              sim.station_stock, sim.station_recipe, sim.station, sim.deposit,
              sim.body, sim.jump_gate, sim.sector, sim.recipe_input,
              sim.recipe_output, sim.recipe, sim.ship_class, sim.good,
@@ -132,13 +133,13 @@ BEGIN
 
     INSERT INTO sim.ship_class (id, name, role, max_speed, max_accel, cargo_capacity,
                                 fuel_capacity, fuel_per_dv, mining_rate) VALUES
-        (1, 'Prospector',  'miner',   40,  0.020,  400,  600, 0.50, 2.0),
-        (2, 'Excavator',   'miner',   30,  0.012, 1200, 1000, 0.90, 5.0),
-        (3, 'Courier',     'trader', 120,  0.080,  150,  500, 0.20, 0),
-        (4, 'Merchantman', 'trader',  70,  0.030,  800,  900, 0.45, 0),
-        (5, 'Freighter',   'hauler',  50,  0.015, 4000, 1600, 1.20, 0),
-        (6, 'Bulk Barge',  'hauler',  35,  0.008, 9000, 2400, 2.00, 0),
-        (7, 'Cutter',      'patrol', 150,  0.120,   50,  700, 0.25, 0);
+        (1, 'Prospector',  'miner',   500,  2.0,  400,  600, 0.25,  5.0),
+        (2, 'Excavator',   'miner',   350,  1.2, 1200, 1000, 0.45, 12.0),
+        (3, 'Courier',     'trader', 1500,  6.0,  150,  500, 0.10, 0),
+        (4, 'Merchantman', 'trader',  900,  3.0,  800,  900, 0.20, 0),
+        (5, 'Freighter',   'hauler',  600,  1.5, 4000, 1600, 0.50, 0),
+        (6, 'Bulk Barge',  'hauler',  400,  0.8, 9000, 2400, 0.80, 0),
+        (7, 'Cutter',      'patrol', 2000,  8.0,   50,  700, 0.12, 0);
 
     -- Factions and their wallets
     INSERT INTO sim.faction (id, name, kind, color)
@@ -320,10 +321,20 @@ BEGIN
     ), counted AS (
         SELECT station_id, good_id, count(*) OVER (PARTITION BY station_id) AS n FROM used
     )
-    INSERT INTO sim.station_stock (station_id, good_id, qty)
+    INSERT INTO sim.station_stock (station_id, good_id, qty, target)
     SELECT c.station_id, c.good_id,
-           floor(st.storage_capacity * (0.1 + 0.4 * sim.rand_unit(seed, 43, c.station_id::bigint * 100 + c.good_id)) / c.n)::bigint
+           floor(st.storage_capacity * (0.1 + 0.4 * sim.rand_unit(seed, 43, c.station_id::bigint * 100 + c.good_id)) / c.n)::bigint,
+           greatest(1, floor(st.storage_capacity * 0.3 / c.n))::bigint
       FROM counted c JOIN sim.station st ON st.id = c.station_id;
+
+    -- Populations eat, drink and burn fuel: a share of the target per cycle
+    INSERT INTO sim.economy DEFAULT VALUES;
+    INSERT INTO sim.station_demand (station_id, good_id, qty, cycle_ticks)
+    SELECT s.station_id, s.good_id,
+           greatest(1, s.target / CASE WHEN st.kind = 'trade_hub' THEN 100 ELSE 300 END)::integer,
+           60 + 10 * sim.rand_int(seed, 44, s.station_id::bigint * 100 + s.good_id, 0, 6)
+      FROM sim.station_stock s JOIN sim.station st ON st.id = s.station_id
+     WHERE s.good_id IN (7, 8, 9);
 
     -- Ships: role by weight, a class of that role, a home station; the first
     -- half of each station's slots are taken by docked ships, the rest idle nearby
@@ -344,7 +355,8 @@ BEGIN
                         OFFSET sim.rand_int(seed, 52, p.i, 0, CASE p.role WHEN 'patrol' THEN 0 ELSE 1 END)
                          LIMIT 1) c ON true
     )
-    INSERT INTO sim.ship (id, name, faction_id, class_id, role, sector_id, state, docked_at, fuel, x, y, z)
+    -- NPC pilots first decide within their first cooldown, spread over it
+    INSERT INTO sim.ship (id, name, faction_id, class_id, role, sector_id, state, docked_at, fuel, x, y, z, wake_tick)
     SELECT p.i,
            (ARRAY['Kestrel', 'Magpie', 'Osprey', 'Heron', 'Plover', 'Swift', 'Tern', 'Wren'])
                [sim.rand_int(seed, 53, p.i, 1, 8)] || '-' || p.i,
@@ -354,7 +366,8 @@ BEGIN
            CASE WHEN docked THEN 'docked' ELSE 'idle' END,
            CASE WHEN docked THEN st.id END,
            round((p.fuel_capacity * (0.6 + 0.4 * sim.rand_unit(seed, 56, p.i)))::numeric, 1)::double precision,
-           ST_X(st.pos) + off * ux, ST_Y(st.pos) + off * uy, ST_Z(st.pos) + off * uz
+           ST_X(st.pos) + off * ux, ST_Y(st.pos) + off * uy, ST_Z(st.pos) + off * uz,
+           1 + p.i % (SELECT npc_cooldown_ticks FROM sim.economy)
       FROM placed p
       JOIN sim.station st ON st.id = p.home
       CROSS JOIN LATERAL (SELECT p.rank * 2 <= st.docking_slots AS docked) d
@@ -370,6 +383,15 @@ BEGIN
               round(sim.rand_unit(seed, 62, i)::numeric, 3)::double precision
       FROM generate_series(1, ships) i;
 
+    -- The seed stock and credits are the economy's first faucet
+    INSERT INTO sim.ledger (tick, flow, reason, good_id, amount)
+    SELECT 0, 'faucet', 'seed', good_id, sum(qty)
+      FROM sim.station_stock GROUP BY good_id HAVING sum(qty) > 0 ORDER BY good_id;
+    INSERT INTO sim.ledger (tick, flow, reason, amount, faction_id)
+    SELECT 0, 'faucet', 'seed', credits, faction_id
+      FROM sim.wallet WHERE credits > 0 ORDER BY faction_id;
+
+    PERFORM sim.install_default_trees();
     PERFORM sim.invalidate_cache();
 
     SELECT jsonb_build_object(
@@ -397,7 +419,9 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['world', 'faction', 'wallet', 'sector', 'jump_gate', 'good', 'recipe',
                              'recipe_input', 'recipe_output', 'body', 'deposit', 'station',
                              'station_recipe', 'station_stock', 'ship_class', 'ship', 'ship_cargo',
-                             'npc_personality', 'flight_leg', 'player']
+                             'npc_personality', 'flight_leg', 'player', 'economy', 'station_demand',
+                             'market_order', 'contract', 'trade', 'price_history', 'ledger',
+                             'ship_event', 'bt_tree', 'bt_node']
     LOOP
         table_name := t;
         EXECUTE format('SELECT count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text COLLATE "C"), '''')) FROM sim.%I r', t)

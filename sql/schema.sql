@@ -177,8 +177,11 @@ CREATE TABLE sim.ship (
     class_id        integer NOT NULL REFERENCES sim.ship_class,
     role            text NOT NULL CHECK (role IN ('miner', 'trader', 'hauler', 'patrol')),
     sector_id       integer NOT NULL REFERENCES sim.sector,
-    state           text NOT NULL CHECK (state IN ('docked', 'idle', 'flying', 'jumping')),
+    state           text NOT NULL
+        CHECK (state IN ('docked', 'undocking', 'idle', 'flying', 'docking', 'orbiting', 'mining')),
     docked_at       integer REFERENCES sim.station,
+    body_id         integer REFERENCES sim.body,
+    wake_tick       bigint CHECK (wake_tick >= 0),
     fuel            double precision NOT NULL CHECK (fuel >= 0),
     -- flight plan: the current leg (see docs/schema.md); a ship at rest has a
     -- zero leg whose origin is its position
@@ -194,10 +197,13 @@ CREATE TABLE sim.ship (
     t_brake         double precision NOT NULL DEFAULT 0 CHECK (t_brake >= 0),
     leg_start_tick  bigint NOT NULL DEFAULT 0 CHECK (leg_start_tick >= 0),
     arrival_tick    bigint CHECK (arrival_tick >= leg_start_tick),
-    CONSTRAINT ship_docked_at_station CHECK ((state = 'docked') = (docked_at IS NOT NULL)),
-    CONSTRAINT ship_flying_has_arrival CHECK ((state IN ('flying', 'jumping')) = (arrival_tick IS NOT NULL)),
+    CONSTRAINT ship_docked_at_station
+        CHECK ((state IN ('docked', 'undocking', 'docking')) = (docked_at IS NOT NULL)),
+    CONSTRAINT ship_at_body CHECK ((state IN ('orbiting', 'mining')) = (body_id IS NOT NULL)),
+    CONSTRAINT ship_flying_has_arrival CHECK ((state = 'flying') = (arrival_tick IS NOT NULL)),
+    CONSTRAINT ship_flying_has_no_wake CHECK (state <> 'flying' OR wake_tick IS NULL),
     CONSTRAINT ship_at_rest_has_no_burn
-        CHECK (state IN ('flying', 'jumping') OR (accel = 0 AND t_burn = 0 AND t_coast = 0 AND t_brake = 0)),
+        CHECK (state = 'flying' OR (accel = 0 AND t_burn = 0 AND t_coast = 0 AND t_brake = 0)),
     CONSTRAINT ship_plan_finite
         CHECK (sim.finite(ARRAY[fuel, x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, t_brake]))
 );
@@ -205,6 +211,7 @@ COMMENT ON TABLE sim.ship IS 'Ships: owner, hull, discrete state, fuel and curre
 CREATE INDEX ship_faction ON sim.ship (faction_id);
 CREATE INDEX ship_sector ON sim.ship (sector_id);
 CREATE INDEX ship_docked_at ON sim.ship (docked_at) WHERE docked_at IS NOT NULL;
+CREATE INDEX ship_body ON sim.ship (body_id) WHERE body_id IS NOT NULL;
 CREATE INDEX ship_arrival ON sim.ship (arrival_tick) WHERE arrival_tick IS NOT NULL;
 
 CREATE TABLE sim.ship_cargo (

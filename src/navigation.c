@@ -281,7 +281,15 @@ SimPlanShipJourney(int64 ship_id, const SimDestination *dest, SimMode mode,
 				  psprintf("Undock it first with sim.undock(%lld).", (long long) ship_id));
 		return false;
 	}
-	if (strcmp(s.state, "idle") != 0)
+	if (strcmp(s.state, "idle") != 0 && strcmp(s.state, "orbiting") != 0 && strcmp(s.state, "flying") != 0)
+	{
+		SimNavErrorSet(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+				  psprintf("ship %lld is %s", (long long) ship_id, s.state),
+				  NULL,
+				  pstrdup("A ship navigates from rest in space: idle or orbiting a body."));
+		return false;
+	}
+	if (strcmp(s.state, "flying") == 0)
 	{
 		SimNavErrorSet(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 				  psprintf("ship %lld is in flight", (long long) ship_id),
@@ -372,7 +380,7 @@ SimJourneyStore(int64 ship_id, const SimJourney *j)
 	vals[15] = Float8GetDatum(j->fuel);
 	if (SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1",
 							  1, types, vals, NULL, false, 0) != SPI_OK_DELETE ||
-		SPI_execute_with_args("UPDATE sim.ship SET state = 'flying', docked_at = NULL, "
+		SPI_execute_with_args("UPDATE sim.ship SET state = 'flying', docked_at = NULL, body_id = NULL, wake_tick = NULL, "
 							  "x = $2, y = $3, z = $4, dir_x = $5, dir_y = $6, dir_z = $7, "
 							  "accel = $8, t_burn = $9, t_coast = $10, t_brake = $11, "
 							  "leg_start_tick = $12, arrival_tick = $13, dest_kind = $14, "

@@ -46,6 +46,7 @@
 
 PG_FUNCTION_INFO_V1(sim_invalidate_cache);
 PG_FUNCTION_INFO_V1(sim_ship_changed);
+PG_FUNCTION_INFO_V1(sim_tick_guard);
 
 bool		SimInTick = false;
 
@@ -351,6 +352,15 @@ SimWorldSetLeg(SimWorld *w, uint32 slot, const SimLeg *leg, int64 arrival)
 	xact_ticked = true;
 }
 
+/* Queue a ship at rest to wake at tick `wake` (its leg stays as it is). */
+void
+SimWorldSetWake(SimWorld *w, uint32 slot, int64 wake)
+{
+	w->arrival[slot] = wake;
+	SimEventQPush(w->queue, slot, wake);
+	xact_ticked = true;
+}
+
 void
 SimWorldGetLeg(SimWorld *w, uint32 slot, SimLeg *leg)
 {
@@ -403,7 +413,7 @@ SimWorldEnsureLoaded(SimWorld *w)
 	SimEventQClear(w->queue);
 	portal = SPI_cursor_open_with_args(NULL,
 									   "SELECT id, x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, "
-									   "t_brake, leg_start_tick, arrival_tick FROM sim.ship ORDER BY id",
+									   "t_brake, leg_start_tick, coalesce(arrival_tick, wake_tick) FROM sim.ship ORDER BY id",
 									   0, NULL, NULL, NULL, false, 0);
 	for (;;)
 	{
@@ -521,15 +531,34 @@ sim_ship_changed(PG_FUNCTION_ARGS)
 	if (!SimInTick)
 	{
 		SimWorldInvalidateAtCommit();
-		/* exclude ticks until this transaction ends (see world.h) */
-		if (world_attached && !xact_writer_locked)
-		{
-			LOCKTAG		tag;
-
-			SimTickLockTag(tag);
-			(void) LockAcquire(&tag, ShareLock, false, false);
-			xact_writer_locked = true;
-		}
+		SimTickGuard();
 	}
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * Exclude ticks until this transaction ends (see world.h): writers of the
+ * world's rows outside a tick call this before touching any row.
+ */
+void
+SimTickGuard(void)
+{
+	if (SimInTick || xact_writer_locked)
+		return;
+	if (world_attached)
+	{
+		LOCKTAG		tag;
+
+		SimTickLockTag(tag);
+		(void) LockAcquire(&tag, ShareLock, false, false);
+		xact_writer_locked = true;
+	}
+}
+
+/* SQL: sim.tick_guard() -- SimTickGuard for commands written in SQL. */
+Datum
+sim_tick_guard(PG_FUNCTION_ARGS)
+{
+	SimTickGuard();
+	PG_RETURN_VOID();
 }

@@ -32,10 +32,15 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
+#include "sim/economy.h"
 #include "sim/navigation.h"
 #include "sim/sim.h"
 #include "sim/tick.h"
 #include "sim/world.h"
+
+int64		SimCurrentTick = -1;
+
+PG_FUNCTION_INFO_V1(sim_current_tick);
 
 /* Ticks stay below 2^53 so that they are exact as doubles in the kernels. */
 #define SIM_MAX_TICK (INT64CONST(1) << 53)
@@ -117,6 +122,7 @@ apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
 	ResourceOwner oldowner = CurrentResourceOwner;
 	const char *volatile reason = NULL;
 	volatile bool flying = false;
+	volatile int64 wake = -1;
 	SimJourney	j;
 
 	memset(&j, 0, sizeof(j));
@@ -144,10 +150,15 @@ apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
 		{
 			Oid			types[1] = {INT8OID};
 			Datum		vals[1] = {Int64GetDatum(ship)};
+			bool		isnull;
 
-			if (SPI_execute_with_args("UPDATE sim.ship SET state = 'idle', docked_at = NULL WHERE id = $1",
-									  1, types, vals, NULL, false, 0) != SPI_OK_UPDATE)
+			if (SPI_execute_with_args("UPDATE sim.ship SET state = 'undocking', "
+									  "wake_tick = sim.current_tick() + (SELECT undock_ticks FROM sim.economy) "
+									  "WHERE id = $1 RETURNING wake_tick",
+									  1, types, vals, NULL, false, 0) != SPI_OK_UPDATE_RETURNING ||
+				SPI_processed != 1)
 				elog(ERROR, "could not undock ship");
+			wake = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
@@ -165,11 +176,14 @@ apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
 		CurrentResourceOwner = oldowner;
 		reason = edata->message;
 		flying = false;
+		wake = -1;
 	}
 	PG_END_TRY();
 
 	if (flying)
 		sync_slot(w, ship, &j.legs[0].leg, j.legs[0].arrival_tick);
+	else if (wake >= 0 && SimWorldSlot(w, ship) >= 0)
+		SimWorldSetWake(w, (uint32) SimWorldSlot(w, ship), wake);
 	return reason;
 }
 
@@ -222,88 +236,64 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 	}
 }
 
-/* Step 3, for one ship: start its next leg, or bring it to rest. */
-static void
-arrive(SimWorld *w, uint32 slot, int64 tick)
+/* Step 3, for a ship at the end of a leg with a later one: start it. */
+void
+SimArriveNextLeg(SimWorld *w, uint32 slot, int64 tick)
 {
 	int64		ship = w->id[slot];
 	Oid			types[2] = {INT8OID, INT4OID};
 	Datum		vals[2];
 	bool		isnull;
 	SimLeg		leg;
+	int32		seq;
+	int64		arrival;
 
 	vals[0] = Int64GetDatum(ship);
 	if (SPI_execute_with_args("SELECT f.seq, f.sector_id, f.x, f.y, f.z, f.dir_x, f.dir_y, f.dir_z, "
 							  "f.accel, f.t_burn, f.t_coast, f.t_brake, f.leg_start_tick, f.arrival_tick "
 							  "FROM sim.flight_leg f JOIN sim.ship s ON s.id = f.ship_id "
 							  "WHERE f.ship_id = $1 AND f.seq = s.leg_seq + 1",
-							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read flight legs");
+							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT || SPI_processed == 0)
+		elog(ERROR, "ship " INT64_FORMAT " has no next flight leg", ship);
 
-	if (SPI_processed > 0)
-	{
-		int32		seq = (int32) get_int64(0, 1, &isnull);
-		int64		arrival = get_int64(0, 14, &isnull);
+	seq = (int32) get_int64(0, 1, &isnull);
+	arrival = get_int64(0, 14, &isnull);
+	leg.ox = get_float8(0, 3);
+	leg.oy = get_float8(0, 4);
+	leg.oz = get_float8(0, 5);
+	leg.dx = get_float8(0, 6);
+	leg.dy = get_float8(0, 7);
+	leg.dz = get_float8(0, 8);
+	leg.accel = get_float8(0, 9);
+	leg.t_burn = get_float8(0, 10);
+	leg.t_coast = get_float8(0, 11);
+	leg.t_brake = get_float8(0, 12);
+	leg.start_tick = (double) get_int64(0, 13, &isnull);
+	vals[1] = Int32GetDatum(seq);
+	if (SPI_execute_with_args("UPDATE sim.ship s SET sector_id = f.sector_id, x = f.x, y = f.y, z = f.z, "
+							  "dir_x = f.dir_x, dir_y = f.dir_y, dir_z = f.dir_z, accel = f.accel, "
+							  "t_burn = f.t_burn, t_coast = f.t_coast, t_brake = f.t_brake, "
+							  "leg_start_tick = f.leg_start_tick, arrival_tick = f.arrival_tick, "
+							  "leg_seq = f.seq FROM sim.flight_leg f "
+							  "WHERE s.id = $1 AND f.ship_id = $1 AND f.seq = $2",
+							  2, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
+		SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1 AND seq = $2",
+							  2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not start the next leg");
+	SimWorldSetLeg(w, slot, &leg, arrival);
+}
 
-		leg.ox = get_float8(0, 3);
-		leg.oy = get_float8(0, 4);
-		leg.oz = get_float8(0, 5);
-		leg.dx = get_float8(0, 6);
-		leg.dy = get_float8(0, 7);
-		leg.dz = get_float8(0, 8);
-		leg.accel = get_float8(0, 9);
-		leg.t_burn = get_float8(0, 10);
-		leg.t_coast = get_float8(0, 11);
-		leg.t_brake = get_float8(0, 12);
-		leg.start_tick = (double) get_int64(0, 13, &isnull);
-		vals[1] = Int32GetDatum(seq);
-		if (SPI_execute_with_args("UPDATE sim.ship s SET sector_id = f.sector_id, x = f.x, y = f.y, z = f.z, "
-								  "dir_x = f.dir_x, dir_y = f.dir_y, dir_z = f.dir_z, accel = f.accel, "
-								  "t_burn = f.t_burn, t_coast = f.t_coast, t_brake = f.t_brake, "
-								  "leg_start_tick = f.leg_start_tick, arrival_tick = f.arrival_tick, "
-								  "leg_seq = f.seq FROM sim.flight_leg f "
-								  "WHERE s.id = $1 AND f.ship_id = $1 AND f.seq = $2",
-								  2, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
-			SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1 AND seq = $2",
-								  2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "could not start the next leg");
-		SimWorldSetLeg(w, slot, &leg, arrival);
-		return;
-	}
+/* Ships on a leg at tick (moving or not yet arrived). */
+static uint32
+flying_count(SimWorld *w, int64 tick)
+{
+	uint32		n = 0;
+	uint32		i;
 
-	/* final arrival: rest where the plan ends; dock if the station has room */
-	{
-		double		pos[3];
-		double		vel[3];
-		Oid			ftypes[4] = {INT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
-		Datum		fvals[4];
-
-		SimWorldGetLeg(w, slot, &leg);
-		SimLegEval(&leg, (double) tick, pos, vel);
-		fvals[0] = Int64GetDatum(ship);
-		fvals[1] = Float8GetDatum(pos[0]);
-		fvals[2] = Float8GetDatum(pos[1]);
-		fvals[3] = Float8GetDatum(pos[2]);
-		if (SPI_execute_with_args("UPDATE sim.ship s SET "
-								  "state = CASE WHEN dock.ok THEN 'docked' ELSE 'idle' END, "
-								  "docked_at = CASE WHEN dock.ok THEN s.dest_id::integer END, "
-								  "x = $2, y = $3, z = $4, dir_x = 0, dir_y = 0, dir_z = 0, accel = 0, "
-								  "t_burn = 0, t_coast = 0, t_brake = 0, arrival_tick = NULL, "
-								  "dest_kind = NULL, dest_id = NULL, leg_seq = 0 "
-								  "FROM (SELECT s2.dest_kind = 'station' AND "
-								  "      (SELECT count(*) FROM sim.ship d WHERE d.docked_at = s2.dest_id) < "
-								  "      (SELECT st.docking_slots FROM sim.station st WHERE st.id = s2.dest_id) AS ok "
-								  "      FROM sim.ship s2 WHERE s2.id = $1) dock "
-								  "WHERE s.id = $1",
-								  4, ftypes, fvals, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not complete arrival");
-		memset(&leg, 0, sizeof(leg));
-		leg.ox = pos[0];
-		leg.oy = pos[1];
-		leg.oz = pos[2];
-		leg.start_tick = (double) tick;
-		SimWorldSetLeg(w, slot, &leg, SIM_NO_ARRIVAL);
-	}
+	for (i = 0; i < w->hdr->nships; i++)
+		if (w->legs.accel[i] > 0 && w->arrival[i] != SIM_NO_ARRIVAL)
+			n++;
+	return n;
 }
 
 /* Steps 2-6 of one tick; the caller holds the tick and advances sim.world. */
@@ -321,23 +311,28 @@ tick_once(SimWorld *w, int64 tick, bool from_worker)
 	uint32		nbuckets;
 	double		ms;
 	uint32		in_flight;
+	uint32	   *due_slots;
+	int			ndue;
 	StringInfoData payload;
 	Oid			types[6] = {INT8OID, FLOAT8OID, INT4OID, INT4OID, INT4OID, TEXTOID};
 	Datum		vals[6];
 
 	INSTR_TIME_SET_CURRENT(start);
+	SimCurrentTick = tick;
 
 	/* 2. commands */
 	apply_commands(w, tick, &counts);
 
-	/* 3. arrivals */
+	/* 3. wake the ships whose event is due; stations, NPCs and markets */
+	ndue = 0;
+	due_slots = palloc(Max(w->queue->count, 1) * sizeof(uint32));
 	while (SimEventQPopDue(w->queue, tick, &slot, &due))
 	{
 		w->arrival[slot] = SIM_NO_ARRIVAL;
-		arrive(w, slot, tick);
-		counts.arrivals++;
+		due_slots[ndue++] = slot;
 	}
-	in_flight = w->queue->count;
+	SimEconomyTick(w, tick, due_slots, ndue, &counts.arrivals);
+	in_flight = flying_count(w, tick);
 
 	/* 4. kinematics */
 	out.px = w->px;
@@ -462,4 +457,27 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 	SimWorldTickEnd();
 	*tick_out = tick;
 	return SIM_TICK_DONE;
+}
+
+/* SQL: sim.current_tick() -- the tick being run here, else the universe's. */
+Datum
+sim_current_tick(PG_FUNCTION_ARGS)
+{
+	bool		isnull;
+	int64		tick;
+
+	if (SimInTick && SimCurrentTick >= 0)
+		PG_RETURN_INT64(SimCurrentTick);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "could not connect to SPI");
+	if (SPI_execute("SELECT tick FROM sim.world", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sim.world");
+	if (SPI_processed == 0)
+	{
+		SPI_finish();
+		PG_RETURN_INT64(0);
+	}
+	tick = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	PG_RETURN_INT64(tick);
 }

@@ -57,7 +57,7 @@ typedef struct SimWorld
 	SimShared  *hdr;
 	int64	   *id;				/* ship id per slot, ascending */
 	SimLegColumns legs;
-	int64	   *arrival;		/* next arrival tick per slot, or SIM_NO_ARRIVAL */
+	int64	   *arrival;		/* next arrival or wake tick per slot, or SIM_NO_ARRIVAL */
 	double	   *px,
 			   *py,
 			   *pz;				/* positions at the last tick run */
@@ -97,6 +97,8 @@ extern void SimWorldSetLeg(SimWorld *w, uint32 slot, const SimLeg *leg, int64 ar
 /* Read a slot's leg. */
 extern void SimWorldGetLeg(SimWorld *w, uint32 slot, SimLeg *leg);
 
+extern void SimWorldSetWake(SimWorld *w, uint32 slot, int64 wake);
+
 /* Note that this transaction ticked and built grid buffer b. */
 extern void SimWorldTickDone(SimWorld *w, int buffer);
 
@@ -115,5 +117,10 @@ extern void SimWorldTickEnd(void);
 
 /* Record an error for sim.status. */
 extern void SimWorldRecordError(const char *msg);
+
+extern void SimTickGuard(void);
+
+/* The tick being run in this backend, or -1 outside a tick (tick.c). */
+extern int64 SimCurrentTick;
 
 #endif							/* SIM_WORLD_H */

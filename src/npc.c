@@ -1,0 +1,962 @@
+/*
+ * npc.c -- NPC pilots: the conditions and actions of behaviour trees.
+ *
+ * A woken NPC ship runs the tree of its role (sim.bt_tree, sim.bt_node) once.
+ * Conditions read the ship and the tick's economy snapshot; actions change
+ * them (trades, flights, mining, waiting).  Personality weighs the choices:
+ * greed scales profit against distance, fear raises the fuel margin and
+ * drives pilots out of low-security sectors, loyalty favours stations of
+ * the ship's own faction.  Everything is deterministic: candidates are
+ * scanned in a fixed order and ties go to the lower id.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "sim/core/rng.h"
+#include "sim/economy.h"
+
+typedef enum Leaf
+{
+	L_IS_DOCKED,
+	L_IS_IDLE,
+	L_IS_ORBITING,
+	L_CARGO_ABOVE,
+	L_CARGO_EMPTY,
+	L_FUEL_BELOW,
+	L_HAS_CONTRACT,
+	L_AT_DEPOSIT,
+	L_RISKY_SECTOR,
+	L_REFUEL,
+	L_SELL_CARGO,
+	L_DELIVER_CONTRACT,
+	L_ACCEPT_CONTRACT,
+	L_BUY_FOR_TRADE,
+	L_UNDOCK,
+	L_MINE,
+	L_GOTO_BUYER,
+	L_GOTO_CONTRACT,
+	L_GOTO_DEPOSIT,
+	L_GOTO_STATION,
+	L_GOTO_SAFE_SECTOR,
+	L_BUY_FOR_CONTRACT,
+	L_PASS,
+	L_WAIT,
+	L_NLEAVES
+} Leaf;
+
+#define FIRST_ACTION L_REFUEL
+
+const char *const EcoLeafNames[] = {
+	"is_docked", "is_idle", "is_orbiting", "cargo_above", "cargo_empty", "fuel_below",
+	"has_contract", "at_deposit", "risky_sector",
+	"refuel", "sell_cargo", "deliver_contract", "accept_contract", "buy_for_trade", "undock",
+	"mine", "goto_buyer", "goto_contract", "goto_deposit", "goto_station", "goto_safe_sector",
+	"buy_for_contract", "pass", "wait", NULL
+};
+
+int
+EcoLeafCode(const char *name, bool *is_action)
+{
+	int			i;
+
+	for (i = 0; name && EcoLeafNames[i]; i++)
+		if (strcmp(name, EcoLeafNames[i]) == 0)
+		{
+			*is_action = (i >= FIRST_ACTION);
+			return i;
+		}
+	return -1;
+}
+
+typedef struct Ctx
+{
+	EcoSnapshot *s;
+	EcoShip    *sh;
+} Ctx;
+
+static EcoRow *
+cur(EcoShip *sh)
+{
+	return &sh->rows[sh->nrows - 1];
+}
+
+static EcoClass *
+cls(Ctx *c)
+{
+	return &c->s->classes[c->sh->cls];
+}
+
+static int64
+hold_room(Ctx *c)
+{
+	return Max(cls(c)->cargo_capacity - c->sh->cargo_total, 0);
+}
+
+static int
+sector_of(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	int			i;
+
+	for (i = 0; i < s->nsectors; i++)
+		if (s->sectors[i].id == cur(c->sh)->sector_id)
+			return i;
+	return -1;
+}
+
+static int
+docked_station(Ctx *c)
+{
+	EcoRow	   *r = cur(c->sh);
+
+	if (r->state != ECO_DOCKED)
+		return -1;
+	return EcoStationIndex(c->s, r->docked_at);
+}
+
+static int64 *
+stock(EcoSnapshot *s, int st, int g)
+{
+	return &s->stock[st * s->ngoods + g];
+}
+
+static void
+stock_add(EcoSnapshot *s, int st, int g, int64 qty)
+{
+	*stock(s, st, g) += qty;
+	s->stock_dirty[st * s->ngoods + g] = true;
+	s->stations[st].held += qty;
+}
+
+static void
+credit(EcoSnapshot *s, int32 faction, int64 amount)
+{
+	int			f = EcoFaction(s, faction);
+
+	if (f < 0)
+		elog(ERROR, "faction %d has no wallet", faction);
+	s->credits[f] += amount;
+	s->credits_dirty[f] = true;
+}
+
+static int64
+wallet(EcoSnapshot *s, int32 faction)
+{
+	int			f = EcoFaction(s, faction);
+
+	return f < 0 ? 0 : s->credits[f];
+}
+
+static void
+cargo_add(EcoShip *sh, int g, int64 qty)
+{
+	sh->cargo[g] += qty;
+	sh->cargo_total += qty;
+	sh->cargo_dirty = true;
+}
+
+static double
+dist(const double a[3], const double b[3])
+{
+	double		dx = a[0] - b[0],
+				dy = a[1] - b[1],
+				dz = a[2] - b[2];
+
+	return sqrt(dx * dx + dy * dy + dz * dz);
+}
+
+static int64
+tax_on(EcoSnapshot *s, int64 value)
+{
+	return Min((int64) ceil((double) value * s->tax_rate), value);
+}
+
+/*
+ * The ship buys qty of good g from station st at the ask (the caller has
+ * checked stock, room and credits).
+ */
+static void
+market_buy(Ctx *c, int st, int g, int64 qty, int64 ask)
+{
+	EcoSnapshot *s = c->s;
+	EcoStation *station = &s->stations[st];
+	int64		value = qty * ask;
+	int64		tax = tax_on(s, value);
+	EcoTrade	t;
+
+	stock_add(s, st, g, -qty);
+	credit(s, c->sh->faction, -(value + tax));
+	credit(s, station->faction, value);
+	EcoRecordLedger(s, false, "tax", -1, tax, station->id, c->sh->id, c->sh->faction);
+	memset(&t, 0, sizeof(t));
+	t.station = st;
+	t.good = g;
+	t.qty = qty;
+	t.price = ask;
+	t.buyer_faction = c->sh->faction;
+	t.seller_faction = station->faction;
+	t.buyer_ship = c->sh->id;
+	t.kind = "market";
+	EcoRecordTrade(s, &t);
+}
+
+/* Most units of good g the ship can buy at station st (stock, hold, credits). */
+static int64
+affordable(Ctx *c, int st, int g, int64 ask, int64 room)
+{
+	EcoSnapshot *s = c->s;
+	int64		have = *stock(s, st, g);
+	int64		credits = wallet(s, c->sh->faction);
+	int64		qty;
+
+	if (have <= 0 || room <= 0)
+		return 0;
+	qty = Min(have, room);
+	/* price plus tax per unit, rounded up */
+	qty = Min(qty, (int64) floor((double) credits / ((double) ask * (1.0 + s->tax_rate) + 1.0)));
+	return Max(qty, 0);
+}
+
+/* ---------------------------------------------------------------- flights */
+
+/* Fly within the sector (or, with to_sector, beyond it) to pos. */
+static bool
+fly_to(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 dest_id)
+{
+	EcoSnapshot *s = c->s;
+	EcoShip    *sh = c->sh;
+	EcoRow	   *r = cur(sh);
+	SimJourney	j;
+	SimNavError err;
+	SimMode		modes[2] = {SIM_MODE_CRUISE, SIM_MODE_DRIFT};
+	int			m;
+
+	if (r->state != ECO_IDLE && r->state != ECO_ORBITING)
+		return false;
+	if (dist(sh->pos, pos) < 1.0 && to_sector == r->sector_id)
+		return false;			/* already there */
+	for (m = 0; m < 2; m++)
+	{
+		if (!SimPlanJourney(&cls(c)->hull, modes[m], r->sector_id, sh->pos, to_sector, pos,
+							s->tick, &j, &err))
+			return false;
+		if (j.fuel <= r->fuel)
+			break;
+	}
+	if (m == 2)
+		return false;
+	j.dest_kind = kind == ECO_DEST_STATION ? "station" : (kind == ECO_DEST_BODY ? "body" : "point");
+	j.dest_id = dest_id;
+	if (j.nlegs > 1 || to_sector != r->sector_id)
+	{
+		/* a journey through gates is stored whole after this tick's rows */
+		sh->store_journey = true;
+		sh->journey = j;
+		EcoMutate(sh)->wake = -1;
+		return true;
+	}
+	r = EcoTransit(sh, ECO_FLYING);
+	r->leg = j.legs[0].leg;
+	r->arrival = j.arrival_tick;
+	r->dest_kind = kind;
+	r->dest_id = dest_id;
+	r->fuel -= j.fuel;
+	r->wake = -1;
+	r->docked_at = 0;
+	r->body_id = 0;
+	r->leg_seq = 0;
+	return true;
+}
+
+static bool
+fly_to_station(Ctx *c, int st)
+{
+	EcoStation *station = &c->s->stations[st];
+
+	return fly_to(c, c->s->sectors[station->sector].id, station->pos, ECO_DEST_STATION, station->id);
+}
+
+/* Loyalty: a bonus for stations of the ship's own faction. */
+static double
+loyalty_factor(Ctx *c, int st)
+{
+	return c->s->stations[st].faction == c->sh->faction ? 1.0 + 0.25 * c->sh->loyalty : 1.0;
+}
+
+/* Greed trades distance for profit: the greedier, the farther for the same gain. */
+static double
+score(Ctx *c, double profit, double km)
+{
+	return profit * (0.5 + c->sh->greed) - km * 0.001 * (1.5 - c->sh->greed);
+}
+
+/* What the hold fetches at station st (at its bid, within its room and funds). */
+static double
+hold_value_at(Ctx *c, int st)
+{
+	EcoSnapshot *s = c->s;
+	int64		room = s->stations[st].capacity - s->stations[st].held;
+	int64		funds = wallet(s, s->stations[st].faction);
+	double		value = 0;
+	int			g;
+
+	for (g = 0; g < s->ngoods; g++)
+	{
+		int64		bid,
+					ask,
+					qty;
+
+		if (c->sh->cargo[g] <= 0 || *stock(s, st, g) < 0)
+			continue;
+		EcoQuote(s, st, g, &bid, &ask);
+		qty = Min(c->sh->cargo[g], room);
+		qty = Min(qty, funds / Max(bid, 1));
+		if (qty <= 0)
+			continue;
+		value += (double) qty * bid;
+		room -= qty;
+		funds -= qty * bid;
+	}
+	return value;
+}
+
+/* ---------------------------------------------------------------- actions */
+
+static bool
+act_refuel(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	int			st = docked_station(c);
+	EcoRow	   *r;
+	int64		bid,
+				ask,
+				units;
+
+	if (st < 0 || s->fuel_good < 0 || *stock(s, st, s->fuel_good) < 0)
+		return false;
+	r = cur(c->sh);
+	EcoQuote(s, st, s->fuel_good, &bid, &ask);
+	units = (int64) floor(cls(c)->fuel_capacity - r->fuel);
+	units = Min(units, affordable(c, st, s->fuel_good, ask, units));
+	if (units <= 0)
+		return false;
+	market_buy(c, st, s->fuel_good, units, ask);
+	EcoRecordLedger(s, false, "refuel", s->fuel_good, units, s->stations[st].id, c->sh->id, c->sh->faction);
+	EcoMutate(c->sh)->fuel += (double) units;
+	return true;
+}
+
+static bool
+act_sell_cargo(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	int			st = docked_station(c);
+	bool		sold = false;
+	int			g;
+
+	if (st < 0)
+		return false;
+	for (g = 0; g < s->ngoods; g++)
+	{
+		EcoStation *station = &s->stations[st];
+		int64		bid,
+					ask,
+					qty,
+					value,
+					tax;
+		EcoTrade	t;
+
+		if (c->sh->cargo[g] <= 0 || *stock(s, st, g) < 0)
+			continue;
+		EcoQuote(s, st, g, &bid, &ask);
+		qty = Min(c->sh->cargo[g], station->capacity - station->held);
+		qty = Min(qty, wallet(s, station->faction) / Max(bid, 1));
+		if (qty <= 0)
+			continue;
+		value = qty * bid;
+		tax = tax_on(s, value);
+		cargo_add(c->sh, g, -qty);
+		stock_add(s, st, g, qty);
+		credit(s, station->faction, -value);
+		credit(s, c->sh->faction, value - tax);
+		EcoRecordLedger(s, false, "tax", -1, tax, station->id, c->sh->id, c->sh->faction);
+		memset(&t, 0, sizeof(t));
+		t.station = st;
+		t.good = g;
+		t.qty = qty;
+		t.price = bid;
+		t.buyer_faction = station->faction;
+		t.seller_faction = c->sh->faction;
+		t.seller_ship = c->sh->id;
+		t.kind = "market";
+		EcoRecordTrade(s, &t);
+		sold = true;
+	}
+	return sold;
+}
+
+static EcoContract *
+my_contract(Ctx *c)
+{
+	int			i;
+
+	for (i = 0; i < c->s->ncontracts; i++)
+	{
+		EcoContract *ct = &c->s->contracts[i];
+
+		if (ct->accepted && !ct->closed && ct->ship_id == c->sh->id)
+			return ct;
+	}
+	return NULL;
+}
+
+static bool
+act_deliver_contract(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	EcoContract *ct = my_contract(c);
+	int			st = docked_station(c);
+	EcoTrade	t;
+
+	if (ct == NULL || st < 0 || ct->station != st || ct->good < 0 ||
+		c->sh->cargo[ct->good] < ct->qty ||
+		s->stations[st].capacity - s->stations[st].held < ct->qty)
+		return false;
+	cargo_add(c->sh, ct->good, -ct->qty);
+	stock_add(s, st, ct->good, ct->qty);
+	credit(s, ct->contractor, ct->reward);
+	ct->closed = true;
+	ct->dirty = true;
+	memset(&t, 0, sizeof(t));
+	t.station = st;
+	t.good = ct->good;
+	t.qty = ct->qty;
+	t.price = Max(ct->reward / ct->qty, 1);
+	t.buyer_faction = ct->issuer;
+	t.seller_faction = ct->contractor;
+	t.seller_ship = c->sh->id;
+	t.kind = "contract";
+	EcoRecordTrade(s, &t);
+	return true;
+}
+
+/* The cheapest station of sector sec selling good g with at least min units; -1 if none. */
+static int
+cheapest_seller(EcoSnapshot *s, int sec, int g, int64 min, int except, int64 *ask_out)
+{
+	int			best = -1;
+	int64		best_ask = 0;
+	int			i;
+
+	for (i = 0; i < s->sectors[sec].nstations; i++)
+	{
+		int			st = s->sectors[sec].first_station + i;
+		int64		bid,
+					ask;
+
+		if (st == except || *stock(s, st, g) < Max(min, 1))
+			continue;
+		EcoQuote(s, st, g, &bid, &ask);
+		if (best < 0 || ask < best_ask)
+		{
+			best = st;
+			best_ask = ask;
+		}
+	}
+	*ask_out = best_ask;
+	return best;
+}
+
+static bool
+act_accept_contract(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	int			st = docked_station(c);
+	int			sec = sector_of(c);
+	EcoContract *best = NULL;
+	double		best_profit = 0;
+	int64		room = hold_room(c);
+	int			i;
+
+	if (st < 0 || sec < 0 || my_contract(c) != NULL)
+		return false;
+	for (i = 0; i < s->ncontracts; i++)
+	{
+		EcoContract *ct = &s->contracts[i];
+		double		profit;
+
+		if (ct->accepted || ct->station < 0 || ct->good < 0 ||
+			s->stations[ct->station].sector != sec || ct->qty > room ||
+			ct->deadline < s->tick + 600)
+			continue;
+		if (ct->transport)
+		{
+			if (ct->source != st || *stock(s, st, ct->good) < ct->qty)
+				continue;
+			profit = (double) ct->reward;
+		}
+		else
+		{
+			int64		ask;
+
+			if (cheapest_seller(s, sec, ct->good, ct->qty, ct->station, &ask) < 0)
+				continue;
+			profit = (double) ct->reward - (double) ask * ct->qty * (1.0 + s->tax_rate);
+			if ((double) ask * ct->qty * (1.0 + s->tax_rate) > (double) wallet(s, c->sh->faction))
+				continue;
+		}
+		if (profit > best_profit)
+		{
+			best = ct;
+			best_profit = profit;
+		}
+	}
+	if (best == NULL)
+		return false;
+	best->accepted = true;
+	best->dirty = true;
+	best->contractor = c->sh->faction;
+	best->ship_id = c->sh->id;
+	if (best->transport)
+	{
+		stock_add(s, st, best->good, -best->qty);
+		cargo_add(c->sh, best->good, best->qty);
+	}
+	return true;
+}
+
+static bool
+act_buy_for_contract(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	EcoContract *ct = my_contract(c);
+	int			st = docked_station(c);
+	int64		need,
+				bid,
+				ask,
+				qty;
+
+	if (ct == NULL || ct->transport || st < 0 || st == ct->station || ct->good < 0 ||
+		*stock(s, st, ct->good) <= 0)
+		return false;
+	need = ct->qty - c->sh->cargo[ct->good];
+	if (need <= 0)
+		return false;
+	EcoQuote(s, st, ct->good, &bid, &ask);
+	qty = affordable(c, st, ct->good, ask, Min(need, hold_room(c)));
+	if (qty <= 0)
+		return false;
+	market_buy(c, st, ct->good, qty, ask);
+	cargo_add(c->sh, ct->good, qty);
+	return true;
+}
+
+static bool
+act_buy_for_trade(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	int			st = docked_station(c);
+	int			sec = sector_of(c);
+	int64		room = hold_room(c);
+	double		best_score = 0;
+	int			best_good = -1;
+	int64		best_qty = 0,
+				best_ask = 0;
+	int			g,
+				i;
+
+	if (st < 0 || sec < 0 || room <= 0)
+		return false;
+	for (g = 0; g < s->ngoods; g++)
+	{
+		int64		bid,
+					ask;
+
+		if (*stock(s, st, g) <= 0)
+			continue;
+		EcoQuote(s, st, g, &bid, &ask);
+		for (i = 0; i < s->sectors[sec].nstations; i++)
+		{
+			int			to = s->sectors[sec].first_station + i;
+			int64		to_bid,
+						to_ask,
+						qty;
+			double		margin,
+						sc;
+
+			if (to == st || *stock(s, to, g) < 0)
+				continue;
+			EcoQuote(s, to, g, &to_bid, &to_ask);
+			margin = (double) to_bid * (1.0 - s->tax_rate) - (double) ask * (1.0 + s->tax_rate);
+			if (margin <= 0)
+				continue;
+			qty = affordable(c, st, g, ask, room);
+			qty = Min(qty, s->stations[to].capacity - s->stations[to].held);
+			qty = Min(qty, wallet(s, s->stations[to].faction) / Max(to_bid, 1));
+			if (qty <= 0)
+				continue;
+			sc = score(c, margin * qty * loyalty_factor(c, to), dist(s->stations[st].pos, s->stations[to].pos));
+			if (sc > best_score)
+			{
+				best_score = sc;
+				best_good = g;
+				best_qty = qty;
+				best_ask = ask;
+			}
+		}
+	}
+	if (best_good < 0)
+		return false;
+	market_buy(c, st, best_good, best_qty, best_ask);
+	cargo_add(c->sh, best_good, best_qty);
+	return true;
+}
+
+static bool
+act_undock(Ctx *c)
+{
+	int			st = docked_station(c);
+	EcoRow	   *r;
+
+	if (st < 0)
+		return false;
+	(void) EcoDockedCount(c->s, st);
+	c->s->stations[st].docked--;
+	r = EcoTransit(c->sh, ECO_UNDOCKING);
+	r->wake = c->s->tick + c->s->undock_ticks;
+	return true;
+}
+
+static EcoBody *
+orbited_body(Ctx *c)
+{
+	EcoRow	   *r = cur(c->sh);
+	int			b;
+
+	if (r->state != ECO_ORBITING && r->state != ECO_MINING)
+		return NULL;
+	b = EcoBodyIndex(c->s, r->body_id);
+	return b < 0 ? NULL : &c->s->bodies[b];
+}
+
+static bool
+deposit_left(EcoSnapshot *s, EcoBody *b)
+{
+	int			i;
+
+	for (i = 0; i < b->ndeposits; i++)
+		if (s->deposits[b->first_deposit + i].remaining > 0)
+			return true;
+	return false;
+}
+
+static bool
+act_mine(Ctx *c)
+{
+	EcoBody    *b = orbited_body(c);
+	EcoRow	   *r;
+
+	if (b == NULL || !deposit_left(c->s, b) || hold_room(c) <= 0 || cls(c)->mining_rate <= 0)
+		return false;
+	r = EcoTransit(c->sh, ECO_MINING);
+	r->wake = c->s->tick + c->s->mine_cycle_ticks;
+	return true;
+}
+
+static bool
+act_goto_buyer(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	int			sec = sector_of(c);
+	int			best = -1;
+	double		best_score = 0;
+	int			i;
+
+	if (sec < 0 || c->sh->cargo_total == 0)
+		return false;
+	for (i = 0; i < s->sectors[sec].nstations; i++)
+	{
+		int			st = s->sectors[sec].first_station + i;
+		double		value = hold_value_at(c, st);
+		double		sc;
+
+		if (value <= 0)
+			continue;
+		sc = score(c, value * loyalty_factor(c, st), dist(c->sh->pos, s->stations[st].pos));
+		if (best < 0 || sc > best_score)
+		{
+			best = st;
+			best_score = sc;
+		}
+	}
+	return best >= 0 && fly_to_station(c, best);
+}
+
+static bool
+act_goto_contract(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	EcoContract *ct = my_contract(c);
+	int			sec = sector_of(c);
+	int64		ask;
+	int			st;
+
+	if (ct == NULL || ct->station < 0 || ct->good < 0 || sec < 0)
+		return false;
+	if (ct->transport || c->sh->cargo[ct->good] >= ct->qty)
+		return fly_to_station(c, ct->station);
+	st = cheapest_seller(s, sec, ct->good, ct->qty - c->sh->cargo[ct->good], ct->station, &ask);
+	return st >= 0 && fly_to_station(c, st);
+}
+
+static bool
+act_goto_deposit(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	int			sec = sector_of(c);
+	EcoBody    *here = orbited_body(c);
+	int			best = -1;
+	double		best_score = 0;
+	int			i,
+				k;
+
+	if (sec < 0 || hold_room(c) * 10 < cls(c)->cargo_capacity || cls(c)->mining_rate <= 0)
+		return false;
+	for (i = 0; i < s->sectors[sec].nbodies; i++)
+	{
+		int			b = s->sectors[sec].first_body + i;
+		EcoBody    *body = &s->bodies[b];
+		double		value = 0;
+		double		sc;
+
+		if (body == here)
+			continue;
+		for (k = 0; k < body->ndeposits; k++)
+		{
+			EcoDeposit *d = &s->deposits[body->first_deposit + k];
+
+			if (d->remaining > 0 && d->good >= 0)
+				value += d->richness * s->base_price[d->good];
+		}
+		if (value <= 0)
+			continue;
+		sc = score(c, value * 100.0, dist(c->sh->pos, body->pos));
+		if (best < 0 || sc > best_score)
+		{
+			best = b;
+			best_score = sc;
+		}
+	}
+	if (best < 0)
+		return false;
+	{
+		EcoBody    *body = &s->bodies[best];
+		double		d[3] = {c->sh->pos[0] - body->pos[0], c->sh->pos[1] - body->pos[1],
+		c->sh->pos[2] - body->pos[2]};
+		double		n = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+		double		to[3];
+		double		standoff = body->radius + 50.0;
+
+		if (n == 0.0)
+		{
+			d[0] = 1.0;
+			d[1] = d[2] = 0.0;
+			n = 1.0;
+		}
+		to[0] = body->pos[0] + d[0] / n * standoff;
+		to[1] = body->pos[1] + d[1] / n * standoff;
+		to[2] = body->pos[2] + d[2] / n * standoff;
+		return fly_to(c, s->sectors[body->sector].id, to, ECO_DEST_BODY, body->id);
+	}
+}
+
+/* A station of the sector other than the one the ship is at; loyal pilots prefer their own. */
+static bool
+act_goto_station(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	int			sec = sector_of(c);
+	int			n,
+				pick,
+				i;
+	bool		own_only;
+
+	if (sec < 0 || (n = s->sectors[sec].nstations) == 0)
+		return false;
+	own_only = SimRandUnit((uint64) c->sh->id, 7001, (uint64) s->tick) < c->sh->loyalty;
+	pick = (int) (SimRandBits((uint64) c->sh->id, 7002, (uint64) s->tick) % (uint64) n);
+	for (i = 0; i < 2 * n; i++)
+	{
+		int			st = s->sectors[sec].first_station + (pick + i) % n;
+
+		if (i < n && own_only && s->stations[st].faction != c->sh->faction)
+			continue;
+		if (dist(c->sh->pos, s->stations[st].pos) < 100.0)
+			continue;
+		return fly_to_station(c, st);
+	}
+	return false;
+}
+
+static bool
+act_goto_safe_sector(Ctx *c)
+{
+	EcoSnapshot *s = c->s;
+	int			sec = sector_of(c);
+	int			best = -1;
+	int			i;
+
+	if (sec < 0)
+		return false;
+	for (i = 0; i < s->ngates; i++)
+	{
+		int			other = s->gate_a[i] == sec ? s->gate_b[i] : (s->gate_b[i] == sec ? s->gate_a[i] : -1);
+
+		if (other < 0 || s->sectors[other].nstations == 0)
+			continue;
+		if (s->sectors[other].security > s->sectors[sec].security &&
+			(best < 0 || s->sectors[other].security > s->sectors[best].security))
+			best = other;
+	}
+	if (best < 0)
+		return false;
+	/* the safe sector's first station, or the ship's faction's if loyal */
+	{
+		int			st = s->sectors[best].first_station;
+
+		for (i = 0; i < s->sectors[best].nstations; i++)
+			if (s->stations[s->sectors[best].first_station + i].faction == c->sh->faction &&
+				c->sh->loyalty > 0.5)
+			{
+				st = s->sectors[best].first_station + i;
+				break;
+			}
+		return fly_to_station(c, st);
+	}
+}
+
+/* ---------------------------------------------------------------- hooks */
+
+static int
+condition(void *arg, int32_t code, double param)
+{
+	Ctx		   *c = (Ctx *) arg;
+	EcoRow	   *r = cur(c->sh);
+	int			sec;
+
+	switch ((Leaf) code)
+	{
+		case L_IS_DOCKED:
+			return r->state == ECO_DOCKED;
+		case L_IS_IDLE:
+			return r->state == ECO_IDLE;
+		case L_IS_ORBITING:
+			return r->state == ECO_ORBITING;
+		case L_CARGO_ABOVE:
+			return cls(c)->cargo_capacity > 0 &&
+				(double) c->sh->cargo_total > param * (double) cls(c)->cargo_capacity;
+		case L_CARGO_EMPTY:
+			return c->sh->cargo_total == 0;
+		case L_FUEL_BELOW:
+			return r->fuel < param * (0.5 + c->sh->fear) * cls(c)->fuel_capacity;
+		case L_HAS_CONTRACT:
+			return my_contract(c) != NULL;
+		case L_AT_DEPOSIT:
+			{
+				EcoBody    *b = orbited_body(c);
+
+				return b != NULL && deposit_left(c->s, b);
+			}
+		case L_RISKY_SECTOR:
+			sec = sector_of(c);
+			return sec >= 0 && r->state != ECO_DOCKED &&
+				c->s->sectors[sec].security < 0.5 * c->sh->fear * param;
+		default:
+			elog(ERROR, "unknown behaviour tree condition %d", code);
+	}
+	return 0;
+}
+
+static int
+action(void *arg, int32_t code, double param)
+{
+	Ctx		   *c = (Ctx *) arg;
+	bool		ok;
+
+	switch ((Leaf) code)
+	{
+		case L_REFUEL:
+			ok = act_refuel(c);
+			break;
+		case L_SELL_CARGO:
+			ok = act_sell_cargo(c);
+			break;
+		case L_DELIVER_CONTRACT:
+			ok = act_deliver_contract(c);
+			break;
+		case L_ACCEPT_CONTRACT:
+			ok = act_accept_contract(c);
+			break;
+		case L_BUY_FOR_TRADE:
+			ok = act_buy_for_trade(c);
+			break;
+		case L_BUY_FOR_CONTRACT:
+			ok = act_buy_for_contract(c);
+			break;
+		case L_UNDOCK:
+			ok = act_undock(c);
+			break;
+		case L_MINE:
+			ok = act_mine(c);
+			break;
+		case L_GOTO_BUYER:
+			ok = act_goto_buyer(c);
+			break;
+		case L_GOTO_CONTRACT:
+			ok = act_goto_contract(c);
+			break;
+		case L_GOTO_DEPOSIT:
+			ok = act_goto_deposit(c);
+			break;
+		case L_GOTO_STATION:
+			ok = act_goto_station(c);
+			break;
+		case L_GOTO_SAFE_SECTOR:
+			ok = act_goto_safe_sector(c);
+			break;
+		case L_PASS:
+			ok = true;
+			break;
+		case L_WAIT:
+			EcoMutate(c->sh)->wake = c->s->tick + (param >= 1 ? (int64) param : c->s->cooldown_ticks);
+			ok = true;
+			break;
+		default:
+			elog(ERROR, "unknown behaviour tree action %d", code);
+			ok = false;
+	}
+	return ok ? SIM_BT_SUCCESS : SIM_BT_FAILURE;
+}
+
+void
+EcoDecide(EcoSnapshot *s, EcoShip *sh)
+{
+	static const char *const roles[4] = {"miner", "trader", "hauler", "patrol"};
+	SimBtHooks	hooks = {condition, action};
+	Ctx			c = {s, sh};
+	SimBtTree  *tree = NULL;
+	EcoRow	   *r;
+	int			i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(s->classes[sh->cls].role, roles[i]) == 0)
+			tree = s->trees[i];
+	if (tree != NULL)
+		(void) SimBtRun(tree, &hooks, &c, NULL);
+
+	/* a pilot at rest always wakes again */
+	r = cur(sh);
+	if (r->state != ECO_FLYING && !sh->store_journey && (r->wake < 0 || r->wake <= s->tick))
+		EcoMutate(sh)->wake = s->tick + s->cooldown_ticks;
+}
