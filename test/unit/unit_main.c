@@ -4,6 +4,10 @@
  */
 #include "unit.h"
 
+/* Suites not yet listed in unit.h. */
+extern void test_btree(void);
+extern void test_market(void);
+
 int			unit_passed = 0;
 int			unit_failed = 0;
 
@@ -49,6 +53,8 @@ main(void)
 	test_rng();
 	test_route();
 	test_eventq();
+	test_btree();
+	test_market();
 	printf("%d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed > 0 ? 1 : 0;
 }
