@@ -89,12 +89,23 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.tick_guard() IS
     'Keep ticks from running until this transaction ends (economic commands call it before changing rows)';
 
--- The one place state transitions are checked and recorded.
+CREATE FUNCTION sim.tick_writing_ships() RETURNS boolean
+AS 'MODULE_PATHNAME', 'sim_tick_writing_ships'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sim.tick_writing_ships() IS
+    'True while the tick writes ship rows whose transitions it has checked and records itself';
+
+-- State transitions are checked against sim.ship_transition and recorded:
+-- here for every write to sim.ship, except the tick's batched write, which
+-- checks each step against the same table and records the events itself.
 CREATE FUNCTION sim.ship_state_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
 BEGIN
+    IF sim.tick_writing_ships() THEN
+        RETURN NULL;
+    END IF;
     SELECT o.id, o.state AS from_state, n.state AS to_state INTO bad
       FROM old_ships o JOIN new_ships n ON n.id = o.id
      WHERE o.state <> n.state

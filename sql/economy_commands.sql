@@ -777,9 +777,13 @@ BEGIN
     IF c.status <> wanted THEN
         RAISE EXCEPTION 'contract % is not %', c.id, wanted
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = format('It is %s.', c.status),
-                  HINT = CASE WHEN wanted = 'open' THEN 'sim.contract lists the open contracts.'
-                              ELSE format('Accept it first with sim.accept_contract(%s, ship).', c.id) END;
+                  DETAIL = CASE WHEN c.status = 'accepted'
+                                THEN format('Ship %s accepted it at tick %s.', c.ship_id, c.accepted_tick)
+                                WHEN c.status = 'open' THEN 'It is open.'
+                                ELSE format('It was %s at tick %s.', c.status, c.closed_tick) END,
+                  HINT = CASE WHEN c.status = 'open'
+                              THEN format('Accept it first with sim.accept_contract(%s, ship).', c.id)
+                              ELSE 'sim.contract lists the open contracts.' END;
     END IF;
     IF c.deadline_tick < now_tick THEN
         RAISE EXCEPTION 'contract % expired at tick %', c.id, c.deadline_tick

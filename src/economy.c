@@ -18,6 +18,8 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "portability/instr_time.h"
+#include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -307,9 +309,16 @@ EcoMutate(EcoShip *sh)
 
 /* A new version of the ship's row in state `to`, to fill in. */
 EcoRow *
-EcoTransit(EcoShip *sh, EcoState to)
+EcoTransit(EcoSnapshot *s, EcoShip *sh, EcoState to)
 {
 	EcoRow	   *cur = &sh->rows[sh->nrows - 1];
+
+	if (!s->allowed[cur->state][to])
+		ereport(ERROR,
+				(errcode(MAKE_SQLSTATE('S', 'M', '0', '0', '9')),
+				 errmsg("ship " INT64_FORMAT " cannot go from %s to %s", sh->id,
+						EcoStateNames[cur->state], EcoStateNames[to]),
+				 errdetail("sim.ship_transition lists the state changes a ship may make.")));
 
 	/* a version that made no transition yet takes this one */
 	if (sh->nrows >= 2 && cur->state == sh->rows[sh->nrows - 2].state)
@@ -654,6 +663,10 @@ load_snapshot(EcoSnapshot *s, int64 tick)
 		c->ship_id = col_int64(i, 12, 0);
 	}
 
+	run_select("SELECT from_state, to_state FROM sim.ship_transition", 0, NULL, NULL);
+	for (i = 0; i < SPI_processed; i++)
+		s->allowed[parse_state(col_text(i, 1))][parse_state(col_text(i, 2))] = true;
+
 	load_trees(s);
 }
 
@@ -783,21 +796,21 @@ arrive_final(EcoSnapshot *s, SimWorld *w, EcoShip *sh)
 	SimLegEval(&cur.leg, (double) s->tick, sh->pos, vel);
 	if (cur.dest_kind == ECO_DEST_STATION && EcoStationIndex(s, (int32) cur.dest_id) >= 0)
 	{
-		r = EcoTransit(sh, ECO_DOCKING);
+		r = EcoTransit(s, sh, ECO_DOCKING);
 		rest_at(r, sh->pos, s->tick);
 		r->docked_at = (int32) cur.dest_id;
 		r->wake = s->tick + s->dock_ticks;
 	}
 	else if (cur.dest_kind == ECO_DEST_BODY)
 	{
-		r = EcoTransit(sh, ECO_ORBITING);
+		r = EcoTransit(s, sh, ECO_ORBITING);
 		rest_at(r, sh->pos, s->tick);
 		r->body_id = (int32) cur.dest_id;
 		r->wake = s->tick;
 	}
 	else
 	{
-		r = EcoTransit(sh, ECO_IDLE);
+		r = EcoTransit(s, sh, ECO_IDLE);
 		rest_at(r, sh->pos, s->tick);
 		r->wake = s->tick;
 	}
@@ -858,7 +871,7 @@ wake_ship(EcoSnapshot *s, SimWorld *w, EcoShip *sh, int *arrivals)
 
 				if (st >= 0 && EcoDockedCount(s, st) < s->stations[st].slots)
 				{
-					EcoRow	   *n = EcoTransit(sh, ECO_DOCKED);
+					EcoRow	   *n = EcoTransit(s, sh, ECO_DOCKED);
 
 					n->wake = -1;
 					s->stations[st].docked++;
@@ -870,7 +883,7 @@ wake_ship(EcoSnapshot *s, SimWorld *w, EcoShip *sh, int *arrivals)
 			}
 		case ECO_UNDOCKING:
 			{
-				EcoRow	   *n = EcoTransit(sh, ECO_IDLE);
+				EcoRow	   *n = EcoTransit(s, sh, ECO_IDLE);
 
 				n->docked_at = 0;
 				n->wake = -1;
@@ -882,7 +895,7 @@ wake_ship(EcoSnapshot *s, SimWorld *w, EcoShip *sh, int *arrivals)
 				EcoMutate(sh)->wake = s->tick + s->mine_cycle_ticks;
 			else
 			{
-				EcoTransit(sh, ECO_ORBITING)->wake = -1;
+				EcoTransit(s, sh, ECO_ORBITING)->wake = -1;
 				decide = true;
 			}
 			break;
@@ -1111,74 +1124,99 @@ match_orders(EcoSnapshot *s)
 
 /* ---------------------------------------------------------------- writing */
 
+bool		EcoWritingShips = false;
+
+/*
+ * Write each changed ship's final row in one statement, and one sim.ship_event
+ * row per transition it made on the way (each checked by EcoTransit against
+ * sim.ship_transition, the table the trigger checks other writes against).
+ */
 static void
 write_ship_rows(EcoShip *ships, int nships)
 {
-	int			pass;
-	int			maxrows = 1;
-	int			k;
+	Col			c[22];
+	Col			e[6];
+	int			j,
+				k,
+				i;
 
+	col_init(&c[0], INT8OID);
+	col_init(&c[1], TEXTOID);
+	col_init(&c[2], INT4OID);
+	col_init(&c[3], INT4OID);
+	col_init(&c[4], INT8OID);
+	for (j = 5; j <= 15; j++)
+		col_init(&c[j], FLOAT8OID);
+	col_init(&c[16], INT8OID);
+	col_init(&c[17], INT8OID);
+	col_init(&c[18], TEXTOID);
+	col_init(&c[19], INT8OID);
+	col_init(&c[20], INT4OID);
+	col_init(&c[21], INT4OID);
+	col_init(&e[0], INT8OID);
+	col_init(&e[1], TEXTOID);
+	col_init(&e[2], TEXTOID);
+	col_init(&e[3], INT4OID);
+	col_init(&e[4], INT4OID);
 	for (k = 0; k < nships; k++)
-		maxrows = Max(maxrows, ships[k].nrows);
-	for (pass = 1; pass < maxrows; pass++)
 	{
-		Col			c[22];
-		int			j;
+		EcoShip    *sh = &ships[k];
+		EcoRow	   *r;
 
-		col_init(&c[0], INT8OID);
-		col_init(&c[1], TEXTOID);
-		col_init(&c[2], INT4OID);
-		col_init(&c[3], INT4OID);
-		col_init(&c[4], INT8OID);
-		for (j = 5; j <= 15; j++)
-			col_init(&c[j], FLOAT8OID);
-		col_init(&c[16], INT8OID);
-		col_init(&c[17], INT8OID);
-		col_init(&c[18], TEXTOID);
-		col_init(&c[19], INT8OID);
-		col_init(&c[20], INT4OID);
-		col_init(&c[21], INT4OID);
-		for (k = 0; k < nships; k++)
+		if (sh->nrows <= 1)
+			continue;
+		r = &sh->rows[sh->nrows - 1];
+		push_i64(&c[0], sh->id, false);
+		push_text(&c[1], EcoStateNames[r->state]);
+		push_i32(&c[2], r->docked_at, r->docked_at == 0);
+		push_i32(&c[3], r->body_id, r->body_id == 0);
+		push_i64(&c[4], r->wake, r->wake < 0);
+		push_f8(&c[5], r->fuel);
+		push_f8(&c[6], r->leg.ox);
+		push_f8(&c[7], r->leg.oy);
+		push_f8(&c[8], r->leg.oz);
+		push_f8(&c[9], r->leg.dx);
+		push_f8(&c[10], r->leg.dy);
+		push_f8(&c[11], r->leg.dz);
+		push_f8(&c[12], r->leg.accel);
+		push_f8(&c[13], r->leg.t_burn);
+		push_f8(&c[14], r->leg.t_coast);
+		push_f8(&c[15], r->leg.t_brake);
+		push_i64(&c[16], (int64) r->leg.start_tick, false);
+		push_i64(&c[17], r->arrival, r->arrival < 0);
+		push_text(&c[18], dest_names[r->dest_kind]);
+		push_i64(&c[19], r->dest_id, r->dest_kind == ECO_DEST_NONE || r->dest_kind == ECO_DEST_POINT);
+		push_i32(&c[20], r->leg_seq, false);
+		push_i32(&c[21], r->sector_id, false);
+		for (i = 1; i < sh->nrows; i++)
 		{
-			EcoShip    *sh = &ships[k];
-			EcoRow	   *r;
+			EcoRow	   *a = &sh->rows[i - 1];
+			EcoRow	   *b = &sh->rows[i];
+			int32		station = b->docked_at ? b->docked_at : a->docked_at;
+			int32		body = b->body_id ? b->body_id : a->body_id;
 
-			if (sh->nrows <= pass)
+			if (a->state == b->state)
 				continue;
-			r = &sh->rows[pass];
-			push_i64(&c[0], sh->id, false);
-			push_text(&c[1], EcoStateNames[r->state]);
-			push_i32(&c[2], r->docked_at, r->docked_at == 0);
-			push_i32(&c[3], r->body_id, r->body_id == 0);
-			push_i64(&c[4], r->wake, r->wake < 0);
-			push_f8(&c[5], r->fuel);
-			push_f8(&c[6], r->leg.ox);
-			push_f8(&c[7], r->leg.oy);
-			push_f8(&c[8], r->leg.oz);
-			push_f8(&c[9], r->leg.dx);
-			push_f8(&c[10], r->leg.dy);
-			push_f8(&c[11], r->leg.dz);
-			push_f8(&c[12], r->leg.accel);
-			push_f8(&c[13], r->leg.t_burn);
-			push_f8(&c[14], r->leg.t_coast);
-			push_f8(&c[15], r->leg.t_brake);
-			push_i64(&c[16], (int64) r->leg.start_tick, false);
-			push_i64(&c[17], r->arrival, r->arrival < 0);
-			push_text(&c[18], dest_names[r->dest_kind]);
-			push_i64(&c[19], r->dest_id, r->dest_kind == ECO_DEST_NONE || r->dest_kind == ECO_DEST_POINT);
-			push_i32(&c[20], r->leg_seq, false);
-			push_i32(&c[21], r->sector_id, false);
+			push_i64(&e[0], sh->id, false);
+			push_text(&e[1], EcoStateNames[a->state]);
+			push_text(&e[2], EcoStateNames[b->state]);
+			push_i32(&e[3], station, station == 0);
+			push_i32(&e[4], body, body == 0);
 		}
-		run_with_cols("UPDATE sim.ship s SET state = u.state, docked_at = u.docked_at, body_id = u.body_id, "
-					  "wake_tick = u.wake, fuel = u.fuel, x = u.x, y = u.y, z = u.z, dir_x = u.dx, "
-					  "dir_y = u.dy, dir_z = u.dz, accel = u.accel, t_burn = u.tb, t_coast = u.tc, "
-					  "t_brake = u.tr, leg_start_tick = u.start, arrival_tick = u.arrival, "
-					  "dest_kind = u.dest_kind, dest_id = u.dest_id, leg_seq = u.seq, sector_id = u.sector "
-					  "FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-					  "$17, $18, $19, $20, $21, $22) AS u(id, state, docked_at, body_id, wake, fuel, x, y, z, "
-					  "dx, dy, dz, accel, tb, tc, tr, start, arrival, dest_kind, dest_id, seq, sector) "
-					  "WHERE s.id = u.id", c, 22, SPI_OK_UPDATE);
 	}
+	EcoWritingShips = true;
+	run_with_cols("UPDATE sim.ship s SET state = u.state, docked_at = u.docked_at, body_id = u.body_id, "
+				  "wake_tick = u.wake, fuel = u.fuel, x = u.x, y = u.y, z = u.z, dir_x = u.dx, "
+				  "dir_y = u.dy, dir_z = u.dz, accel = u.accel, t_burn = u.tb, t_coast = u.tc, "
+				  "t_brake = u.tr, leg_start_tick = u.start, arrival_tick = u.arrival, "
+				  "dest_kind = u.dest_kind, dest_id = u.dest_id, leg_seq = u.seq, sector_id = u.sector "
+				  "FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
+				  "$17, $18, $19, $20, $21, $22) AS u(id, state, docked_at, body_id, wake, fuel, x, y, z, "
+				  "dx, dy, dz, accel, tb, tc, tr, start, arrival, dest_kind, dest_id, seq, sector) "
+				  "WHERE s.id = u.id", c, 22, SPI_OK_UPDATE);
+	EcoWritingShips = false;
+	run_with_cols("INSERT INTO sim.ship_event (tick, ship_id, from_state, to_state, station_id, body_id) "
+				  "SELECT sim.current_tick(), * FROM unnest($1, $2, $3, $4, $5)", e, 5, SPI_OK_INSERT);
 }
 
 static void
@@ -1376,13 +1414,19 @@ SimEconomyTick(SimWorld *w, int64 tick, const uint32 *due, int ndue, int *arriva
 	Oid			types[1] = {INT8OID};
 	Datum		vals[1] = {Int64GetDatum(tick)};
 
+	instr_time	t0, t1, t2, t3, t4, t5, t6;
+
+	INSTR_TIME_SET_CURRENT(t0);
 	/* stations produce and consume, contracts expire or appear */
 	if (SPI_execute_with_args("SELECT sim.run_stations($1)", 1, types, vals, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not run the stations");
+	INSTR_TIME_SET_CURRENT(t1);
 
 	load_snapshot(&snap, tick);
+	INSTR_TIME_SET_CURRENT(t2);
 	if (ndue > 0)
 		ships = load_ships(&snap, w, due, ndue, &nships);
+	INSTR_TIME_SET_CURRENT(t3);
 
 	for (k = 0; k < nships; k++)
 	{
@@ -1399,7 +1443,9 @@ SimEconomyTick(SimWorld *w, int64 tick, const uint32 *due, int ndue, int *arriva
 		wake_ship(&snap, w, sh, arrivals);
 	}
 
+	INSTR_TIME_SET_CURRENT(t4);
 	write_ship_rows(ships, nships);
+	INSTR_TIME_SET_CURRENT(t5);
 	write_holds(&snap, ships, nships);
 	write_accounts(&snap);
 	/* orders match against the holds and wallets as now written */
@@ -1411,4 +1457,22 @@ SimEconomyTick(SimWorld *w, int64 tick, const uint32 *due, int ndue, int *arriva
 	for (k = 0; k < nships; k++)
 		if (ships[k].nrows > 0)
 			sync_world(w, &ships[k], 1);
+	INSTR_TIME_SET_CURRENT(t6);
+	elog(DEBUG1, "economy tick " INT64_FORMAT ": %d ships; stations %.2f snapshot %.2f ships %.2f decide %.2f rows %.2f rest %.2f ms",
+		 tick, nships,
+		 INSTR_TIME_GET_MILLISEC(t1) - INSTR_TIME_GET_MILLISEC(t0),
+		 INSTR_TIME_GET_MILLISEC(t2) - INSTR_TIME_GET_MILLISEC(t1),
+		 INSTR_TIME_GET_MILLISEC(t3) - INSTR_TIME_GET_MILLISEC(t2),
+		 INSTR_TIME_GET_MILLISEC(t4) - INSTR_TIME_GET_MILLISEC(t3),
+		 INSTR_TIME_GET_MILLISEC(t5) - INSTR_TIME_GET_MILLISEC(t4),
+		 INSTR_TIME_GET_MILLISEC(t6) - INSTR_TIME_GET_MILLISEC(t5));
+}
+
+PG_FUNCTION_INFO_V1(sim_tick_writing_ships);
+
+/* SQL: true while the tick writes ship rows whose transitions it records itself. */
+Datum
+sim_tick_writing_ships(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(EcoWritingShips);
 }

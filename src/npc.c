@@ -256,7 +256,7 @@ fly_to(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 dest_id
 		EcoMutate(sh)->wake = -1;
 		return true;
 	}
-	r = EcoTransit(sh, ECO_FLYING);
+	r = EcoTransit(s, sh, ECO_FLYING);
 	r->leg = j.legs[0].leg;
 	r->arrival = j.arrival_tick;
 	r->dest_kind = kind;
@@ -623,7 +623,7 @@ act_undock(Ctx *c)
 		return false;
 	(void) EcoDockedCount(c->s, st);
 	c->s->stations[st].docked--;
-	r = EcoTransit(c->sh, ECO_UNDOCKING);
+	r = EcoTransit(c->s, c->sh, ECO_UNDOCKING);
 	r->wake = c->s->tick + c->s->undock_ticks;
 	return true;
 }
@@ -659,7 +659,7 @@ act_mine(Ctx *c)
 
 	if (b == NULL || !deposit_left(c->s, b) || hold_room(c) <= 0 || cls(c)->mining_rate <= 0)
 		return false;
-	r = EcoTransit(c->sh, ECO_MINING);
+	r = EcoTransit(c->s, c->sh, ECO_MINING);
 	r->wake = c->s->tick + c->s->mine_cycle_ticks;
 	return true;
 }

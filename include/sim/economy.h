@@ -226,7 +226,12 @@ typedef struct EcoSnapshot
 	EcoLedger  *ledger;
 
 	SimBtTree  *trees[4];		/* miner, trader, hauler, patrol; NULL: none */
+
+	bool		allowed[ECO_NSTATES][ECO_NSTATES];	/* sim.ship_transition */
 } EcoSnapshot;
+
+/* True while the tick writes ship rows whose transitions it records itself. */
+extern bool EcoWritingShips;
 
 /* economy.c */
 extern int	EcoGood(EcoSnapshot *s, int32 good_id);
@@ -234,7 +239,7 @@ extern int	EcoStationIndex(EcoSnapshot *s, int32 station_id);
 extern int	EcoFaction(EcoSnapshot *s, int32 faction_id);
 extern int	EcoBodyIndex(EcoSnapshot *s, int32 body_id);
 extern EcoRow *EcoMutate(EcoShip *sh);
-extern EcoRow *EcoTransit(EcoShip *sh, EcoState to);
+extern EcoRow *EcoTransit(EcoSnapshot *s, EcoShip *sh, EcoState to);
 extern void EcoQuote(EcoSnapshot *s, int st, int g, int64 *bid, int64 *ask);
 extern void EcoRecordTrade(EcoSnapshot *s, const EcoTrade *t);
 extern void EcoRecordLedger(EcoSnapshot *s, bool faucet, const char *reason, int good,
