@@ -144,6 +144,25 @@ apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
 				flying = true;
 			}
 		}
+		else if (strcmp(kind, "dock") == 0 || strcmp(kind, "mine") == 0)
+		{
+			Oid			types[5] = {TEXTOID, INT8OID, INT8OID, TEXTOID, INT8OID};
+			Datum		vals[5];
+			char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+			bool		isnull;
+
+			vals[0] = CStringGetTextDatum(kind);
+			vals[1] = Int64GetDatum(ship);
+			vals[2] = Int64GetDatum(dest->id);
+			if (dest->kind == NULL)
+				nulls[2] = 'n';
+			vals[3] = CStringGetTextDatum(role);
+			vals[4] = Int64GetDatum(tick);
+			if (SPI_execute_with_args("SELECT sim.apply_state_command($1, $2, $3, $4::name, $5)",
+									  5, types, vals, nulls, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not apply a state command");
+			wake = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		}
 		else if (!SimCheckUndock(ship, role, &err))
 			reason = err.message;
 		else
