@@ -231,7 +231,8 @@ CREATE TABLE sim.contract (
     CHECK (source_station_id IS DISTINCT FROM station_id),
     CHECK ((status IN ('open', 'accepted')) = (escrow = reward)),
     CHECK ((status IN ('open', 'accepted')) = (closed_tick IS NULL)),
-    CHECK ((status IN ('accepted', 'fulfilled')) = (ship_id IS NOT NULL AND contractor_faction IS NOT NULL))
+    CHECK (status NOT IN ('accepted', 'fulfilled') OR (ship_id IS NOT NULL AND contractor_faction IS NOT NULL)),
+    CHECK (status <> 'open' OR (ship_id IS NULL AND contractor_faction IS NULL))
 );
 COMMENT ON TABLE sim.contract IS 'Procurement (bring goods to a station) and transport (carry goods between stations) contracts';
 CREATE INDEX contract_active ON sim.contract (deadline_tick) WHERE status IN ('open', 'accepted');
@@ -284,7 +285,7 @@ CREATE TABLE sim.bt_node (
     leaf        text REFERENCES sim.bt_leaf,
     param       double precision NOT NULL DEFAULT 0 CHECK (sim.finite(ARRAY[param])),
     PRIMARY KEY (tree_id, node_id),
-    FOREIGN KEY (tree_id, parent_id) REFERENCES sim.bt_node DEFERRABLE INITIALLY DEFERRED,
+    FOREIGN KEY (tree_id, parent_id) REFERENCES sim.bt_node,
     UNIQUE (tree_id, parent_id, seq),
     CHECK ((kind IN ('condition', 'action')) = (leaf IS NOT NULL))
 );

@@ -774,6 +774,12 @@ COMMENT ON FUNCTION sim.cancel_order(bigint) IS
 CREATE FUNCTION sim.require_contract(c sim.contract, wanted text, now_tick bigint) RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
+    IF c.status = 'expired' OR (c.status IN ('open', 'accepted') AND c.deadline_tick < now_tick) THEN
+        RAISE EXCEPTION 'contract % expired at tick %', c.id, c.deadline_tick
+            USING ERRCODE = 'SM008',
+                  DETAIL = format('It is tick %s now; its reward went back to faction %s.', now_tick, c.issuer_faction),
+                  HINT = 'sim.contract lists the open contracts.';
+    END IF;
     IF c.status <> wanted THEN
         RAISE EXCEPTION 'contract % is not %', c.id, wanted
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -784,11 +790,6 @@ BEGIN
                   HINT = CASE WHEN c.status = 'open'
                               THEN format('Accept it first with sim.accept_contract(%s, ship).', c.id)
                               ELSE 'sim.contract lists the open contracts.' END;
-    END IF;
-    IF c.deadline_tick < now_tick THEN
-        RAISE EXCEPTION 'contract % expired at tick %', c.id, c.deadline_tick
-            USING ERRCODE = 'SM008',
-                  DETAIL = format('It is tick %s now.', now_tick);
     END IF;
 END
 $$;

@@ -96,11 +96,11 @@ BEGIN
 
     -- 3a. Contracts past their deadline expire; the escrow returns to the
     -- issuer.  The goods of a transport contract stay in the carrier's hold
-    -- (they are the carrier's to sell); the schema keeps ship and contractor
-    -- only on accepted and fulfilled contracts, so they are cleared.
+    -- (they are the carrier's to sell); an expired contract keeps the ship
+    -- and faction that had accepted it.
     WITH expired AS (
         UPDATE sim.contract c
-           SET status = 'expired', escrow = 0, closed_tick = tick, ship_id = NULL, contractor_faction = NULL
+           SET status = 'expired', escrow = 0, closed_tick = tick
          WHERE c.status IN ('open', 'accepted') AND c.deadline_tick < tick
         RETURNING c.issuer_faction, c.reward
     )
@@ -109,7 +109,7 @@ BEGIN
     ON CONFLICT ON CONSTRAINT wallet_pkey DO UPDATE SET credits = w.credits + excluded.credits;
 
     -- 3b. Every contract period, a station short of a good it needs (stock
-    -- below a quarter of the target) offers a procurement contract for it,
+    -- below half the target) offers a procurement contract for it,
     -- if it has none open for the good and its faction can fund the reward:
     -- at most one per station, for its scarcest such good.
     IF tick % e.contract_period_ticks = 0 THEN
@@ -122,7 +122,7 @@ BEGIN
               FROM sim.station_stock s
               JOIN sim.station st ON st.id = s.station_id
               JOIN sim.good g ON g.id = s.good_id
-             WHERE s.qty * 4 < s.target
+             WHERE s.qty * 2 < s.target
                AND (EXISTS (SELECT 1 FROM sim.station_recipe sr JOIN sim.recipe_input ri USING (recipe_id)
                              WHERE sr.station_id = s.station_id AND ri.good_id = s.good_id)
                     OR EXISTS (SELECT 1 FROM sim.station_demand dm
@@ -152,7 +152,7 @@ BEGIN
                (array_agg(t.price ORDER BY t.id))[1], max(t.price), min(t.price),
                (array_agg(t.price ORDER BY t.id DESC))[1], sum(t.qty)::bigint, count(*)::integer
           FROM sim.trade t
-         WHERE t.id > e.trades_aggregated AND t.id <= last_trade
+         WHERE t.id > e.trades_aggregated AND t.id <= last_trade AND t.kind <> 'contract'
          GROUP BY t.station_id, t.good_id, t.tick - t.tick % e.price_period_ticks
          ORDER BY 1, 2, 3
         ON CONFLICT ON CONSTRAINT price_history_pkey DO UPDATE
