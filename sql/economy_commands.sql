@@ -777,7 +777,7 @@ BEGIN
     IF c.status = 'expired' OR (c.status IN ('open', 'accepted') AND c.deadline_tick < now_tick) THEN
         RAISE EXCEPTION 'contract % expired at tick %', c.id, c.deadline_tick
             USING ERRCODE = 'SM008',
-                  DETAIL = format('It is tick %s now; its reward went back to faction %s.', now_tick, c.issuer_faction),
+                  DETAIL = format('It is tick %s now.', now_tick),
                   HINT = 'sim.contract lists the open contracts.';
     END IF;
     IF c.status <> wanted THEN
