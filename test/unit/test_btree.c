@@ -889,7 +889,6 @@ test_bt_random(void)
 }
 
 /* unit.h does not list this suite yet; unit_main.c declares it too. */
-extern void test_btree(void);
 
 /* Every behaviour-tree test. */
 void

@@ -573,7 +573,6 @@ test_match_random(void)
 }
 
 /* unit.h does not list this suite yet; unit_main.c declares it too. */
-extern void test_market(void);
 
 /* Every market test. */
 void

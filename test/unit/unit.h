@@ -42,6 +42,8 @@ extern void test_kinematics(void);
 extern void test_grid(void);
 extern void test_rng(void);
 extern void test_route(void);
+extern void test_btree(void);
+extern void test_market(void);
 extern void test_eventq(void);
 
 #endif							/* SIM_TEST_UNIT_H */

@@ -5,8 +5,6 @@
 #include "unit.h"
 
 /* Suites not yet listed in unit.h. */
-extern void test_btree(void);
-extern void test_market(void);
 
 int			unit_passed = 0;
 int			unit_failed = 0;
