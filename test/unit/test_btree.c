@@ -888,7 +888,6 @@ test_bt_random(void)
 	free(rows);
 }
 
-/* unit.h does not list this suite yet; unit_main.c declares it too. */
 
 /* Every behaviour-tree test. */
 void
