@@ -438,10 +438,14 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 	if (from_worker && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
 		return SIM_TICK_PAUSED;
 
-	/* the shared world is one per cluster: one tick at a time in any database */
+	/*
+	 * The shared world is one per cluster: one tick at a time in any
+	 * database.  Sessions changing ships or the economy hold this lock in
+	 * share mode until they commit; the tick waits for them (and new ones
+	 * queue behind it), so a steady stream of commands cannot starve ticks.
+	 */
 	SimTickLockTag(tag);
-	if (LockAcquire(&tag, ExclusiveLock, false, from_worker) == LOCKACQUIRE_NOT_AVAIL)
-		return SIM_TICK_BUSY;
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 
 	SimWorldTickBegin();
 	SimWorldAwaitPublish(w);
