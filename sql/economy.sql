@@ -14,7 +14,7 @@ CREATE TABLE sim.economy (
     docking_range       double precision NOT NULL DEFAULT 100 CHECK (docking_range > 0 AND docking_range < 'Infinity'),
     mining_range        double precision NOT NULL DEFAULT 500 CHECK (mining_range > 0 AND mining_range < 'Infinity'),
     price_period_ticks  integer NOT NULL DEFAULT 60 CHECK (price_period_ticks BETWEEN 1 AND 86400),
-    contract_period_ticks integer NOT NULL DEFAULT 120 CHECK (contract_period_ticks BETWEEN 1 AND 86400),
+    contract_period_ticks integer NOT NULL DEFAULT 60 CHECK (contract_period_ticks BETWEEN 1 AND 86400),
     contract_ticks      integer NOT NULL DEFAULT 3600 CHECK (contract_ticks BETWEEN 1 AND 10000000),
     npc_cooldown_ticks  integer NOT NULL DEFAULT 30 CHECK (npc_cooldown_ticks BETWEEN 1 AND 86400),
     trades_aggregated   bigint NOT NULL DEFAULT 0 CHECK (trades_aggregated >= 0)

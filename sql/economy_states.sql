@@ -113,13 +113,15 @@ BEGIN
     SELECT * INTO e FROM sim.economy;
     IF kind = 'dock' THEN
         wake := tick + e.dock_ticks;
-        UPDATE sim.ship SET state = 'docking', docked_at = target::integer, wake_tick = wake WHERE id = ship;
+        UPDATE sim.ship s SET state = 'docking', docked_at = target::integer, wake_tick = wake
+         WHERE s.id = apply_state_command.ship;
     ELSE
         wake := tick + e.mine_cycle_ticks;
         -- from rest near the body: first into orbit, then mining
-        UPDATE sim.ship SET state = 'orbiting', body_id = target::integer
-         WHERE id = ship AND state = 'idle';
-        UPDATE sim.ship SET state = 'mining', wake_tick = wake WHERE id = ship;
+        UPDATE sim.ship s SET state = 'orbiting', body_id = target::integer
+         WHERE s.id = apply_state_command.ship AND s.state = 'idle';
+        UPDATE sim.ship s SET state = 'mining', wake_tick = wake
+         WHERE s.id = apply_state_command.ship;
     END IF;
     RETURN wake;
 END

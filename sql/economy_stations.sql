@@ -111,11 +111,12 @@ BEGIN
     -- 3b. Every contract period, a station short of a good it needs (stock
     -- below half the target) offers a procurement contract for it,
     -- if it has none open for the good and its faction can fund the reward:
-    -- at most one per station, for its scarcest such good.
+    -- at most one per station, for its scarcest such good, for what it
+    -- lacks up to half the target but at most 2000 units (a hauler's load).
     IF tick % e.contract_period_ticks = 0 THEN
         FOR k IN
             SELECT DISTINCT ON (s.station_id) s.station_id, s.good_id, st.faction_id,
-                   least(s.target / 2 - s.qty,
+                   least(s.target / 2 - s.qty, 2000,
                          st.storage_capacity - (SELECT sum(a.qty) FROM sim.station_stock a
                                                  WHERE a.station_id = s.station_id)) AS qty,
                    g.base_price

@@ -222,21 +222,21 @@ affordable(Ctx *c, int st, int g, int64 ask, int64 room)
 
 /* Fly within the sector (or, with to_sector, beyond it) to pos. */
 static bool
-fly_to(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 dest_id)
+fly_to_mode(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 dest_id, bool hurry)
 {
 	EcoSnapshot *s = c->s;
 	EcoShip    *sh = c->sh;
 	EcoRow	   *r = cur(sh);
 	SimJourney	j;
 	SimNavError err;
-	SimMode		modes[2] = {SIM_MODE_CRUISE, SIM_MODE_DRIFT};
+	SimMode		modes[3] = {SIM_MODE_BURN, SIM_MODE_CRUISE, SIM_MODE_DRIFT};
 	int			m;
 
 	if (r->state != ECO_IDLE && r->state != ECO_ORBITING)
 		return false;
 	if (dist(sh->pos, pos) < 1.0 && to_sector == r->sector_id)
 		return false;			/* already there */
-	for (m = 0; m < 2; m++)
+	for (m = hurry ? 0 : 1; m < 3; m++)
 	{
 		if (!SimPlanJourney(&cls(c)->hull, modes[m], r->sector_id, sh->pos, to_sector, pos,
 							s->tick, &j, &err))
@@ -244,7 +244,7 @@ fly_to(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 dest_id
 		if (j.fuel <= r->fuel)
 			break;
 	}
-	if (m == 2)
+	if (m == 3)
 		return false;
 	j.dest_kind = kind == ECO_DEST_STATION ? "station" : (kind == ECO_DEST_BODY ? "body" : "point");
 	j.dest_id = dest_id;
@@ -270,11 +270,26 @@ fly_to(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 dest_id
 }
 
 static bool
+fly_to(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 dest_id)
+{
+	return fly_to_mode(c, to_sector, pos, kind, dest_id, false);
+}
+
+static bool
 fly_to_station(Ctx *c, int st)
 {
 	EcoStation *station = &c->s->stations[st];
 
 	return fly_to(c, c->s->sectors[station->sector].id, station->pos, ECO_DEST_STATION, station->id);
+}
+
+/* Contracts have deadlines: burn if the fuel allows. */
+static bool
+hurry_to_station(Ctx *c, int st)
+{
+	EcoStation *station = &c->s->stations[st];
+
+	return fly_to_mode(c, c->s->sectors[station->sector].id, station->pos, ECO_DEST_STATION, station->id, true);
 }
 
 /* Loyalty: a bonus for stations of the ship's own faction. */
@@ -506,6 +521,9 @@ act_accept_contract(Ctx *c)
 			if ((double) ask * ct->qty * (1.0 + s->tax_rate) > (double) wallet(s, c->sh->faction))
 				continue;
 		}
+		/* nearer deliveries first: a contract has a deadline */
+		profit = profit * (0.5 + c->sh->greed) /
+			(1.0 + dist(c->sh->pos, s->stations[ct->station].pos) / 50000.0);
 		if (profit > best_profit)
 		{
 			best = ct;
@@ -705,9 +723,9 @@ act_goto_contract(Ctx *c)
 	if (ct == NULL || ct->station < 0 || ct->good < 0 || sec < 0)
 		return false;
 	if (ct->transport || c->sh->cargo[ct->good] >= ct->qty)
-		return fly_to_station(c, ct->station);
+		return hurry_to_station(c, ct->station);
 	st = cheapest_seller(s, sec, ct->good, ct->qty - c->sh->cargo[ct->good], ct->station, &ask);
-	return st >= 0 && fly_to_station(c, st);
+	return st >= 0 && hurry_to_station(c, st);
 }
 
 static bool
