@@ -285,25 +285,67 @@ if [ "$ships" -gt 0 ] && [ "$(query "$db" "SELECT count(*) FROM pg_proc
 fi
 
 # One line per second.  sim.status is read through to_jsonb, so a column it
-# lacks shows as '-' rather than failing; arrivals are those of the ticks
-# since the previous line (tick > :last), from sim.tick_log if there is one.
+# lacks shows as '-' rather than failing; arrivals and trades are those of the
+# ticks since the previous line (tick > :last), from sim.tick_log and
+# sim.trade if there are such tables.  The economy part shows what the ships
+# are doing and the price of one market: the one whose trades of the last
+# 600 ticks moved the most units against its target (so its price moves),
+# else fuel at the first station.
 has_tick_log=0
 if query "$db" "SELECT tick, arrivals FROM sim.tick_log LIMIT 0" >/dev/null 2>&1; then
 	has_tick_log=1
 fi
-# Prints "<tick>|<line>" for the previous tick $1 (empty at first).
+has_economy=0
+watch_station="" watch_good=""
+if query "$db" "SELECT 1 FROM sim.trade, sim.market LIMIT 0" >/dev/null 2>&1; then
+	has_economy=1
+	read -r watch_station watch_good < <(query "$db" "
+		SELECT station_id || ' ' || good_id FROM (
+		    (SELECT t.station_id, t.good_id, 0 AS pref, sum(t.qty)::float8 / min(k.target) AS n
+		       FROM sim.trade t
+		       JOIN sim.station_stock k ON k.station_id = t.station_id AND k.good_id = t.good_id
+		      WHERE t.kind = 'market' AND t.tick > (SELECT tick FROM sim.world) - 600
+		      GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 1)
+		    UNION ALL
+		    (SELECT m.station_id, m.good_id, 1, 0 FROM sim.market m
+		      ORDER BY (m.good = 'fuel') DESC, m.station_id, m.good_id LIMIT 1)) w
+		 ORDER BY pref LIMIT 1" 2>/dev/null || true) || true
+	[[ $watch_station =~ ^[0-9]+$ && $watch_good =~ ^[0-9]+$ ]] || has_economy=0
+fi
+# Prints "<tick>|<bid>|<line>" for the previous tick $1 and bid $2 (empty at first).
 status_line()
 {
-	local last=$1 arrivals="'-'"
+	local last=$1 last_bid=$2 arrivals="'-'" economy="''" trades="'-'" bid="''"
 	if [ "$has_tick_log" = 1 ] && [ -n "$last" ]; then
 		arrivals="(SELECT coalesce(sum(arrivals), 0) FROM sim.tick_log
 		            WHERE tick > $last AND tick <= (j->>'tick')::bigint)::text"
 	fi
+	if [ "$has_economy" = 1 ]; then
+		if [ -n "$last" ]; then
+			trades="(SELECT format('%s (%s units)', count(*), coalesce(sum(t.qty), 0)) FROM sim.trade t
+			          WHERE t.tick > $last AND t.tick <= (j->>'tick')::bigint)"
+		fi
+		bid="coalesce((SELECT m.bid::text FROM sim.market m
+		                WHERE m.station_id = $watch_station AND m.good_id = $watch_good), '')"
+		economy="(SELECT format('  at stations %s (%s docked)  mining %s  trades %s  %s at station %s: %s/%s%s',
+		                        count(*) FILTER (WHERE sh.state IN ('docked', 'docking', 'undocking')),
+		                        count(*) FILTER (WHERE sh.state = 'docked'),
+		                        count(*) FILTER (WHERE sh.state = 'mining'),
+		                        $trades, m.good, m.station_id, m.bid, m.ask,
+		                        CASE WHEN '$last_bid' = '' THEN ''
+		                             WHEN m.bid > '${last_bid:-0}'::bigint THEN ' (+' || (m.bid - '${last_bid:-0}'::bigint) || ')'
+		                             WHEN m.bid < '${last_bid:-0}'::bigint THEN ' (' || (m.bid - '${last_bid:-0}'::bigint) || ')'
+		                             ELSE ' (=)' END)
+		            FROM sim.ship sh
+		            LEFT JOIN sim.market m ON m.station_id = $watch_station AND m.good_id = $watch_good
+		           GROUP BY m.good, m.station_id, m.bid, m.ask)"
+	fi
 	query "$db" "
-SELECT coalesce(j->>'tick', ''),
-       format('%s  tick %s  in flight %s  arrivals %s  tick p50 %s ms  p99 %s ms  lag %s ms%s%s',
+SELECT coalesce(j->>'tick', ''), $bid,
+       format('%s  tick %s  flying %s  arrivals %s%s  tick p50 %s ms  p99 %s ms  lag %s ms%s%s',
               to_char(clock_timestamp(), 'HH24:MI:SS'),
               coalesce(j->>'tick', '-'), coalesce(j->>'ships_in_flight', '-'), $arrivals,
+              coalesce($economy, ''),
               coalesce(round((j->>'tick_ms_p50')::numeric, 2)::text, '-'),
               coalesce(round((j->>'tick_ms_p99')::numeric, 2)::text, '-'),
               coalesce(round((j->>'lag_ms')::numeric, 1)::text, '-'),
@@ -315,17 +357,19 @@ SELECT coalesce(j->>'tick', ''),
 
 if [ "$seconds" -ne 0 ]; then
 	if [ "$seconds" -gt 0 ]; then
-		say "live, one line a second for $seconds s (arrivals: since the line before):"
+		say "live, one line a second for $seconds s (arrivals, trades, price move: since the line before):"
 	else
-		say "live, one line a second until Ctrl-C (arrivals: since the line before):"
+		say "live, one line a second until Ctrl-C (arrivals, trades, price move: since the line before):"
 	fi
 	interrupted=0
 	trap 'interrupted=1' INT
 	end=$((SECONDS + seconds))
-	last=""
+	last="" last_bid=""
 	while [ "$interrupted" = 0 ] && { [ "$seconds" -lt 0 ] || [ "$SECONDS" -lt "$end" ]; }; do
-		if out=$(status_line "$last" 2>&1); then
+		if out=$(status_line "$last" "$last_bid" 2>&1); then
 			if [[ ${out%%|*} =~ ^[0-9]+$ ]]; then last=${out%%|*}; fi
+			out=${out#*|}
+			if [[ ${out%%|*} =~ ^[0-9]+$ ]]; then last_bid=${out%%|*}; fi
 			printf '%s\n' "${out#*|}"
 		else
 			[ "$interrupted" = 0 ] || break

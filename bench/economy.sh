@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# bench/economy.sh -- the economy as users feel it, each beside its peer in
+# the same run:
+#   1. a full tick with NPC decisions, stations and markets (sim.step(1),
+#      one transaction each, commit included) after a warm-up that spreads
+#      the NPCs over their cycles, vs one SQL UPDATE moving every ship
+#      (the peer of bench/engine.sh);
+#   2. economic commands per second from several clients -- sim.sell and
+#      sim.buy on docked player ships, sim.navigate on idle ships -- vs
+#      pgbench's built-in simple-update script, same clients and duration.
+#
+# Usage: bench/economy.sh [SHIPS ...]    (default: 10000 100000)
+# Environment (defaults in brackets):
+#   WARMUP [600]      ticks run before measuring (sim.step(100) at a time)
+#   TICKS [100]       single ticks measured
+#   SQL_TICKS [5]     runs of the SQL UPDATE peer
+#   CMD_SHIPS [100000]  size of the universe for the command test (0: skip it)
+#   CMD_SECONDS [15]  duration of each pgbench run of the command test
+#   CLIENTS [4], THREADS [2]  pgbench clients and threads
+#   BENCH_HOST, BENCH_PORT  use this running cluster (socket directory and
+#                     port; sim preloaded, sim.max_ships >= the largest size)
+#                     instead of starting a throwaway one
+# Needs sim installed (make install) and PostgreSQL 15 with PostGIS.  Starts
+# its own throwaway cluster unless told otherwise; as root it runs the
+# cluster and the clients as postgres.
+set -euo pipefail
+
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(10000 100000)
+WARMUP=${WARMUP:-600}
+TICKS=${TICKS:-100}
+SQL_TICKS=${SQL_TICKS:-5}
+CMD_SHIPS=${CMD_SHIPS:-100000}
+CMD_SECONDS=${CMD_SECONDS:-15}
+CLIENTS=${CLIENTS:-4}
+THREADS=${THREADS:-2}
+PGBIN=/usr/lib/postgresql/15/bin
+
+as_user=()
+[ "$(id -u)" -eq 0 ] && as_user=(runuser -u postgres --)
+
+dir=$(mktemp -d /tmp/sim-bench.XXXXXX)
+chmod 755 "$dir"
+[ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+dbs=()
+if [ -n "${BENCH_HOST:-}" ]; then
+	host=$BENCH_HOST
+	port=${BENCH_PORT:-5432}
+	own_cluster=0
+else
+	host=$dir
+	port=$((20000 + RANDOM % 20000))
+	own_cluster=1
+fi
+
+psql() { "${as_user[@]}" "$PGBIN/psql" -h "$host" -p "$port" -X -q -v ON_ERROR_STOP=1 "$@"; }
+pgbench() { "${as_user[@]}" "$PGBIN/pgbench" -h "$host" -p "$port" "$@"; }
+
+cleanup() {
+	if [ "$own_cluster" = 1 ]; then
+		"${as_user[@]}" "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+	else
+		for d in "${dbs[@]}"; do
+			psql -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true
+		done
+	fi
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+if [ "$own_cluster" = 1 ]; then
+	"${as_user[@]}" "$PGBIN/initdb" -D "$dir/data" -A trust >/dev/null
+	cat >>"$dir/data/postgresql.conf" <<EOF
+port = $port
+unix_socket_directories = '$dir'
+listen_addresses = ''
+shared_preload_libraries = 'sim'
+sim.database = ''
+sim.max_ships = 1100000
+shared_buffers = 2GB
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+synchronous_commit = off
+EOF
+	"${as_user[@]}" "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null
+fi
+
+# a fresh database with sim and a universe of $2 ships: newdb (name, ships)
+newdb() {
+	dbs+=("$1")
+	psql -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" 2>/dev/null
+	psql -d "$1" -c "SET client_min_messages = warning" -c "CREATE EXTENSION sim CASCADE"
+	psql -d "$1" -c "CREATE FUNCTION bench_ms(q text) RETURNS double precision LANGUAGE plpgsql AS
+	                 \$\$ DECLARE t0 timestamptz := clock_timestamp();
+	                    BEGIN EXECUTE q; RETURN extract(epoch FROM clock_timestamp() - t0) * 1000; END \$\$"
+	psql -d "$1" -Atc "SELECT round(bench_ms('SELECT sim.generate_universe(42, 50, $2)')::numeric)"
+}
+
+# p50 and p99 (ms) of the latencies (µs, column 3) in pgbench transaction logs
+latency() {
+	cat "$@" | awk '{print $3 / 1000.0}' | sort -n |
+		awk '{a[NR] = $1} END {
+			p50 = a[int((NR - 1) * 0.50) + 1]; p99 = a[int((NR - 1) * 0.99) + 1];
+			printf "%.2f %.2f\n", p50, p99 }'
+}
+
+ratio() { echo "$1 / ($2 + 0.0001)" | bc -l; }
+
+echo "sim economy benchmark: $(nproc) cores, sizes ${SIZES[*]}, warm-up $WARMUP ticks, $TICKS ticks measured"
+echo
+printf '%-10s %-30s %12s %12s %10s\n' ships measure sim peer ratio
+
+p50_at_100k=""
+for n in "${SIZES[@]}"; do
+	db=eco_$n
+	gen_ms=$(newdb "$db" "$n")
+
+	# warm-up: NPCs wake, trade, fly and mine until their cycles are spread out
+	t0=$(date +%s.%N)
+	left=$WARMUP
+	while [ "$left" -gt 0 ]; do
+		step=$((left < 100 ? left : 100))
+		psql -d "$db" -c "SELECT sim.step($step)" >/dev/null
+		left=$((left - step))
+	done
+	warm_s=$(echo "$(date +%s.%N) - $t0" | bc -l)
+	psql -d "$db" -c "VACUUM ANALYZE" 2>/dev/null
+	start_tick=$(psql -d "$db" -Atc "SELECT tick FROM sim.world")
+	printf '%-10s %-30s %10.1fs %12s   (generation %s ms)\n' "$n" "warm-up, $WARMUP ticks" "$warm_s" "" "$gen_ms"
+
+	# 1. single ticks, one transaction each, timed by the client (commit included)
+	echo "SELECT sim.step(1);" >"$dir/step.sql"
+	rm -f "$dir"/step_log*
+	(cd "$dir" && pgbench -n -t "$TICKS" -f "$dir/step.sql" -l --log-prefix="$dir/step_log" "$db" >/dev/null)
+	read -r tick_p50 tick_p99 < <(latency "$dir"/step_log*)
+	inner=$(psql -d "$db" -Atc "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms)::numeric, 2) || ' ' ||
+	                                   round(percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms)::numeric, 2)
+	                              FROM sim.tick_log WHERE tick > $start_tick")
+	activity=$(psql -d "$db" -Atc "SELECT format('%s arrivals, %s state changes, %s trades, %s flying of %s',
+	                                      (SELECT round(avg(arrivals)) FROM sim.tick_log WHERE tick > $start_tick),
+	                                      round((SELECT count(*) FROM sim.ship_event WHERE tick > $start_tick)::numeric / $TICKS),
+	                                      round((SELECT count(*) FROM sim.trade WHERE tick > $start_tick)::numeric / $TICKS),
+	                                      (SELECT count(*) FROM sim.ship WHERE state = 'flying'), $n)")
+	audit=$(psql -d "$db" -Atc "SELECT count(*) FROM sim.audit()")
+
+	# the peer: one UPDATE moving every ship, as in bench/engine.sh
+	psql -d "$db" -c "CREATE TABLE sql_ship AS
+	                    SELECT id, x, y, z, dir_x * 0.5 AS vx, dir_y * 0.5 AS vy, dir_z * 0.5 AS vz FROM sim.ship;
+	                  ALTER TABLE sql_ship ADD PRIMARY KEY (id)" -c "VACUUM ANALYZE sql_ship"
+	echo "UPDATE sql_ship SET x = x + vx, y = y + vy, z = z + vz;" >"$dir/update.sql"
+	rm -f "$dir"/upd_log*
+	(cd "$dir" && pgbench -n -t "$SQL_TICKS" -f "$dir/update.sql" -l --log-prefix="$dir/upd_log" "$db" >/dev/null)
+	read -r upd_p50 upd_p99 < <(latency "$dir"/upd_log*)
+
+	printf '%-10s %-30s %10sms %10sms %9.1fx\n' "$n" "tick p50 vs SQL UPDATE p50" "$tick_p50" "$upd_p50" \
+		"$(ratio "$upd_p50" "$tick_p50")"
+	printf '%-10s %-30s %10sms %10sms %9.1fx\n' "$n" "tick p99 vs SQL UPDATE p99" "$tick_p99" "$upd_p99" \
+		"$(ratio "$upd_p99" "$tick_p99")"
+	printf '%-10s %-30s %12s\n' "$n" "in-tick time p50/p99 (ms)" "$inner"
+	printf '%-10s %-30s %s\n' "$n" "per tick" "$activity"
+	printf '%-10s %-30s %s\n' "$n" "sim.audit() violations" "$audit"
+	[ "$n" != 100000 ] || p50_at_100k=$tick_p50
+
+	psql -d postgres -c "DROP DATABASE $db WITH (FORCE)"
+done
+if [ -n "$p50_at_100k" ]; then
+	verdict=missed
+	[ "$(echo "$p50_at_100k <= 20" | bc -l)" = 1 ] && verdict=met
+	echo "goal: tick p50 <= 20 ms at 100000 ships: $p50_at_100k ms, $verdict"
+fi
+
+# 2. commands per second
+[ "$CMD_SHIPS" -gt 0 ] || exit 0
+echo
+echo "commands per second: $CMD_SHIPS ships, $CLIENTS clients, $THREADS threads, $CMD_SECONDS s per run (no ticker)"
+db=eco_cmd
+newdb "$db" "$CMD_SHIPS" >/dev/null
+# 1000 docked ships become player ships (no NPC) with 50 units of the good
+# their station holds most of, bought at the market; each idle ship is
+# navigated once (a ship with a pending command refuses another), to a
+# station of its sector more than 1000 km away, in a random order.
+psql -d "$db" >/dev/null <<'SQL'
+CREATE TABLE trade_pool AS
+SELECT row_number() OVER (ORDER BY md5(s.id::text)) AS k, s.id AS ship, m.good_id AS good
+  FROM sim.ship s JOIN sim.ship_class c ON c.id = s.class_id
+ CROSS JOIN LATERAL (SELECT k.good_id FROM sim.station_stock k WHERE k.station_id = s.docked_at
+                      ORDER BY k.qty DESC, k.good_id LIMIT 1) m
+ WHERE s.state = 'docked' AND c.cargo_capacity >= 100
+ ORDER BY md5(s.id::text) LIMIT 1000;
+ALTER TABLE trade_pool ADD PRIMARY KEY (k);
+DELETE FROM sim.npc_personality WHERE ship_id IN (SELECT ship FROM trade_pool);
+SELECT count(*) FROM trade_pool p CROSS JOIN LATERAL sim.buy(p.ship, p.good, 50) b;
+CREATE TABLE nav_pool AS
+SELECT row_number() OVER (ORDER BY md5(s.id::text)) - 1 AS k, s.id AS ship, 'station:' || d.id AS dest
+  FROM sim.ship s
+ CROSS JOIN LATERAL (SELECT st.id FROM sim.station st
+                      WHERE st.sector_id = s.sector_id
+                        AND ST_3DDistance(st.pos, ST_MakePoint(s.x, s.y, s.z)) > 1000
+                      ORDER BY st.id LIMIT 1) d
+ WHERE s.state = 'idle';
+ALTER TABLE nav_pool ADD PRIMARY KEY (k);
+-- the last 1000 of the pool (a tenth of a small pool) are navigated now, so
+-- that sim.command has the statistics autovacuum gives it in a running
+-- system (without them the check for a pending command scans every pending
+-- command)
+SELECT count(*) FROM nav_pool p CROSS JOIN LATERAL sim.navigate(p.ship, p.dest) c
+ WHERE p.k >= (SELECT count(*) - least(1000, count(*) / 10) FROM nav_pool);
+VACUUM ANALYZE;
+SQL
+pool=$(psql -d "$db" -Atc "SELECT count(*) FROM trade_pool")
+navs=$(psql -d "$db" -Atc "SELECT count(*) - least(1000, count(*) / 10) FROM nav_pool")
+queued0=$(psql -d "$db" -Atc "SELECT count(*) FROM sim.command WHERE status = 'pending'")
+
+cat >"$dir/sell.sql" <<EOF
+\\set k random(1, $pool)
+SELECT s.price FROM trade_pool p CROSS JOIN LATERAL sim.sell(p.ship, p.good, 1) s WHERE p.k = :k;
+EOF
+cat >"$dir/buy.sql" <<EOF
+\\set k random(1, $pool)
+SELECT b.price FROM trade_pool p CROSS JOIN LATERAL sim.buy(p.ship, p.good, 1) b WHERE p.k = :k;
+EOF
+cat >"$dir/navigate.sql" <<EOF
+\\set n :n + 1
+SELECT c.command_id FROM nav_pool p CROSS JOIN LATERAL sim.navigate(p.ship, p.dest) c
+ WHERE p.k = :client_id + :nclients * :n AND p.k < $navs;
+EOF
+
+# tps and failures of a pgbench run: run_pgbench (label, pgbench args...)
+run_pgbench() {
+	local label=$1 out
+	shift
+	out=$(cd "$dir" && pgbench -n -c "$CLIENTS" -j "$THREADS" -T "$CMD_SECONDS" "$@" 2>&1) || true
+	if grep -q 'aborted' <<<"$out"; then
+		echo "warning: $label: some clients aborted:" >&2
+		grep -m 3 'aborted\|ERROR' <<<"$out" >&2 || true
+	fi
+	awk '/^tps/ {tps = $3} /^number of transactions actually processed/ {n = $6}
+	     /^number of failed transactions/ {f = $5} END {printf "%s %s %s\n", tps, n, f}' <<<"$out"
+}
+
+read -r trade_tps trade_n trade_failed < <(run_pgbench "sell/buy" -f "$dir/sell.sql@1" -f "$dir/buy.sql@1" "$db")
+read -r nav_tps nav_n nav_failed < <(run_pgbench navigate -D n=-1 -D nclients="$CLIENTS" -f "$dir/navigate.sql" "$db")
+queued=$(psql -d "$db" -Atc "SELECT count(*) - $queued0 FROM sim.command WHERE status = 'pending'")
+audit=$(psql -d "$db" -Atc "SELECT count(*) FROM sim.audit()")
+nav_note=""
+if [ "$queued" != "$nav_n" ]; then
+	nav_note=" -- POOL USED UP: $nav_n transactions for $queued commands, not a rate"
+fi
+
+pdb=eco_pgbench
+dbs+=("$pdb")
+psql -d postgres -c "DROP DATABASE IF EXISTS $pdb" -c "CREATE DATABASE $pdb" 2>/dev/null
+pgbench -i -q -s 1 "$pdb" >/dev/null 2>&1
+read -r peer_tps _ _ < <(run_pgbench simple-update -b simple-update "$pdb")
+
+printf '%-30s %14s %14s %10s\n' measure "sim (cmd/s)" "peer (tps)" ratio
+printf '%-30s %14.0f %14.0f %9.2fx   (%s commands, %s failed; %s ships, %s audit violations)\n' \
+	"sell + buy vs simple-update" "$trade_tps" "$peer_tps" "$(ratio "$trade_tps" "$peer_tps")" \
+	"$trade_n" "${trade_failed:-0}" "$pool" "$audit"
+printf '%-30s %14.0f %14.0f %9.2fx   (%s commands queued, %s failed; pool %s idle ships)%s\n' \
+	"navigate vs simple-update" "$nav_tps" "$peer_tps" "$(ratio "$nav_tps" "$peer_tps")" \
+	"$queued" "${nav_failed:-0}" "$navs" "$nav_note"
