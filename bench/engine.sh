@@ -93,8 +93,12 @@ for n in "${SIZES[@]}"; do
 
 	# every ship in flight: a burn-coast-brake leg towards a random point
 	# 50,000-150,000 km away, planned at tick 1 at the class's cruise profile
+	# (no NPC pilots here: this measures the engine; ships are teleported into
+	# flight, so the state machine's trigger is skipped as for a restore)
 	psql -d "$db" <<'SQL'
-UPDATE sim.ship s SET state = 'flying', docked_at = NULL,
+DELETE FROM sim.npc_personality;
+SET session_replication_role = replica;
+UPDATE sim.ship s SET state = 'flying', docked_at = NULL, body_id = NULL, wake_tick = NULL,
        dir_x = p.dx, dir_y = p.dy, dir_z = p.dz, accel = p.a,
        t_burn = p.tb, t_coast = p.tc, t_brake = p.tb,
        leg_start_tick = 1, arrival_tick = 1 + ceil(2 * p.tb + p.tc)::bigint
@@ -109,6 +113,7 @@ UPDATE sim.ship s SET state = 'flying', docked_at = NULL,
        LATERAL (SELECT 0.6 * c.max_accel AS a, 0.7 * c.max_speed / (0.6 * c.max_accel) AS tb,
                        (r.d - (0.7 * c.max_speed) ^ 2 / (0.6 * c.max_accel)) / (0.7 * c.max_speed) AS tc) k) p
  WHERE p.id = s.id;
+RESET session_replication_role;
 VACUUM ANALYZE sim.ship;
 SQL
 	# first tick loads the shared-memory world

@@ -56,10 +56,9 @@ INSERT INTO sim.ship_transition (from_state, to_state, cause) VALUES
     ('flying',    'orbiting',  'arrived at a body'),
     ('idle',      'docking',   'dock command within docking range'),
     ('docking',   'docked',    'a docking slot was free'),
-    ('idle',      'orbiting',  'orbit command within range of a body'),
-    ('orbiting',  'mining',    'mine command'),
-    ('mining',    'orbiting',  'hold full, deposit exhausted or stop'),
-    ('orbiting',  'idle',      'left orbit');
+    ('idle',      'orbiting',  'mine command from rest within mining range of a body'),
+    ('orbiting',  'mining',    'mine command or NPC decision'),
+    ('mining',    'orbiting',  'hold full or deposits exhausted');
 
 -- Every state change of every ship, written by the trigger below.
 CREATE TABLE sim.ship_event (
@@ -443,8 +442,13 @@ BEGIN
         (3, 40, 37, 2, 'action', 'goto_buyer', 0),
         (3, 41,  8, 8, 'action', 'goto_station', 0),
         (3, 42,  8, 9, 'action', 'wait', 0),
-        -- patrol: fly from station to station
+        -- patrol: fly from station to station, refuelling when low
         (4,  1, NULL, 0, 'selector', NULL, 0),
+        (4,  7,  1, 0, 'sequence', NULL, 0),
+        (4,  8,  7, 1, 'condition', 'is_docked', 0),
+        (4,  9,  7, 2, 'condition', 'fuel_below', 0.5),
+        (4, 10,  7, 3, 'action', 'refuel', 0),
+        (4, 11,  7, 4, 'action', 'undock', 0),
         (4,  2,  1, 1, 'sequence', NULL, 0),
         (4,  3,  2, 1, 'condition', 'is_docked', 0),
         (4,  4,  2, 2, 'action', 'undock', 0),

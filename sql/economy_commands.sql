@@ -325,7 +325,8 @@ BEGIN
     IF cargo.room < qty THEN
         PERFORM sim.raise_hold_full(ship, cargo.room, qty);
     END IF;
-    price := (sim.market_quote(g.base_price, m.qty, m.target, e.spread)).ask;
+    -- a lot trades at the quote for the stock it leaves: never cheaper than unit by unit
+    price := (sim.market_quote(g.base_price, m.qty - qty, m.target, e.spread)).ask;
     IF price > max_price THEN
         RAISE EXCEPTION 'the ask for "%" at station % is %, above max_price %', g.name, s.docked_at, price, max_price
             USING ERRCODE = 'SM005',
@@ -398,7 +399,8 @@ BEGIN
     IF held + qty > capacity THEN
         PERFORM sim.raise_storage_full(s.docked_at, held, capacity, qty);
     END IF;
-    price := (sim.market_quote(g.base_price, m.qty, m.target, e.spread)).bid;
+    -- a lot trades at the quote for the stock it makes: never dearer than unit by unit
+    price := (sim.market_quote(g.base_price, m.qty + qty, m.target, e.spread)).bid;
     IF price < min_price THEN
         RAISE EXCEPTION 'the bid for "%" at station % is %, below min_price %', g.name, s.docked_at, price, min_price
             USING ERRCODE = 'SM005',
@@ -484,7 +486,7 @@ BEGIN
     IF m.qty < units THEN
         PERFORM sim.raise_not_enough_stock(s.docked_at, g, m.qty, units);
     END IF;
-    price := (sim.market_quote(g.base_price, m.qty, m.target, e.spread)).ask;
+    price := (sim.market_quote(g.base_price, m.qty - units, m.target, e.spread)).ask;
     seller := (SELECT st.faction_id FROM sim.station st WHERE st.id = s.docked_at);
     PERFORM sim.lock_wallets(s.faction_id, seller);
     total := units * price;

@@ -34,6 +34,7 @@ CREATE TABLE sim.command (
 );
 COMMENT ON TABLE sim.command IS 'Player and API commands; each is applied (or rejected with a reason) by the next tick';
 CREATE INDEX command_pending ON sim.command (id) WHERE status = 'pending';
+CREATE INDEX command_pending_ship ON sim.command (ship_id) WHERE status = 'pending';
 
 -- The issuer is whoever inserts the command: the tick checks ownership by it.
 CREATE FUNCTION sim.command_issuer() RETURNS trigger
@@ -98,7 +99,11 @@ COMMENT ON FUNCTION sim.invalidate_cache() IS
 CREATE FUNCTION sim.ship_changed() RETURNS trigger
 AS 'MODULE_PATHNAME', 'sim_ship_changed'
 LANGUAGE C;
-CREATE TRIGGER ship_changed BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON sim.ship
+-- Only what the shared world mirrors: fuel, cargo or names do not reload it.
+CREATE TRIGGER ship_changed BEFORE INSERT OR DELETE OR TRUNCATE
+    OR UPDATE OF id, state, sector_id, x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, t_brake,
+                 leg_start_tick, arrival_tick, wake_tick
+    ON sim.ship
     FOR EACH STATEMENT EXECUTE FUNCTION sim.ship_changed();
 CREATE TRIGGER flight_leg_changed BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON sim.flight_leg
     FOR EACH STATEMENT EXECUTE FUNCTION sim.ship_changed();

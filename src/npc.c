@@ -13,6 +13,7 @@
 
 #include <math.h>
 
+#include "sim/core/market.h"
 #include "sim/core/rng.h"
 #include "sim/economy.h"
 
@@ -201,6 +202,41 @@ market_buy(Ctx *c, int st, int g, int64 qty, int64 ask)
 	EcoRecordTrade(s, &t);
 }
 
+/*
+ * The quote for a lot: it trades at the price of the stock it leaves behind
+ * (the marginal unit), so a lot never trades better than unit by unit and
+ * buying a lot and selling it back always loses the spread.
+ */
+static void
+lot_quote(EcoSnapshot *s, int st, int g, int64 stock_after, int64 *bid, int64 *ask)
+{
+	SimMarketQuote(s->base_price[g], Max(stock_after, 0), s->target[st * s->ngoods + g], s->spread, bid, ask);
+}
+
+/* The ask for buying qty, reducing qty until the faction can pay it. */
+static int64
+buy_lot(Ctx *c, int st, int g, int64 qty, int64 *ask_out)
+{
+	EcoSnapshot *s = c->s;
+	int64		credits = wallet(s, c->sh->faction);
+	int			i;
+
+	for (i = 0; i < 16 && qty > 0; i++)
+	{
+		int64		bid,
+					ask,
+					afford;
+
+		lot_quote(s, st, g, *stock(s, st, g) - qty, &bid, &ask);
+		afford = (int64) floor((double) credits / ((double) ask * (1.0 + s->tax_rate) + 1.0));
+		*ask_out = ask;
+		if (afford >= qty)
+			return qty;
+		qty = afford;
+	}
+	return 0;
+}
+
 /* Most units of good g the ship can buy at station st (stock, hold, credits). */
 static int64
 affordable(Ctx *c, int st, int g, int64 ask, int64 room)
@@ -324,8 +360,10 @@ hold_value_at(Ctx *c, int st)
 
 		if (c->sh->cargo[g] <= 0 || *stock(s, st, g) < 0)
 			continue;
-		EcoQuote(s, st, g, &bid, &ask);
 		qty = Min(c->sh->cargo[g], room);
+		if (qty <= 0)
+			continue;
+		lot_quote(s, st, g, *stock(s, st, g) + qty, &bid, &ask);
 		qty = Min(qty, funds / Max(bid, 1));
 		if (qty <= 0)
 			continue;
@@ -354,6 +392,7 @@ act_refuel(Ctx *c)
 	EcoQuote(s, st, s->fuel_good, &bid, &ask);
 	units = (int64) floor(cls(c)->fuel_capacity - r->fuel);
 	units = Min(units, affordable(c, st, s->fuel_good, ask, units));
+	units = buy_lot(c, st, s->fuel_good, units, &ask);
 	if (units <= 0)
 		return false;
 	market_buy(c, st, s->fuel_good, units, ask);
@@ -384,8 +423,10 @@ act_sell_cargo(Ctx *c)
 
 		if (c->sh->cargo[g] <= 0 || *stock(s, st, g) < 0)
 			continue;
-		EcoQuote(s, st, g, &bid, &ask);
 		qty = Min(c->sh->cargo[g], station->capacity - station->held);
+		if (qty <= 0)
+			continue;
+		lot_quote(s, st, g, *stock(s, st, g) + qty, &bid, &ask);
 		qty = Min(qty, wallet(s, station->faction) / Max(bid, 1));
 		if (qty <= 0)
 			continue;
@@ -563,6 +604,7 @@ act_buy_for_contract(Ctx *c)
 		return false;
 	EcoQuote(s, st, ct->good, &bid, &ask);
 	qty = affordable(c, st, ct->good, ask, Min(need, hold_room(c)));
+	qty = buy_lot(c, st, ct->good, qty, &ask);
 	if (qty <= 0)
 		return false;
 	market_buy(c, st, ct->good, qty, ask);
@@ -602,9 +644,12 @@ act_buy_for_trade(Ctx *c)
 						qty;
 			double		margin,
 						sc;
+			int64		lot_ask = ask;
+			int			tries;
 
 			if (to == st || *stock(s, to, g) < 0)
 				continue;
+
 			EcoQuote(s, to, g, &to_bid, &to_ask);
 			margin = (double) to_bid * (1.0 - s->tax_rate) - (double) ask * (1.0 + s->tax_rate);
 			if (margin <= 0)
@@ -612,7 +657,20 @@ act_buy_for_trade(Ctx *c)
 			qty = affordable(c, st, g, ask, room);
 			qty = Min(qty, s->stations[to].capacity - s->stations[to].held);
 			qty = Min(qty, wallet(s, s->stations[to].faction) / Max(to_bid, 1));
-			if (qty <= 0)
+			/* priced as lots at both ends, a smaller lot may still pay */
+			for (tries = 0; tries < 8 && qty > 0; tries++)
+			{
+				int64		b2,
+							a2;
+
+				qty = buy_lot(c, st, g, qty, &lot_ask);
+				lot_quote(s, to, g, *stock(s, to, g) + qty, &b2, &a2);
+				margin = (double) b2 * (1.0 - s->tax_rate) - (double) lot_ask * (1.0 + s->tax_rate);
+				if (margin > 0)
+					break;
+				qty /= 2;
+			}
+			if (qty <= 0 || margin <= 0)
 				continue;
 			sc = score(c, margin * qty * loyalty_factor(c, to), dist(s->stations[st].pos, s->stations[to].pos));
 			if (sc > best_score)
@@ -620,7 +678,7 @@ act_buy_for_trade(Ctx *c)
 				best_score = sc;
 				best_good = g;
 				best_qty = qty;
-				best_ask = ask;
+				best_ask = lot_ask;
 			}
 		}
 	}
