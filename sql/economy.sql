@@ -58,7 +58,8 @@ INSERT INTO sim.ship_transition (from_state, to_state, cause) VALUES
     ('docking',   'docked',    'a docking slot was free'),
     ('idle',      'orbiting',  'mine command from rest within mining range of a body'),
     ('orbiting',  'mining',    'mine command or NPC decision'),
-    ('mining',    'orbiting',  'hold full or deposits exhausted');
+    ('mining',    'orbiting',  'hold full or deposits exhausted'),
+    ('orbiting',  'idle',      'taken out of orbit by an operator (no command does it)');
 
 -- Every state change of every ship, written by the trigger below.
 CREATE TABLE sim.ship_event (

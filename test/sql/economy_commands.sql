@@ -224,11 +224,12 @@ SELECT faction_id, credits FROM sim.wallet ORDER BY faction_id;
 SELECT * FROM pg_temp.new_ledger();
 SELECT * FROM pg_temp.new_trades();
 -- the Depot holds 90 of 100 units: 20 metal do not fit, 10 do; it has no
--- metal, so it bids high (152), below min_price 1000 though
+-- metal, so it bids high: 115 for a lot of 10 (the quote at the stock the
+-- lot makes), below min_price 1000 though
 SELECT pg_temp.fails('SELECT sim.sell(3, 2, 20)') AS storage_full;
 SELECT pg_temp.explain('SELECT sim.sell(3, 2, 20)') AS storage_full;
 SELECT pg_temp.fails('SELECT sim.sell(3, 2, 10, 1000)') AS price_moved;
-SELECT * FROM sim.sell(3, 2, 10, 152);
+SELECT * FROM sim.sell(3, 2, 10, 115);
 SELECT station_id, good_id, qty FROM sim.station_stock WHERE station_id = 2 ORDER BY good_id;
 SELECT ship_id, good_id, qty FROM sim.ship_cargo WHERE ship_id = 3;
 SELECT * FROM pg_temp.new_trades();
