@@ -1205,7 +1205,9 @@ write_ship_rows(EcoShip *ships, int nships)
 		}
 	}
 	EcoWritingShips = true;
-	run_with_cols("UPDATE sim.ship s SET state = u.state, docked_at = u.docked_at, body_id = u.body_id, "
+	PG_TRY();
+	{
+		run_with_cols("UPDATE sim.ship s SET state = u.state, docked_at = u.docked_at, body_id = u.body_id, "
 				  "wake_tick = u.wake, fuel = u.fuel, x = u.x, y = u.y, z = u.z, dir_x = u.dx, "
 				  "dir_y = u.dy, dir_z = u.dz, accel = u.accel, t_burn = u.tb, t_coast = u.tc, "
 				  "t_brake = u.tr, leg_start_tick = u.start, arrival_tick = u.arrival, "
@@ -1214,7 +1216,12 @@ write_ship_rows(EcoShip *ships, int nships)
 				  "$17, $18, $19, $20, $21, $22) AS u(id, state, docked_at, body_id, wake, fuel, x, y, z, "
 				  "dx, dy, dz, accel, tb, tc, tr, start, arrival, dest_kind, dest_id, seq, sector) "
 				  "WHERE s.id = u.id", c, 22, SPI_OK_UPDATE);
-	EcoWritingShips = false;
+	}
+	PG_FINALLY();
+	{
+		EcoWritingShips = false;
+	}
+	PG_END_TRY();
 	run_with_cols("INSERT INTO sim.ship_event (tick, ship_id, from_state, to_state, station_id, body_id) "
 				  "SELECT sim.current_tick(), * FROM unnest($1, $2, $3, $4, $5)", e, 5, SPI_OK_INSERT);
 }

@@ -10,7 +10,7 @@ CREATE EXTENSION IF NOT EXISTS sim CASCADE;
 RESET client_min_messages;
 SELECT sim.reset_universe();   -- start empty (undone by the final ROLLBACK)
 
-SELECT plan(72);
+SELECT plan(89);
 
 -- A hand-made world: two factions, two sectors 10000 km apart (half-size
 -- 1000 km), a planet, a station of capacity 100 units, hulls with a 50-unit
@@ -146,6 +146,11 @@ SELECT throws_ok($$DELETE FROM sim.sector WHERE id = 2$$, '23503', NULL,
 -- Ship state ---------------------------------------------------------------------
 SELECT throws_ok($$UPDATE sim.ship SET docked_at = NULL$$, '23514', NULL, 'docked without a station is rejected');
 SELECT throws_ok($$UPDATE sim.ship SET state = 'idle'$$, '23514', NULL, 'idle with a berth is rejected');
+SELECT throws_ok($$UPDATE sim.ship SET state = 'docking', docked_at = NULL$$, '23514', NULL,
+                 'docking without a station is rejected');
+SELECT throws_ok($$UPDATE sim.ship SET state = 'mining', docked_at = NULL$$, '23514', NULL,
+                 'mining without a body is rejected');
+SELECT throws_ok($$UPDATE sim.ship SET body_id = 1$$, '23514', NULL, 'a docked ship at a body is rejected');
 SELECT throws_ok($$UPDATE sim.ship SET state = 'flying', docked_at = NULL$$, '23514', NULL,
                  'flying without an arrival tick is rejected');
 SELECT throws_ok($$UPDATE sim.ship SET state = 'idle', docked_at = NULL, arrival_tick = 5$$, '23514', NULL,
@@ -155,12 +160,40 @@ SELECT throws_ok($$UPDATE sim.ship SET state = 'flying', docked_at = NULL,
                           leg_start_tick = 10, arrival_tick = 9$$, '23514', NULL,
                  'arrival before the leg starts is rejected');
 SELECT throws_ok($$UPDATE sim.ship SET state = 'launched'$$, '23514', NULL, 'an unknown state is rejected');
+SELECT throws_ok($$UPDATE sim.ship SET state = 'jumping', docked_at = NULL, arrival_tick = 5$$, '23514', NULL,
+                 'the old state jumping is gone');
+SELECT throws_ok($$UPDATE sim.ship SET wake_tick = -1$$, '23514', NULL, 'a negative wake-up tick is rejected');
 SELECT throws_ok($$UPDATE sim.ship SET docked_at = 99$$, '23503', NULL, 'a berth at a missing station is rejected');
-SELECT lives_ok($$UPDATE sim.ship SET state = 'flying', docked_at = NULL, dir_x = 1, accel = 0.1,
+-- the state machine: only the changes sim.ship_transition lists
+SELECT throws_ok($$UPDATE sim.ship SET state = 'flying', docked_at = NULL, dir_x = 1, accel = 0.1,
+                          t_burn = 10, t_coast = 5, t_brake = 10, leg_start_tick = 0, arrival_tick = 25$$,
+                 'SM009', 'ship 1 cannot go from docked to flying',
+                 'a docked ship cannot take off without undocking');
+SELECT is((SELECT count(*) FROM sim.ship_event), 0::bigint, '... and nothing is recorded');
+SELECT lives_ok($$UPDATE sim.ship SET state = 'undocking', wake_tick = 5$$, 'a docked ship may start undocking');
+SELECT lives_ok($$UPDATE sim.ship SET state = 'idle', docked_at = NULL, wake_tick = NULL$$,
+                'an undocking ship may come to rest in space');
+SELECT results_eq($$SELECT ship_id, from_state, to_state, station_id FROM sim.ship_event ORDER BY id$$,
+                  $$VALUES (1::bigint, 'docked', 'undocking', 1), (1::bigint, 'undocking', 'idle', 1)$$,
+                  'each transition is recorded in sim.ship_event, with the station');
+SELECT throws_ok($$UPDATE sim.ship SET state = 'docked', docked_at = 1$$, 'SM009',
+                 'ship 1 cannot go from idle to docked', 'an idle ship docks only through docking');
+SELECT throws_ok($$UPDATE sim.ship SET state = 'flying', dir_x = 1, accel = 0.1,
+                          t_burn = 10, t_coast = 5, t_brake = 10, leg_start_tick = 0, arrival_tick = 25,
+                          wake_tick = 3$$, '23514', NULL, 'a flying ship with a wake-up tick is rejected');
+SELECT lives_ok($$UPDATE sim.ship SET state = 'flying', dir_x = 1, accel = 0.1,
                          t_burn = 10, t_coast = 5, t_brake = 10, leg_start_tick = 0, arrival_tick = 25$$,
                 'a ship with a proper flight plan is accepted');
 SELECT throws_ok($$UPDATE sim.ship SET accel = -0.1$$, '23514', NULL, 'negative acceleration is rejected');
 SELECT throws_ok($$UPDATE sim.ship SET t_brake = -1$$, '23514', NULL, 'a negative brake time is rejected');
+SELECT throws_ok($$UPDATE sim.ship SET state = 'mining', body_id = 1, dir_x = 0, accel = 0, t_burn = 0,
+                          t_coast = 0, t_brake = 0, arrival_tick = NULL$$, 'SM009',
+                 'ship 1 cannot go from flying to mining', 'a flying ship does not start mining on the way');
+SELECT lives_ok($$UPDATE sim.ship SET state = 'orbiting', body_id = 1, dir_x = 0, accel = 0, t_burn = 0,
+                         t_coast = 0, t_brake = 0, arrival_tick = NULL$$, 'a flying ship may arrive in orbit');
+SELECT throws_ok($$UPDATE sim.ship SET state = 'idle'$$, '23514', NULL, 'an idle ship at a body is rejected');
+SELECT lives_ok($$UPDATE sim.ship SET state = 'mining', wake_tick = 30$$, 'an orbiting ship may mine');
+SELECT is((SELECT count(*) FROM sim.ship_event), 5::bigint, 'five transitions are recorded');
 
 -- Bodies -------------------------------------------------------------------------
 SELECT throws_ok($$INSERT INTO sim.body VALUES (2, 1, NULL, 'moon', 'Alpha Ia', ST_MakePoint(560, 0, 0), 5)$$,

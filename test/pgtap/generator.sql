@@ -10,7 +10,7 @@ CREATE EXTENSION IF NOT EXISTS sim CASCADE;
 RESET client_min_messages;
 SELECT sim.reset_universe();   -- start empty (undone by the final ROLLBACK)
 
-SELECT plan(51);
+SELECT plan(59);
 
 -- Arguments -----------------------------------------------------------------------
 SELECT throws_ok($$SELECT sim.generate_universe(NULL, 10, 10)$$, '22023', NULL, 'a NULL seed is rejected');
@@ -92,6 +92,21 @@ SELECT is((SELECT count(*) FROM sim.ship sh JOIN sim.station st ON st.id = sh.do
 SELECT is((SELECT count(*) FROM sim.ship sh JOIN sim.ship_class c ON c.id = sh.class_id
             WHERE c.role <> sh.role), 0::bigint, 'every ship''s hull fits its role');
 
+-- The economy it starts ----------------------------------------------------------------------
+SELECT is((SELECT count(*) FROM sim.economy), 1::bigint, 'the economy''s rules are one row');
+SELECT is((SELECT count(*) FROM sim.ship sh LEFT JOIN sim.npc_personality p ON p.ship_id = sh.id
+            WHERE p.ship_id IS NULL), 0::bigint, 'every generated ship has an NPC pilot');
+SELECT is((SELECT count(*) FROM sim.ship
+            WHERE wake_tick IS NULL OR wake_tick NOT BETWEEN 1 AND (SELECT npc_cooldown_ticks FROM sim.economy)),
+          0::bigint, 'every pilot first wakes within the first NPC cooldown');
+SELECT is((SELECT count(*) FROM sim.ship WHERE state NOT IN ('docked', 'idle') OR body_id IS NOT NULL),
+          0::bigint, 'every ship starts docked or idle, at no body');
+SELECT set_eq($$SELECT role FROM sim.bt_tree$$, ARRAY['miner', 'trader', 'hauler', 'patrol'],
+              'a behaviour tree for every role');
+SELECT is((SELECT count(*) FROM sim.station_stock WHERE target <= 0), 0::bigint, 'every market has a target');
+SELECT ok(EXISTS (SELECT 1 FROM sim.station_demand), 'populations consume goods');
+SELECT is_empty($$SELECT * FROM sim.audit()$$, 'the seed entries of the ledger account for every good and credit');
+
 -- A universe exists: refused, nothing changes ----------------------------------------------
 CREATE TEMP TABLE first AS SELECT * FROM sim.universe_digest();
 SELECT throws_ok($$SELECT sim.generate_universe(42, 50, 10000)$$, '55000', 'a universe already exists',
@@ -111,8 +126,9 @@ SELECT is((SELECT count(*) FROM sim.world), 1::bigint, 'still one world row');
 SELECT set_eq($$SELECT table_name FROM sim.universe_digest() d JOIN first f USING (table_name)
                 WHERE d.md5 <> f.md5$$,
               ARRAY['world', 'faction', 'wallet', 'sector', 'jump_gate', 'body', 'deposit', 'station',
-                    'station_recipe', 'station_stock', 'ship', 'npc_personality'],
-              'seed 43 differs from seed 42 in every table but the catalogue (and the empty cargo)');
+                    'station_recipe', 'station_stock', 'ship', 'npc_personality', 'station_demand', 'ledger'],
+              'seed 43 differs from seed 42 in every table but the catalogue, the economy''s rules, the '
+              'behaviour trees (and the tables nothing has filled yet)');
 
 -- reset_universe empties everything; the same seed then rebuilds the same universe ---------
 SELECT lives_ok($$SELECT sim.reset_universe()$$, 'reset_universe runs');

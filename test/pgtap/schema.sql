@@ -1,6 +1,7 @@
--- pgTAP: the foundation schema is what docs/schema.md describes -- tables,
--- keys, column types of the flight plan, the invariants' constraints and
--- triggers, and the generator's functions.
+-- pgTAP: the schema is what docs/schema.md describes -- the foundation's
+-- and the economy's tables, keys, column types of the flight plan, the
+-- invariants' constraints and triggers (the ship state machine's among
+-- them), and the generator's functions.
 --
 -- Run: pg_prove -d DB test/pgtap/*.sql (DB needs postgis and pgtap available;
 -- everything happens in one transaction that is rolled back).
@@ -10,14 +11,16 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS sim CASCADE;
 RESET client_min_messages;
 
-SELECT plan(78);
+SELECT plan(102);
 
 SELECT has_schema('sim');
 SELECT has_table('sim', t, 'table sim.' || t || ' exists')
   FROM unnest(ARRAY['world', 'faction', 'wallet', 'sector', 'jump_gate', 'good', 'recipe',
                     'recipe_input', 'recipe_output', 'body', 'deposit', 'station',
                     'station_recipe', 'station_stock', 'ship_class', 'ship', 'ship_cargo',
-                    'npc_personality']) t;
+                    'npc_personality', 'economy', 'station_demand', 'ship_transition', 'ship_event',
+                    'trade', 'price_history', 'market_order', 'contract', 'ledger', 'bt_leaf', 'bt_tree',
+                    'bt_node']) t;
 
 -- Keys
 SELECT col_is_pk('sim', 'world', 'id', 'world is keyed by a boolean that can only be true');
@@ -30,6 +33,9 @@ SELECT col_type_is('sim', 'ship', 'id', 'bigint', 'ship ids are bigint');
 SELECT col_is_unique('sim', 'jump_gate', ARRAY['sector_a', 'sector_b'], 'one gate per pair of sectors');
 SELECT fk_ok('sim', 'ship', 'docked_at', 'sim', 'station', 'id');
 SELECT fk_ok('sim', 'ship', 'class_id', 'sim', 'ship_class', 'id');
+SELECT fk_ok('sim', 'ship', 'body_id', 'sim', 'body', 'id');
+SELECT col_is_pk('sim', 'ship_transition', ARRAY['from_state', 'to_state'], 'one row per allowed state change');
+SELECT fk_ok('sim', 'station_demand', ARRAY['station_id', 'good_id'], 'sim', 'station_stock', ARRAY['station_id', 'good_id']);
 SELECT fk_ok('sim', 'body', 'parent_id', 'sim', 'body', 'id');
 SELECT fk_ok('sim', 'station', 'body_id', 'sim', 'body', 'id');
 SELECT fk_ok('sim', 'jump_gate', 'sector_a', 'sim', 'sector', 'id');
@@ -50,6 +56,10 @@ SELECT col_not_null('sim', 'ship', c, 'ship.' || c || ' is NOT NULL')
                     'leg_start_tick']) c;
 SELECT col_type_is('sim', 'ship', 'leg_start_tick', 'bigint', 'leg_start_tick is a bigint tick');
 SELECT col_is_null('sim', 'ship', 'arrival_tick', 'arrival_tick is NULL for ships at rest');
+SELECT col_type_is('sim', 'ship', 'wake_tick', 'bigint', 'wake_tick is a bigint tick');
+SELECT col_is_null('sim', 'ship', 'wake_tick', 'wake_tick is NULL for ships that wait for nothing');
+SELECT col_type_is('sim', 'station_stock', 'target', 'bigint', 'every market has a bigint target stock');
+SELECT col_not_null('sim', 'station_stock', 'target', 'station_stock.target is NOT NULL');
 
 -- Invariants kept by exclusion constraints and statement triggers
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'sim.sector'::regclass AND contype = 'x'),
@@ -61,6 +71,16 @@ SELECT has_trigger('sim', 'ship_cargo', 'ship_cargo_capacity_ins', 'cargo insert
 SELECT has_trigger('sim', 'ship_cargo', 'ship_cargo_capacity_upd', 'cargo updates check the hold');
 SELECT has_trigger('sim', 'ship', 'ship_fuel_ins', 'ship inserts check the tank');
 SELECT has_trigger('sim', 'ship', 'ship_fuel_upd', 'ship updates check the tank');
+SELECT has_trigger('sim', 'ship', 'ship_state_changed', 'ship updates check and record state changes');
+SELECT ok(EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'sim.ship'::regclass AND tgname = 'ship_state_changed'
+                     AND tgtype & 1 = 0 AND tgtype & 2 = 0 AND tgtype & 16 <> 0),
+          'the state-change trigger runs once per statement, after it, on UPDATE');
+SELECT set_eq($$SELECT conname::text FROM pg_constraint WHERE conrelid = 'sim.ship'::regclass AND contype = 'c'
+                 AND conname IN ('ship_docked_at_station', 'ship_at_body', 'ship_flying_has_arrival',
+                                 'ship_flying_has_no_wake', 'ship_at_rest_has_no_burn')$$,
+              ARRAY['ship_docked_at_station', 'ship_at_body', 'ship_flying_has_arrival', 'ship_flying_has_no_wake',
+                    'ship_at_rest_has_no_burn'],
+              'sim.ship ties its state to its berth, body, arrival, wake-up and burn by named constraints');
 
 -- The generator's functions
 SELECT has_function('sim', 'generate_universe', ARRAY['bigint', 'integer', 'integer', 'integer', 'integer', 'boolean']);
@@ -72,6 +92,8 @@ SELECT has_function('sim', 'rand_unit', ARRAY['bigint', 'bigint', 'bigint']);
 SELECT is_strict('sim', 'rand_unit', ARRAY['bigint', 'bigint', 'bigint'], 'rand_unit is STRICT');
 SELECT volatility_is('sim', 'rand_int', ARRAY['bigint', 'bigint', 'bigint', 'integer', 'integer'], 'immutable',
                      'rand_int is IMMUTABLE');
+SELECT has_function('sim', 'install_default_trees', ARRAY[]::text[]);
+SELECT has_function('sim', 'audit', ARRAY[]::text[]);
 
 SELECT * FROM finish();
 ROLLBACK;

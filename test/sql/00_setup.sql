@@ -18,8 +18,35 @@ SELECT t AS missing_table
                     'npc_personality']) t
  WHERE to_regclass('sim.' || t) IS NULL;
 
+-- The economy's tables exist too
+SELECT t AS missing_table
+  FROM unnest(ARRAY['economy', 'station_demand', 'ship_transition', 'ship_event', 'trade',
+                    'price_history', 'market_order', 'contract', 'ledger', 'bt_leaf', 'bt_tree',
+                    'bt_node']) t
+ WHERE to_regclass('sim.' || t) IS NULL;
+
 SELECT sim.universe_exists();
 SELECT bool_and(row_count = 0) AS all_empty FROM sim.universe_digest();
+-- the digest covers the economy's tables that a universe fills (so "all
+-- empty" above includes them)
+SELECT t AS undigested_table
+  FROM unnest(ARRAY['economy', 'station_demand', 'ship_event', 'trade', 'price_history',
+                    'market_order', 'contract', 'ledger', 'bt_tree', 'bt_node']) t
+ WHERE t NOT IN (SELECT table_name FROM sim.universe_digest());
+
+-- Two tables come filled with the extension, not with a universe: the ship
+-- state machine and the leaves behaviour trees may use.  Every state of the
+-- machine is one sim.ship.state allows, and each can be reached and left.
+SELECT from_state, to_state FROM sim.ship_transition ORDER BY from_state, to_state;
+SELECT s AS state,
+       EXISTS (SELECT 1 FROM sim.ship_transition WHERE to_state = s) AS reachable,
+       EXISTS (SELECT 1 FROM sim.ship_transition WHERE from_state = s) AS leavable
+  FROM unnest(ARRAY['docked', 'undocking', 'idle', 'flying', 'docking', 'orbiting', 'mining']) s;
+SELECT count(*) AS unknown_states
+  FROM sim.ship_transition
+ WHERE from_state NOT IN ('docked', 'undocking', 'idle', 'flying', 'docking', 'orbiting', 'mining')
+    OR to_state NOT IN ('docked', 'undocking', 'idle', 'flying', 'docking', 'orbiting', 'mining');
+SELECT kind, count(*) AS leaves FROM sim.bt_leaf GROUP BY kind ORDER BY kind;
 
 -- Every function of the extension written in SQL or PL/pgSQL pins its search_path.
 SELECT p.oid::regprocedure AS unpinned

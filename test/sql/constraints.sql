@@ -105,19 +105,46 @@ SELECT pg_temp.try($$INSERT INTO sim.jump_gate VALUES
 SELECT pg_temp.try($$INSERT INTO sim.jump_gate VALUES
                      (2, 1, ST_MakePoint(900, 0, 0), 2, ST_MakePoint(9100, 0, 0), 12)$$) AS second_gate_same_pair;
 
--- A ship's discrete state agrees with its berth and its flight plan
+-- A ship's discrete state agrees with its berth, the body it orbits, its
+-- wake-up tick and its flight plan (the ship is docked at station 1)
 SELECT pg_temp.try($$UPDATE sim.ship SET docked_at = NULL$$) AS docked_without_station;
 SELECT pg_temp.try($$UPDATE sim.ship SET state = 'idle'$$) AS idle_but_berthed;
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'undocking', docked_at = NULL$$) AS undocking_without_station;
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'orbiting', docked_at = NULL$$) AS orbiting_without_body;
+SELECT pg_temp.try($$UPDATE sim.ship SET body_id = 1$$) AS docked_at_a_body;
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'jumping', docked_at = NULL$$) AS unknown_state;
+SELECT pg_temp.try($$UPDATE sim.ship SET wake_tick = -1$$) AS negative_wake_tick;
 SELECT pg_temp.try($$UPDATE sim.ship SET state = 'flying', docked_at = NULL$$) AS flying_without_arrival;
 SELECT pg_temp.try($$UPDATE sim.ship SET t_burn = 5$$) AS resting_ship_burning;
 SELECT pg_temp.try($$UPDATE sim.ship SET state = 'flying', docked_at = NULL,
                             leg_start_tick = 10, arrival_tick = 9$$) AS arrival_before_departure;
+
+-- State changes follow sim.ship_transition: a row that satisfies every
+-- constraint still may not jump from docked straight into flight (SM009)
 SELECT pg_temp.try($$UPDATE sim.ship SET state = 'flying', docked_at = NULL, dir_x = 1, accel = 0.1,
+                            t_burn = 10, t_coast = 0, t_brake = 10, leg_start_tick = 0, arrival_tick = 20$$) AS docked_to_flying;
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'idle', docked_at = NULL$$) AS docked_to_idle;
+-- the allowed way out: undocking, then idle; each change is recorded
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'undocking', wake_tick = 5$$) AS undock;
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'idle', docked_at = NULL, wake_tick = NULL$$) AS undocked;
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'orbiting', body_id = 1$$) AS into_orbit;
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'idle'$$) AS idle_at_a_body;
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'flying', body_id = NULL, dir_x = 1, accel = 0.1,
+                            t_burn = 10, t_coast = 0, t_brake = 10, leg_start_tick = 0, arrival_tick = 20,
+                            wake_tick = 7$$) AS flying_with_wake_tick;
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'flying', body_id = NULL, dir_x = 1, accel = 0.1,
                             t_burn = 10, t_coast = 0, t_brake = 10, leg_start_tick = 0, arrival_tick = 20$$) AS valid_flight;
+SELECT tick, ship_id, from_state, to_state, station_id, body_id FROM sim.ship_event ORDER BY id;
+-- an update that leaves the state alone is no transition
+SELECT pg_temp.try($$UPDATE sim.ship SET fuel = 49$$) AS same_state;
+SELECT count(*) AS events FROM sim.ship_event;
+-- a flying ship docks only through docking
+SELECT pg_temp.try($$UPDATE sim.ship SET state = 'docked', docked_at = 1, arrival_tick = NULL,
+                            accel = 0, t_burn = 0, t_brake = 0$$) AS flying_to_docked;
 SELECT pg_temp.try($$UPDATE sim.ship SET accel = -0.1$$) AS negative_accel;
 SELECT pg_temp.try($$UPDATE sim.ship SET t_coast = -1$$) AS negative_coast;
-SELECT pg_temp.try($$UPDATE sim.ship SET docked_at = 99, state = 'docked', arrival_tick = NULL,
-                            accel = 0, t_burn = 0, t_brake = 0$$) AS docked_at_missing_station;
+SELECT pg_temp.try($$UPDATE sim.ship SET docked_at = 99, state = 'docking', arrival_tick = NULL,
+                            accel = 0, t_burn = 0, t_brake = 0$$) AS docking_at_missing_station;
 SELECT pg_temp.try($$UPDATE sim.ship SET role = 'smuggler'$$) AS unknown_role;
 
 -- Bodies: moons and asteroids orbit a parent, others do not

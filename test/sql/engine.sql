@@ -28,6 +28,10 @@ SELECT pg_temp.try('SELECT sim.step()') AS step_without_universe;
 SELECT pg_temp.try($$SELECT * FROM sim.navigate(1, 'station:1')$$) AS navigate_without_universe;
 
 SELECT sim.generate_universe(7, 8, 3000) IS NOT NULL AS generated;
+-- No autopilots: without an NPC personality every ship is a player's ship,
+-- and only the commands below move ships (NPCs are the economy tests'
+-- business)
+DELETE FROM sim.npc_personality;
 
 -- The spatial index does not exist before the first tick after a start;
 -- the first step builds it
@@ -104,8 +108,13 @@ SELECT n.legs AS legs
 UPDATE sim.ship SET fuel = 0 WHERE id = (SELECT b FROM pick);
 SELECT sim.step();
 SELECT c.status, c.error FROM sim.command c, pick WHERE c.ship_id = pick.b;
-UPDATE sim.ship SET fuel = 600 WHERE id = (SELECT b FROM pick);
-SELECT n.legs > 1 AS through_gates FROM pick, sim.navigate(b, format('station:%s', far_station), 'burn') n;
+-- refuelled to a full tank it goes, in cruise: three jumps at full speed
+-- (burn) would take more than the tank holds
+UPDATE sim.ship s SET fuel = k.fuel_capacity FROM sim.ship_class k WHERE k.id = s.class_id AND s.id = (SELECT b FROM pick);
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:%s', 'burn')$$, b, far_station)) AS burn_too_thirsty
+  FROM pick;
+SELECT n.legs > 1 AS through_gates, n.fuel, n.fuel <= s.fuel AS fuel_enough
+  FROM pick JOIN sim.ship s ON s.id = pick.b, sim.navigate(b, format('station:%s', far_station), 'cruise') n;
 SELECT sim.step();
 SELECT count(*) > 0 AS later_legs_stored FROM sim.flight_leg f, pick WHERE f.ship_id = pick.b;
 
@@ -115,11 +124,28 @@ SELECT count(*) AS positions_differing
   FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
  WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
 
--- Fly everything to the end
+-- Fly everything to the end, and give the ships at stations the time it
+-- takes to dock (sim.economy.dock_ticks)
+CREATE TEMP TABLE journey_end AS
+SELECT s.id, CASE s.id WHEN pick.a THEN 'a' WHEN pick.b THEN 'b' ELSE 'c' END AS ship,
+       coalesce((SELECT max(f.arrival_tick) FROM sim.flight_leg f WHERE f.ship_id = s.id), s.arrival_tick) AS arrival_tick
+  FROM pick, sim.ship s WHERE s.id IN (pick.a, pick.b, pick.c);
 SELECT sim.step((greatest((SELECT max(arrival_tick) FROM sim.ship), (SELECT max(arrival_tick) FROM sim.flight_leg))
-                 - (SELECT tick FROM sim.world))::integer) > 0 AS flown;
+                 + (SELECT dock_ticks FROM sim.economy) - (SELECT tick FROM sim.world))::integer) > 0 AS flown;
 SELECT count(*) AS still_flying FROM sim.ship WHERE state = 'flying';
 SELECT count(*) AS legs_left FROM sim.flight_leg;
+-- every state change of the three ships, recorded: each left when its
+-- command was applied; at the end of its plan a ship bound for a station
+-- starts docking and is docked dock_ticks (5) later, the short hop to a
+-- point rests idle at once
+SELECT j.ship, e.from_state, e.to_state, e.station_id,
+       CASE WHEN e.to_state = 'flying'
+            THEN e.tick = (SELECT max(c.applied_tick) FROM sim.command c
+                            WHERE c.ship_id = e.ship_id AND c.status = 'applied') END AS at_command,
+       CASE WHEN e.to_state <> 'flying' THEN e.tick - j.arrival_tick END AS ticks_after_arrival
+  FROM sim.ship_event e JOIN journey_end j ON j.id = e.ship_id
+ ORDER BY j.ship, e.id;
+SELECT count(*) AS other_ships_changing_state FROM sim.ship_event e WHERE e.ship_id NOT IN (SELECT id FROM journey_end);
 -- every ship rests where its plan ended: in the destination's sector, docked
 -- at the station (it had a free slot); the short hop rests where its plan ended
 SELECT s.state, s.sector_id = st.sector_id AS in_station_sector,
@@ -145,7 +171,9 @@ END
 $$;
 CREATE TRIGGER refuse_flight BEFORE UPDATE ON sim.ship FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_flight();
 SELECT sim.undock(a) > 0 AS queued FROM pick;
-SELECT sim.step() > 0 AS stepped;
+-- the next tick starts undocking, undock_ticks later the ship is idle
+SELECT sim.step(1 + (SELECT undock_ticks FROM sim.economy)) > 0 AS stepped;
+SELECT s.state FROM pick JOIN sim.ship s ON s.id = pick.a;
 SELECT n.legs FROM pick JOIN sim.ship s ON s.id = pick.a,
        sim.navigate(pick.a, format('point:%s,%s,%s', s.x + 50, s.y, s.z), 'burn') n;
 SELECT n.legs FROM pick JOIN sim.ship s ON s.id = pick.c,
@@ -170,10 +198,26 @@ SELECT pg_temp.try($$INSERT INTO sim.command (ship_id, kind, dest_kind, mode, is
 SELECT pg_temp.try($$INSERT INTO sim.command (ship_id, kind, dest_kind, mode, issued_tick)
                      SELECT a, 'navigate', 'station', 'burn', 0 FROM pick$$) AS station_without_id;
 
--- Undocking
+-- Undocking: the next tick starts it and wakes the ship undock_ticks (5)
+-- later, idle where it was, with no berth
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:1')$$, d)) AS navigate_docked FROM pick;
 SELECT sim.undock(d) > 0 AS queued FROM pick;
+SELECT pg_temp.try(format('SELECT sim.undock(%s)', d)) AS undock_twice FROM pick;
 SELECT sim.step() > 0 AS stepped;
-SELECT s.state, s.docked_at FROM sim.ship s, pick WHERE s.id = pick.d;
+SELECT s.state, s.docked_at IS NOT NULL AS berthed, s.wake_tick - w.tick AS wakes_in
+  FROM sim.ship s, sim.world w, pick WHERE s.id = pick.d;
+SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:1')$$, d)) AS navigate_undocking FROM pick;
+SELECT pg_temp.try(format('SELECT sim.undock(%s)', d)) AS undock_undocking FROM pick;
+SELECT sim.step((SELECT undock_ticks - 1 FROM sim.economy)) > 0 AS stepped;
+SELECT s.state FROM sim.ship s, pick WHERE s.id = pick.d;
+SELECT sim.step() > 0 AS stepped;
+SELECT s.state, s.docked_at, s.wake_tick, ST_3DDistance(ST_MakePoint(s.x, s.y, s.z), st.pos) AS km_from_station
+  FROM pick JOIN sim.ship s ON s.id = pick.d JOIN sim.station st ON st.id = (SELECT station_id FROM sim.ship_event
+                                                                          WHERE ship_id = pick.d ORDER BY id LIMIT 1);
+SELECT e.from_state, e.to_state, e.tick - c.applied_tick AS ticks_after_command
+  FROM pick JOIN sim.ship_event e ON e.ship_id = pick.d
+  JOIN sim.command c ON c.ship_id = pick.d AND c.kind = 'undock' AND c.status = 'applied'
+ ORDER BY e.id;
 
 -- Spatial queries answer exactly what PostGIS answers on the same positions
 CREATE TEMP TABLE pos AS SELECT ship_id AS id, ST_MakePoint(x, y, z) AS geom FROM sim.ship_positions();
@@ -243,13 +287,20 @@ SELECT count(*) AS positions_differing
   FROM sim.ship_positions() p JOIN sim.ship_live l ON l.id = p.ship_id
  WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
 
--- A tick in the transaction that moved a ship sees the move
+-- A tick in the transaction that moved a ship sees the move: the ship, at
+-- rest once its short hop has ended, is in the index where its row now
+-- puts it
+SELECT sim.step(greatest(1, (SELECT s.arrival_tick - w.tick FROM pick, sim.ship s, sim.world w
+                              WHERE s.id = pick.c))::integer) > 0 AS stepped;
+SELECT s.state, s.arrival_tick FROM pick JOIN sim.ship s ON s.id = pick.c;
 BEGIN;
 UPDATE sim.ship SET x = x + 1000 WHERE id = (SELECT c FROM pick);
 SELECT sim.step() > 0 AS stepped;
 COMMIT;
-SELECT p.x = s.x AS index_sees_the_move
-  FROM pick, sim.ship s JOIN sim.ship_positions() p ON p.ship_id = s.id WHERE s.id = pick.c;
+SELECT s.state, p.x = s.x AS index_sees_the_move,
+       p.x = ST_X(l.pos) AND p.y = ST_Y(l.pos) AND p.z = ST_Z(l.pos) AS index_agrees_with_plan
+  FROM pick, sim.ship s JOIN sim.ship_positions() p ON p.ship_id = s.id JOIN sim.ship_live l ON l.id = s.id
+ WHERE s.id = pick.c;
 
 -- A tick rolled back to a savepoint leaves no trace in the tables or the index
 CREATE TEMP TABLE before_savepoint AS SELECT tick FROM sim.world;

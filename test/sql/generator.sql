@@ -135,6 +135,44 @@ SELECT (SELECT count(*) FROM sim.ship sh LEFT JOIN sim.npc_personality p ON p.sh
        (SELECT count(*) FROM sim.faction f LEFT JOIN sim.wallet w ON w.faction_id = f.id
          WHERE w.faction_id IS NULL) AS factions_without_wallet;
 
+-- Ships start at rest, docked or idle, at no body; each NPC pilot first
+-- wakes within the first NPC cooldown, and nothing has happened yet
+SELECT count(*) FILTER (WHERE state NOT IN ('docked', 'idle')) AS not_at_rest,
+       count(*) FILTER (WHERE body_id IS NOT NULL) AS at_a_body,
+       count(*) FILTER (WHERE wake_tick IS NULL) AS never_waking,
+       count(*) FILTER (WHERE wake_tick NOT BETWEEN 1 AND (SELECT npc_cooldown_ticks FROM sim.economy))
+           AS waking_late,
+       count(DISTINCT wake_tick) AS distinct_wake_ticks,
+       (SELECT count(*) FROM sim.ship_event) AS events
+  FROM sim.ship;
+
+-- The economy: its rules at their defaults, a positive target for every
+-- market (the targets of a station within 30% of its storage), populations
+-- that eat, drink and burn fuel wherever those goods have a market, a tree
+-- for every role, and a ledger whose seed faucets account for every good
+-- and credit (sim.audit finds nothing)
+SELECT count(*) AS economies, min(dock_ticks) AS dock_ticks, min(undock_ticks) AS undock_ticks,
+       min(npc_cooldown_ticks) AS npc_cooldown_ticks
+  FROM sim.economy;
+SELECT count(*) AS markets, count(*) FILTER (WHERE target <= 0) AS without_target,
+       (SELECT count(*) FROM (SELECT st.id FROM sim.station st JOIN sim.station_stock k ON k.station_id = st.id
+                               GROUP BY st.id HAVING sum(k.target) > 0.3 * min(st.storage_capacity)) o)
+           AS stations_over_30_percent
+  FROM sim.station_stock;
+SELECT g.name AS good, count(d.*) AS demands, count(k.*) AS markets
+  FROM sim.station_stock k
+  JOIN sim.good g ON g.id = k.good_id
+  LEFT JOIN sim.station_demand d USING (station_id, good_id)
+ GROUP BY g.id, g.name
+HAVING count(d.*) > 0
+ ORDER BY g.id;
+SELECT t.role, t.name, count(n.*) AS nodes, count(n.*) FILTER (WHERE n.parent_id IS NULL) AS roots
+  FROM sim.bt_tree t JOIN sim.bt_node n ON n.tree_id = t.id
+ GROUP BY t.id, t.role, t.name ORDER BY t.id;
+SELECT flow, reason, tick, count(*) AS entries, count(good_id) AS of_goods, count(faction_id) AS of_factions
+  FROM sim.ledger GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+SELECT count(*) AS audit_findings FROM sim.audit();
+
 -- Same seed, same universe: reset empties every table, a second
 -- generation reproduces every table's digest
 CREATE TEMP TABLE first_digest AS SELECT * FROM sim.universe_digest();

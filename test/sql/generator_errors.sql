@@ -77,7 +77,7 @@ SELECT (SELECT count(*) FROM sim.faction) AS factions,
        (SELECT count(*) FROM sim.faction WHERE name LIKE '% 8') AS names_with_suffix_8;
 
 -- A generation that fails half-way leaves nothing behind: here the last
--- table it fills refuses rows
+-- table it fills (the behaviour trees' nodes) refuses rows
 SELECT sim.reset_universe();
 BEGIN;
 CREATE FUNCTION public.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -85,7 +85,7 @@ BEGIN
     RAISE EXCEPTION 'refused by test trigger';
 END
 $$;
-CREATE TRIGGER refuse BEFORE INSERT ON sim.npc_personality
+CREATE TRIGGER refuse BEFORE INSERT ON sim.bt_node
     FOR EACH STATEMENT EXECUTE FUNCTION public.refuse();
 SELECT pg_temp.try($$SELECT sim.generate_universe(9, 3, 3)$$) AS fails_late;
 SELECT sim.universe_exists(), bool_and(row_count = 0) AS all_empty FROM sim.universe_digest();

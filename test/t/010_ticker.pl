@@ -1,12 +1,13 @@
 # 010_ticker.pl -- the ticker background worker.
 #
 # One node with sim preloaded ticks database postgres every 20 ms.  The
-# test checks that the ticker shows up, ticks gap-free, reports itself in
-# sim.status and through LISTEN sim_tick, obeys pause/step/resume and
-# reloads of sim.enabled and sim.tick_interval_ms, skips slots it overran
-# without skipping ticks, applies commands issued while it runs, is not
-# misled by a tick rolled back to a savepoint, survives a failing tick, and
-# refuses a universe larger than sim.max_ships.  A second
+# test checks that the ticker shows up, ticks gap-free, lets NPC pilots act
+# (while player ships stay put), reports itself in sim.status and through
+# LISTEN sim_tick, obeys pause/step/resume and reloads of sim.enabled and
+# sim.tick_interval_ms, skips slots it overran without skipping ticks,
+# applies commands issued while it runs, is not misled by a tick rolled back
+# to a savepoint, survives a failing tick, and refuses a universe larger
+# than sim.max_ships.  A second
 # node without shared_preload_libraries checks the errors of functions that
 # need the shared-memory world.
 #
@@ -74,12 +75,23 @@ SKIP:
 
 is(sq('SELECT count(*) FROM sim.tick_log'), '0', 'without a universe nothing is ticked');
 
-sq('SELECT sim.generate_universe(7, 4, 300)');
+# NPC pilots keep the ticker busy, except on the ships generated idle (most
+# start docked): without a personality they are player ships that move only
+# when commanded (below).  One transaction, so no tick sees them piloted.
+sq(q{BEGIN;
+SELECT sim.generate_universe(7, 4, 300);
+DELETE FROM sim.npc_personality p USING sim.ship s WHERE s.id = p.ship_id AND s.state = 'idle';
+COMMIT});
+my $players = q{(SELECT s.id FROM sim.ship s
+                  WHERE NOT EXISTS (SELECT 1 FROM sim.npc_personality p WHERE p.ship_id = s.id))};
+cmp_ok(sq("SELECT count(*) FROM $players p"), '>=', 2, 'at least two idle ships are player ships');
 ok(wait_ticks($node, 0, 10), 'ticks advance once a universe exists');
 
 is(sq(tick_log_gaps()), '', 'sim.tick_log is a gap-free run of ticks from 1 to sim.world.tick');
 is(sq(q{SELECT count(*) FROM sim.tick_log WHERE source <> 'worker'}), '0',
 	'every tick so far is logged with source worker');
+ok(poll_until($node, $db, 'SELECT count(*) > 0 FROM sim.ship_event'),
+	"the worker's ticks let NPC pilots act: ships change state");
 
 my ($st_pid, $p50, $p99, $order, $enabled, $paused, $interval, $loaded, $kernel) = split /\|/,
   sq(q{SELECT worker_pid, tick_ms_p50 IS NOT NULL, tick_ms_p99 IS NOT NULL, tick_ms_p99 >= tick_ms_p50,
@@ -210,20 +222,23 @@ ok(set_and_reload('sim.tick_interval_ms', '20'), 'sim.tick_interval_ms = 20 ms i
 ### A command issued while the ticker runs
 ###
 
-# The idle ship with the weakest engine, 200 km towards its sector's centre
-my ($ship, $dest) = split /\|/, sq(q{
-SELECT s.id, format('point:%s,%s,%s', s.x + 200 * (ST_X(c.center) - s.x) / d.d,
-                    s.y + 200 * (ST_Y(c.center) - s.y) / d.d, s.z + 200 * (ST_Z(c.center) - s.z) / d.d)
+is(sq("SELECT count(*) FROM sim.ship_event WHERE ship_id IN $players"), '0',
+	'player ships have stayed put');
+# The idle player ship with the weakest engine, 20000 km towards its
+# sector's centre (in burn, some 300 ticks)
+my ($ship, $dest) = split /\|/, sq(qq{
+SELECT s.id, format('point:%s,%s,%s', s.x + 20000 * (ST_X(c.center) - s.x) / d.d,
+                    s.y + 20000 * (ST_Y(c.center) - s.y) / d.d, s.z + 20000 * (ST_Z(c.center) - s.z) / d.d)
   FROM sim.ship s
   JOIN sim.ship_class k ON k.id = s.class_id
   JOIN sim.sector c ON c.id = s.sector_id
  CROSS JOIN LATERAL (SELECT sqrt((ST_X(c.center) - s.x) ^ 2 + (ST_Y(c.center) - s.y) ^ 2
                                  + (ST_Z(c.center) - s.z) ^ 2) AS d) d
- WHERE s.state = 'idle'
+ WHERE s.state = 'idle' AND s.id IN $players
  ORDER BY k.max_accel, s.id LIMIT 1});
 my ($cmd, $start, $arrival, $legs) = split /\|/,
   sq("SELECT command_id, start_tick, arrival_tick, legs FROM sim.navigate($ship, '$dest', 'burn')");
-is($legs, '1', "sim.navigate($ship, 200 km away, burn) plans one leg");
+is($legs, '1', "sim.navigate($ship, 20000 km away, burn) plans one leg");
 ok(poll_until($node, $db, "SELECT status FROM sim.command WHERE id = $cmd", 'applied'),
 	'the ticker applies the command');
 my ($applied, $state, $ship_arrival, $leg_start, $in_flight) = split /\|/, sq(qq{
@@ -250,9 +265,9 @@ is(sq(q{SELECT count(*) FROM sim.ship s, sim.world w WHERE s.state = 'flying' AN
 ### A tick rolled back to a savepoint
 ###
 
-# A ship one tick before its arrival; a session runs that tick inside a
-# savepoint, rolls it back and stays in its transaction while the ticker
-# goes on.  The ticker must still see the arrival: the rolled-back tick
+# A player ship one tick before its arrival; a session runs that tick
+# inside a savepoint, rolls it back and stays in its transaction while the
+# ticker goes on.  The ticker must still see the arrival: the rolled-back tick
 # must not leave its changes in the shared-memory world.
 sq('SELECT sim.pause()');
 my ($ship2, $dest2) = split /\|/, sq(qq{
@@ -262,7 +277,7 @@ SELECT s.id, format('point:%s,%s,%s', s.x + 100 * (ST_X(c.center) - s.x) / d.d,
   JOIN sim.sector c ON c.id = s.sector_id
  CROSS JOIN LATERAL (SELECT sqrt((ST_X(c.center) - s.x) ^ 2 + (ST_Y(c.center) - s.y) ^ 2
                                  + (ST_Z(c.center) - s.z) ^ 2) AS d) d
- WHERE s.state = 'idle' AND s.id <> $ship
+ WHERE s.state = 'idle' AND s.id <> $ship AND s.id IN $players
  ORDER BY s.id LIMIT 1});
 sq("SELECT command_id FROM sim.navigate($ship2, '$dest2', 'burn')");
 sq('SELECT sim.step(1)');

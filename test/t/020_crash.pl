@@ -2,7 +2,10 @@
 #
 # Ships fly on many plans (short hops, stations in their own and in other
 # sectors through jump gates, bodies; drift, cruise and burn) while the
-# ticker runs every 5 ms.  Then the server is killed with SIGKILL six times:
+# ticker runs every 5 ms: player ships (even ids) where the test sends
+# them, NPC ships (odd ids) wherever their pilots decide, undocking,
+# docking and mining on the way.  Then the server is killed with SIGKILL
+# six times:
 #   1. the ticker, at a random moment (the postmaster then stops every
 #      process and reinitialises shared memory);
 #   2. the postmaster alone, at a random moment (its children finish what
@@ -20,9 +23,9 @@
 #   - sim.tick_log is a gap-free run of ticks ending at sim.world.tick
 #     (trimmed to sim.tick_history at its start);
 #   - every navigate or undock whose commit was acknowledged is still there,
-#     pending or applied, and is applied by the next tick; every ship agrees
-#     with its latest applied command and no ship in flight missed its
-#     arrival;
+#     pending or applied, and is applied by the next tick; every player ship
+#     agrees with its latest applied command, no ship in flight missed its
+#     arrival and no waiting ship its wake-up;
 #   - the shared-memory world, rebuilt from the tables, puts every ship
 #     where its flight plan says, bit for bit: sim.ship_positions() (the
 #     SIMD kernel's output, from the ticker and from sim.step) equals
@@ -59,7 +62,14 @@ $node->start;
 sub sq { return $node->safe_psql($db, $_[0]); }
 
 sq('CREATE EXTENSION sim CASCADE');
-sq("SELECT sim.generate_universe(11, 8, $nships)");
+# Odd ships keep their NPC pilots, whose decisions the ticks carry out; even
+# ones become player ships (no personality), which only the test's commands
+# move.  One transaction, so no tick sees them piloted.
+sq(qq{BEGIN;
+SELECT sim.generate_universe(11, 8, $nships);
+DELETE FROM sim.npc_personality WHERE ship_id % 2 = 0;
+COMMIT});
+my $player = 'NOT EXISTS (SELECT 1 FROM sim.npc_personality p WHERE p.ship_id = s.id)';
 
 # Queue a command, or return NULL if sim.navigate / sim.undock refuses it
 # (not enough fuel, say); the test only tracks commands that were accepted.
@@ -89,15 +99,15 @@ my $multi_leg = 0;
 
 sub pick { return $_[ int(rand(@_)) ]; }
 
-# Queue navigate commands for up to $n idle ships and undock up to $n/2
-# docked ones, all in one transaction; returns the ids accepted.
+# Queue navigate commands for up to $n idle player ships and undock up to
+# $n/2 docked ones, all in one transaction; returns the ids accepted.
 sub issue_batch
 {
 	my ($n) = @_;
-	my @idle = map { [ split /\|/ ] } split /\n/, sq(q{
+	my @idle = map { [ split /\|/ ] } split /\n/, sq(qq{
 SELECT s.id, s.sector_id, s.x, s.y, s.z, ST_X(c.center), ST_Y(c.center), ST_Z(c.center)
   FROM sim.ship s JOIN sim.sector c ON c.id = s.sector_id
- WHERE s.state = 'idle'
+ WHERE s.state = 'idle' AND $player
    AND NOT EXISTS (SELECT 1 FROM sim.command m WHERE m.ship_id = s.id AND m.status = 'pending')
  ORDER BY s.id});
 	my @values;
@@ -128,9 +138,9 @@ SELECT s.id, s.sector_id, s.x, s.y, s.z, ST_X(c.center), ST_Y(c.center), ST_Z(c.
 		}
 		push @values, "($id, '$dest', '" . pick(@modes) . "')";
 	}
-	my @docked = split /\n/, sq(q{
+	my @docked = split /\n/, sq(qq{
 SELECT s.id FROM sim.ship s
- WHERE s.state = 'docked'
+ WHERE s.state = 'docked' AND $player
    AND NOT EXISTS (SELECT 1 FROM sim.command m WHERE m.ship_id = s.id AND m.status = 'pending')
  ORDER BY s.id});
 	# undock half as many (as many when no ship is idle)
@@ -204,26 +214,37 @@ SELECT coalesce(l.id, p.ship_id) || ': ' || coalesce(p.tick::text, '-') || ' vs 
     OR float8send(p.z) <> float8send(ST_Z(l.pos))
  ORDER BY 1 LIMIT 10};
 
-# Applied commands whose ship contradicts them: the latest applied command
-# of each ship must explain the ship's state and plan.  Ships in flight
-# must owe it to an applied navigate.
-my $command_diff = q{
+# Applied commands whose player ship contradicts them: the latest applied
+# command of each player ship must explain the ship's state and plan (NPC
+# ships act on their own).  An undocking ship is idle undock_ticks after
+# the command; a ship at the end of its flight is docking or docked at the
+# station, orbiting the body or idle at the point it was sent to.  Player
+# ships in flight must owe it to an applied navigate.
+my $command_diff = qq{
 WITH last AS (
     SELECT DISTINCT ON (ship_id) * FROM sim.command WHERE status = 'applied' ORDER BY ship_id, id DESC)
 SELECT 'command ' || c.id || ' (' || c.kind || ' ' || coalesce(c.dest_kind || ':' || c.dest_id, c.dest_kind, '')
        || ' at ' || c.applied_tick || ') vs ship ' || s.id || ' ' || s.state || ' '
        || coalesce(s.dest_kind || ':' || s.dest_id, s.dest_kind, '-') || ' leg from ' || s.leg_start_tick
-  FROM last c JOIN sim.ship s ON s.id = c.ship_id
- WHERE NOT CASE
-       WHEN c.kind = 'undock' THEN s.state = 'idle' AND s.docked_at IS NULL
+       || ' berth ' || coalesce(s.docked_at::text, '-') || ' body ' || coalesce(s.body_id::text, '-')
+       || ' wakes ' || coalesce(s.wake_tick::text, '-') || ' at tick ' || w.tick
+  FROM last c JOIN sim.ship s ON s.id = c.ship_id, sim.world w, sim.economy e
+ WHERE $player AND NOT CASE
+       WHEN c.kind = 'undock' THEN
+            CASE WHEN w.tick < c.applied_tick + e.undock_ticks
+                 THEN s.state = 'undocking' AND s.docked_at IS NOT NULL
+                      AND s.wake_tick = c.applied_tick + e.undock_ticks
+                 ELSE s.state = 'idle' AND s.docked_at IS NULL AND s.wake_tick IS NULL END
        WHEN s.state = 'flying' THEN s.dest_kind = c.dest_kind AND s.dest_id IS NOT DISTINCT FROM c.dest_id
                                     AND s.leg_start_tick >= c.applied_tick AND s.arrival_tick IS NOT NULL
-       WHEN s.state = 'docked' THEN c.dest_kind = 'station' AND s.docked_at = c.dest_id
-       ELSE s.state = 'idle' AND s.dest_kind IS NULL AND s.arrival_tick IS NULL END
+       WHEN s.arrival_tick IS NOT NULL OR s.dest_kind IS NOT NULL THEN false
+       WHEN c.dest_kind = 'station' THEN s.state IN ('docking', 'docked') AND s.docked_at = c.dest_id
+       WHEN c.dest_kind = 'body' THEN s.state = 'orbiting' AND s.body_id = c.dest_id
+       ELSE s.state = 'idle' AND s.docked_at IS NULL AND s.body_id IS NULL END
 UNION ALL
 SELECT 'ship ' || s.id || ' flies without an applied navigate'
   FROM sim.ship s
- WHERE s.state = 'flying'
+ WHERE s.state = 'flying' AND $player
    AND NOT EXISTS (SELECT 1 FROM sim.command c WHERE c.ship_id = s.id AND c.kind = 'navigate' AND c.status = 'applied')
 UNION ALL
 SELECT 'ship ' || f.ship_id || ' still has leg ' || f.seq || ' though it is on leg ' || s.leg_seq
@@ -234,6 +255,13 @@ ORDER BY 1 LIMIT 10};
 my $late_arrivals = q{
 SELECT string_agg(s.id || ' due at ' || s.arrival_tick, ', ')
   FROM sim.ship s, sim.world w WHERE s.state = 'flying' AND s.arrival_tick <= w.tick};
+
+# Every ship a committed tick left waiting (undocking, docking, mining, an
+# NPC pilot's next decision) wakes at a later tick: one due at or before the
+# committed tick was missed.
+my $late_wakes = q{
+SELECT string_agg(s.id || ' (' || s.state || ') due at ' || s.wake_tick, ', ')
+  FROM sim.ship s, sim.world w WHERE s.wake_tick <= w.tick};
 
 my $controls = 1;    # run the negative controls once
 
@@ -258,8 +286,9 @@ sub check_recovery
 	is(sq("SELECT count(*) FROM sim.command c, sim.world w WHERE c.id IN ($ids) AND "
 		  . "((c.status = 'pending') <> (c.applied_tick IS NULL) OR c.applied_tick > w.tick)"), '0',
 		"$what: applied commands carry a committed applied_tick, pending ones none");
-	is(sq($command_diff), '', "$what: every ship agrees with its latest applied command");
+	is(sq($command_diff), '', "$what: every player ship agrees with its latest applied command");
 	is(sq($late_arrivals), '', "$what: no ship in flight has missed its arrival");
+	is(sq($late_wakes), '', "$what: no ship has missed its wake-up");
 
 	# The ticker's own grid, at a quiescent moment
 	sq('SELECT sim.pause()');
@@ -276,6 +305,20 @@ sub check_recovery
 		like(sq('BEGIN; DELETE FROM sim.tick_log WHERE tick = (SELECT max(tick) - 10 FROM sim.tick_log); '
 			  . tick_log_gaps($history) . '; ROLLBACK'),
 			qr/^gap after tick/, "$what: control: the tick log check sees a missing tick");
+		like(sq("BEGIN; UPDATE sim.ship SET wake_tick = (SELECT tick FROM sim.world) WHERE id = $ship; "
+			  . "$late_wakes; ROLLBACK"),
+			qr/^$ship \(idle\) due at /, "$what: control: the wake-up check sees a missed wake-up");
+		my ($flyer, $flyer_cmd) = split /\|/, sq(qq{
+SELECT s.id, (SELECT max(c.id) FROM sim.command c WHERE c.ship_id = s.id AND c.status = 'applied')
+  FROM sim.ship s WHERE s.state = 'flying' AND s.dest_kind IN ('station', 'body') AND $player
+ ORDER BY s.id LIMIT 1});
+		ok(defined $flyer, "$what: control: a player ship flies to a station or a body") or ($flyer, $flyer_cmd) = (0, 0);
+		like(sq("BEGIN; UPDATE sim.command SET dest_id = dest_id + 1 WHERE id = $flyer_cmd; $command_diff; ROLLBACK"),
+			qr/^command $flyer_cmd .* vs ship $flyer flying /m,
+			"$what: control: the command check sees a ship flying elsewhere than it was sent");
+		like(sq("BEGIN; DELETE FROM sim.command WHERE ship_id = $flyer; $command_diff; ROLLBACK"),
+			qr/^ship $flyer flies without an applied navigate$/m,
+			"$what: control: the command check sees a player ship flying without a command");
 		$controls = 0;
 	}
 
@@ -286,7 +329,8 @@ sub check_recovery
 	is(sq("SELECT string_agg(id || ' ' || status || coalesce(': ' || error, ''), '; ') FROM sim.command "
 		  . "WHERE id IN ($ids) AND status <> 'applied'"), '',
 		"$what: every acknowledged command is now applied");
-	is(sq($command_diff), '', "$what: every ship agrees with its latest applied command");
+	is(sq($command_diff), '', "$what: every player ship agrees with its latest applied command");
+	is(sq($late_wakes), '', "$what: no ship has missed its wake-up");
 	is(sq(tick_log_gaps($history)), '', "$what: sim.tick_log is gap-free");
 	sq('SELECT sim.resume()');
 }
@@ -296,23 +340,33 @@ sub check_recovery
 ###
 
 ok(wait_ticks($node, 0, 20), 'the ticker runs');
-# most generated ships are docked: undock them first
-cmp_ok(sq(q{SELECT count(sim.undock(id)) FROM sim.ship WHERE state = 'docked'}), '>', 0, 'undock the docked ships');
+# most generated ships are docked: undock the player ships first; they are
+# idle undock_ticks after the command
+cmp_ok(sq(qq{SELECT count(sim.undock(id)) FROM sim.ship s WHERE state = 'docked' AND $player}), '>', 0,
+	'undock the docked player ships');
 ok(poll_until($node, $db, q{SELECT count(*) = 0 FROM sim.command WHERE status = 'pending'}),
 	'the ticker applies the undock commands');
+ok(poll_until($node, $db, qq{SELECT count(*) = 0 FROM sim.ship s WHERE state = 'undocking' AND $player}),
+	'the player ships have undocked');
 issue_batch(150);
 ok(poll_until($node, $db, q{SELECT count(*) = 0 FROM sim.command WHERE status = 'pending'}),
 	'the ticker applies the first commands');
-# Run enough ticks at once that ships cross gates (a gate lies some 200,000 km out)
+# Run enough ticks at once that ships cross gates (a gate lies some 200,000
+# km out, 300 to 2000 ticks away) but not so many that their journeys end
 sq('SELECT sim.pause()');
 my $t0 = tick_of($node);
-is(sq('SELECT sim.step(12000)'), $t0 + 12000, 'sim.step(12000) runs 12000 ticks');
+is(sq('SELECT sim.step(2000)'), $t0 + 2000, 'sim.step(2000) runs 2000 ticks');
 sq('SELECT sim.resume()');
 issue_batch(60);
 cmp_ok($multi_leg, '>', 0, "some commands cross sectors ($multi_leg)");
-cmp_ok(sq(q{SELECT count(*) FROM sim.ship WHERE state = 'flying' AND leg_seq > 0}), '>', 0,
-	'some ships are past their first jump');
-cmp_ok(sq(q{SELECT count(*) FROM sim.ship WHERE state = 'flying'}), '>=', 50, 'many ships are in flight');
+my $past_jump = sq(qq{SELECT count(*) FROM sim.ship s WHERE state = 'flying' AND leg_seq > 0 AND $player});
+cmp_ok($past_jump, '>', 0, "some player ships are past their first jump ($past_jump)");
+ok(poll_until($node, $db, q{SELECT count(*) = 0 FROM sim.command WHERE status = 'pending'}),
+	'the ticker applies the new commands');
+my $flying = sq(qq{SELECT count(*) FROM sim.ship s WHERE state = 'flying' AND $player});
+cmp_ok($flying, '>=', 50, "many player ships are in flight ($flying)");
+my $npc_flying = sq(qq{SELECT count(*) FROM sim.ship s WHERE state = 'flying' AND NOT $player});
+cmp_ok($npc_flying, '>=', 50, "and many NPC ships ($npc_flying)");
 check_recovery('before any crash', tick_of($node), 0, (sort { $b <=> $a } keys %cmds)[0]);
 
 ###
