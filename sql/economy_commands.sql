@@ -362,7 +362,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION sim.buy(bigint, integer, bigint, bigint) IS
-    'Buy qty units of a good from the station a ship is docked at, at its ask (at most max_price); the ship''s faction pays the price and the tax';
+    'Buy qty units of a good from the station a ship is docked at, at the ask for the stock the lot leaves (at most max_price); the ship''s faction pays the price and the tax';
 
 CREATE FUNCTION sim.sell(ship bigint, good integer, qty bigint, min_price bigint DEFAULT NULL,
                          OUT trade_id bigint, OUT price bigint, OUT total bigint, OUT tax bigint)
@@ -436,7 +436,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION sim.sell(bigint, integer, bigint, bigint) IS
-    'Sell qty units of a good from a ship''s hold to the station it is docked at, at its bid (at least min_price); the ship''s faction receives the price less the tax';
+    'Sell qty units of a good from a ship''s hold to the station it is docked at, at the bid for the stock the lot makes (at least min_price); the ship''s faction receives the price less the tax';
 
 CREATE FUNCTION sim.refuel(ship bigint, amount double precision DEFAULT NULL,
                            OUT units bigint, OUT price bigint, OUT total bigint, OUT tax bigint)

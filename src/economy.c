@@ -360,8 +360,8 @@ parse_dest(const char *s)
 	return ECO_DEST_POINT;
 }
 
-static int
-sector_index(EcoSnapshot *s, int32 id)
+int
+EcoSectorIndex(EcoSnapshot *s, int32 id)
 {
 	int			lo = 0,
 				hi = s->nsectors - 1;
@@ -534,8 +534,8 @@ load_snapshot(EcoSnapshot *s, int64 tick)
 	s->gate_b = palloc(Max(s->ngates, 1) * sizeof(int32));
 	for (i = 0; i < SPI_processed; i++)
 	{
-		s->gate_a[i] = sector_index(s, (int32) col_int64(i, 1, 0));
-		s->gate_b[i] = sector_index(s, (int32) col_int64(i, 2, 0));
+		s->gate_a[i] = EcoSectorIndex(s, (int32) col_int64(i, 1, 0));
+		s->gate_b[i] = EcoSectorIndex(s, (int32) col_int64(i, 2, 0));
 	}
 
 	run_select("SELECT st.id, st.faction_id, st.sector_id, st.docking_slots, st.storage_capacity, "
@@ -551,7 +551,7 @@ load_snapshot(EcoSnapshot *s, int64 tick)
 
 		st->id = (int32) col_int64(i, 1, 0);
 		st->faction = (int32) col_int64(i, 2, 0);
-		st->sector = sector_index(s, (int32) col_int64(i, 3, 0));
+		st->sector = EcoSectorIndex(s, (int32) col_int64(i, 3, 0));
 		st->slots = (int32) col_int64(i, 4, 0);
 		st->capacity = col_int64(i, 5, 0);
 		st->pos[0] = col_float8(i, 6);
@@ -617,7 +617,7 @@ load_snapshot(EcoSnapshot *s, int64 tick)
 
 			b = &s->bodies[s->nbodies];
 			b->id = body_id;
-			b->sector = sector_index(s, (int32) col_int64(i, 2, 0));
+			b->sector = EcoSectorIndex(s, (int32) col_int64(i, 2, 0));
 			b->pos[0] = col_float8(i, 3);
 			b->pos[1] = col_float8(i, 4);
 			b->pos[2] = col_float8(i, 5);

@@ -97,13 +97,7 @@ hold_room(Ctx *c)
 static int
 sector_of(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
-	int			i;
-
-	for (i = 0; i < s->nsectors; i++)
-		if (s->sectors[i].id == cur(c->sh)->sector_id)
-			return i;
-	return -1;
+	return EcoSectorIndex(c->s, cur(c->sh)->sector_id);
 }
 
 static int
@@ -828,21 +822,9 @@ act_goto_deposit(Ctx *c)
 		return false;
 	{
 		EcoBody    *body = &s->bodies[best];
-		double		d[3] = {c->sh->pos[0] - body->pos[0], c->sh->pos[1] - body->pos[1],
-		c->sh->pos[2] - body->pos[2]};
-		double		n = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
 		double		to[3];
-		double		standoff = body->radius + 50.0;
 
-		if (n == 0.0)
-		{
-			d[0] = 1.0;
-			d[1] = d[2] = 0.0;
-			n = 1.0;
-		}
-		to[0] = body->pos[0] + d[0] / n * standoff;
-		to[1] = body->pos[1] + d[1] / n * standoff;
-		to[2] = body->pos[2] + d[2] / n * standoff;
+		SimBodyApproach(c->sh->pos, body->pos, body->radius, to);
 		return fly_to(c, s->sectors[body->sector].id, to, ECO_DEST_BODY, body->id);
 	}
 }

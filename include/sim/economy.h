@@ -238,6 +238,7 @@ extern int	EcoGood(EcoSnapshot *s, int32 good_id);
 extern int	EcoStationIndex(EcoSnapshot *s, int32 station_id);
 extern int	EcoFaction(EcoSnapshot *s, int32 faction_id);
 extern int	EcoBodyIndex(EcoSnapshot *s, int32 body_id);
+extern int	EcoSectorIndex(EcoSnapshot *s, int32 sector_id);
 extern EcoRow *EcoMutate(EcoShip *sh);
 extern EcoRow *EcoTransit(EcoSnapshot *s, EcoShip *sh, EcoState to);
 extern void EcoQuote(EcoSnapshot *s, int st, int g, int64 *bid, int64 *ask);

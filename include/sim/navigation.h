@@ -95,6 +95,9 @@ extern bool SimCheckUndock(int64 ship_id, const char *role, SimNavError *err);
 /* Write a planned journey into sim.ship and sim.flight_leg (tick only). */
 extern void SimJourneyStore(int64 ship_id, const SimJourney *journey);
 
+/* The point 50 km above a body's surface facing `from`, where flights to it end. */
+extern void SimBodyApproach(const double from[3], const double center[3], double radius, double to[3]);
+
 /* Fill *err. */
 extern void SimNavErrorSet(SimNavError *err, int code, char *message, char *detail, char *hint);
 
