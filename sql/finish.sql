@@ -13,6 +13,7 @@ BEGIN
                      OR p.oid IN ('sim.step(integer)'::regprocedure,       -- C functions that query
                                   'sim.navigate(bigint, text, text)'::regprocedure,
                                   'sim.undock(bigint)'::regprocedure,
+                                  'sim.change_tick()'::regprocedure,
                                   'sim.route_xyz(integer, integer, text, integer)'::regprocedure))
     LOOP
         EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, sim, %I', f, gis);
@@ -22,7 +23,8 @@ $$;
 
 -- Operators, not everyone: the commands that change the universe's course.
 REVOKE EXECUTE ON FUNCTION sim.step(integer), sim.pause(), sim.resume(), sim.wake_ticker(),
-    sim.invalidate_cache(), sim.reset_universe(),
+    sim.invalidate_cache(), sim.reset_universe(), sim.mute_changes(boolean), sim.reset_changes(),
+    sim.maintain_changes(bigint),
     sim.generate_universe(bigint, integer, integer, integer, integer, boolean) FROM PUBLIC;
 
 -- The universe's rows belong in dumps (the extension's own objects do not).

@@ -36,6 +36,7 @@ BEGIN
              sim.body, sim.jump_gate, sim.sector, sim.recipe_input,
              sim.recipe_output, sim.recipe, sim.ship_class, sim.good,
              sim.wallet, sim.faction RESTART IDENTITY;
+    PERFORM sim.reset_changes();
     PERFORM sim.invalidate_cache();
 END
 $$;
@@ -89,6 +90,8 @@ BEGIN
         PERFORM sim.reset_universe();
     END IF;
 
+    -- a new universe starts the change record afresh: its rows are the first state
+    PERFORM sim.mute_changes(true);
     m := ceil(power(sectors, 1.0 / 3) - 1e-9)::integer;
     nstations := sectors * stations_per_sector;
 
@@ -403,6 +406,8 @@ BEGIN
                'factions', (SELECT count(*) FROM sim.faction),
                'ships', (SELECT count(*) FROM sim.ship))
       INTO result;
+    PERFORM sim.mute_changes(false);
+    PERFORM sim.reset_changes();
     RETURN result;
 END
 $$;

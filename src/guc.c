@@ -19,6 +19,7 @@ int			sim_tick_interval_ms = 1000;
 bool		sim_enabled = true;
 int			sim_max_ships = 200000;
 double		sim_grid_cell_km = 1000.0;
+int			sim_change_retention = 3600;
 int			sim_tick_history = 10000;
 int			sim_kernel = SIM_KERNEL_CHOICE_AUTO;
 
@@ -81,6 +82,15 @@ SimGucInit(void)
 							&sim_tick_history,
 							10000, 10, 100 * 1000 * 1000,
 							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("sim.change_retention",
+							"Ticks of changes kept for sim.changes_since and sim.delta.",
+							"Older changes are dropped a partition at a time; clients resume within this window.",
+							&sim_change_retention,
+							3600, 4, 100 * 1000 * 1000,
+							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);
 

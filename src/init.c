@@ -21,6 +21,7 @@ void
 _PG_init(void)
 {
 	SimGucInit();
+	SimChangesInit();
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	SimShmemInit();

@@ -15,6 +15,7 @@ extern bool sim_enabled;
 extern int	sim_max_ships;
 extern double sim_grid_cell_km;
 extern int	sim_tick_history;
+extern int	sim_change_retention;
 extern int	sim_kernel;
 
 /* sim.kernel = auto */
@@ -25,6 +26,7 @@ extern SimKernelVariant SimKernelChosen(void);
 
 /* module init functions, called once from _PG_init */
 extern void SimGucInit(void);
+extern void SimChangesInit(void);
 extern void SimShmemInit(void);
 extern void SimWorkerInit(void);
 

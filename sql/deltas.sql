@@ -1,0 +1,446 @@
+-- sim: the change record, the change feed and binary deltas.
+--
+-- Every committed change of a ship, its cargo, a station's stock, an order,
+-- a trade or a wallet is one row of sim.change, written in the same
+-- transaction as the change by the statement triggers below.  Each row
+-- belongs to a tick: the tick that wrote it, or, for a command between
+-- ticks, the next tick.  Writers outside a tick hold ticks off until they
+-- commit (sim.change_tick), so once tick N has committed, no row of a tick
+-- <= N can still appear: reading up to the committed tick is gap-free.
+--
+-- sim.change is partitioned by tick.  The tick creates partitions ahead of
+-- time and drops those older than sim.change_retention ticks; dropping a
+-- partition moves the horizon, the oldest tick a client may resume from.
+
+-- The kinds of change and the meaning of their values, in order.
+CREATE TABLE sim.change_kind (
+    kind        smallint PRIMARY KEY CHECK (kind BETWEEN 1 AND 255),
+    name        text NOT NULL UNIQUE CHECK (name <> ''),
+    id_is       text NOT NULL,
+    sub_is      text NOT NULL,
+    fields      text[] NOT NULL CHECK (cardinality(fields) BETWEEN 1 AND 64)
+);
+COMMENT ON TABLE sim.change_kind IS 'Kinds of change in sim.change: what id and sub_id name, and the fields of val in order';
+INSERT INTO sim.change_kind (kind, name, id_is, sub_is, fields) VALUES
+    (1, 'ship',   'ship id',    'none (0)',
+     ARRAY['state', 'faction_id', 'class_id', 'docked_at', 'body_id', 'wake_tick', 'fuel',
+           'x', 'y', 'z', 'dir_x', 'dir_y', 'dir_z', 'accel', 't_burn', 't_coast', 't_brake',
+           'leg_start_tick', 'arrival_tick']),
+    (2, 'cargo',  'ship id',    'good id', ARRAY['qty']),
+    (3, 'stock',  'station id', 'good id', ARRAY['qty', 'target', 'bid', 'ask']),
+    (4, 'order',  'order id',   'good id',
+     ARRAY['station_id', 'side', 'faction_id', 'ship_id', 'price', 'qty', 'qty_open', 'status']),
+    (5, 'trade',  'trade id',   'good id',
+     ARRAY['station_id', 'qty', 'price', 'buyer_faction', 'seller_faction', 'buyer_ship',
+           'seller_ship', 'kind']),
+    (6, 'wallet', 'faction id', 'none (0)', ARRAY['credits']);
+
+-- Codes of the text fields that the record stores as numbers.
+CREATE TABLE sim.change_code (
+    kind        smallint NOT NULL REFERENCES sim.change_kind,
+    field       text NOT NULL,
+    code        smallint NOT NULL,
+    label       text NOT NULL,
+    PRIMARY KEY (kind, field, code),
+    UNIQUE (kind, field, label)
+);
+COMMENT ON TABLE sim.change_code IS 'The numeric codes of text fields in sim.change.val (ship state, order side and status, trade kind)';
+INSERT INTO sim.change_code (kind, field, code, label) VALUES
+    (1, 'state', 0, 'docked'), (1, 'state', 1, 'undocking'), (1, 'state', 2, 'idle'),
+    (1, 'state', 3, 'flying'), (1, 'state', 4, 'docking'), (1, 'state', 5, 'orbiting'),
+    (1, 'state', 6, 'mining'),
+    (4, 'side', 0, 'buy'), (4, 'side', 1, 'sell'),
+    (4, 'status', 0, 'open'), (4, 'status', 1, 'filled'), (4, 'status', 2, 'cancelled'),
+    (5, 'kind', 0, 'market'), (5, 'kind', 1, 'order'), (5, 'kind', 2, 'contract');
+
+CREATE SEQUENCE sim.change_seq;
+
+CREATE TABLE sim.change (
+    tick        bigint NOT NULL CHECK (tick > 0),
+    seq         bigint NOT NULL DEFAULT nextval('sim.change_seq'),
+    kind        smallint NOT NULL CHECK (kind BETWEEN 1 AND 255),
+    id          bigint NOT NULL,
+    sub_id      integer NOT NULL DEFAULT 0,
+    sector_id   integer NOT NULL DEFAULT 0,
+    val         double precision[] CHECK (cardinality(val) BETWEEN 1 AND 64),
+    PRIMARY KEY (tick, seq)
+) PARTITION BY RANGE (tick);
+COMMENT ON TABLE sim.change IS
+    'The change record: one row per changed entity and statement, by tick (val NULL: deleted; fields in sim.change_kind)';
+ALTER SEQUENCE sim.change_seq OWNED BY sim.change.seq;
+
+-- Where the record stands: the horizon and the partitions that exist.
+CREATE TABLE sim.change_log (
+    id          boolean PRIMARY KEY DEFAULT true CHECK (id),
+    horizon     bigint NOT NULL CHECK (horizon >= 0),
+    covered_to  bigint NOT NULL CHECK (covered_to >= horizon)
+);
+COMMENT ON TABLE sim.change_log IS
+    'The change record''s horizon (changes after it are all kept) and the end of the ticks its partitions cover';
+
+CREATE TABLE sim.change_partition (
+    lo          bigint PRIMARY KEY,
+    hi          bigint NOT NULL CHECK (hi > lo),
+    name        text NOT NULL UNIQUE
+);
+COMMENT ON TABLE sim.change_partition IS 'The partitions of sim.change and the ticks [lo, hi) each holds';
+
+-- The tick a change made now belongs to, or NULL when changes are not
+-- recorded (no universe, or muted by the generator).  Outside a tick it
+-- takes the tick guard first, so that tick cannot commit before the caller.
+CREATE FUNCTION sim.change_tick() RETURNS bigint
+AS 'MODULE_PATHNAME', 'sim_change_tick'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sim.change_tick() IS
+    'The tick changes made now are recorded under (NULL: not recorded); holds ticks off until commit';
+
+CREATE FUNCTION sim.mute_changes(muted boolean) RETURNS void
+AS 'MODULE_PATHNAME', 'sim_mute_changes'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION sim.mute_changes(boolean) IS
+    'Stop (true) or resume (false) recording changes made outside ticks by this transaction (the generator uses it)';
+
+-- The triggers that write the record run as the extension's owner, so the
+-- record is complete whoever changes a row, and needs no privilege of them.
+
+-- Ships: the fields of sim.change_kind 'ship' (the same list twice below).
+CREATE FUNCTION sim.record_ship_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    t   bigint := sim.change_tick();
+BEGIN
+    IF t IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO sim.change (tick, kind, id, sector_id, val)
+        SELECT t, 1, n.id, n.sector_id,
+               ARRAY[array_position(ARRAY['docked', 'undocking', 'idle', 'flying', 'docking', 'orbiting',
+                                          'mining'], n.state) - 1,
+                     n.faction_id, n.class_id, n.docked_at, n.body_id, n.wake_tick, n.fuel,
+                     n.x, n.y, n.z, n.dir_x, n.dir_y, n.dir_z, n.accel, n.t_burn, n.t_coast, n.t_brake,
+                     n.leg_start_tick, n.arrival_tick]::double precision[]
+          FROM new_rows n ORDER BY n.id;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO sim.change (tick, kind, id, sector_id, val)
+        SELECT t, 1, n.id, n.sector_id,
+               ARRAY[array_position(ARRAY['docked', 'undocking', 'idle', 'flying', 'docking', 'orbiting',
+                                          'mining'], n.state) - 1,
+                     n.faction_id, n.class_id, n.docked_at, n.body_id, n.wake_tick, n.fuel,
+                     n.x, n.y, n.z, n.dir_x, n.dir_y, n.dir_z, n.accel, n.t_burn, n.t_coast, n.t_brake,
+                     n.leg_start_tick, n.arrival_tick]::double precision[]
+          FROM new_rows n JOIN old_rows o ON o.id = n.id
+         WHERE (n.state, n.faction_id, n.class_id, n.docked_at, n.body_id, n.wake_tick, n.fuel,
+                n.x, n.y, n.z, n.dir_x, n.dir_y, n.dir_z, n.accel, n.t_burn, n.t_coast, n.t_brake,
+                n.leg_start_tick, n.arrival_tick, n.sector_id)
+               IS DISTINCT FROM
+               (o.state, o.faction_id, o.class_id, o.docked_at, o.body_id, o.wake_tick, o.fuel,
+                o.x, o.y, o.z, o.dir_x, o.dir_y, o.dir_z, o.accel, o.t_burn, o.t_coast, o.t_brake,
+                o.leg_start_tick, o.arrival_tick, o.sector_id)
+         ORDER BY n.id;
+    ELSE
+        INSERT INTO sim.change (tick, kind, id, sector_id, val)
+        SELECT t, 1, o.id, o.sector_id, NULL FROM old_rows o ORDER BY o.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION sim.record_cargo_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    t   bigint := sim.change_tick();
+BEGIN
+    IF t IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        INSERT INTO sim.change (tick, kind, id, sub_id, sector_id, val)
+        SELECT t, 2, o.ship_id, o.good_id, coalesce(s.sector_id, 0), NULL
+          FROM old_rows o LEFT JOIN sim.ship s ON s.id = o.ship_id
+         ORDER BY o.ship_id, o.good_id;
+    ELSE
+        INSERT INTO sim.change (tick, kind, id, sub_id, sector_id, val)
+        SELECT t, 2, n.ship_id, n.good_id, coalesce(s.sector_id, 0), ARRAY[n.qty]::double precision[]
+          FROM new_rows n LEFT JOIN sim.ship s ON s.id = n.ship_id
+         ORDER BY n.ship_id, n.good_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION sim.record_stock_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    t   bigint := sim.change_tick();
+BEGIN
+    IF t IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        INSERT INTO sim.change (tick, kind, id, sub_id, sector_id, val)
+        SELECT t, 3, o.station_id, o.good_id, coalesce(st.sector_id, 0), NULL
+          FROM old_rows o LEFT JOIN sim.station st ON st.id = o.station_id
+         ORDER BY o.station_id, o.good_id;
+    ELSE
+        INSERT INTO sim.change (tick, kind, id, sub_id, sector_id, val)
+        SELECT t, 3, n.station_id, n.good_id, coalesce(st.sector_id, 0),
+               ARRAY[n.qty, n.target, q.bid, q.ask]::double precision[]
+          FROM new_rows n
+          LEFT JOIN sim.station st ON st.id = n.station_id
+          LEFT JOIN sim.good g ON g.id = n.good_id
+         CROSS JOIN sim.economy e
+         CROSS JOIN LATERAL sim.market_quote(g.base_price, n.qty, n.target, e.spread) q
+         ORDER BY n.station_id, n.good_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION sim.record_order_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    t   bigint := sim.change_tick();
+BEGIN
+    IF t IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        INSERT INTO sim.change (tick, kind, id, sub_id, sector_id, val)
+        SELECT t, 4, o.id, o.good_id, coalesce(st.sector_id, 0), NULL
+          FROM old_rows o LEFT JOIN sim.station st ON st.id = o.station_id
+         ORDER BY o.id;
+    ELSE
+        INSERT INTO sim.change (tick, kind, id, sub_id, sector_id, val)
+        SELECT t, 4, n.id, n.good_id, coalesce(st.sector_id, 0),
+               ARRAY[n.station_id, CASE n.side WHEN 'buy' THEN 0 ELSE 1 END, n.faction_id, n.ship_id,
+                     n.price, n.qty, n.qty_open,
+                     CASE n.status WHEN 'open' THEN 0 WHEN 'filled' THEN 1 ELSE 2 END]::double precision[]
+          FROM new_rows n LEFT JOIN sim.station st ON st.id = n.station_id
+         ORDER BY n.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION sim.record_trade() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    t   bigint := sim.change_tick();
+BEGIN
+    IF t IS NULL THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO sim.change (tick, kind, id, sub_id, sector_id, val)
+    SELECT t, 5, n.id, n.good_id, coalesce(st.sector_id, 0),
+           ARRAY[n.station_id, n.qty, n.price, n.buyer_faction, n.seller_faction, n.buyer_ship,
+                 n.seller_ship, CASE n.kind WHEN 'market' THEN 0 WHEN 'order' THEN 1 ELSE 2 END
+                ]::double precision[]
+      FROM new_rows n LEFT JOIN sim.station st ON st.id = n.station_id
+     ORDER BY n.id;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION sim.record_wallet_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    t   bigint := sim.change_tick();
+BEGIN
+    IF t IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        INSERT INTO sim.change (tick, kind, id, val)
+        SELECT t, 6, o.faction_id, NULL FROM old_rows o ORDER BY o.faction_id;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO sim.change (tick, kind, id, val)
+        SELECT t, 6, n.faction_id, ARRAY[n.credits]::double precision[]
+          FROM new_rows n JOIN old_rows o ON o.faction_id = n.faction_id
+         WHERE n.credits <> o.credits
+         ORDER BY n.faction_id;
+    ELSE
+        INSERT INTO sim.change (tick, kind, id, val)
+        SELECT t, 6, n.faction_id, ARRAY[n.credits]::double precision[] FROM new_rows n ORDER BY n.faction_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- One trigger per table and event (a trigger with transition tables serves one event).
+DO $$
+DECLARE
+    r   record;
+    ev  text;
+BEGIN
+    FOR r IN SELECT * FROM (VALUES ('ship', 'record_ship_change', 'ID'),
+                                   ('ship_cargo', 'record_cargo_change', 'ID'),
+                                   ('station_stock', 'record_stock_change', 'ID'),
+                                   ('market_order', 'record_order_change', 'ID'),
+                                   ('trade', 'record_trade', 'I'),
+                                   ('wallet', 'record_wallet_change', 'ID')) AS t(tab, fn, ops)
+    LOOP
+        FOREACH ev IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
+            CONTINUE WHEN r.ops = 'I' AND ev <> 'insert';
+            EXECUTE format('CREATE TRIGGER %I AFTER %s ON sim.%I REFERENCING %s FOR EACH STATEMENT '
+                           'EXECUTE FUNCTION sim.%I()',
+                           'change_' || ev, upper(ev), r.tab,
+                           CASE ev WHEN 'insert' THEN 'NEW TABLE AS new_rows'
+                                   WHEN 'update' THEN 'OLD TABLE AS old_rows NEW TABLE AS new_rows'
+                                   ELSE 'OLD TABLE AS old_rows' END,
+                           r.fn);
+        END LOOP;
+    END LOOP;
+END
+$$;
+
+-- The values of a change as a JSON object keyed by field name (NULL: deleted).
+CREATE FUNCTION sim.change_data(kind smallint, val double precision[]) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT jsonb_object_agg(f.name, CASE WHEN c.label IS NOT NULL THEN to_jsonb(c.label) ELSE to_jsonb(f.v) END)
+      FROM sim.change_kind k
+     CROSS JOIN LATERAL unnest(k.fields, val) AS f(name, v)
+      LEFT JOIN sim.change_code c ON c.kind = k.kind AND c.field = f.name AND c.code = f.v
+     WHERE k.kind = change_data.kind AND val IS NOT NULL
+$$;
+COMMENT ON FUNCTION sim.change_data(smallint, double precision[]) IS
+    'A change''s values as a JSON object keyed by field name, codes as their labels (NULL for a deletion)';
+
+-- Start the record afresh at the universe's tick: drop every partition and
+-- make the first ones.  The generator and sim.reset_universe call it.
+CREATE FUNCTION sim.reset_changes() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    p   record;
+    t   bigint := coalesce((SELECT w.tick FROM sim.world w), 0);
+BEGIN
+    FOR p IN SELECT cp.name FROM sim.change_partition cp LOOP
+        EXECUTE format('DROP TABLE IF EXISTS sim.%I', p.name);
+    END LOOP;
+    DELETE FROM sim.change_partition;
+    INSERT INTO sim.change_log AS l (horizon, covered_to) VALUES (t, t + 1)
+    ON CONFLICT (id) DO UPDATE SET horizon = excluded.horizon, covered_to = excluded.covered_to;
+    PERFORM sim.maintain_changes(t);
+END
+$$;
+COMMENT ON FUNCTION sim.reset_changes() IS
+    'Empty the change record and restart it at the universe''s current tick';
+
+-- Keep partitions ready for the ticks around tick, and drop those older than
+-- the retention when no session is reading the record.  Called by every tick.
+CREATE FUNCTION sim.maintain_changes(tick bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    retention   bigint := current_setting('sim.change_retention')::bigint;
+    width       bigint := greatest(retention / 4, 1);
+    l           sim.change_log;
+    p           sim.change_partition;
+    pname       text;
+BEGIN
+    SELECT * INTO l FROM sim.change_log;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- the tick and the ones commands between ticks record under
+    WHILE l.covered_to <= tick + 2 LOOP
+        pname := 'change_' || l.covered_to;
+        EXECUTE format('CREATE TABLE sim.%I (LIKE sim.change INCLUDING DEFAULTS INCLUDING CONSTRAINTS, '
+                       'CHECK (tick >= %s AND tick < %s))', pname, l.covered_to, l.covered_to + width);
+        EXECUTE format('ALTER TABLE sim.change ATTACH PARTITION sim.%I FOR VALUES FROM (%s) TO (%s)',
+                       pname, l.covered_to, l.covered_to + width);
+        INSERT INTO sim.change_partition (lo, hi, name) VALUES (l.covered_to, l.covered_to + width, pname);
+        l.covered_to := l.covered_to + width;
+    END LOOP;
+    UPDATE sim.change_log SET covered_to = l.covered_to WHERE covered_to <> l.covered_to;
+
+    -- keep every tick after tick - retention
+    SELECT * INTO p FROM sim.change_partition ORDER BY lo LIMIT 1;
+    IF FOUND AND p.hi <= tick - retention + 1 THEN
+        BEGIN
+            -- readers of the record hold it in share mode: never wait for them
+            LOCK TABLE sim.change IN ACCESS EXCLUSIVE MODE NOWAIT;
+            EXECUTE format('DROP TABLE sim.%I', p.name);
+            DELETE FROM sim.change_partition WHERE lo = p.lo;
+            UPDATE sim.change_log SET horizon = greatest(horizon, p.hi - 1);
+        EXCEPTION WHEN lock_not_available THEN
+            NULL;   -- the next tick tries again
+        END;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sim.maintain_changes(bigint) IS
+    'Create the change record''s partitions ahead of tick and drop those past sim.change_retention';
+
+-- The oldest tick a client may resume from (changes_since(t) needs t >= it).
+CREATE FUNCTION sim.change_horizon() RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT l.horizon FROM sim.change_log l
+$$;
+COMMENT ON FUNCTION sim.change_horizon() IS
+    'The oldest tick sim.changes_since and sim.delta accept: every change after it is kept';
+
+-- Check that the changes after since up to until can be read in full, and
+-- hold off partition drops while the caller reads them.  Returns until, or
+-- the last committed tick when until is NULL.
+CREATE FUNCTION sim.check_change_range(since bigint, until bigint DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    cur     bigint;
+    hz      bigint;
+BEGIN
+    IF since IS NULL THEN
+        RAISE EXCEPTION 'the starting tick must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    LOCK TABLE sim.change IN ACCESS SHARE MODE;
+    SELECT w.tick INTO cur FROM sim.world w;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no universe'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Create one with sim.generate_universe().';
+    END IF;
+    hz := coalesce(sim.change_horizon(), cur);
+    IF since < hz THEN
+        RAISE EXCEPTION 'changes since tick % are no longer kept', since
+            USING ERRCODE = 'SM010',
+                  DETAIL = format('The change record keeps the ticks after %s (sim.change_retention is %s ticks).',
+                                  hz, current_setting('sim.change_retention')),
+                  HINT = format('Resume from tick %s or later: reload the state with SELECT and follow the changes since then.', hz);
+    END IF;
+    IF since > cur THEN
+        RAISE EXCEPTION 'tick % has not happened yet', since
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The last committed tick is %s.', cur);
+    END IF;
+    IF until IS NULL THEN
+        RETURN cur;
+    END IF;
+    IF until < since OR until > cur THEN
+        RAISE EXCEPTION 'tick range % to % is not within % to %', since, until, since, cur
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The end of the range must be between its start and the last committed tick.';
+    END IF;
+    RETURN until;
+END
+$$;
+COMMENT ON FUNCTION sim.check_change_range(bigint, bigint) IS
+    'Validate a range of the change record (SM010 past the horizon) and return its last tick';
+
+-- The change feed: every change after tick since, up to the last committed
+-- tick, in the order they were made; optionally only some sectors' changes.
+CREATE FUNCTION sim.changes_since(since bigint, sectors integer[] DEFAULT NULL)
+RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb)
+LANGUAGE plpgsql AS $$
+DECLARE
+    until   bigint := sim.check_change_range(since);
+BEGIN
+    RETURN QUERY
+    SELECT c.tick, c.seq, k.name, c.id, c.sub_id, c.sector_id, sim.change_data(c.kind, c.val)
+      FROM sim.change c JOIN sim.change_kind k ON k.kind = c.kind
+     WHERE c.tick > since AND c.tick <= until
+       AND (sectors IS NULL OR c.sector_id = ANY (sectors))
+     ORDER BY c.tick, c.seq;
+END
+$$;
+COMMENT ON FUNCTION sim.changes_since(bigint, integer[]) IS
+    'Every change after a tick up to the last committed one, ordered (SM010 when that tick is past the retention)';

@@ -1,0 +1,85 @@
+/*
+ * changes.c -- the tick a change is recorded under, and the generator's mute.
+ *
+ * The change record (sql/deltas.sql) labels each change with a tick.  Inside
+ * a tick that is the tick being run.  Outside one it is the next tick; the
+ * writer first takes the tick guard (SimTickGuard: the cluster's tick lock in
+ * share mode until its transaction ends), so that tick cannot commit before
+ * the writer does, and reads the universe's tick with the latest snapshot,
+ * so a transaction that began before the last tick still labels its changes
+ * after it.  Together these make "every change up to the last committed
+ * tick" complete the moment a reader sees that tick.
+ *
+ * State: one backend-local flag (the generator's mute), reset when the
+ * transaction ends.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/snapmgr.h"
+
+#include "sim/sim.h"
+#include "sim/world.h"
+
+PG_FUNCTION_INFO_V1(sim_change_tick);
+PG_FUNCTION_INFO_V1(sim_mute_changes);
+
+static bool changes_muted = false;
+
+static void
+changes_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		changes_muted = false;
+}
+
+/* Hook transaction ends (any backend that loads sim). */
+void
+SimChangesInit(void)
+{
+	RegisterXactCallback(changes_xact_callback, NULL);
+}
+
+/* SQL: sim.change_tick() -- see the file comment; NULL when not recorded. */
+Datum
+sim_change_tick(PG_FUNCTION_ARGS)
+{
+	SPIPlanPtr	plan;
+	bool		isnull;
+	int64		tick;
+
+	if (SimInTick && SimCurrentTick >= 0)
+		PG_RETURN_INT64(SimCurrentTick);
+	if (changes_muted)
+		PG_RETURN_NULL();
+
+	SimTickGuard();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "could not connect to SPI");
+	plan = SPI_prepare("SELECT tick FROM sim.world", 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the read of sim.world");
+	if (SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read sim.world");
+	if (SPI_processed == 0)
+	{
+		SPI_finish();
+		PG_RETURN_NULL();
+	}
+	tick = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	PG_RETURN_INT64(tick + 1);
+}
+
+/* SQL: sim.mute_changes(muted) -- record nothing outside ticks while muted, at most until this transaction ends. */
+Datum
+sim_mute_changes(PG_FUNCTION_ARGS)
+{
+	changes_muted = PG_GETARG_BOOL(0);
+	PG_RETURN_VOID();
+}
