@@ -444,3 +444,33 @@ END
 $$;
 COMMENT ON FUNCTION sim.changes_since(bigint, integer[]) IS
     'Every change after a tick up to the last committed one, ordered (SM010 when that tick is past the retention)';
+
+-- Logical replication: one publication of every table that holds the
+-- universe (the tables whose rows pg_dump keeps, see finish.sql).  The change
+-- record and the extension's fixed tables are left out: a subscriber installs
+-- those itself with CREATE EXTENSION sim.
+CREATE FUNCTION sim.create_publication(name text DEFAULT 'sim') RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    tables  text;
+BEGIN
+    IF name IS NULL OR name = '' THEN
+        RAISE EXCEPTION 'a publication needs a name'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT string_agg(format('sim.%I', c.relname), ', ' ORDER BY c.relname) INTO tables
+      FROM pg_catalog.pg_extension e
+     CROSS JOIN LATERAL unnest(e.extconfig) AS x(oid)
+      JOIN pg_catalog.pg_class c ON c.oid = x.oid
+     WHERE e.extname = 'sim' AND c.relkind = 'r';
+    EXECUTE format('CREATE PUBLICATION %I FOR TABLE %s', name, tables);
+    IF current_setting('wal_level') <> 'logical' THEN
+        RAISE WARNING 'wal_level is "%", so nothing can subscribe to publication "%" yet',
+                      current_setting('wal_level'), name
+            USING HINT = 'Set wal_level = logical and restart the server.';
+    END IF;
+    RETURN name;
+END
+$$;
+COMMENT ON FUNCTION sim.create_publication(text) IS
+    'Create a publication of every table of the universe, for logical replication (subscribers run CREATE EXTENSION sim first)';

@@ -24,7 +24,7 @@ $$;
 -- Operators, not everyone: the commands that change the universe's course.
 REVOKE EXECUTE ON FUNCTION sim.step(integer), sim.pause(), sim.resume(), sim.wake_ticker(),
     sim.invalidate_cache(), sim.reset_universe(), sim.mute_changes(boolean), sim.reset_changes(),
-    sim.maintain_changes(bigint),
+    sim.maintain_changes(bigint), sim.create_publication(text),
     sim.generate_universe(bigint, integer, integer, integer, integer, boolean) FROM PUBLIC;
 
 -- The universe's rows belong in dumps (the extension's own objects do not).
