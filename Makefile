@@ -24,7 +24,7 @@ DATA = $(filter-out $(SQL_PARTS),$(wildcard sql/$(EXTENSION)--*--*.sql))
 
 PG_CPPFLAGS = -I$(srcdir)/include
 PG_CFLAGS = -std=gnu99 -ffp-contract=off
-SHLIB_LINK = -lm
+SHLIB_LINK = -llz4 -lm
 
 REGRESS = $(basename $(notdir $(sort $(wildcard test/sql/*.sql))))
 REGRESS_OPTS = --inputdir=build/regress --outputdir=build/regress-out --load-extension=postgis
