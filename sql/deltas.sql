@@ -474,3 +474,38 @@ END
 $$;
 COMMENT ON FUNCTION sim.create_publication(text) IS
     'Create a publication of every table of the universe, for logical replication (subscribers run CREATE EXTENSION sim first)';
+
+-- Binary deltas (format: docs/delta-format.md).
+CREATE FUNCTION sim.delta(from_tick bigint, to_tick bigint, sectors integer[] DEFAULT NULL,
+                          compress boolean DEFAULT true)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'sim_delta'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sim.delta(bigint, bigint, integer[], boolean) IS
+    'The changes in (from_tick, to_tick], optionally of some sectors, as one compact LZ4-compressed byte string';
+
+CREATE FUNCTION sim.delta_records(delta bytea)
+RETURNS TABLE (tick bigint, seq bigint, kind smallint, id bigint, sub_id integer, sector_id integer,
+               val double precision[])
+AS 'MODULE_PATHNAME', 'sim_delta_records'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sim.delta_records(bytea) IS
+    'The records of a delta as stored in sim.change (22P03 when the bytes are not a valid delta)';
+
+CREATE FUNCTION sim.delta_decode(delta bytea)
+RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb)
+LANGUAGE sql STABLE STRICT AS $$
+    SELECT r.tick, r.seq, coalesce(k.name, r.kind::text), r.id, r.sub_id, r.sector_id,
+           sim.change_data(r.kind, r.val)
+      FROM sim.delta_records(delta) r LEFT JOIN sim.change_kind k ON k.kind = r.kind
+$$;
+COMMENT ON FUNCTION sim.delta_decode(bytea) IS
+    'The changes in a delta, as sim.changes_since returns them (22P03 when the bytes are not a valid delta)';
+
+CREATE FUNCTION sim.delta_info(delta bytea,
+                               OUT from_tick bigint, OUT to_tick bigint, OUT records bigint,
+                               OUT raw_bytes bigint, OUT packed_bytes bigint)
+AS 'MODULE_PATHNAME', 'sim_delta_info'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sim.delta_info(bytea) IS
+    'A delta''s tick range, record count and size before and after compression (checks all of it)';

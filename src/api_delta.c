@@ -1,0 +1,317 @@
+/*
+ * api_delta.c -- SQL-callable binary deltas: sim.delta encodes a range of
+ * the change record (sql/deltas.sql) with the codec of src/core/delta.c,
+ * sim.delta_records decodes one back into rows.
+ *
+ * Both take and return whole byte strings, so a delta is bounded by
+ * SIM_DELTA_SQL_MAX_RAW bytes before compression; a longer range is an
+ * error whose hint says to ask for fewer ticks.  The decoder's input is
+ * untrusted: its errors are 22P03 (invalid_binary_representation) or 54000
+ * (program_limit_exceeded), never a crash or an allocation the input's
+ * length does not justify.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "sim/core/delta.h"
+
+PG_FUNCTION_INFO_V1(sim_delta);
+PG_FUNCTION_INFO_V1(sim_delta_records);
+PG_FUNCTION_INFO_V1(sim_delta_info);
+
+/* Largest body (before LZ4) sim.delta writes and sim.delta_decode reads. */
+#define SIM_DELTA_SQL_MAX_RAW	((size_t) 64 * 1024 * 1024)
+
+/* Rows fetched from the change record at a time. */
+#define FETCH_ROWS 10000
+
+static void *
+delta_alloc(size_t size, void *arg)
+{
+	return MemoryContextAllocExtended(CurrentMemoryContext, size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+static void
+delta_release(void *p, void *arg)
+{
+	pfree(p);
+}
+
+static const SimDeltaMem delta_mem = {delta_alloc, delta_release, NULL};
+
+/* Report a codec error on input a user gave. */
+static void
+delta_error(int err)
+{
+	ereport(ERROR,
+			(errcode(err == SIM_DELTA_ETOOLARGE ? ERRCODE_PROGRAM_LIMIT_EXCEEDED :
+					 err == SIM_DELTA_ENOMEM ? ERRCODE_OUT_OF_MEMORY :
+					 ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid delta: %s", SimDeltaErrorString(err)),
+			 err == SIM_DELTA_ETOOLARGE ?
+			 errdetail("A delta holds at most %zu bytes before compression.", SIM_DELTA_SQL_MAX_RAW) :
+			 errdetail("The bytes are not a delta written by sim.delta (see docs/delta-format.md).")));
+}
+
+/* The value array of a change record row: count, values and null mask. */
+static void
+read_values(Datum d, double *vals, uint64 *nulls, int *n)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *isnull;
+	int			i;
+
+	if (ARR_NDIM(arr) != 1)
+		elog(ERROR, "sim.change.val must be one-dimensional");
+	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &isnull, n);
+	if (*n > SIM_DELTA_MAX_VALS)
+		elog(ERROR, "sim.change.val has %d values, more than %d", *n, SIM_DELTA_MAX_VALS);
+	*nulls = 0;
+	for (i = 0; i < *n; i++)
+	{
+		if (isnull[i])
+		{
+			vals[i] = 0.0;
+			*nulls |= UINT64CONST(1) << i;
+		}
+		else
+			vals[i] = DatumGetFloat8(elems[i]);
+	}
+	pfree(elems);
+	pfree(isnull);
+}
+
+/*
+ * SQL: sim.delta(from_tick, to_tick, sectors int[] DEFAULT NULL,
+ * compress boolean DEFAULT true) -- the changes in (from_tick, to_tick]
+ * of the given sectors (all when NULL) as one delta.  The range is checked
+ * like sim.changes_since's (SM010 before the horizon).
+ */
+Datum
+sim_delta(PG_FUNCTION_ARGS)
+{
+	int64		from;
+	int64		to;
+	Datum		sectors = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
+	bool		compress = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
+	Oid			types[3] = {INT8OID, INT8OID, INT4ARRAYOID};
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', PG_ARGISNULL(2) ? 'n' : ' '};
+	SimDeltaRecord *recs;
+	double	   *vals;
+	size_t		nrecs = 0;
+	size_t		maxrecs = 1024;
+	size_t		nvals = 0;
+	size_t		maxvals = 16384;
+	Portal		portal;
+	uint8	   *out;
+	size_t		outlen;
+	SimDeltaInfo info;
+	int			err;
+	bytea	   *result;
+	bool		isnull;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("from_tick and to_tick must not be null")));
+	from = PG_GETARG_INT64(0);
+	to = PG_GETARG_INT64(1);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "could not connect to SPI");
+	args[0] = Int64GetDatum(from);
+	args[1] = Int64GetDatum(to);
+	args[2] = sectors;
+	/*
+	 * Errors for ranges not kept or not yet ticked; holds partitions in
+	 * place.  The cursor then takes a newer snapshot, which sees every change
+	 * up to the tick the check read.
+	 */
+	if (SPI_execute_with_args("SELECT sim.check_change_range($1, $2)", 2, types, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not check the range of the change record");
+
+	portal = SPI_cursor_open_with_args(NULL,
+									   "SELECT tick, seq, kind, id, sub_id, sector_id, val FROM sim.change "
+									   " WHERE tick > $1 AND tick <= $2 AND ($3 IS NULL OR sector_id = ANY ($3)) "
+									   " ORDER BY tick, seq",
+									   3, types, args, nulls, false, 0);
+	recs = MemoryContextAllocHuge(caller, maxrecs * sizeof(SimDeltaRecord));
+	vals = MemoryContextAllocHuge(caller, maxvals * sizeof(double));
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			SimDeltaRecord *r;
+			Datum		val;
+			int			n = 0;
+
+			if (nrecs == maxrecs)
+			{
+				maxrecs *= 2;
+				recs = repalloc_huge(recs, maxrecs * sizeof(SimDeltaRecord));
+			}
+			if (nvals + SIM_DELTA_MAX_VALS > maxvals)
+			{
+				maxvals *= 2;
+				vals = repalloc_huge(vals, maxvals * sizeof(double));
+			}
+			r = &recs[nrecs];
+			memset(r, 0, sizeof(*r));
+			r->tick = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+			r->seq = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
+			r->kind = (uint8) DatumGetInt16(SPI_getbinval(tup, desc, 3, &isnull));
+			r->id = DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+			r->sub = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+			r->sector = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+			val = SPI_getbinval(tup, desc, 7, &isnull);
+			r->first = (uint32) nvals;
+			if (isnull)
+				r->deleted = 1;
+			else
+				read_values(val, vals + nvals, &r->nulls, &n);
+			r->nvals = (uint8) n;
+			nvals += n;
+			nrecs++;
+			if (nrecs > PG_UINT32_MAX / 2 || nvals > PG_UINT32_MAX / 2)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("ticks " INT64_FORMAT " to " INT64_FORMAT " hold too many changes for one delta",
+								from, to),
+						 errhint("Ask for fewer ticks at a time.")));
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+
+	err = SimDeltaEncode(recs, (uint32) nrecs, vals, (uint32) nvals, from, to, compress,
+						 &delta_mem, &out, &outlen, &info);
+	if (err == SIM_DELTA_OK && info.raw_bytes > SIM_DELTA_SQL_MAX_RAW)
+		err = SIM_DELTA_ETOOLARGE;
+	if (err == SIM_DELTA_ETOOLARGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("ticks " INT64_FORMAT " to " INT64_FORMAT " hold too many changes for one delta", from, to),
+				 errdetail("A delta holds at most %zu bytes before compression.", SIM_DELTA_SQL_MAX_RAW),
+				 errhint("Ask for fewer ticks at a time.")));
+	if (err != SIM_DELTA_OK)
+		elog(ERROR, "could not encode a delta: %s", SimDeltaErrorString(err));
+	pfree(recs);
+	pfree(vals);
+
+	result = (bytea *) palloc_extended(VARHDRSZ + outlen, MCXT_ALLOC_HUGE);
+	SET_VARSIZE(result, VARHDRSZ + outlen);
+	memcpy(VARDATA(result), out, outlen);
+	pfree(out);
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* Decode the delta argument or report why it is not one. */
+static void
+decode_arg(FunctionCallInfo fcinfo, SimDelta *d, SimDeltaInfo *info)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	int			err;
+
+	err = SimDeltaDecode((const uint8 *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+						 SIM_DELTA_SQL_MAX_RAW, &delta_mem, d, info);
+	if (err != SIM_DELTA_OK)
+		delta_error(err);
+}
+
+/*
+ * SQL: sim.delta_records(delta bytea) -- the records of a delta, in its
+ * order: (tick, seq, kind, id, sub_id, sector_id, val); val is NULL for a
+ * deletion.
+ */
+Datum
+sim_delta_records(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SimDelta	d;
+	uint32		i;
+	Datum	   *elems;
+	bool	   *elnulls;
+
+	decode_arg(fcinfo, &d, NULL);
+	InitMaterializedSRF(fcinfo, 0);
+	elems = palloc(SIM_DELTA_MAX_VALS * sizeof(Datum));
+	elnulls = palloc(SIM_DELTA_MAX_VALS * sizeof(bool));
+	for (i = 0; i < d.nrecs; i++)
+	{
+		const SimDeltaRecord *r = &d.recs[i];
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, false};
+
+		values[0] = Int64GetDatum(r->tick);
+		values[1] = Int64GetDatum(r->seq);
+		values[2] = Int16GetDatum((int16) r->kind);
+		values[3] = Int64GetDatum(r->id);
+		values[4] = Int32GetDatum(r->sub);
+		values[5] = Int32GetDatum(r->sector);
+		if (r->deleted || r->nvals == 0)
+			nulls[6] = true;
+		else
+		{
+			int			dims[1] = {r->nvals};
+			int			lbs[1] = {1};
+			int			j;
+
+			for (j = 0; j < r->nvals; j++)
+			{
+				elnulls[j] = (r->nulls >> j) & 1;
+				elems[j] = Float8GetDatum(d.vals[r->first + j]);
+			}
+			values[6] = PointerGetDatum(construct_md_array(elems, elnulls, 1, dims, lbs, FLOAT8OID,
+														   sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	SimDeltaFree(&delta_mem, &d);
+	return (Datum) 0;
+}
+
+/*
+ * SQL: sim.delta_info(delta bytea) -- (from_tick, to_tick, records,
+ * raw_bytes, packed_bytes) of a delta, checking all of it.
+ */
+Datum
+sim_delta_info(PG_FUNCTION_ARGS)
+{
+	SimDelta	d;
+	SimDeltaInfo info;
+	TupleDesc	tupdesc;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+
+	decode_arg(fcinfo, &d, &info);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "sim.delta_info must return a record");
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = Int64GetDatum(d.from_tick);
+	values[1] = Int64GetDatum(d.to_tick);
+	values[2] = Int64GetDatum((int64) info.records);
+	values[3] = Int64GetDatum((int64) info.raw_bytes);
+	values[4] = Int64GetDatum((int64) info.packed_bytes);
+	SimDeltaFree(&delta_mem, &d);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
