@@ -373,14 +373,15 @@ COMMENT ON FUNCTION sim.maintain_changes(bigint) IS
 
 -- The oldest tick a client may resume from (changes_since(t) needs t >= it).
 CREATE FUNCTION sim.change_horizon() RETURNS bigint
-LANGUAGE sql STABLE AS $$
-    SELECT l.horizon FROM sim.change_log l
-$$;
+AS 'MODULE_PATHNAME', 'sim_change_horizon'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.change_horizon() IS
     'The oldest tick sim.changes_since and sim.delta accept: every change after it is kept';
 
 -- Check that the changes after since up to until can be read in full, and
--- hold off partition drops while the caller reads them.  Returns until, or
+-- hold off partition drops while the caller reads them.  The horizon is read
+-- after the lock and as last committed, so even a REPEATABLE READ snapshot
+-- older than a drop gets SM010 rather than a silent gap.  Returns until, or
 -- the last committed tick when until is NULL.
 CREATE FUNCTION sim.check_change_range(since bigint, until bigint DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -403,8 +404,7 @@ BEGIN
     IF since < hz THEN
         RAISE EXCEPTION 'changes since tick % are no longer kept', since
             USING ERRCODE = 'SM010',
-                  DETAIL = format('The change record keeps the ticks after %s (sim.change_retention is %s ticks).',
-                                  hz, current_setting('sim.change_retention')),
+                  DETAIL = format('The change record keeps the ticks after %s.', hz),
                   HINT = format('Resume from tick %s or later: reload the state with SELECT and follow the changes since then.', hz);
     END IF;
     IF since > cur THEN

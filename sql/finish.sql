@@ -14,6 +14,7 @@ BEGIN
                                   'sim.navigate(bigint, text, text)'::regprocedure,
                                   'sim.undock(bigint)'::regprocedure,
                                   'sim.change_tick()'::regprocedure,
+                                  'sim.change_horizon()'::regprocedure,
                                   'sim.delta(bigint, bigint, integer[], boolean)'::regprocedure,
                                   'sim.route_xyz(integer, integer, text, integer)'::regprocedure))
     LOOP

@@ -25,6 +25,7 @@
 
 PG_FUNCTION_INFO_V1(sim_change_tick);
 PG_FUNCTION_INFO_V1(sim_mute_changes);
+PG_FUNCTION_INFO_V1(sim_change_horizon);
 
 static bool changes_muted = false;
 
@@ -44,12 +45,36 @@ SimChangesInit(void)
 	RegisterXactCallback(changes_xact_callback, NULL);
 }
 
+/*
+ * The bigint the one-row query returns, read with the latest snapshot (not
+ * the transaction's): false when it returns no row.
+ */
+static bool
+latest_int64(const char *query, int64 *value)
+{
+	SPIPlanPtr	plan;
+	bool		isnull;
+	bool		found;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "could not connect to SPI");
+	plan = SPI_prepare(query, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\"", query);
+	if (SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not run \"%s\"", query);
+	found = SPI_processed > 0;
+	if (found)
+		*value = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return found;
+}
+
 /* SQL: sim.change_tick() -- see the file comment; NULL when not recorded. */
 Datum
 sim_change_tick(PG_FUNCTION_ARGS)
 {
-	SPIPlanPtr	plan;
-	bool		isnull;
 	int64		tick;
 
 	if (SimInTick && SimCurrentTick >= 0)
@@ -58,22 +83,25 @@ sim_change_tick(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	SimTickGuard();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "could not connect to SPI");
-	plan = SPI_prepare("SELECT tick FROM sim.world", 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare the read of sim.world");
-	if (SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
-							 true, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read sim.world");
-	if (SPI_processed == 0)
-	{
-		SPI_finish();
+	if (!latest_int64("SELECT tick FROM sim.world", &tick))
 		PG_RETURN_NULL();
-	}
-	tick = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	SPI_finish();
 	PG_RETURN_INT64(tick + 1);
+}
+
+/*
+ * SQL: sim.change_horizon() -- the record's horizon as last committed, even
+ * in a transaction whose snapshot is older: a reader that holds the record
+ * (so no partition can go) and then checks this one knows every partition
+ * after it is there.  NULL before the first universe.
+ */
+Datum
+sim_change_horizon(PG_FUNCTION_ARGS)
+{
+	int64		horizon;
+
+	if (!latest_int64("SELECT horizon FROM sim.change_log", &horizon))
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(horizon);
 }
 
 /* SQL: sim.mute_changes(muted) -- record nothing outside ticks while muted, at most until this transaction ends. */
