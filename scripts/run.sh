@@ -295,6 +295,10 @@ has_tick_log=0
 if query "$db" "SELECT tick, arrivals FROM sim.tick_log LIMIT 0" >/dev/null 2>&1; then
 	has_tick_log=1
 fi
+has_changes=0
+if query "$db" "SELECT 1 FROM sim.change LIMIT 0" >/dev/null 2>&1; then
+	has_changes=1
+fi
 has_economy=0
 watch_station="" watch_good=""
 if query "$db" "SELECT 1 FROM sim.trade, sim.market LIMIT 0" >/dev/null 2>&1; then
@@ -315,10 +319,14 @@ fi
 # Prints "<tick>|<bid>|<line>" for the previous tick $1 and bid $2 (empty at first).
 status_line()
 {
-	local last=$1 last_bid=$2 arrivals="'-'" economy="''" trades="'-'" bid="''"
+	local last=$1 last_bid=$2 arrivals="'-'" economy="''" trades="'-'" bid="''" changes="''"
 	if [ "$has_tick_log" = 1 ] && [ -n "$last" ]; then
 		arrivals="(SELECT coalesce(sum(arrivals), 0) FROM sim.tick_log
 		            WHERE tick > $last AND tick <= (j->>'tick')::bigint)::text"
+	fi
+	if [ "$has_changes" = 1 ] && [ -n "$last" ]; then
+		changes="(SELECT '  changes ' || count(*) FROM sim.change
+		           WHERE tick > $last AND tick <= (j->>'tick')::bigint)"
 	fi
 	if [ "$has_economy" = 1 ]; then
 		if [ -n "$last" ]; then
@@ -342,10 +350,10 @@ status_line()
 	fi
 	query "$db" "
 SELECT coalesce(j->>'tick', ''), $bid,
-       format('%s  tick %s  flying %s  arrivals %s%s  tick p50 %s ms  p99 %s ms  lag %s ms%s%s',
+       format('%s  tick %s  flying %s  arrivals %s%s%s  tick p50 %s ms  p99 %s ms  lag %s ms%s%s',
               to_char(clock_timestamp(), 'HH24:MI:SS'),
               coalesce(j->>'tick', '-'), coalesce(j->>'ships_in_flight', '-'), $arrivals,
-              coalesce($economy, ''),
+              coalesce($economy, ''), coalesce($changes, ''),
               coalesce(round((j->>'tick_ms_p50')::numeric, 2)::text, '-'),
               coalesce(round((j->>'tick_ms_p99')::numeric, 2)::text, '-'),
               coalesce(round((j->>'lag_ms')::numeric, 1)::text, '-'),
@@ -357,9 +365,9 @@ SELECT coalesce(j->>'tick', ''), $bid,
 
 if [ "$seconds" -ne 0 ]; then
 	if [ "$seconds" -gt 0 ]; then
-		say "live, one line a second for $seconds s (arrivals, trades, price move: since the line before):"
+		say "live, one line a second for $seconds s (arrivals, trades, price move, changes: since the line before):"
 	else
-		say "live, one line a second until Ctrl-C (arrivals, trades, price move: since the line before):"
+		say "live, one line a second until Ctrl-C (arrivals, trades, price move, changes: since the line before):"
 	fi
 	interrupted=0
 	trap 'interrupted=1' INT
