@@ -45,5 +45,6 @@ extern void test_route(void);
 extern void test_btree(void);
 extern void test_market(void);
 extern void test_eventq(void);
+extern void test_delta(void);
 
 #endif							/* SIM_TEST_UNIT_H */

@@ -53,6 +53,7 @@ main(void)
 	test_eventq();
 	test_btree();
 	test_market();
+	test_delta();
 	printf("%d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed > 0 ? 1 : 0;
 }
