@@ -13,11 +13,13 @@ PG_BINDIR=/usr/lib/postgresql/$PG_MAJOR/bin
 PG_CONFIG=$PG_BINDIR/pg_config
 export PATH="$PG_BINDIR:$PATH"
 
-# What building, installing and testing sim needs (see DESIGN.md, Dependencies).
+# What building, installing and testing sim needs (see DESIGN.md, Dependencies);
+# clang and its libFuzzer runtime only fuzz the delta decoder (test/fuzz).
 SIM_PACKAGES=(
 	postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3
 	libcglm-dev liblz4-dev postgresql-15-pgtap pgtap libipc-run-perl
 	build-essential
+	clang libclang-rt-14-dev
 )
 
 say()  { printf '==> %s\n' "$*"; }

@@ -5,6 +5,7 @@
 # Installs the Debian packages that are missing, builds, installs the
 # extension, then runs in order:
 #   unit     C unit tests of src/core          make unitcheck
+#   fuzz     libFuzzer on the delta decoder    make -C test/fuzz run (SIM_FUZZ_SECONDS)
 #   regress  pg_regress (test/sql, expected/)  make installcheck, throwaway cluster
 #   pgtap    pgTAP (test/pgtap/*.sql)          pg_prove, same throwaway cluster
 #   tap      TAP tests (test/t/*.pl)           PostgreSQL::Test::Cluster, own clusters
@@ -18,6 +19,7 @@
 #   SIM_TEST_TIMEOUT  seconds for the whole run, set-up included (default 840)
 #   SIM_TEST_SUITE_TIMEOUT  seconds for one suite (default 300; TAP twice that)
 #   SIM_TEST_KEEP=1   keep the temporary directory (cluster, logs) afterwards
+#   SIM_FUZZ_SECONDS  length of the fuzz run (default 60)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,7 +33,7 @@ deadline=$((SECONDS + budget))
 suite_cap=${SIM_TEST_SUITE_TIMEOUT:-300}
 [[ $suite_cap =~ ^[0-9]+$ ]] || die "SIM_TEST_SUITE_TIMEOUT must be a number of seconds, not '$suite_cap'"
 
-suites=(unit regress pgtap tap)
+suites=(unit fuzz regress pgtap tap)
 declare -A status=() took=()
 passed=0
 failed=0
@@ -171,6 +173,18 @@ fi
 if [ ! -f "$tree/test/unit/Makefile" ] || [ "$(count_files test/unit '*.c')" -eq 0 ]; then
 	record unit skipped "no tests in test/unit"
 elif ! run_suite unit "$suite_cap" make --no-print-directory unitcheck; then
+	:
+fi
+
+# ---------------------------------------------------------------- fuzz
+fuzz_seconds=${SIM_FUZZ_SECONDS:-60}
+[[ $fuzz_seconds =~ ^[0-9]+$ ]] || die "SIM_FUZZ_SECONDS must be a number of seconds, not '$fuzz_seconds'"
+if [ ! -f "$tree/test/fuzz/Makefile" ]; then
+	record fuzz skipped "no test/fuzz"
+elif ! command -v clang >/dev/null 2>&1; then
+	record fuzz skipped "no clang"
+elif ! run_suite fuzz "$((fuzz_seconds + 120))" make --no-print-directory -C test/fuzz run \
+	FUZZ_SECONDS="$fuzz_seconds"; then
 	:
 fi
 
