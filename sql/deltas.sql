@@ -146,6 +146,11 @@ BEGIN
 END
 $$;
 
+-- Transition tables have no statistics: joining old and new rows by a nested
+-- loop would be quadratic in the rows a statement changed (a tick writes
+-- hundreds of ships in one statement).
+ALTER FUNCTION sim.record_ship_change() SET enable_nestloop = off;
+
 CREATE FUNCTION sim.record_cargo_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
@@ -266,6 +271,8 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+ALTER FUNCTION sim.record_wallet_change() SET enable_nestloop = off;
 
 -- One trigger per table and event (a trigger with transition tables serves one event).
 DO $$
