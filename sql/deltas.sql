@@ -316,13 +316,14 @@ COMMENT ON FUNCTION sim.change_data(smallint, double precision[]) IS
 -- Start the record afresh at the universe's tick: drop every partition and
 -- make the first ones.  The generator and sim.reset_universe call it.
 CREATE FUNCTION sim.reset_changes() RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     p   record;
     t   bigint := coalesce((SELECT w.tick FROM sim.world w), 0);
 BEGIN
     FOR p IN SELECT cp.name FROM sim.change_partition cp LOOP
-        EXECUTE format('DROP TABLE IF EXISTS sim.%I', p.name);
+        EXECUTE format('ALTER EXTENSION sim DROP TABLE sim.%I', p.name);
+        EXECUTE format('DROP TABLE sim.%I', p.name);
     END LOOP;
     DELETE FROM sim.change_partition;
     INSERT INTO sim.change_log AS l (horizon, covered_to) VALUES (t, t + 1)
@@ -335,8 +336,12 @@ COMMENT ON FUNCTION sim.reset_changes() IS
 
 -- Keep partitions ready for the ticks around tick, and drop those older than
 -- the retention when no session is reading the record.  Called by every tick.
+-- Partitions are members of the extension, like sim.change itself: pg_dump
+-- leaves them out, and a restored universe starts a new record at its first
+-- tick (until then, changes are not recorded and the horizon is that tick).
+-- It runs as the extension's owner, who may add members to the extension.
 CREATE FUNCTION sim.maintain_changes(tick bigint) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     retention   bigint := current_setting('sim.change_retention')::bigint;
     width       bigint := greatest(retention / 4, 1);
@@ -346,7 +351,7 @@ DECLARE
 BEGIN
     SELECT * INTO l FROM sim.change_log;
     IF NOT FOUND THEN
-        RETURN;
+        INSERT INTO sim.change_log (horizon, covered_to) VALUES (tick, tick) RETURNING * INTO l;
     END IF;
     -- the tick and the ones commands between ticks record under
     WHILE l.covered_to <= tick + 2 LOOP
@@ -355,6 +360,7 @@ BEGIN
                        'CHECK (tick >= %s AND tick < %s))', pname, l.covered_to, l.covered_to + width);
         EXECUTE format('ALTER TABLE sim.change ATTACH PARTITION sim.%I FOR VALUES FROM (%s) TO (%s)',
                        pname, l.covered_to, l.covered_to + width);
+        EXECUTE format('ALTER EXTENSION sim ADD TABLE sim.%I', pname);
         INSERT INTO sim.change_partition (lo, hi, name) VALUES (l.covered_to, l.covered_to + width, pname);
         l.covered_to := l.covered_to + width;
     END LOOP;
@@ -366,6 +372,7 @@ BEGIN
         BEGIN
             -- readers of the record hold it in share mode: never wait for them
             LOCK TABLE sim.change IN ACCESS EXCLUSIVE MODE NOWAIT;
+            EXECUTE format('ALTER EXTENSION sim DROP TABLE sim.%I', p.name);
             EXECUTE format('DROP TABLE sim.%I', p.name);
             DELETE FROM sim.change_partition WHERE lo = p.lo;
             UPDATE sim.change_log SET horizon = greatest(horizon, p.hi - 1);

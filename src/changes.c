@@ -83,7 +83,8 @@ sim_change_tick(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	SimTickGuard();
-	if (!latest_int64("SELECT tick FROM sim.world", &tick))
+	/* no universe, or a restored one whose record the next tick starts */
+	if (!latest_int64("SELECT w.tick FROM sim.world w, sim.change_log l", &tick))
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(tick + 1);
 }

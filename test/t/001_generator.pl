@@ -129,6 +129,16 @@ $node->safe_psql('postgres', 'CREATE DATABASE gen_restored');
 $node->command_ok([ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('gen_restored'),
 		'-f', $dumpfile ], 'the dump restores into an empty database');
 is_deeply(digest('gen_restored'), $db, 'the restored universe is identical, table by table');
+is($node->safe_psql('gen_restored',
+		"SELECT count(*) FROM pg_inherits WHERE inhparent = 'sim.change'::regclass"),
+	0, 'the change record is not in the dump (its next tick starts a new one)');
+is($node->safe_psql('gen_restored', 'SELECT sim.change_tick() IS NULL'), 't',
+	'until that tick, changes of the restored universe are not recorded');
+$node->safe_psql('gen_restored', 'SELECT sim.step(1)');
+is($node->safe_psql('gen_restored',
+		"SELECT sim.change_horizon() = 1 AND (SELECT count(*) FROM sim.change WHERE tick = 1) > 0 "
+		  . "AND (SELECT count(*) FROM sim.changes_since(1)) = 0"),
+	't', 'its first tick starts the record: the horizon is that tick, its changes are kept');
 
 # Across a restart (shared memory rebuilt) the tables are unchanged
 $node->restart;

@@ -133,9 +133,22 @@ cmp_ok(scalar @notes, '>=', 10, 'a listener receives sim_tick notifications');
 my @decoded = map { my $j = eval { decode_json($_->[0]) }; $j } @notes;
 is(scalar(grep { ref $_ eq 'HASH' } @decoded), scalar @notes, 'every payload is a JSON object');
 is_deeply(
-	[ sort keys %{ $decoded[0] } ],
-	[qw(arrivals at commands ms rejected ships_in_flight tick)],
-	'the payload has tick, at, ships_in_flight, arrivals, commands, rejected and ms');
+	[ sort grep { $_ ne 'sectors' && $_ ne 'sectors_truncated' } keys %{ $decoded[0] } ],
+	[qw(arrivals at changes changes_total commands ms rejected sectors_touched ships_in_flight tick)],
+	'the payload has tick, at, ships_in_flight, arrivals, commands, rejected, ms and the change counts');
+is(scalar(grep { exists $_->{sectors} } @decoded), scalar @decoded, 'a small universe\'s payloads list their sectors');
+{
+	my $t = $decoded[-1];
+	is( sq("SELECT count(*) || ' ' || count(DISTINCT sector_id) FILTER (WHERE sector_id <> 0) || ' ' || "
+		  . "coalesce((SELECT string_agg(s::text, ',' ORDER BY s) FROM (SELECT DISTINCT sector_id AS s "
+		  . "FROM sim.change WHERE tick = $t->{tick} AND sector_id <> 0) d), '') "
+		  . "FROM sim.change WHERE tick = $t->{tick}"),
+		"$t->{changes_total} $t->{sectors_touched} " . join(',', sort { $a <=> $b } @{ $t->{sectors} }),
+		'its change counts and sectors are those of the tick\'s rows in sim.change');
+	my $sum = 0;
+	$sum += $_ for values %{ $t->{changes} };
+	is($sum, $t->{changes_total}, 'the counts by kind add up to the total');
+}
 is(scalar(grep { $_->[1] ne $pid } @notes), 0, 'the ticker sends them');
 my @nticks = map { $_->{tick} } @decoded;
 is_deeply(\@nticks, [ $nticks[0] .. $nticks[0] + $#nticks ],
