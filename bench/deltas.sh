@@ -61,11 +61,8 @@ for n in "${SIZES[@]}"; do
 	read -r tick_p50 tick_p99 < <(latency "$dir"/step_log*)
 	wal_tick=$(psql -d "$db" -Atc "SELECT pg_wal_lsn_diff('$lsn1', '$lsn0') / $TICKS")
 
-	psql -d "$db" -c "CREATE TABLE sql_ship AS
-	                    SELECT id, x, y, z, dir_x * 0.5 AS vx, dir_y * 0.5 AS vy, dir_z * 0.5 AS vz FROM sim.ship;
-	                  ALTER TABLE sql_ship ADD PRIMARY KEY (id)" -c "VACUUM ANALYZE sql_ship"
+	sql_peer "$db"
 	lsn0=$(psql -d "$db" -Atc "SELECT pg_current_wal_insert_lsn()")
-	echo "UPDATE sql_ship SET x = x + vx, y = y + vy, z = z + vz;" >"$dir/update.sql"
 	(cd "$dir" && pgbench -n -t "$SQL_TICKS" -f "$dir/update.sql" "$db" >/dev/null)
 	lsn1=$(psql -d "$db" -Atc "SELECT pg_current_wal_insert_lsn()")
 	wal_sql=$(psql -d "$db" -Atc "SELECT pg_wal_lsn_diff('$lsn1', '$lsn0') / $SQL_TICKS")

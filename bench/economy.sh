@@ -34,77 +34,10 @@ CMD_SHIPS=${CMD_SHIPS:-100000}
 CMD_SECONDS=${CMD_SECONDS:-15}
 CLIENTS=${CLIENTS:-4}
 THREADS=${THREADS:-2}
-PGBIN=/usr/lib/postgresql/15/bin
-
-as_user=()
-[ "$(id -u)" -eq 0 ] && as_user=(runuser -u postgres --)
-
-dir=$(mktemp -d /tmp/sim-bench.XXXXXX)
-chmod 755 "$dir"
-[ "$(id -u)" -eq 0 ] && chown postgres "$dir"
-dbs=()
-if [ -n "${BENCH_HOST:-}" ]; then
-	host=$BENCH_HOST
-	port=${BENCH_PORT:-5432}
-	own_cluster=0
-else
-	host=$dir
-	port=$((20000 + RANDOM % 20000))
-	own_cluster=1
-fi
-
-psql() { "${as_user[@]}" "$PGBIN/psql" -h "$host" -p "$port" -X -q -v ON_ERROR_STOP=1 "$@"; }
-pgbench() { "${as_user[@]}" "$PGBIN/pgbench" -h "$host" -p "$port" "$@"; }
-
-cleanup() {
-	if [ "$own_cluster" = 1 ]; then
-		"${as_user[@]}" "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
-	else
-		for d in "${dbs[@]}"; do
-			psql -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true
-		done
-	fi
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-
-if [ "$own_cluster" = 1 ]; then
-	"${as_user[@]}" "$PGBIN/initdb" -D "$dir/data" -A trust >/dev/null
-	cat >>"$dir/data/postgresql.conf" <<EOF
-port = $port
-unix_socket_directories = '$dir'
-listen_addresses = ''
-shared_preload_libraries = 'sim'
-sim.database = ''
-sim.max_ships = 1100000
-shared_buffers = 2GB
-max_wal_size = 8GB
-checkpoint_timeout = 30min
-synchronous_commit = off
-EOF
-	"${as_user[@]}" "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null
-fi
-
-# a fresh database with sim and a universe of $2 ships: newdb (name, ships)
-newdb() {
-	dbs+=("$1")
-	psql -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" 2>/dev/null
-	psql -d "$1" -c "SET client_min_messages = warning" -c "CREATE EXTENSION sim CASCADE"
-	psql -d "$1" -c "CREATE FUNCTION bench_ms(q text) RETURNS double precision LANGUAGE plpgsql AS
-	                 \$\$ DECLARE t0 timestamptz := clock_timestamp();
-	                    BEGIN EXECUTE q; RETURN extract(epoch FROM clock_timestamp() - t0) * 1000; END \$\$"
-	psql -d "$1" -Atc "SELECT round(bench_ms('SELECT sim.generate_universe(42, 50, $2)')::numeric)"
-}
-
-# p50 and p99 (ms) of the latencies (µs, column 3) in pgbench transaction logs
-latency() {
-	cat "$@" | awk '{print $3 / 1000.0}' | sort -n |
-		awk '{a[NR] = $1} END {
-			p50 = a[int((NR - 1) * 0.50) + 1]; p99 = a[int((NR - 1) * 0.99) + 1];
-			printf "%.2f %.2f\n", p50, p99 }'
-}
-
-ratio() { echo "$1 / ($2 + 0.0001)" | bc -l; }
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+bench_cluster "synchronous_commit = off"
 
 echo "sim economy benchmark: $(nproc) cores, sizes ${SIZES[*]}, warm-up $WARMUP ticks, $TICKS ticks measured"
 echo
@@ -117,12 +50,7 @@ for n in "${SIZES[@]}"; do
 
 	# warm-up: NPCs wake, trade, fly and mine until their cycles are spread out
 	t0=$(date +%s.%N)
-	left=$WARMUP
-	while [ "$left" -gt 0 ]; do
-		step=$((left < 100 ? left : 100))
-		psql -d "$db" -c "SELECT sim.step($step)" >/dev/null
-		left=$((left - step))
-	done
+	warm "$db" "$WARMUP"
 	warm_s=$(echo "$(date +%s.%N) - $t0" | bc -l)
 	psql -d "$db" -c "VACUUM ANALYZE" 2>/dev/null
 	start_tick=$(psql -d "$db" -Atc "SELECT tick FROM sim.world")
@@ -144,10 +72,7 @@ for n in "${SIZES[@]}"; do
 	audit=$(psql -d "$db" -Atc "SELECT count(*) FROM sim.audit()")
 
 	# the peer: one UPDATE moving every ship, as in bench/engine.sh
-	psql -d "$db" -c "CREATE TABLE sql_ship AS
-	                    SELECT id, x, y, z, dir_x * 0.5 AS vx, dir_y * 0.5 AS vy, dir_z * 0.5 AS vz FROM sim.ship;
-	                  ALTER TABLE sql_ship ADD PRIMARY KEY (id)" -c "VACUUM ANALYZE sql_ship"
-	echo "UPDATE sql_ship SET x = x + vx, y = y + vy, z = z + vz;" >"$dir/update.sql"
+	sql_peer "$db"
 	rm -f "$dir"/upd_log*
 	(cd "$dir" && pgbench -n -t "$SQL_TICKS" -f "$dir/update.sql" -l --log-prefix="$dir/upd_log" "$db" >/dev/null)
 	read -r upd_p50 upd_p99 < <(latency "$dir"/upd_log*)

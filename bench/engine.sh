@@ -8,7 +8,8 @@
 #
 # Usage: bench/engine.sh [SHIPS ...]     (default: 10000 100000 1000000)
 # Needs sim installed (make install) and PostgreSQL 15 with PostGIS.  Starts
-# its own throwaway cluster; as root it runs the cluster as postgres.
+# its own throwaway cluster (bench/lib.sh, which also tells how to use a
+# running one); as root it runs the cluster as postgres.
 set -euo pipefail
 
 SIZES=("$@")
@@ -17,46 +18,10 @@ TICKS=${TICKS:-30}
 SQL_TICKS=${SQL_TICKS:-5}
 QUERY_SECONDS=${QUERY_SECONDS:-10}
 RADIUS=${RADIUS:-500}
-PGBIN=/usr/lib/postgresql/15/bin
-
-as_user=()
-[ "$(id -u)" -eq 0 ] && as_user=(runuser -u postgres --)
-
-dir=$(mktemp -d /tmp/sim-bench.XXXXXX)
-chmod 755 "$dir"
-[ "$(id -u)" -eq 0 ] && chown postgres "$dir"
-port=$((20000 + RANDOM % 20000))
-cleanup() {
-	"${as_user[@]}" "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-
-"${as_user[@]}" "$PGBIN/initdb" -D "$dir/data" -A trust >/dev/null
-cat >>"$dir/data/postgresql.conf" <<EOF
-port = $port
-unix_socket_directories = '$dir'
-listen_addresses = ''
-shared_preload_libraries = 'sim'
-sim.database = ''
-sim.max_ships = 1100000
-shared_buffers = 2GB
-max_wal_size = 8GB
-checkpoint_timeout = 30min
-synchronous_commit = off
-EOF
-"${as_user[@]}" "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null
-
-psql() { "${as_user[@]}" "$PGBIN/psql" -h "$dir" -p "$port" -X -q -v ON_ERROR_STOP=1 "$@"; }
-pgbench() { "${as_user[@]}" "$PGBIN/pgbench" -h "$dir" -p "$port" "$@"; }
-
-# p50 and p99 (ms) of the latencies (µs, column 3) in pgbench transaction logs
-latency() {
-	cat "$@" | awk '{print $3 / 1000.0}' | sort -n |
-		awk '{a[NR] = $1} END {
-			p50 = a[int((NR - 1) * 0.50) + 1]; p99 = a[int((NR - 1) * 0.99) + 1];
-			printf "%.2f %.2f\n", p50, p99 }'
-}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
+bench_cluster "synchronous_commit = off"
 
 # milliseconds the server takes to run one statement: timed (database, sql)
 timed() {
@@ -74,7 +39,8 @@ printf '%-10s %-28s %12s %12s %10s\n' ships measure sim peer ratio
 
 for n in "${SIZES[@]}"; do
 	db=bench_$n
-	"${as_user[@]}" "$PGBIN/createdb" -h "$dir" -p "$port" "$db"
+	dbs+=("$db")
+	"${as_user[@]}" "$PGBIN/createdb" -h "$host" -p "$port" "$db"
 	psql -d "$db" -c "CREATE EXTENSION sim CASCADE" 2>/dev/null
 	psql -d "$db" -c "CREATE FUNCTION bench_ms(q text) RETURNS double precision LANGUAGE plpgsql AS
 	                  \$\$ DECLARE t0 timestamptz := clock_timestamp();
@@ -127,10 +93,7 @@ SQL
 	inner=$(psql -d "$db" -Atc "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms)::numeric, 2) || ' ' ||
 	                                   round(percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms)::numeric, 2)
 	                              FROM (SELECT duration_ms FROM sim.tick_log ORDER BY tick DESC LIMIT $TICKS) t")
-	psql -d "$db" -c "CREATE TABLE sql_ship AS
-	                    SELECT id, x, y, z, dir_x * 0.5 AS vx, dir_y * 0.5 AS vy, dir_z * 0.5 AS vz FROM sim.ship;
-	                  ALTER TABLE sql_ship ADD PRIMARY KEY (id)" -c "VACUUM ANALYZE sql_ship"
-	echo "UPDATE sql_ship SET x = x + vx, y = y + vy, z = z + vz;" >"$dir/update.sql"
+	sql_peer "$db"
 	rm -f "$dir"/upd_log*
 	(cd "$dir" && pgbench -n -t "$SQL_TICKS" -f "$dir/update.sql" -l --log-prefix="$dir/upd_log" "$db" >/dev/null)
 	read -r upd_p50 upd_p99 < <(latency "$dir"/upd_log*)
@@ -171,5 +134,5 @@ SQL
 	printf '%-10s %-28s %10sms %10sms %9.1fx\n' "$n" "2000 queries, one statement" "$batch_sim" "$batch_gist" \
 		"$(echo "$batch_gist / ($batch_sim + 0.001)" | bc -l)"
 
-	"${as_user[@]}" "$PGBIN/dropdb" -h "$dir" -p "$port" "$db"
+	"${as_user[@]}" "$PGBIN/dropdb" -h "$host" -p "$port" "$db"
 done

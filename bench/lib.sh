@@ -2,7 +2,8 @@
 #
 # bench/lib.sh -- the throwaway cluster and helpers the benchmarks share.
 # Sourced, never run.  After sourcing, call bench_cluster [conf lines...];
-# then psql, pgbench, newdb, latency and ratio are ready.  As root, the
+# then psql, pgbench, newdb, warm, sql_peer, percentiles, latency and ratio
+# are ready.  As root, the
 # cluster and every client run as the postgres user.
 #
 # Environment: BENCH_HOST, BENCH_PORT  use this running cluster (socket
@@ -85,6 +86,15 @@ warm() {
 		psql -d "$1" -c "SELECT sim.step($step)" >/dev/null
 		left=$((left - step))
 	done
+}
+
+# The SQL peer of a tick: table sql_ship with every ship's position and a
+# velocity, and $dir/update.sql, the one UPDATE that moves them all: sql_peer (db)
+sql_peer() {
+	psql -d "$1" -c "CREATE TABLE sql_ship AS
+	                   SELECT id, x, y, z, dir_x * 0.5 AS vx, dir_y * 0.5 AS vy, dir_z * 0.5 AS vz FROM sim.ship;
+	                 ALTER TABLE sql_ship ADD PRIMARY KEY (id)" -c "VACUUM ANALYZE sql_ship"
+	echo "UPDATE sql_ship SET x = x + vx, y = y + vy, z = z + vz;" >"$dir/update.sql"
 }
 
 # p50 and p99 of numbers, one per line on stdin: "p50 p99"
