@@ -28,6 +28,8 @@ PG_FUNCTION_INFO_V1(sim_mute_changes);
 PG_FUNCTION_INFO_V1(sim_change_horizon);
 
 static bool changes_muted = false;
+static SPIPlanPtr tick_plan = NULL;
+static SPIPlanPtr horizon_plan = NULL;
 
 static void
 changes_xact_callback(XactEvent event, void *arg)
@@ -47,21 +49,26 @@ SimChangesInit(void)
 
 /*
  * The bigint the one-row query returns, read with the latest snapshot (not
- * the transaction's): false when it returns no row.
+ * the transaction's): false when it returns no row.  *plan caches the
+ * query's plan for the session (the triggers call this for every statement).
  */
 static bool
-latest_int64(const char *query, int64 *value)
+latest_int64(const char *query, SPIPlanPtr *plan, int64 *value)
 {
-	SPIPlanPtr	plan;
 	bool		isnull;
 	bool		found;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "could not connect to SPI");
-	plan = SPI_prepare(query, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare \"%s\"", query);
-	if (SPI_execute_snapshot(plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(query, 0, NULL);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare \"%s\"", query);
+		*plan = p;
+	}
+	if (SPI_execute_snapshot(*plan, NULL, NULL, GetLatestSnapshot(), InvalidSnapshot,
 							 true, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not run \"%s\"", query);
 	found = SPI_processed > 0;
@@ -84,7 +91,7 @@ sim_change_tick(PG_FUNCTION_ARGS)
 
 	SimTickGuard();
 	/* no universe, or a restored one whose record the next tick starts */
-	if (!latest_int64("SELECT w.tick FROM sim.world w, sim.change_log l", &tick))
+	if (!latest_int64("SELECT w.tick FROM sim.world w, sim.change_log l", &tick_plan, &tick))
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(tick + 1);
 }
@@ -100,7 +107,7 @@ sim_change_horizon(PG_FUNCTION_ARGS)
 {
 	int64		horizon;
 
-	if (!latest_int64("SELECT horizon FROM sim.change_log", &horizon))
+	if (!latest_int64("SELECT horizon FROM sim.change_log", &horizon_plan, &horizon))
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(horizon);
 }
