@@ -8,9 +8,10 @@
 #
 # Environment: BENCH_HOST, BENCH_PORT  use this running cluster (socket
 # directory and port; sim preloaded, sim.max_ships large enough) instead of
-# starting a throwaway one.
+# starting a throwaway one.  SIM_PG_BINDIR: the PostgreSQL 15 bin directory
+# to use (default Debian's, /usr/lib/postgresql/15/bin).
 
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${SIM_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 
 as_user=()
 [ "$(id -u)" -eq 0 ] && as_user=(runuser -u postgres --)

@@ -4,12 +4,15 @@
 #
 # Sourced, never run.  Assumes Debian 12 with PostgreSQL 15 from Debian; the
 # only fixed paths are those of that PostgreSQL (/usr/lib/postgresql/15).
+# SIM_PG_BINDIR names another bin directory of a PostgreSQL 15, e.g. a
+# relocated copy of Debian's, so that two work trees can build, install and
+# test side by side without sharing an installation.
 #
 # PostgreSQL refuses to run as root, so when the caller is root every server
 # and every test runs as the Debian "postgres" user; otherwise as the caller.
 
 PG_MAJOR=15
-PG_BINDIR=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_BINDIR=${SIM_PG_BINDIR:-/usr/lib/postgresql/$PG_MAJOR/bin}
 PG_CONFIG=$PG_BINDIR/pg_config
 export PATH="$PG_BINDIR:$PATH"
 
