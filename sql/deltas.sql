@@ -32,7 +32,7 @@ INSERT INTO sim.change_kind (kind, name, id_is, sub_is, fields) VALUES
      ARRAY['station_id', 'side', 'faction_id', 'ship_id', 'price', 'qty', 'qty_open', 'status']),
     (5, 'trade',  'trade id',   'good id',
      ARRAY['station_id', 'qty', 'price', 'buyer_faction', 'seller_faction', 'buyer_ship',
-           'seller_ship', 'kind']),
+           'seller_ship', 'kind', 'tax']),
     (6, 'wallet', 'faction id', 'none (0)', ARRAY['credits']);
 
 -- Codes of the text fields that the record stores as numbers.
@@ -51,7 +51,8 @@ INSERT INTO sim.change_code (kind, field, code, label) VALUES
     (1, 'state', 6, 'mining'),
     (4, 'side', 0, 'buy'), (4, 'side', 1, 'sell'),
     (4, 'status', 0, 'open'), (4, 'status', 1, 'filled'), (4, 'status', 2, 'cancelled'),
-    (5, 'kind', 0, 'market'), (5, 'kind', 1, 'order'), (5, 'kind', 2, 'contract');
+    (5, 'kind', 0, 'market'), (5, 'kind', 1, 'order'), (5, 'kind', 2, 'contract'),
+    (5, 'kind', 3, 'refuel');
 
 CREATE SEQUENCE sim.change_seq;
 
@@ -239,8 +240,9 @@ BEGIN
     INSERT INTO sim.change (tick, kind, id, sub_id, sector_id, val)
     SELECT t, 5, n.id, n.good_id, coalesce(st.sector_id, 0),
            ARRAY[n.station_id, n.qty, n.price, n.buyer_faction, n.seller_faction, n.buyer_ship,
-                 n.seller_ship, CASE n.kind WHEN 'market' THEN 0 WHEN 'order' THEN 1 ELSE 2 END
-                ]::double precision[]
+                 n.seller_ship, (SELECT c.code FROM sim.change_code c
+                                  WHERE c.kind = 5 AND c.field = 'kind' AND c.label = n.kind),
+                 n.tax]::double precision[]
       FROM new_rows n LEFT JOIN sim.station st ON st.id = n.station_id
      ORDER BY n.id;
     RETURN NULL;

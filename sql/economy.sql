@@ -6,8 +6,9 @@
 CREATE TABLE sim.economy (
     id                  boolean PRIMARY KEY DEFAULT true CHECK (id),
     spread              double precision NOT NULL DEFAULT 0.10 CHECK (spread >= 0 AND spread < 1),
-    tax_rate            double precision NOT NULL DEFAULT 0.02 CHECK (tax_rate >= 0 AND tax_rate < 1),
-    order_fee_rate      double precision NOT NULL DEFAULT 0.01 CHECK (order_fee_rate >= 0 AND order_fee_rate < 1),
+    -- rates in whole millionths: taxes and fees are sim.levy(value, rate)
+    tax_rate            numeric(7,6) NOT NULL DEFAULT 0.02 CHECK (tax_rate >= 0 AND tax_rate < 1),
+    order_fee_rate      numeric(7,6) NOT NULL DEFAULT 0.01 CHECK (order_fee_rate >= 0 AND order_fee_rate < 1),
     dock_ticks          integer NOT NULL DEFAULT 5 CHECK (dock_ticks BETWEEN 1 AND 86400),
     undock_ticks        integer NOT NULL DEFAULT 5 CHECK (undock_ticks BETWEEN 1 AND 86400),
     mine_cycle_ticks    integer NOT NULL DEFAULT 30 CHECK (mine_cycle_ticks BETWEEN 1 AND 86400),
@@ -138,6 +139,13 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sim.market_quote(bigint, bigint, bigint, double precision) IS
     'Bid (the station buys) and ask (the station sells) for a stock against its target';
 
+-- Taxes and fees: the one rule, the same C code the tick uses (money.h).
+CREATE FUNCTION sim.levy(value bigint, rate numeric) RETURNS bigint
+AS 'MODULE_PATHNAME', 'sim_levy'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sim.levy(bigint, numeric) IS
+    'The tax or fee on a value of credits at a rate in [0, 1) of whole millionths: ceil(value * rate), exactly, in whole credits';
+
 CREATE VIEW sim.market AS
 SELECT s.station_id, st.sector_id, s.good_id, g.name AS good, s.qty AS stock, s.target,
        q.bid, q.ask
@@ -160,11 +168,14 @@ CREATE TABLE sim.trade (
     seller_faction  integer NOT NULL,
     buyer_ship      bigint,
     seller_ship     bigint,
-    kind            text NOT NULL CHECK (kind IN ('market', 'order', 'contract')),
+    kind            text NOT NULL CHECK (kind IN ('market', 'refuel', 'order', 'contract')),
     buy_order       bigint,
-    sell_order      bigint
+    sell_order      bigint,
+    tax             bigint NOT NULL CHECK (tax >= 0)
 );
-COMMENT ON TABLE sim.trade IS 'Every trade: tick, station, good, quantity, unit price, buyer and seller (history: no foreign keys)';
+COMMENT ON TABLE sim.trade IS 'Every trade: tick, station, good, quantity, unit price, buyer and seller, and the tax it paid (history: no foreign keys)';
+COMMENT ON COLUMN sim.trade.kind IS 'market: with a station''s quote; refuel: fuel into a ship''s tank (not its hold); order: two limit orders matched; contract: a delivery';
+COMMENT ON COLUMN sim.trade.tax IS 'Credits taken as tax: sim.levy(qty * price, tax_rate) for market, refuel and order trades (0 for contracts)';
 CREATE INDEX trade_station_good ON sim.trade (station_id, good_id, tick);
 CREATE INDEX trade_tick ON sim.trade (tick);
 

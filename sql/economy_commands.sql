@@ -25,8 +25,8 @@
 -- wrong state; 42704 for unknown ships, goods, stations, orders, contracts;
 -- 42501 for another faction's ship, order or station.
 --
--- Money: taxes and fees are whole credits, rounded up, computed in numeric
--- (value * rate in double precision can land a hair above an integer).
+-- Money: taxes and fees are whole credits, sim.levy(value, rate) -- the
+-- exact integer rule the tick uses too (src/core/money.c).
 
 -- The faction the current role plays, or NULL for operators.
 CREATE FUNCTION sim.commanding_faction() RETURNS integer
@@ -336,7 +336,7 @@ BEGIN
     seller := (SELECT st.faction_id FROM sim.station st WHERE st.id = s.docked_at);
     PERFORM sim.lock_wallets(s.faction_id, seller);
     total := qty * price;
-    tax := ceil(total::numeric * e.tax_rate::numeric)::bigint;
+    tax := sim.levy(total, e.tax_rate);
     funds := sim.credits_of(s.faction_id);
     IF funds < total + tax THEN
         RAISE EXCEPTION 'faction % has % credits, not the % that % units of "%" cost',
@@ -356,8 +356,8 @@ BEGIN
         VALUES (sim.current_tick(), 'sink', 'tax', NULL, tax, s.docked_at, ship, s.faction_id);
     END IF;
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
-                           buyer_ship, seller_ship, kind)
-    VALUES (sim.current_tick(), s.docked_at, good, qty, price, s.faction_id, seller, ship, NULL, 'market')
+                           buyer_ship, seller_ship, kind, tax)
+    VALUES (sim.current_tick(), s.docked_at, good, qty, price, s.faction_id, seller, ship, NULL, 'market', tax)
     RETURNING id INTO trade_id;
 END
 $$;
@@ -409,7 +409,7 @@ BEGIN
     END IF;
     PERFORM sim.lock_wallets(s.faction_id, buyer);
     total := qty * price;
-    tax := ceil(total::numeric * e.tax_rate::numeric)::bigint;
+    tax := sim.levy(total, e.tax_rate);
     funds := sim.credits_of(buyer);
     IF funds < total THEN
         RAISE EXCEPTION 'station % cannot pay % credits for % units of "%"', s.docked_at, total, qty, g.name
@@ -430,8 +430,8 @@ BEGIN
         VALUES (sim.current_tick(), 'sink', 'tax', NULL, tax, s.docked_at, ship, s.faction_id);
     END IF;
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
-                           buyer_ship, seller_ship, kind)
-    VALUES (sim.current_tick(), s.docked_at, good, qty, price, buyer, s.faction_id, NULL, ship, 'market')
+                           buyer_ship, seller_ship, kind, tax)
+    VALUES (sim.current_tick(), s.docked_at, good, qty, price, buyer, s.faction_id, NULL, ship, 'market', tax)
     RETURNING id INTO trade_id;
 END
 $$;
@@ -490,7 +490,7 @@ BEGIN
     seller := (SELECT st.faction_id FROM sim.station st WHERE st.id = s.docked_at);
     PERFORM sim.lock_wallets(s.faction_id, seller);
     total := units * price;
-    tax := ceil(total::numeric * e.tax_rate::numeric)::bigint;
+    tax := sim.levy(total, e.tax_rate);
     funds := sim.credits_of(s.faction_id);
     IF funds < total + tax THEN
         RAISE EXCEPTION 'faction % has % credits, not the % that % fuel units cost',
@@ -512,8 +512,8 @@ BEGIN
         VALUES (sim.current_tick(), 'sink', 'tax', NULL, tax, s.docked_at, ship, s.faction_id);
     END IF;
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
-                           buyer_ship, seller_ship, kind)
-    VALUES (sim.current_tick(), s.docked_at, g.id, units, price, s.faction_id, seller, ship, NULL, 'market');
+                           buyer_ship, seller_ship, kind, tax)
+    VALUES (sim.current_tick(), s.docked_at, g.id, units, price, s.faction_id, seller, ship, NULL, 'refuel', tax);
 END
 $$;
 COMMENT ON FUNCTION sim.refuel(bigint, double precision) IS
@@ -670,7 +670,7 @@ BEGIN
         hold := qty * price;
     END IF;
     PERFORM sim.lock_wallets(s.faction_id);
-    fee := ceil((qty * price)::numeric * e.order_fee_rate::numeric)::bigint;
+    fee := sim.levy(qty * price, e.order_fee_rate);
     funds := sim.credits_of(s.faction_id);
     IF funds < hold + fee THEN
         RAISE EXCEPTION 'faction % has % credits, not the % that the order needs', s.faction_id, funds, hold + fee
@@ -905,9 +905,9 @@ BEGIN
     UPDATE sim.contract ct SET status = 'fulfilled', escrow = 0, closed_tick = now_tick
      WHERE ct.id = contract;
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
-                           buyer_ship, seller_ship, kind)
+                           buyer_ship, seller_ship, kind, tax)
     VALUES (now_tick, c.station_id, c.good_id, c.qty, greatest(1, c.reward / c.qty),
-            c.issuer_faction, c.contractor_faction, NULL, s.id, 'contract');
+            c.issuer_faction, c.contractor_faction, NULL, s.id, 'contract', 0);
     RETURN c.reward;
 END
 $$;

@@ -25,6 +25,7 @@
 #include "utils/lsyscache.h"
 
 #include "sim/core/market.h"
+#include "sim/core/money.h"
 #include "sim/economy.h"
 #include "sim/sim.h"
 #include "sim/tick.h"
@@ -480,7 +481,13 @@ load_snapshot(EcoSnapshot *s, int64 tick)
 				 errmsg("the universe has no economy rules"),
 				 errhint("Insert the row of sim.economy (INSERT INTO sim.economy DEFAULT VALUES).")));
 	s->spread = col_float8(0, 1);
-	s->tax_rate = col_float8(0, 2);
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+
+		s->tax_ppm = SimRatePpm(DatumGetNumeric(d), "sim.economy.tax_rate");
+		s->tax_rate = (double) s->tax_ppm / (double) SIM_RATE_SCALE;
+	}
 	s->dock_ticks = (int) col_int64(0, 3, 1);
 	s->undock_ticks = (int) col_int64(0, 4, 1);
 	s->mine_cycle_ticks = (int) col_int64(0, 5, 1);
@@ -1047,7 +1054,7 @@ match_orders(EcoSnapshot *s)
 						si = start;
 			EcoTrade	t;
 			int64		value = fills[f].qty * fills[f].price;
-			int64		tax = (int64) ceil((double) value * s->tax_rate);
+			int64		tax = SimLevy(value, s->tax_ppm);
 			int			bf,
 						sf;
 			Oid			types[3] = {INT8OID, INT4OID, INT8OID};
@@ -1067,7 +1074,6 @@ match_orders(EcoSnapshot *s)
 				elog(ERROR, "order of a faction without a wallet");
 			s->credits[bf] += (price[bi] - fills[f].price) * fills[f].qty;
 			s->credits_dirty[bf] = true;
-			tax = Min(tax, value);
 			s->credits[sf] += value - tax;
 			s->credits_dirty[sf] = true;
 			EcoRecordLedger(s, false, "tax", -1, tax, station[start], ship[si], faction[si]);
@@ -1089,6 +1095,7 @@ match_orders(EcoSnapshot *s)
 			t.buyer_ship = ship[bi];
 			t.seller_ship = ship[si];
 			t.kind = "order";
+			t.tax = tax;
 			t.buy_order = ids[bi];
 			t.sell_order = ids[si];
 			EcoRecordTrade(s, &t);
@@ -1327,7 +1334,7 @@ write_accounts(EcoSnapshot *s)
 				  c, 4, SPI_OK_UPDATE);
 
 	/* trades */
-	for (i = 0; i < 11; i++)
+	for (i = 0; i < 12; i++)
 		col_init(&c[i], (i == 0 || i == 1 || i == 4 || i == 5) ? INT4OID : (i == 8 ? TEXTOID : INT8OID));
 	for (i = 0; i < s->ntrades; i++)
 	{
@@ -1344,11 +1351,12 @@ write_accounts(EcoSnapshot *s)
 		push_text(&c[8], t->kind);
 		push_i64(&c[9], t->buy_order, t->buy_order == 0);
 		push_i64(&c[10], t->sell_order, t->sell_order == 0);
+		push_i64(&c[11], t->tax, false);
 	}
 	run_with_cols("INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction, "
-				  "buyer_ship, seller_ship, kind, buy_order, sell_order) "
-				  "SELECT sim.current_tick(), * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-				  c, 11, SPI_OK_INSERT);
+				  "buyer_ship, seller_ship, kind, buy_order, sell_order, tax) "
+				  "SELECT sim.current_tick(), * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+				  c, 12, SPI_OK_INSERT);
 
 	/* ledger */
 	col_init(&c[0], TEXTOID);

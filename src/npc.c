@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "sim/core/market.h"
+#include "sim/core/money.h"
 #include "sim/core/rng.h"
 #include "sim/economy.h"
 
@@ -161,23 +162,17 @@ dist(const double a[3], const double b[3])
 	return sqrt(dx * dx + dy * dy + dz * dz);
 }
 
-static int64
-tax_on(EcoSnapshot *s, int64 value)
-{
-	return Min((int64) ceil((double) value * s->tax_rate), value);
-}
-
 /*
  * The ship buys qty of good g from station st at the ask (the caller has
- * checked stock, room and credits).
+ * checked stock, room and credits); kind is the trade's: market or refuel.
  */
 static void
-market_buy(Ctx *c, int st, int g, int64 qty, int64 ask)
+market_buy(Ctx *c, int st, int g, int64 qty, int64 ask, const char *kind)
 {
 	EcoSnapshot *s = c->s;
 	EcoStation *station = &s->stations[st];
 	int64		value = qty * ask;
-	int64		tax = tax_on(s, value);
+	int64		tax = SimLevy(value, s->tax_ppm);
 	EcoTrade	t;
 
 	stock_add(s, st, g, -qty);
@@ -192,7 +187,8 @@ market_buy(Ctx *c, int st, int g, int64 qty, int64 ask)
 	t.buyer_faction = c->sh->faction;
 	t.seller_faction = station->faction;
 	t.buyer_ship = c->sh->id;
-	t.kind = "market";
+	t.kind = kind;
+	t.tax = tax;
 	EcoRecordTrade(s, &t);
 }
 
@@ -222,7 +218,7 @@ buy_lot(Ctx *c, int st, int g, int64 qty, int64 *ask_out)
 					afford;
 
 		lot_quote(s, st, g, *stock(s, st, g) - qty, &bid, &ask);
-		afford = (int64) floor((double) credits / ((double) ask * (1.0 + s->tax_rate) + 1.0));
+		afford = SimAffordable(credits, ask, s->tax_ppm, qty);
 		*ask_out = ask;
 		if (afford >= qty)
 			return qty;
@@ -243,9 +239,7 @@ affordable(Ctx *c, int st, int g, int64 ask, int64 room)
 	if (have <= 0 || room <= 0)
 		return 0;
 	qty = Min(have, room);
-	/* price plus tax per unit, rounded up */
-	qty = Min(qty, (int64) floor((double) credits / ((double) ask * (1.0 + s->tax_rate) + 1.0)));
-	return Max(qty, 0);
+	return SimAffordable(credits, ask, s->tax_ppm, qty);
 }
 
 /* ---------------------------------------------------------------- flights */
@@ -389,7 +383,7 @@ act_refuel(Ctx *c)
 	units = buy_lot(c, st, s->fuel_good, units, &ask);
 	if (units <= 0)
 		return false;
-	market_buy(c, st, s->fuel_good, units, ask);
+	market_buy(c, st, s->fuel_good, units, ask, "refuel");
 	EcoRecordLedger(s, false, "refuel", s->fuel_good, units, s->stations[st].id, c->sh->id, c->sh->faction);
 	EcoMutate(c->sh)->fuel += (double) units;
 	return true;
@@ -425,7 +419,7 @@ act_sell_cargo(Ctx *c)
 		if (qty <= 0)
 			continue;
 		value = qty * bid;
-		tax = tax_on(s, value);
+		tax = SimLevy(value, s->tax_ppm);
 		cargo_add(c->sh, g, -qty);
 		stock_add(s, st, g, qty);
 		credit(s, station->faction, -value);
@@ -440,6 +434,7 @@ act_sell_cargo(Ctx *c)
 		t.seller_faction = c->sh->faction;
 		t.seller_ship = c->sh->id;
 		t.kind = "market";
+		t.tax = tax;
 		EcoRecordTrade(s, &t);
 		sold = true;
 	}
@@ -552,9 +547,9 @@ act_accept_contract(Ctx *c)
 
 			if (cheapest_seller(s, sec, ct->good, ct->qty, ct->station, &ask) < 0)
 				continue;
-			profit = (double) ct->reward - (double) ask * ct->qty * (1.0 + s->tax_rate);
-			if ((double) ask * ct->qty * (1.0 + s->tax_rate) > (double) wallet(s, c->sh->faction))
+			if (SimAffordable(wallet(s, c->sh->faction), ask, s->tax_ppm, ct->qty) < ct->qty)
 				continue;
+			profit = (double) ct->reward - (double) (ask * ct->qty + SimLevy(ask * ct->qty, s->tax_ppm));
 		}
 		/* nearer deliveries first: a contract has a deadline */
 		profit = profit * (0.5 + c->sh->greed) /
@@ -601,7 +596,7 @@ act_buy_for_contract(Ctx *c)
 	qty = buy_lot(c, st, ct->good, qty, &ask);
 	if (qty <= 0)
 		return false;
-	market_buy(c, st, ct->good, qty, ask);
+	market_buy(c, st, ct->good, qty, ask, "market");
 	cargo_add(c->sh, ct->good, qty);
 	return true;
 }
@@ -678,7 +673,7 @@ act_buy_for_trade(Ctx *c)
 	}
 	if (best_good < 0)
 		return false;
-	market_buy(c, st, best_good, best_qty, best_ask);
+	market_buy(c, st, best_good, best_qty, best_ask, "market");
 	cargo_add(c->sh, best_good, best_qty);
 	return true;
 }

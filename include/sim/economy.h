@@ -12,6 +12,8 @@
 
 #include "postgres.h"
 
+#include "utils/numeric.h"
+
 #include "sim/core/btree.h"
 #include "sim/core/kinematics.h"
 #include "sim/navigation.h"
@@ -158,7 +160,8 @@ typedef struct EcoTrade
 	int32		seller_faction;
 	int64		buyer_ship;		/* 0: NULL */
 	int64		seller_ship;
-	const char *kind;
+	const char *kind;			/* market, refuel, order, contract */
+	int64		tax;			/* credits the trade paid in tax */
 	int64		buy_order;		/* 0: NULL */
 	int64		sell_order;
 } EcoTrade;
@@ -179,7 +182,8 @@ typedef struct EcoSnapshot
 	int64		tick;
 	/* rules (sim.economy) */
 	double		spread,
-				tax_rate;
+				tax_rate;		/* tax_ppm / 10^6: for estimates only */
+	int64		tax_ppm;		/* what is charged: SimLevy(value, tax_ppm) */
 	int			dock_ticks,
 				undock_ticks,
 				mine_cycle_ticks,
@@ -246,6 +250,9 @@ extern void EcoRecordTrade(EcoSnapshot *s, const EcoTrade *t);
 extern void EcoRecordLedger(EcoSnapshot *s, bool faucet, const char *reason, int good,
 							int64 amount, int32 station_id, int64 ship_id, int32 faction_id);
 extern int	EcoDockedCount(EcoSnapshot *s, int st);
+
+/* api_market.c: a numeric rate as whole millionths, or an error (22023). */
+extern int64 SimRatePpm(Numeric rate, const char *what);
 
 /* npc.c: let an NPC pilot decide what its ship does next. */
 extern void EcoDecide(EcoSnapshot *s, EcoShip *sh);

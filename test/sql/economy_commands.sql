@@ -84,11 +84,12 @@ END
 $$;
 CREATE FUNCTION pg_temp.new_trades()
 RETURNS TABLE (id bigint, tick bigint, station_id integer, good_id integer, qty bigint, price bigint,
-               buyer_faction integer, seller_faction integer, buyer_ship bigint, seller_ship bigint, kind text)
+               buyer_faction integer, seller_faction integer, buyer_ship bigint, seller_ship bigint, kind text,
+               tax bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
     RETURN QUERY SELECT t.id, t.tick, t.station_id, t.good_id, t.qty, t.price, t.buyer_faction,
-                        t.seller_faction, t.buyer_ship, t.seller_ship, t.kind
+                        t.seller_faction, t.buyer_ship, t.seller_ship, t.kind, t.tax
                    FROM sim.trade t WHERE t.id > (SELECT s.trade FROM seen s) ORDER BY t.id;
     UPDATE seen SET trade = (SELECT coalesce(max(t.id), 0) FROM sim.trade t);
 END

@@ -50,9 +50,16 @@ SELECT count(*) AS market_trades_not_with_the_station
  WHERE t.kind = 'market'
    AND NOT ((t.buyer_ship IS NOT NULL AND t.seller_ship IS NULL AND t.seller_faction = st.faction_id)
          OR (t.seller_ship IS NOT NULL AND t.buyer_ship IS NULL AND t.buyer_faction = st.faction_id));
--- every market trade paid a tax (2 % of its value, rounded up: never 0)
-SELECT (SELECT count(*) FROM sim.ledger WHERE reason = 'tax')
-     = (SELECT count(*) FROM sim.trade WHERE kind IN ('market', 'order')) AS one_tax_per_trade;
+-- every trade but a contract paid a tax (2 % of its value, rounded up: never
+-- 0), as the ledger says, and refuels are told apart from cargo trades
+SELECT count(*) FILTER (WHERE tax <> CASE kind WHEN 'contract' THEN 0
+                                     ELSE ceil((qty * price)::numeric * 0.02) END) AS trades_taxed_otherwise,
+       sum(tax) = (SELECT sum(amount) FROM sim.ledger WHERE reason = 'tax') AS ledger_has_every_tax,
+       count(*) FILTER (WHERE kind <> 'contract')
+         = (SELECT count(*) FROM sim.ledger WHERE reason = 'tax') AS one_tax_per_trade,
+       count(*) FILTER (WHERE kind = 'refuel' AND good_id <> (SELECT id FROM sim.good WHERE name = 'fuel'))
+         AS refuels_not_of_fuel
+  FROM sim.trade;
 
 ---
 --- Prices move against the stock (sim.market_quote of the stock at tick 0

@@ -46,5 +46,6 @@ extern void test_btree(void);
 extern void test_market(void);
 extern void test_eventq(void);
 extern void test_delta(void);
+extern void test_money(void);
 
 #endif							/* SIM_TEST_UNIT_H */

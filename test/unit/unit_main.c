@@ -54,6 +54,7 @@ main(void)
 	test_btree();
 	test_market();
 	test_delta();
+	test_money();
 	printf("%d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed > 0 ? 1 : 0;
 }
