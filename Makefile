@@ -3,7 +3,7 @@
 #   make                 build the extension
 #   make install         install it into the PostgreSQL that pg_config names
 #   make installcheck TAP_TESTS=   pg_regress tests against a running server
-#   make unitcheck       C unit tests of src/core (no server)
+#   make unitcheck       C unit tests of src/core and the SQLSTATE registry check (no server)
 #   make pgtapcheck      pgTAP tests via pg_prove against a running server
 #   make tapcheck        TAP tests (they start their own clusters; not as root)
 # Plain "make installcheck" runs pg_regress and then the TAP tests.
@@ -51,6 +51,7 @@ regress-dirs:
 	ln -sfn ../../expected build/regress/expected
 
 unitcheck:
+	test/check_errcodes.sh
 	$(MAKE) -C test/unit check
 
 pgtapcheck:

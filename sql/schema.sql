@@ -12,6 +12,16 @@ CREATE FUNCTION sim.finite(v double precision[]) RETURNS boolean
 AS 'MODULE_PATHNAME', 'sim_finite'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+-- sim's own SQLSTATEs (class SM): the registry compiled into the module
+-- (include/sim/core/errcodes.h), the one list C, SQL and docs/errors.md use.
+CREATE FUNCTION sim.error_codes(OUT sqlstate text, OUT name text, OUT meaning text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sim_error_codes'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE VIEW sim.error_code AS SELECT e.sqlstate, e.name, e.meaning FROM sim.error_codes() e;
+COMMENT ON VIEW sim.error_code IS 'sim''s own SQLSTATEs (class SM): code, name and meaning';
+GRANT SELECT ON sim.error_code TO PUBLIC;
+
 -- The universe: at most one row, present once a universe is generated.
 CREATE TABLE sim.world (
     id          boolean PRIMARY KEY DEFAULT true CHECK (id),

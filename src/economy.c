@@ -27,6 +27,7 @@
 #include "sim/core/market.h"
 #include "sim/core/money.h"
 #include "sim/economy.h"
+#include "sim/errcodes.h"
 #include "sim/sim.h"
 #include "sim/tick.h"
 
@@ -316,7 +317,7 @@ EcoTransit(EcoSnapshot *s, EcoShip *sh, EcoState to)
 
 	if (!s->allowed[cur->state][to])
 		ereport(ERROR,
-				(errcode(MAKE_SQLSTATE('S', 'M', '0', '0', '9')),
+				(errcode(ERRCODE_SIM_INVALID_TRANSITION),
 				 errmsg("ship " INT64_FORMAT " cannot go from %s to %s", sh->id,
 						EcoStateNames[cur->state], EcoStateNames[to]),
 				 errdetail("sim.ship_transition lists the state changes a ship may make.")));

@@ -9,9 +9,7 @@
 #include "postgres.h"
 
 #include "sim/core/kinematics.h"
-
-/* Custom SQLSTATE: the ship's tank holds less fuel than the journey needs. */
-#define ERRCODE_SIM_INSUFFICIENT_FUEL MAKE_SQLSTATE('S','M','0','0','1')
+#include "sim/errcodes.h"
 
 typedef enum SimMode
 {

@@ -1,0 +1,41 @@
+/*
+ * errcodes.h -- the registry of sim's own SQLSTATEs (no Postgres inside).
+ *
+ * Every custom SQLSTATE (class SM) is one line of SIM_ERRCODES: its five
+ * characters, a name and what it means.  Nothing else defines one:
+ *   - C raises them as ERRCODE_SIM_<name> (include/sim/errcodes.h);
+ *   - SQL reads the list as the view sim.error_code (sim.error_codes(),
+ *     src/api_control.c), and the regress test errcodes checks that every
+ *     code the extension's SQL functions raise is in it;
+ *   - docs/errors.md has one row per line here, checked by
+ *     test/check_errcodes.sh (run by "make unitcheck"), which also checks
+ *     that no SMnnn in src/, sql/ or include/ is missing here.
+ * To add a code: one line here, one row in docs/errors.md, and its tests.
+ */
+#ifndef SIM_CORE_ERRCODES_H
+#define SIM_CORE_ERRCODES_H
+
+/* X(c1, c2, c3, c4, c5, NAME, "meaning") */
+#define SIM_ERRCODES(X) \
+	X('S', 'M', '0', '0', '1', INSUFFICIENT_FUEL, \
+	  "the ship has too little fuel for the journey it was given") \
+	X('S', 'M', '0', '0', '2', NOT_ENOUGH_CARGO, \
+	  "the ship carries fewer units of the good than the command needs") \
+	X('S', 'M', '0', '0', '3', HOLD_FULL, \
+	  "the ship's hold has no room for the units the command would put in it") \
+	X('S', 'M', '0', '0', '4', NOT_ENOUGH_CREDITS, \
+	  "the paying faction has fewer credits than the command costs") \
+	X('S', 'M', '0', '0', '5', PRICE_MOVED, \
+	  "the station's price is past the caller's max_price or min_price") \
+	X('S', 'M', '0', '0', '6', STORAGE_FULL, \
+	  "the station's storage has no room for the units") \
+	X('S', 'M', '0', '0', '7', NOT_ENOUGH_STOCK, \
+	  "the station holds fewer units of the good than the command needs") \
+	X('S', 'M', '0', '0', '8', CONTRACT_EXPIRED, \
+	  "the contract's deadline has passed") \
+	X('S', 'M', '0', '0', '9', INVALID_TRANSITION, \
+	  "a ship's state changed along a pair not in sim.ship_transition") \
+	X('S', 'M', '0', '1', '0', CHANGES_GONE, \
+	  "the change record no longer holds the ticks asked for: reload a snapshot")
+
+#endif							/* SIM_CORE_ERRCODES_H */

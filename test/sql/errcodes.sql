@@ -1,0 +1,54 @@
+--
+-- errcodes: sim's own SQLSTATEs come from one registry (the module's,
+-- include/sim/core/errcodes.h); sim.error_code shows it, every code the
+-- extension's SQL functions raise is in it, and the codes C raises are the
+-- registry's.
+--
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS sim CASCADE;
+RESET client_min_messages;
+
+SELECT * FROM sim.error_code ORDER BY sqlstate;
+SELECT count(*) = count(DISTINCT sqlstate) AS codes_unique,
+       count(*) = count(DISTINCT name) AS names_unique,
+       bool_and(sqlstate ~ '^SM[0-9A-Z]{3}$') AS all_in_class_sm
+  FROM sim.error_code;
+
+-- every SMnnn that a function of the extension raises is registered
+SELECT DISTINCT m[1] AS raised_but_not_registered
+  FROM pg_proc p
+ CROSS JOIN LATERAL regexp_matches(p.prosrc, '(SM[0-9]{3})', 'g') m
+ WHERE p.pronamespace = 'sim'::regnamespace
+   AND m[1] NOT IN (SELECT sqlstate FROM sim.error_code)
+ ORDER BY 1;
+-- and the SQL side raises most of them (the rest are raised from C)
+SELECT count(DISTINCT m[1]) >= 8 AS raised_from_sql
+  FROM pg_proc p
+ CROSS JOIN LATERAL regexp_matches(p.prosrc, '(SM[0-9]{3})', 'g') m
+ WHERE p.pronamespace = 'sim'::regnamespace;
+
+-- C raises ERRCODE_SIM_INSUFFICIENT_FUEL and ERRCODE_SIM_INVALID_TRANSITION,
+-- made from the same registry lines as these rows
+SELECT sqlstate, name FROM sim.error_code WHERE name IN ('insufficient_fuel', 'invalid_transition')
+ ORDER BY sqlstate;
+
+-- who may read it: anyone who may use the schema; it is a constant list,
+-- and sim.levy a pure function: neither reads or changes the universe
+CREATE ROLE regress_errcodes_nobody;
+SET ROLE regress_errcodes_nobody;
+DO $$
+BEGIN
+    PERFORM count(*) FROM sim.error_code;
+    RAISE NOTICE 'read without USAGE on sim';
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'without USAGE on sim: %', SQLSTATE;
+END
+$$;
+RESET ROLE;
+GRANT USAGE ON SCHEMA sim TO regress_errcodes_nobody;
+SET ROLE regress_errcodes_nobody;
+SELECT count(*) AS codes_seen_by_any_role FROM sim.error_code;
+SELECT sim.levy(100, 0.07) AS levy_is_a_pure_function;
+RESET ROLE;
+REVOKE USAGE ON SCHEMA sim FROM regress_errcodes_nobody;
+DROP ROLE regress_errcodes_nobody;
