@@ -7,6 +7,7 @@
 #   make pgtapcheck      pgTAP tests via pg_prove against a running server
 #   make tapcheck        TAP tests (they start their own clusters; not as root)
 # Plain "make installcheck" runs pg_regress and then the TAP tests.
+# make SIM_WERROR=1 makes every warning an error (flags.mk).
 
 EXTENSION = sim
 EXTVERSION = 0.1.0
@@ -22,8 +23,9 @@ SQL_PARTS = sql/schema.sql sql/generate.sql $(sort $(wildcard sql/engine*.sql)) 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(SQL_PARTS),$(wildcard sql/$(EXTENSION)--*--*.sql))
 
+include flags.mk
 PG_CPPFLAGS = -I$(srcdir)/include
-PG_CFLAGS = -std=gnu99 -ffp-contract=off
+PG_CFLAGS = -std=gnu99 $(SIM_FP_CFLAGS) $(SIM_WARN_CFLAGS)
 SHLIB_LINK = -llz4 -lm
 
 REGRESS = $(basename $(notdir $(sort $(wildcard test/sql/*.sql))))
@@ -36,8 +38,14 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# every object depends on every header: a changed struct rebuilds all
-$(OBJS): $(wildcard include/sim/*.h include/sim/core/*.h)
+# The bitcode PGXS builds for JIT inlining is compiled by clang with
+# BITCODE_CFLAGS, not CFLAGS: give it the same language and floating-point
+# flags, or the JIT could inline code with fused multiply-adds.
+override BITCODE_CFLAGS += -std=gnu99 $(SIM_FP_CFLAGS)
+
+# every object (and its bitcode twin) depends on every header and on the
+# flags: a changed struct or flag rebuilds all
+$(OBJS) $(OBJS:.o=.bc): $(wildcard include/sim/*.h include/sim/core/*.h) flags.mk
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@

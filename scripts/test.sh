@@ -2,8 +2,8 @@
 #
 # scripts/test.sh -- run sim's whole test suite on a Debian 12 machine.
 #
-# Installs the Debian packages that are missing, builds, installs the
-# extension, then runs in order:
+# Installs the Debian packages that are missing, builds (warnings are
+# errors: SIM_WERROR=1), installs the extension, then runs in order:
 #   unit     C unit tests of src/core          make unitcheck
 #   fuzz     libFuzzer on the delta decoder    make -C test/fuzz run (SIM_FUZZ_SECONDS)
 #   regress  pg_regress (test/sql, expected/)  make installcheck, throwaway cluster
@@ -156,7 +156,10 @@ fi
 chmod 755 "$work"
 note "tree: $tree"
 
-say "build: make"
+# Warnings are errors here, hence in CI (flags.mk): in the extension, its
+# unit tests and the fuzz harness, which all read SIM_WERROR.
+export SIM_WERROR=1
+say "build: make SIM_WERROR=1"
 if ! as_run_user "$tree" make -j"$(nproc)" --no-print-directory PG_CONFIG="$PG_CONFIG"; then
 	fail_all "build failed"
 	summary
