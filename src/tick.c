@@ -108,11 +108,37 @@ sync_slot(SimWorld *w, int64 ship_id, const SimLeg *leg, int64 arrival)
 }
 
 /*
+ * Whether an error raised while applying a command is the command's own
+ * (its data or the world's state: the command is rejected) rather than the
+ * server's (a cancel, a shutdown, resources, a serialization failure, an
+ * internal error: the tick fails and the command stays pending).  A
+ * rejection is recorded for good, so it must follow from the tables alone,
+ * or replaying the same commands would not give the same world.
+ */
+static bool
+command_error(int sqlerrcode)
+{
+	switch (ERRCODE_TO_CATEGORY(sqlerrcode))
+	{
+		case ERRCODE_TRANSACTION_ROLLBACK:	/* 40: serialization, deadlock */
+		case ERRCODE_INSUFFICIENT_RESOURCES:	/* 53: out of memory, disk full */
+		case ERRCODE_PROGRAM_LIMIT_EXCEEDED:	/* 54: stack depth */
+		case ERRCODE_OPERATOR_INTERVENTION: /* 57: cancel, shutdown */
+		case ERRCODE_SYSTEM_ERROR:	/* 58: I/O */
+		case ERRCODE_INTERNAL_ERROR:	/* XX: cannot happen */
+			return false;
+		default:
+			return true;
+	}
+}
+
+/*
  * Apply one command in an internal subtransaction: a command that cannot be
- * flown is rejected with its reason, and one that raises an error (a
- * constraint, a bad plan) is rejected with the error's message instead of
- * failing the whole tick.  Returns NULL when applied, else the reason.
- * The shared world is updated only once the subtransaction has committed.
+ * flown is rejected with its reason, and one that raises an error of its own
+ * (a constraint, a bad plan; see command_error) is rejected with the error's
+ * message instead of failing the whole tick; any other error fails the tick.
+ * Returns NULL when applied, else the reason.  The shared world is updated
+ * only once the subtransaction has committed.
  */
 static const char *
 apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
@@ -193,6 +219,8 @@ apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
+		if (!command_error(edata->sqlerrcode))
+			ReThrowError(edata);
 		reason = edata->message;
 		flying = false;
 		wake = -1;

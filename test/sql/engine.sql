@@ -188,6 +188,40 @@ SELECT count(*) AS positions_differing
  WHERE p.tick <> l.tick OR p.x <> ST_X(l.pos) OR p.y <> ST_Y(l.pos) OR p.z <> ST_Z(l.pos);
 DROP TRIGGER refuse_flight ON sim.ship;
 
+-- An error that is not the command's own (a cancel, a shutdown, a
+-- serialization failure, an internal error) fails the tick instead: the
+-- command is not rejected for good, it stays pending and the next tick
+-- that runs applies it, so rejections follow from the tables alone
+CREATE FUNCTION pg_temp.cancel_flight() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state = 'flying' AND NEW.id = (SELECT a FROM pick) THEN
+        RAISE EXCEPTION 'canceling statement due to user request' USING ERRCODE = 'query_canceled';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER cancel_flight BEFORE UPDATE ON sim.ship FOR EACH ROW EXECUTE FUNCTION pg_temp.cancel_flight();
+SELECT n.legs FROM pick JOIN sim.ship s ON s.id = pick.a,
+       sim.navigate(pick.a, format('point:%s,%s,%s', s.x + 50, s.y, s.z), 'burn') n;
+DELETE FROM tick_before;
+INSERT INTO tick_before SELECT tick FROM sim.world;
+DO $$
+BEGIN
+    PERFORM sim.step();
+    RAISE NOTICE 'the tick ran';
+EXCEPTION WHEN query_canceled THEN    -- "others" does not catch a cancel
+    RAISE NOTICE 'the tick failed: %', SQLSTATE;
+END
+$$;
+SELECT (SELECT tick FROM sim.world) = (SELECT tick FROM tick_before) AS tick_not_advanced,
+       c.status, c.error
+  FROM sim.command c, pick WHERE c.ship_id = pick.a ORDER BY c.id DESC LIMIT 1;
+DROP TRIGGER cancel_flight ON sim.ship;
+SELECT sim.step() = (SELECT tick + 1 FROM tick_before) AS ticked;
+SELECT c.status, c.applied_tick = (SELECT tick FROM sim.world) AS applied_now, s.state
+  FROM sim.command c, pick, sim.ship s
+ WHERE c.ship_id = pick.a AND s.id = pick.a ORDER BY c.id DESC LIMIT 1;
+
 -- Commands say who issued them, whatever the inserter claims; a point
 -- destination needs its coordinates
 INSERT INTO sim.command (ship_id, kind, issued_by, issued_tick) SELECT d, 'undock', 'nobody', 0 FROM pick;
