@@ -18,13 +18,13 @@ DECLARE
                 'sim.leg_state(' || (SELECT string_agg(f.type, ', ' ORDER BY f.pos) FROM sim.leg_field f)
                 || ', bigint)');
     bad     text;
-    tab     regclass;
+    tab     text;
     con     text;
 BEGIN
     -- the tables against this build of the library
-    SELECT format('%s %s is "%s" in the tables and "%s" in the library', coalesce(l.vocabulary, t.vocabulary),
-                  coalesce(l.code, t.code), coalesce(t.name || coalesce(' ' || t.type, ''), 'missing'),
-                  coalesce(l.name || coalesce(' ' || l.type, ''), 'missing'))
+    SELECT format('%s %s is %s in the tables and %s in the library', coalesce(l.vocabulary, t.vocabulary),
+                  coalesce(l.code, t.code), coalesce(quote_literal(t.name || coalesce(' ' || t.type, '')), 'absent'),
+                  coalesce(quote_literal(l.name || coalesce(' ' || l.type, '')), 'absent'))
       INTO bad
       FROM (SELECT 'ship_state' AS vocabulary, s.code::integer AS code, s.name, NULL::text AS type
               FROM sim.ship_state s
@@ -51,29 +51,31 @@ BEGIN
     END IF;
 
     -- every table that holds a leg has its columns, and rejects NaN in the float ones
-    FOREACH tab IN ARRAY ARRAY['sim.ship', 'sim.flight_leg']::regclass[] LOOP
+    FOREACH tab IN ARRAY ARRAY['ship', 'flight_leg'] LOOP
         EXIT WHEN bad IS NOT NULL;
-        SELECT format('%s has no column %s of type %s', tab, f.name, f.type) INTO bad
+        SELECT format('sim.%s has no column %s of type %s', tab, f.name, f.type) INTO bad
           FROM sim.leg_field f
-          LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = tab AND a.attname = f.name AND NOT a.attisdropped
+          LEFT JOIN pg_catalog.pg_attribute a
+                 ON a.attrelid = ('sim.' || tab)::regclass AND a.attname = f.name AND NOT a.attisdropped
          WHERE a.atttypid IS NULL OR pg_catalog.format_type(a.atttypid, NULL) <> f.type
          ORDER BY f.pos LIMIT 1;
         EXIT WHEN bad IS NOT NULL;
-        con := CASE tab WHEN 'sim.ship'::regclass THEN 'ship_plan_finite' ELSE 'flight_leg_finite' END;
-        SELECT format('constraint %s of %s does not check column %s', con, tab, f.name) INTO bad
+        con := CASE tab WHEN 'ship' THEN 'ship_plan_finite' ELSE 'flight_leg_finite' END;
+        SELECT format('constraint %s of sim.%s does not check column %s', con, tab, f.name) INTO bad
           FROM sim.leg_field f
-          JOIN pg_catalog.pg_attribute a ON a.attrelid = tab AND a.attname = f.name
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = ('sim.' || tab)::regclass AND a.attname = f.name
          WHERE f.type = 'double precision'
            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
-                            WHERE c.conrelid = tab AND c.conname = con AND a.attnum = ANY (c.conkey))
+                            WHERE c.conrelid = ('sim.' || tab)::regclass AND c.conname = con
+                              AND a.attnum = ANY (c.conkey))
          ORDER BY f.pos LIMIT 1;
     END LOOP;
 
     -- sim.leg_state takes the leg's columns by name, then the tick
     IF bad IS NULL AND (leg_fn IS NULL OR (SELECT p.proargnames[1:cardinality(legs) + 1] FROM pg_catalog.pg_proc p
                                             WHERE p.oid = leg_fn) IS DISTINCT FROM legs || 'tick'::text) THEN
-        bad := format('sim.leg_state does not take the arguments (%s, tick bigint)',
-                      (SELECT string_agg(f.name || ' ' || f.type, ', ' ORDER BY f.pos) FROM sim.leg_field f));
+        bad := format('sim.leg_state does not take the arguments (%s, tick), of the types of sim.leg_field',
+                      array_to_string(legs, ', '));
     END IF;
 
     -- the shared world reloads when a leg column of a ship changes
