@@ -1138,13 +1138,14 @@ match_orders(EcoSnapshot *s)
 
 bool		EcoWritingShips = false;
 
+/* The columns of a ship's row write_ship_rows sets before the leg's. */
+#define SHIP_COLS 11
+
 /*
  * Write each changed ship's final row in one statement, and one sim.ship_event
  * row per transition it made on the way (each checked by EcoTransit against
  * sim.ship_transition, the table the trigger checks other writes against).
  */
-#define SHIP_COLS 11				/* the columns before the leg's */
-
 static void
 write_ship_rows(EcoShip *ships, int nships)
 {

@@ -521,7 +521,7 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 
 	SimWorldTickBegin();
 	SimWorldAwaitPublish(w);
-	SimVocabCheck();
+	SimVocabCheck();			/* once per backend: the tables match this library */
 	SimWorldEnsureLoaded(w);
 
 	if (tick > SIM_MAX_TICK - ticks)
