@@ -17,11 +17,13 @@ CORE_SRCS = $(sort $(wildcard src/core/*.c))
 GLUE_SRCS = $(sort $(wildcard src/*.c))
 OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 
-# The install script is built from sql/ in this order.
-SQL_PARTS = sql/schema.sql sql/generate.sql $(sort $(wildcard sql/engine*.sql)) \
+# The install script is built from sql/ in this order; sql/vocab.sql is
+# generated (see below).
+SQL_PARTS = sql/vocab.sql sql/schema.sql sql/generate.sql $(sort $(wildcard sql/engine*.sql)) \
 	$(sort $(wildcard sql/economy*.sql)) sql/deltas.sql sql/finish.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(SQL_PARTS),$(wildcard sql/$(EXTENSION)--*--*.sql))
+EXTRA_CLEAN = sql/vocab.sql tools/gen_vocab
 
 include flags.mk
 PG_CPPFLAGS = -I$(srcdir)/include
@@ -49,6 +51,17 @@ $(OBJS) $(OBJS:.o=.bc): $(wildcard include/sim/*.h include/sim/core/*.h) flags.m
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
+
+# The vocabularies (ship states, NPC roles, flight-leg columns) are listed
+# once, in include/sim/core/vocab.h and kinematics.h; tools/gen_vocab, built
+# with the host compiler, writes their SQL.  Both are build products.
+HOST_CC ?= cc
+VOCAB_HEADERS = include/sim/core/vocab.h include/sim/core/kinematics.h
+tools/gen_vocab: tools/gen_vocab.c $(VOCAB_HEADERS)
+	$(HOST_CC) -std=gnu99 -Wall -Werror -I$(srcdir)/include -o $@ $<
+
+sql/vocab.sql: tools/gen_vocab
+	tools/gen_vocab > $@.tmp && mv $@.tmp $@
 
 # pg_regress (PostgreSQL 15) reads inputs and expected output from one
 # directory; assemble it from test/sql and expected/.

@@ -12,7 +12,8 @@
 -- time and drops those older than sim.change_retention ticks; dropping a
 -- partition moves the horizon, the oldest tick a client may resume from.
 
--- The kinds of change and the meaning of their values, in order.
+-- The kinds of change and the meaning of their values, in order.  A ship's
+-- flight-plan fields are the columns of sim.leg_field (SIM_LEG_FIELDS).
 CREATE TABLE sim.change_kind (
     kind        smallint PRIMARY KEY CHECK (kind BETWEEN 1 AND 255),
     name        text NOT NULL UNIQUE CHECK (name <> ''),
@@ -23,9 +24,8 @@ CREATE TABLE sim.change_kind (
 COMMENT ON TABLE sim.change_kind IS 'Kinds of change in sim.change: what id and sub_id name, and the fields of val in order';
 INSERT INTO sim.change_kind (kind, name, id_is, sub_is, fields) VALUES
     (1, 'ship',   'ship id',    'none (0)',
-     ARRAY['state', 'faction_id', 'class_id', 'docked_at', 'body_id', 'wake_tick', 'fuel',
-           'x', 'y', 'z', 'dir_x', 'dir_y', 'dir_z', 'accel', 't_burn', 't_coast', 't_brake',
-           'leg_start_tick', 'arrival_tick']),
+     ARRAY['state', 'faction_id', 'class_id', 'docked_at', 'body_id', 'wake_tick', 'fuel']
+     || ARRAY(SELECT f.name FROM sim.leg_field f ORDER BY f.pos) || ARRAY['arrival_tick']),
     (2, 'cargo',  'ship id',    'good id', ARRAY['qty']),
     (3, 'stock',  'station id', 'good id', ARRAY['qty', 'target', 'bid', 'ask']),
     (4, 'order',  'order id',   'good id',
@@ -35,7 +35,8 @@ INSERT INTO sim.change_kind (kind, name, id_is, sub_is, fields) VALUES
            'seller_ship', 'kind', 'tax']),
     (6, 'wallet', 'faction id', 'none (0)', ARRAY['credits']);
 
--- Codes of the text fields that the record stores as numbers.
+-- Codes of the text fields that the record stores as numbers; a ship's state
+-- is coded as in sim.ship_state (SIM_SHIP_STATES).
 CREATE TABLE sim.change_code (
     kind        smallint NOT NULL REFERENCES sim.change_kind,
     field       text NOT NULL,
@@ -45,10 +46,9 @@ CREATE TABLE sim.change_code (
     UNIQUE (kind, field, label)
 );
 COMMENT ON TABLE sim.change_code IS 'The numeric codes of text fields in sim.change.val (ship state, order side and status, trade kind)';
+INSERT INTO sim.change_code (kind, field, code, label)
+SELECT 1, 'state', s.code, s.name FROM sim.ship_state s;
 INSERT INTO sim.change_code (kind, field, code, label) VALUES
-    (1, 'state', 0, 'docked'), (1, 'state', 1, 'undocking'), (1, 'state', 2, 'idle'),
-    (1, 'state', 3, 'flying'), (1, 'state', 4, 'docking'), (1, 'state', 5, 'orbiting'),
-    (1, 'state', 6, 'mining'),
     (4, 'side', 0, 'buy'), (4, 'side', 1, 'sell'),
     (4, 'status', 0, 'open'), (4, 'status', 1, 'filled'), (4, 'status', 2, 'cancelled'),
     (5, 'kind', 0, 'market'), (5, 'kind', 1, 'order'), (5, 'kind', 2, 'contract'),
@@ -104,7 +104,30 @@ COMMENT ON FUNCTION sim.mute_changes(boolean) IS
 -- The triggers that write the record run as the extension's owner, so the
 -- record is complete whoever changes a row, and needs no privilege of them.
 
--- Ships: the fields of sim.change_kind 'ship' (the same list twice below).
+-- Ships: the fields of sim.change_kind 'ship', in its order.  The function is
+-- written from that row, so the record and its description cannot disagree:
+-- each field is the ship's column of that name, and a field with codes in
+-- sim.change_code (the state) is its code, array_position(labels, value) - 1
+-- with the labels as a constant (codes run from 0, see sim.check_vocabulary).
+-- An update is recorded when a field or the sector changes.
+DO $do$
+DECLARE
+    val     text;   -- the fields of new row n, as an array expression
+    cur     text;   -- the followed columns of n
+    prev    text;   -- and of old row o
+BEGIN
+    SELECT string_agg(CASE WHEN c.labels IS NULL THEN format('n.%I', f.name)
+                           ELSE format('array_position(%L::text[], n.%I) - 1', c.labels, f.name) END,
+                      ', ' ORDER BY f.i),
+           string_agg(format('n.%I', f.name), ', ' ORDER BY f.i),
+           string_agg(format('o.%I', f.name), ', ' ORDER BY f.i)
+      INTO val, cur, prev
+      FROM sim.change_kind k
+     CROSS JOIN LATERAL unnest(k.fields) WITH ORDINALITY AS f(name, i)
+     CROSS JOIN LATERAL (SELECT array_agg(cc.label ORDER BY cc.code) AS labels
+                           FROM sim.change_code cc WHERE cc.kind = k.kind AND cc.field = f.name) c
+     WHERE k.name = 'ship';
+    EXECUTE format($fn$
 CREATE FUNCTION sim.record_ship_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
@@ -115,29 +138,13 @@ BEGIN
     END IF;
     IF TG_OP = 'INSERT' THEN
         INSERT INTO sim.change (tick, kind, id, sector_id, val)
-        SELECT t, 1, n.id, n.sector_id,
-               ARRAY[array_position(ARRAY['docked', 'undocking', 'idle', 'flying', 'docking', 'orbiting',
-                                          'mining'], n.state) - 1,
-                     n.faction_id, n.class_id, n.docked_at, n.body_id, n.wake_tick, n.fuel,
-                     n.x, n.y, n.z, n.dir_x, n.dir_y, n.dir_z, n.accel, n.t_burn, n.t_coast, n.t_brake,
-                     n.leg_start_tick, n.arrival_tick]::double precision[]
+        SELECT t, 1, n.id, n.sector_id, ARRAY[%1$s]::double precision[]
           FROM new_rows n ORDER BY n.id;
     ELSIF TG_OP = 'UPDATE' THEN
         INSERT INTO sim.change (tick, kind, id, sector_id, val)
-        SELECT t, 1, n.id, n.sector_id,
-               ARRAY[array_position(ARRAY['docked', 'undocking', 'idle', 'flying', 'docking', 'orbiting',
-                                          'mining'], n.state) - 1,
-                     n.faction_id, n.class_id, n.docked_at, n.body_id, n.wake_tick, n.fuel,
-                     n.x, n.y, n.z, n.dir_x, n.dir_y, n.dir_z, n.accel, n.t_burn, n.t_coast, n.t_brake,
-                     n.leg_start_tick, n.arrival_tick]::double precision[]
+        SELECT t, 1, n.id, n.sector_id, ARRAY[%1$s]::double precision[]
           FROM new_rows n JOIN old_rows o ON o.id = n.id
-         WHERE (n.state, n.faction_id, n.class_id, n.docked_at, n.body_id, n.wake_tick, n.fuel,
-                n.x, n.y, n.z, n.dir_x, n.dir_y, n.dir_z, n.accel, n.t_burn, n.t_coast, n.t_brake,
-                n.leg_start_tick, n.arrival_tick, n.sector_id)
-               IS DISTINCT FROM
-               (o.state, o.faction_id, o.class_id, o.docked_at, o.body_id, o.wake_tick, o.fuel,
-                o.x, o.y, o.z, o.dir_x, o.dir_y, o.dir_z, o.accel, o.t_burn, o.t_coast, o.t_brake,
-                o.leg_start_tick, o.arrival_tick, o.sector_id)
+         WHERE (%2$s, n.sector_id) IS DISTINCT FROM (%3$s, o.sector_id)
          ORDER BY n.id;
     ELSE
         INSERT INTO sim.change (tick, kind, id, sector_id, val)
@@ -145,7 +152,9 @@ BEGIN
     END IF;
     RETURN NULL;
 END
-$$;
+$$$fn$, val, cur, prev);
+END
+$do$;
 
 -- Transition tables have no statistics: joining old and new rows by a nested
 -- loop would be quadratic in the rows a statement changed (a tick writes

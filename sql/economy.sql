@@ -39,10 +39,11 @@ CREATE TABLE sim.station_demand (
 );
 COMMENT ON TABLE sim.station_demand IS 'What each station''s population consumes per cycle';
 
--- The ship state machine: the only transitions a ship may make.
+-- The ship state machine: the only transitions a ship may make, between
+-- states of sim.ship_state.
 CREATE TABLE sim.ship_transition (
-    from_state  text NOT NULL,
-    to_state    text NOT NULL,
+    from_state  text NOT NULL REFERENCES sim.ship_state (name),
+    to_state    text NOT NULL REFERENCES sim.ship_state (name),
     cause       text NOT NULL,
     PRIMARY KEY (from_state, to_state)
 );
@@ -283,7 +284,7 @@ COMMENT ON TABLE sim.bt_leaf IS 'The conditions and actions the tick knows; tree
 CREATE TABLE sim.bt_tree (
     id          integer PRIMARY KEY,
     name        text NOT NULL UNIQUE CHECK (name <> ''),
-    role        text NOT NULL UNIQUE CHECK (role IN ('miner', 'trader', 'hauler', 'patrol'))
+    role        text NOT NULL UNIQUE CHECK (role = ANY (sim.npc_roles()))
 );
 COMMENT ON TABLE sim.bt_tree IS 'The behaviour tree that drives NPC ships of a role';
 

@@ -1,6 +1,103 @@
 -- sim: pin the search_path of every function that runs queries to pg_catalog,
 -- sim and the schema PostGIS lives in (known only at install time), so a
--- caller's search_path cannot redirect them; then privileges and dumps.
+-- caller's search_path cannot redirect them; then privileges and dumps; and
+-- last, check the vocabularies.
+
+-- The vocabularies (include/sim/core/vocab.h and SIM_LEG_FIELDS) against
+-- what names them: the tables of the generated sql/vocab.sql against the
+-- library loaded (sim.vocabulary()), the change record's codes and fields
+-- against the tables, and the hand-written schema against sim.leg_field.
+-- Raises SM011 at the first disagreement.  Runs at the end of the install
+-- script and in each backend before its first tick (SimVocabCheck).
+CREATE FUNCTION sim.check_vocabulary() RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    legs    text[] := ARRAY(SELECT f.name FROM sim.leg_field f ORDER BY f.pos);
+    fields  text[] := (SELECT k.fields FROM sim.change_kind k WHERE k.name = 'ship');
+    leg_fn  regprocedure := to_regprocedure(
+                'sim.leg_state(' || (SELECT string_agg(f.type, ', ' ORDER BY f.pos) FROM sim.leg_field f)
+                || ', bigint)');
+    bad     text;
+    tab     text;
+    con     text;
+BEGIN
+    -- the tables against this build of the library
+    SELECT format('%s %s is %s in the tables and %s in the library', coalesce(l.vocabulary, t.vocabulary),
+                  coalesce(l.code, t.code), coalesce(quote_literal(t.name || coalesce(' ' || t.type, '')), 'absent'),
+                  coalesce(quote_literal(l.name || coalesce(' ' || l.type, '')), 'absent'))
+      INTO bad
+      FROM (SELECT 'ship_state' AS vocabulary, s.code::integer AS code, s.name, NULL::text AS type
+              FROM sim.ship_state s
+            UNION ALL
+            SELECT 'npc_role', r.code, r.name, NULL FROM sim.npc_role r
+            UNION ALL
+            SELECT 'leg_field', f.pos, f.name, f.type FROM sim.leg_field f) t
+      FULL JOIN sim.vocabulary() l ON l.vocabulary = t.vocabulary AND l.code = t.code
+     WHERE l.name IS DISTINCT FROM t.name OR l.type IS DISTINCT FROM t.type
+     ORDER BY 1 LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'the vocabulary tables of sim do not match its library'
+            USING ERRCODE = 'SM011', DETAIL = bad || '.',
+                  HINT = 'The library and the install script come from different builds: install one build and recreate the extension.';
+    END IF;
+
+    -- the change record: state codes as in sim.ship_state, the leg's fields in order
+    IF ARRAY(SELECT c.code || ' ' || c.label FROM sim.change_code c
+              WHERE c.kind = 1 AND c.field = 'state' ORDER BY c.code)
+       IS DISTINCT FROM ARRAY(SELECT s.code || ' ' || s.name FROM sim.ship_state s ORDER BY s.code) THEN
+        bad := 'sim.change_code does not code the ship states as sim.ship_state does';
+    ELSIF ',' || array_to_string(fields, ',') || ',' NOT LIKE '%,' || array_to_string(legs, ',') || ',%' THEN
+        bad := 'the ship fields of sim.change_kind do not hold the columns of sim.leg_field in order';
+    END IF;
+
+    -- every table that holds a leg has its columns, and rejects NaN in the float ones
+    FOREACH tab IN ARRAY ARRAY['ship', 'flight_leg'] LOOP
+        EXIT WHEN bad IS NOT NULL;
+        SELECT format('sim.%s has no column %s of type %s', tab, f.name, f.type) INTO bad
+          FROM sim.leg_field f
+          LEFT JOIN pg_catalog.pg_attribute a
+                 ON a.attrelid = ('sim.' || tab)::regclass AND a.attname = f.name AND NOT a.attisdropped
+         WHERE a.atttypid IS NULL OR pg_catalog.format_type(a.atttypid, NULL) <> f.type
+         ORDER BY f.pos LIMIT 1;
+        EXIT WHEN bad IS NOT NULL;
+        con := CASE tab WHEN 'ship' THEN 'ship_plan_finite' ELSE 'flight_leg_finite' END;
+        SELECT format('constraint %s of sim.%s does not check column %s', con, tab, f.name) INTO bad
+          FROM sim.leg_field f
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = ('sim.' || tab)::regclass AND a.attname = f.name
+         WHERE f.type = 'double precision'
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+                            WHERE c.conrelid = ('sim.' || tab)::regclass AND c.conname = con
+                              AND a.attnum = ANY (c.conkey))
+         ORDER BY f.pos LIMIT 1;
+    END LOOP;
+
+    -- sim.leg_state takes the leg's columns by name, then the tick
+    IF bad IS NULL AND (leg_fn IS NULL OR (SELECT p.proargnames[1:cardinality(legs) + 1] FROM pg_catalog.pg_proc p
+                                            WHERE p.oid = leg_fn) IS DISTINCT FROM legs || 'tick'::text) THEN
+        bad := format('sim.leg_state does not take the arguments (%s, tick), of the types of sim.leg_field',
+                      array_to_string(legs, ', '));
+    END IF;
+
+    -- the shared world reloads when a leg column of a ship changes
+    IF bad IS NULL THEN
+        SELECT format('trigger ship_changed of sim.ship does not fire on UPDATE OF %s', f.name) INTO bad
+          FROM sim.leg_field f
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = 'sim.ship'::regclass AND a.attname = f.name
+         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
+                            WHERE g.tgrelid = 'sim.ship'::regclass AND g.tgname = 'ship_changed'
+                              AND a.attnum = ANY (g.tgattr::int2[]))
+         ORDER BY f.pos LIMIT 1;
+    END IF;
+
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'the schema of sim does not match its vocabularies'
+            USING ERRCODE = 'SM011', DETAIL = bad || '.',
+                  HINT = 'include/sim/core/vocab.h and kinematics.h list the ship states, roles and leg columns; the schema must name the same.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sim.check_vocabulary() IS
+    'Check that the vocabulary tables match the library and that the schema names every leg column (SM011 if not)';
 DO $$
 DECLARE
     gis     text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
@@ -46,3 +143,6 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- The extension installs only when its parts agree.
+SELECT sim.check_vocabulary();

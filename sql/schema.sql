@@ -3,9 +3,10 @@
 -- Units everywhere: lengths in kilometres (km), time in ticks (one tick is
 -- one simulated second), speeds in km/s, accelerations in km/s^2, money in
 -- whole credits, goods in whole units.  All positions are in one global
--- Cartesian frame; sectors are disjoint cubes in that frame.
-
-\echo Use "CREATE EXTENSION sim CASCADE" to load this file. \quit
+-- Cartesian frame; sectors are disjoint cubes in that frame.  The lists of
+-- ship states and roles are the library's (include/sim/core/vocab.h): the
+-- CHECKs below test against sim.ship_states() and sim.npc_roles(), declared
+-- in the generated sql/vocab.sql that precedes this file.
 
 -- True when no element is NaN or infinite (PostgreSQL's NaN passes x >= 0).
 CREATE FUNCTION sim.finite(v double precision[]) RETURNS boolean
@@ -168,7 +169,7 @@ COMMENT ON TABLE sim.station_stock IS 'Goods held by stations; their sum never e
 CREATE TABLE sim.ship_class (
     id              integer PRIMARY KEY,
     name            text NOT NULL UNIQUE CHECK (name <> ''),
-    role            text NOT NULL CHECK (role IN ('miner', 'trader', 'hauler', 'patrol')),
+    role            text NOT NULL CHECK (role = ANY (sim.npc_roles())),
     max_speed       double precision NOT NULL CHECK (max_speed > 0),
     max_accel       double precision NOT NULL CHECK (max_accel > 0),
     cargo_capacity  bigint NOT NULL CHECK (cargo_capacity >= 0),
@@ -185,10 +186,9 @@ CREATE TABLE sim.ship (
     name            text NOT NULL CHECK (name <> ''),
     faction_id      integer NOT NULL REFERENCES sim.faction,
     class_id        integer NOT NULL REFERENCES sim.ship_class,
-    role            text NOT NULL CHECK (role IN ('miner', 'trader', 'hauler', 'patrol')),
+    role            text NOT NULL CHECK (role = ANY (sim.npc_roles())),
     sector_id       integer NOT NULL REFERENCES sim.sector,
-    state           text NOT NULL
-        CHECK (state IN ('docked', 'undocking', 'idle', 'flying', 'docking', 'orbiting', 'mining')),
+    state           text NOT NULL CHECK (state = ANY (sim.ship_states())),
     docked_at       integer REFERENCES sim.station,
     body_id         integer REFERENCES sim.body,
     wake_tick       bigint CHECK (wake_tick >= 0),

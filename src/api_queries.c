@@ -25,6 +25,7 @@
 
 #include "sim/core/grid.h"
 #include "sim/core/kinematics.h"
+#include "sim/leg_row.h"
 #include "sim/sim.h"
 #include "sim/world.h"
 
@@ -126,18 +127,8 @@ sim_leg_state(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	leg.ox = PG_GETARG_FLOAT8(0);
-	leg.oy = PG_GETARG_FLOAT8(1);
-	leg.oz = PG_GETARG_FLOAT8(2);
-	leg.dx = PG_GETARG_FLOAT8(3);
-	leg.dy = PG_GETARG_FLOAT8(4);
-	leg.dz = PG_GETARG_FLOAT8(5);
-	leg.accel = PG_GETARG_FLOAT8(6);
-	leg.t_burn = PG_GETARG_FLOAT8(7);
-	leg.t_coast = PG_GETARG_FLOAT8(8);
-	leg.t_brake = PG_GETARG_FLOAT8(9);
-	leg.start_tick = (double) PG_GETARG_INT64(10);
-	SimLegEval(&leg, (double) PG_GETARG_INT64(11), pos, vel);
+	SimLegFromArgs(fcinfo, 0, &leg);
+	SimLegEval(&leg, (double) PG_GETARG_INT64(SIM_LEG_NFIELDS), pos, vel);
 	for (i = 0; i < 3; i++)
 	{
 		values[i] = Float8GetDatum(pos[i]);

@@ -28,12 +28,13 @@
 #include "sim/core/money.h"
 #include "sim/economy.h"
 #include "sim/errcodes.h"
+#include "sim/leg_row.h"
 #include "sim/sim.h"
 #include "sim/tick.h"
 
-const char *const EcoStateNames[ECO_NSTATES] = {
-	"docked", "undocking", "idle", "flying", "docking", "orbiting", "mining"
-};
+#define ECO_NAME_(tag, name) name,
+const char *const EcoStateNames[ECO_NSTATES] = {SIM_SHIP_STATES(ECO_NAME_)};
+const char *const EcoRoleNames[ECO_NROLES] = {SIM_NPC_ROLES(ECO_NAME_)};
 
 static const char *const dest_names[] = {NULL, "station", "body", "point"};
 
@@ -165,12 +166,13 @@ array_type_of(Oid elem)
 static void
 run_with_cols(const char *sql, Col *cols, int ncols, int expect)
 {
-	Oid			types[24];
-	Datum		vals[24];
+	Oid			types[32];
+	Datum		vals[32];
 	int			i;
 	int			rc;
 
-	Assert(ncols <= 24);
+	if (ncols > 32)
+		elog(ERROR, "too many columns for one statement: %d", ncols);
 	if (cols[0].n == 0)
 		return;
 	for (i = 0; i < ncols; i++)
@@ -350,6 +352,18 @@ parse_state(const char *s)
 	return ECO_IDLE;
 }
 
+static EcoRole
+parse_role(const char *s)
+{
+	int			i;
+
+	for (i = 0; i < ECO_NROLES; i++)
+		if (strcmp(s, EcoRoleNames[i]) == 0)
+			return (EcoRole) i;
+	elog(ERROR, "unknown ship role \"%s\"", s);
+	return ECO_ROLE_MINER;
+}
+
 static EcoDest
 parse_dest(const char *s)
 {
@@ -399,13 +413,12 @@ static const SimAllocator tree_mem = {tree_alloc, tree_free};
 static void
 load_trees(EcoSnapshot *s)
 {
-	static const char *const roles[4] = {"miner", "trader", "hauler", "patrol"};
 	int			r;
 
-	for (r = 0; r < 4; r++)
+	for (r = 0; r < ECO_NROLES; r++)
 	{
 		Oid			types[1] = {TEXTOID};
-		Datum		vals[1] = {CStringGetTextDatum(roles[r])};
+		Datum		vals[1] = {CStringGetTextDatum(EcoRoleNames[r])};
 		SimBtRow   *rows;
 		uint64		i;
 		char		errbuf[256];
@@ -443,7 +456,7 @@ load_trees(EcoSnapshot *s)
 					ereport(WARNING,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("behaviour tree of role \"%s\" uses unknown %s \"%s\"",
-									roles[r], kind, leaf),
+									EcoRoleNames[r], kind, leaf),
 							 errdetail("NPC ships of that role wait until the tree is fixed.")));
 					bad = true;
 					break;
@@ -454,7 +467,7 @@ load_trees(EcoSnapshot *s)
 		{
 			ereport(WARNING,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("behaviour tree of role \"%s\" is invalid: %s", roles[r], errbuf),
+					 errmsg("behaviour tree of role \"%s\" is invalid: %s", EcoRoleNames[r], errbuf),
 					 errdetail("NPC ships of that role wait until the tree is fixed.")));
 			s->trees[r] = NULL;
 		}
@@ -518,7 +531,7 @@ load_snapshot(EcoSnapshot *s, int64 tick)
 		EcoClass   *c = &s->classes[i];
 
 		c->id = (int32) col_int64(i, 1, 0);
-		strlcpy(c->role, col_text(i, 2), sizeof(c->role));
+		c->role = parse_role(col_text(i, 2));
 		c->hull.max_speed = col_float8(i, 3);
 		c->hull.max_accel = col_float8(i, 4);
 		c->hull.fuel_per_dv = col_float8(i, 5);
@@ -694,14 +707,15 @@ load_ships(EcoSnapshot *s, SimWorld *w, const uint32 *due, int ndue, int *nships
 		push_i64(&ids, w->id[due[k]], false);
 	types[0] = INT8ARRAYOID;
 	vals[0] = col_array(&ids);
-	run_select("SELECT s.id, s.faction_id, s.class_id, s.sector_id, s.state, coalesce(s.docked_at, 0), "
-			   "coalesce(s.body_id, 0), coalesce(s.wake_tick, -1), s.fuel, s.x, s.y, s.z, s.dir_x, s.dir_y, "
-			   "s.dir_z, s.accel, s.t_burn, s.t_coast, s.t_brake, s.leg_start_tick, "
-			   "coalesce(s.arrival_tick, -1), s.dest_kind, coalesce(s.dest_id, 0), s.leg_seq, "
-			   "EXISTS (SELECT 1 FROM sim.flight_leg f WHERE f.ship_id = s.id AND f.seq = s.leg_seq + 1), "
-			   "p.ship_id IS NOT NULL, coalesce(p.greed, 0), coalesce(p.fear, 0), coalesce(p.loyalty, 0) "
-			   "FROM sim.ship s LEFT JOIN sim.npc_personality p ON p.ship_id = s.id "
-			   "WHERE s.id = ANY($1) ORDER BY s.id", 1, types, vals);
+	/* the leg's columns come last, from column 19 on */
+	run_select(psprintf("SELECT s.id, s.faction_id, s.class_id, s.sector_id, s.state, coalesce(s.docked_at, 0), "
+						"coalesce(s.body_id, 0), coalesce(s.wake_tick, -1), s.fuel, "
+						"coalesce(s.arrival_tick, -1), s.dest_kind, coalesce(s.dest_id, 0), s.leg_seq, "
+						"EXISTS (SELECT 1 FROM sim.flight_leg f WHERE f.ship_id = s.id AND f.seq = s.leg_seq + 1), "
+						"p.ship_id IS NOT NULL, coalesce(p.greed, 0), coalesce(p.fear, 0), coalesce(p.loyalty, 0), "
+						"%s FROM sim.ship s LEFT JOIN sim.npc_personality p ON p.ship_id = s.id "
+						"WHERE s.id = ANY($1) ORDER BY s.id", SimLegSql("s.{c}", 0)),
+			   1, types, vals);
 	*nships = (int) SPI_processed;
 	ships = palloc0(Max(*nships, 1) * sizeof(EcoShip));
 	for (i = 0; i < SPI_processed; i++)
@@ -730,26 +744,16 @@ load_ships(EcoSnapshot *s, SimWorld *w, const uint32 *due, int ndue, int *nships
 		r->body_id = (int32) col_int64(i, 7, 0);
 		r->wake = col_int64(i, 8, -1);
 		r->fuel = col_float8(i, 9);
-		r->leg.ox = col_float8(i, 10);
-		r->leg.oy = col_float8(i, 11);
-		r->leg.oz = col_float8(i, 12);
-		r->leg.dx = col_float8(i, 13);
-		r->leg.dy = col_float8(i, 14);
-		r->leg.dz = col_float8(i, 15);
-		r->leg.accel = col_float8(i, 16);
-		r->leg.t_burn = col_float8(i, 17);
-		r->leg.t_coast = col_float8(i, 18);
-		r->leg.t_brake = col_float8(i, 19);
-		r->leg.start_tick = (double) col_int64(i, 20, 0);
-		r->arrival = col_int64(i, 21, -1);
-		r->dest_kind = parse_dest(col_text(i, 22));
-		r->dest_id = col_int64(i, 23, 0);
-		r->leg_seq = (int32) col_int64(i, 24, 0);
-		sh->next_leg = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 25, &isnull));
-		sh->npc = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 26, &isnull));
-		sh->greed = col_float8(i, 27);
-		sh->fear = col_float8(i, 28);
-		sh->loyalty = col_float8(i, 29);
+		r->arrival = col_int64(i, 10, -1);
+		r->dest_kind = parse_dest(col_text(i, 11));
+		r->dest_id = col_int64(i, 12, 0);
+		r->leg_seq = (int32) col_int64(i, 13, 0);
+		sh->next_leg = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 14, &isnull));
+		sh->npc = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 15, &isnull));
+		sh->greed = col_float8(i, 16);
+		sh->fear = col_float8(i, 17);
+		sh->loyalty = col_float8(i, 18);
+		SimLegFromTuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 19, &r->leg);
 		sh->nrows = 1;
 		sh->cargo = palloc0(Max(s->ngoods, 1) * sizeof(int64));
 		sh->pos[0] = r->leg.ox;
@@ -1134,6 +1138,9 @@ match_orders(EcoSnapshot *s)
 
 bool		EcoWritingShips = false;
 
+/* The columns of a ship's row write_ship_rows sets before the leg's. */
+#define SHIP_COLS 11
+
 /*
  * Write each changed ship's final row in one statement, and one sim.ship_event
  * row per transition it made on the way (each checked by EcoTransit against
@@ -1142,8 +1149,9 @@ bool		EcoWritingShips = false;
 static void
 write_ship_rows(EcoShip *ships, int nships)
 {
-	Col			c[22];
+	Col			c[SHIP_COLS + SIM_LEG_NFIELDS];
 	Col			e[6];
+	Datum		leg[SIM_LEG_NFIELDS];
 	int			j,
 				k,
 				i;
@@ -1153,14 +1161,14 @@ write_ship_rows(EcoShip *ships, int nships)
 	col_init(&c[2], INT4OID);
 	col_init(&c[3], INT4OID);
 	col_init(&c[4], INT8OID);
-	for (j = 5; j <= 15; j++)
-		col_init(&c[j], FLOAT8OID);
-	col_init(&c[16], INT8OID);
-	col_init(&c[17], INT8OID);
-	col_init(&c[18], TEXTOID);
-	col_init(&c[19], INT8OID);
-	col_init(&c[20], INT4OID);
-	col_init(&c[21], INT4OID);
+	col_init(&c[5], FLOAT8OID);
+	col_init(&c[6], INT8OID);
+	col_init(&c[7], TEXTOID);
+	col_init(&c[8], INT8OID);
+	col_init(&c[9], INT4OID);
+	col_init(&c[10], INT4OID);
+	for (j = 0; j < SIM_LEG_NFIELDS; j++)
+		col_init(&c[SHIP_COLS + j], SimLegTypes[j]);
 	col_init(&e[0], INT8OID);
 	col_init(&e[1], TEXTOID);
 	col_init(&e[2], TEXTOID);
@@ -1180,22 +1188,14 @@ write_ship_rows(EcoShip *ships, int nships)
 		push_i32(&c[3], r->body_id, r->body_id == 0);
 		push_i64(&c[4], r->wake, r->wake < 0);
 		push_f8(&c[5], r->fuel);
-		push_f8(&c[6], r->leg.ox);
-		push_f8(&c[7], r->leg.oy);
-		push_f8(&c[8], r->leg.oz);
-		push_f8(&c[9], r->leg.dx);
-		push_f8(&c[10], r->leg.dy);
-		push_f8(&c[11], r->leg.dz);
-		push_f8(&c[12], r->leg.accel);
-		push_f8(&c[13], r->leg.t_burn);
-		push_f8(&c[14], r->leg.t_coast);
-		push_f8(&c[15], r->leg.t_brake);
-		push_i64(&c[16], (int64) r->leg.start_tick, false);
-		push_i64(&c[17], r->arrival, r->arrival < 0);
-		push_text(&c[18], dest_names[r->dest_kind]);
-		push_i64(&c[19], r->dest_id, r->dest_kind == ECO_DEST_NONE || r->dest_kind == ECO_DEST_POINT);
-		push_i32(&c[20], r->leg_seq, false);
-		push_i32(&c[21], r->sector_id, false);
+		push_i64(&c[6], r->arrival, r->arrival < 0);
+		push_text(&c[7], dest_names[r->dest_kind]);
+		push_i64(&c[8], r->dest_id, r->dest_kind == ECO_DEST_NONE || r->dest_kind == ECO_DEST_POINT);
+		push_i32(&c[9], r->leg_seq, false);
+		push_i32(&c[10], r->sector_id, false);
+		SimLegToParams(&r->leg, NULL, leg);
+		for (j = 0; j < SIM_LEG_NFIELDS; j++)
+			col_push(&c[SHIP_COLS + j], leg[j], false);
 		for (i = 1; i < sh->nrows; i++)
 		{
 			EcoRow	   *a = &sh->rows[i - 1];
@@ -1215,15 +1215,16 @@ write_ship_rows(EcoShip *ships, int nships)
 	EcoWritingShips = true;
 	PG_TRY();
 	{
-		run_with_cols("UPDATE sim.ship s SET state = u.state, docked_at = u.docked_at, body_id = u.body_id, "
-				  "wake_tick = u.wake, fuel = u.fuel, x = u.x, y = u.y, z = u.z, dir_x = u.dx, "
-				  "dir_y = u.dy, dir_z = u.dz, accel = u.accel, t_burn = u.tb, t_coast = u.tc, "
-				  "t_brake = u.tr, leg_start_tick = u.start, arrival_tick = u.arrival, "
-				  "dest_kind = u.dest_kind, dest_id = u.dest_id, leg_seq = u.seq, sector_id = u.sector "
-				  "FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, "
-				  "$17, $18, $19, $20, $21, $22) AS u(id, state, docked_at, body_id, wake, fuel, x, y, z, "
-				  "dx, dy, dz, accel, tb, tc, tr, start, arrival, dest_kind, dest_id, seq, sector) "
-				  "WHERE s.id = u.id", c, 22, SPI_OK_UPDATE);
+		run_with_cols(psprintf("UPDATE sim.ship s SET state = u.state, docked_at = u.docked_at, "
+							   "body_id = u.body_id, wake_tick = u.wake, fuel = u.fuel, "
+							   "arrival_tick = u.arrival, dest_kind = u.dest_kind, dest_id = u.dest_id, "
+							   "leg_seq = u.seq, sector_id = u.sector, %s "
+							   "FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, %s) "
+							   "AS u(id, state, docked_at, body_id, wake, fuel, arrival, dest_kind, dest_id, "
+							   "seq, sector, %s) WHERE s.id = u.id",
+							   SimLegSql("{c} = u.{c}", 0), SimLegSql("${n}", SHIP_COLS + 1),
+							   SimLegSql("{c}", 0)),
+					  c, SHIP_COLS + SIM_LEG_NFIELDS, SPI_OK_UPDATE);
 	}
 	PG_FINALLY();
 	{

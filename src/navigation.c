@@ -15,6 +15,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
+#include "sim/leg_row.h"
 #include "sim/navigation.h"
 
 void
@@ -343,61 +344,55 @@ SimCheckUndock(int64 ship_id, const char *role, SimNavError *err)
 	return true;
 }
 
-/* The 13 parameters every leg is written with: ship, the leg's columns, arrival. */
-#define SIM_LEG_NARGS 13
+/*
+ * The parameters every leg is written with: $1 the ship, $2 the arrival
+ * tick, $3 ... $5 as the statement needs, then the leg's columns from $6.
+ */
+#define LEG_ARG0 5
 
 static void
 leg_args(int64 ship_id, const SimJourneyLeg *l, Oid *types, Datum *vals)
 {
-	int			i;
-
 	types[0] = INT8OID;
 	vals[0] = Int64GetDatum(ship_id);
-	for (i = 1; i <= 10; i++)
-		types[i] = FLOAT8OID;
-	vals[1] = Float8GetDatum(l->leg.ox);
-	vals[2] = Float8GetDatum(l->leg.oy);
-	vals[3] = Float8GetDatum(l->leg.oz);
-	vals[4] = Float8GetDatum(l->leg.dx);
-	vals[5] = Float8GetDatum(l->leg.dy);
-	vals[6] = Float8GetDatum(l->leg.dz);
-	vals[7] = Float8GetDatum(l->leg.accel);
-	vals[8] = Float8GetDatum(l->leg.t_burn);
-	vals[9] = Float8GetDatum(l->leg.t_coast);
-	vals[10] = Float8GetDatum(l->leg.t_brake);
-	types[11] = INT8OID;
-	vals[11] = Int64GetDatum((int64) l->leg.start_tick);
-	types[12] = INT8OID;
-	vals[12] = Int64GetDatum(l->arrival_tick);
+	types[1] = INT8OID;
+	vals[1] = Int64GetDatum(l->arrival_tick);
+	SimLegToParams(&l->leg, types + LEG_ARG0, vals + LEG_ARG0);
 }
 
 void
 SimJourneyStore(int64 ship_id, const SimJourney *j)
 {
-	Oid			types[SIM_LEG_NARGS + 3];
-	Datum		vals[SIM_LEG_NARGS + 3];
-	char		nulls[SIM_LEG_NARGS + 3];
+	Oid			types[LEG_ARG0 + SIM_LEG_NFIELDS];
+	Datum		vals[LEG_ARG0 + SIM_LEG_NFIELDS];
+	char		nulls[LEG_ARG0 + SIM_LEG_NFIELDS];
+	char	   *store_ship;
+	char	   *store_leg;
 	int			i;
+
+	store_ship = psprintf("UPDATE sim.ship SET state = 'flying', docked_at = NULL, body_id = NULL, "
+						  "wake_tick = NULL, arrival_tick = $2, dest_kind = $3, dest_id = $4, "
+						  "fuel = fuel - $5, leg_seq = 0, %s WHERE id = $1",
+						  SimLegSql("{c} = ${n}", LEG_ARG0 + 1));
+	store_leg = psprintf("INSERT INTO sim.flight_leg (ship_id, arrival_tick, seq, sector_id, gate_id, %s) "
+						 "VALUES ($1, $2, $3, $4, $5, %s)",
+						 SimLegSql("{c}", 0), SimLegSql("${n}", LEG_ARG0 + 1));
 
 	/* the first leg goes into the ship's row, with the destination and the fuel paid */
 	memset(nulls, ' ', sizeof(nulls));
 	leg_args(ship_id, &j->legs[0], types, vals);
-	types[13] = TEXTOID;
-	vals[13] = CStringGetTextDatum(j->dest_kind);
-	types[14] = INT8OID;
-	vals[14] = Int64GetDatum(j->dest_id);
+	types[2] = TEXTOID;
+	vals[2] = CStringGetTextDatum(j->dest_kind);
+	types[3] = INT8OID;
+	vals[3] = Int64GetDatum(j->dest_id);
 	if (strcmp(j->dest_kind, "point") == 0)
-		nulls[14] = 'n';
-	types[15] = FLOAT8OID;
-	vals[15] = Float8GetDatum(j->fuel);
+		nulls[3] = 'n';
+	types[4] = FLOAT8OID;
+	vals[4] = Float8GetDatum(j->fuel);
 	if (SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1",
 							  1, types, vals, NULL, false, 0) != SPI_OK_DELETE ||
-		SPI_execute_with_args("UPDATE sim.ship SET state = 'flying', docked_at = NULL, body_id = NULL, wake_tick = NULL, "
-							  "x = $2, y = $3, z = $4, dir_x = $5, dir_y = $6, dir_z = $7, "
-							  "accel = $8, t_burn = $9, t_coast = $10, t_brake = $11, "
-							  "leg_start_tick = $12, arrival_tick = $13, dest_kind = $14, "
-							  "dest_id = $15, fuel = fuel - $16, leg_seq = 0 WHERE id = $1",
-							  16, types, vals, nulls, false, 0) != SPI_OK_UPDATE)
+		SPI_execute_with_args(store_ship, LEG_ARG0 + SIM_LEG_NFIELDS, types, vals, nulls, false, 0)
+		!= SPI_OK_UPDATE)
 		elog(ERROR, "could not store flight plan");
 
 	/* later legs wait in sim.flight_leg */
@@ -407,19 +402,16 @@ SimJourneyStore(int64 ship_id, const SimJourney *j)
 
 		memset(nulls, ' ', sizeof(nulls));
 		leg_args(ship_id, l, types, vals);
-		types[13] = INT4OID;
-		vals[13] = Int32GetDatum(i);
-		types[14] = INT4OID;
-		vals[14] = Int32GetDatum(l->sector_id);
-		types[15] = INT4OID;
-		vals[15] = Int32GetDatum(l->gate_id);
+		types[2] = INT4OID;
+		vals[2] = Int32GetDatum(i);
+		types[3] = INT4OID;
+		vals[3] = Int32GetDatum(l->sector_id);
+		types[4] = INT4OID;
+		vals[4] = Int32GetDatum(l->gate_id);
 		if (l->gate_id == 0)
-			nulls[15] = 'n';
-		if (SPI_execute_with_args("INSERT INTO sim.flight_leg (ship_id, seq, sector_id, gate_id, "
-								  "x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, t_brake, "
-								  "leg_start_tick, arrival_tick) VALUES ($1, $14, $15, $16, $2, $3, $4, "
-								  "$5, $6, $7, $8, $9, $10, $11, $12, $13)",
-								  16, types, vals, nulls, false, 0) != SPI_OK_INSERT)
+			nulls[4] = 'n';
+		if (SPI_execute_with_args(store_leg, LEG_ARG0 + SIM_LEG_NFIELDS, types, vals, nulls, false, 0)
+			!= SPI_OK_INSERT)
 			elog(ERROR, "could not store flight leg");
 	}
 }

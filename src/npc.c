@@ -995,16 +995,11 @@ action(void *arg, int32_t code, double param)
 void
 EcoDecide(EcoSnapshot *s, EcoShip *sh)
 {
-	static const char *const roles[4] = {"miner", "trader", "hauler", "patrol"};
 	SimBtHooks	hooks = {condition, action};
 	Ctx			c = {s, sh};
-	SimBtTree  *tree = NULL;
+	SimBtTree  *tree = s->trees[s->classes[sh->cls].role];
 	EcoRow	   *r;
-	int			i;
 
-	for (i = 0; i < 4; i++)
-		if (strcmp(s->classes[sh->cls].role, roles[i]) == 0)
-			tree = s->trees[i];
 	if (tree != NULL)
 		(void) SimBtRun(tree, &hooks, &c, NULL);
 

@@ -2,7 +2,7 @@
  * shmem.c -- the shared-memory world: a cache of sim.ship for the ticker.
  *
  * Layout: one SimShared header, then structure-of-arrays slot columns (ship
- * id, the 11 leg columns, next arrival, last positions), the event queue,
+ * id, the leg columns of SIM_LEG_FIELDS, next arrival, last positions), the event queue,
  * two spatial-grid buffers and the grid build's scratch.  Everything is
  * addressed by offsets from the header; sizes come from sim.max_ships.
  *
@@ -41,6 +41,7 @@
 #include "storage/shmem.h"
 #include "utils/builtins.h"
 
+#include "sim/leg_row.h"
 #include "sim/sim.h"
 #include "sim/world.h"
 
@@ -89,7 +90,7 @@ layout(SimShared *h, uint32 capacity, uint32 nbuckets)
 
 	h->off_id = off;
 	off += col;
-	for (i = 0; i < 11; i++)
+	for (i = 0; i < SIM_LEG_NFIELDS; i++)
 	{
 		h->off_leg[i] = off;
 		off += col;
@@ -138,17 +139,10 @@ attach(SimShared *h)
 
 	world.hdr = h;
 	world.id = (int64 *) (base + h->off_id);
-	world.legs.ox = (double *) (base + h->off_leg[0]);
-	world.legs.oy = (double *) (base + h->off_leg[1]);
-	world.legs.oz = (double *) (base + h->off_leg[2]);
-	world.legs.dx = (double *) (base + h->off_leg[3]);
-	world.legs.dy = (double *) (base + h->off_leg[4]);
-	world.legs.dz = (double *) (base + h->off_leg[5]);
-	world.legs.accel = (double *) (base + h->off_leg[6]);
-	world.legs.t_burn = (double *) (base + h->off_leg[7]);
-	world.legs.t_coast = (double *) (base + h->off_leg[8]);
-	world.legs.t_brake = (double *) (base + h->off_leg[9]);
-	world.legs.start_tick = (double *) (base + h->off_leg[10]);
+#define ATTACH_LEG_(member, column, type) \
+	world.legs.member = (double *) (base + h->off_leg[SIM_LEG_##member]);
+	SIM_LEG_FIELDS(ATTACH_LEG_)
+#undef ATTACH_LEG_
 	world.arrival = (int64 *) (base + h->off_arrival);
 	world.px = (double *) (base + h->off_pos[0]);
 	world.py = (double *) (base + h->off_pos[1]);
@@ -333,17 +327,9 @@ SimWorldSlot(SimWorld *w, int64 ship_id)
 void
 SimWorldSetLeg(SimWorld *w, uint32 slot, const SimLeg *leg, int64 arrival)
 {
-	w->legs.ox[slot] = leg->ox;
-	w->legs.oy[slot] = leg->oy;
-	w->legs.oz[slot] = leg->oz;
-	w->legs.dx[slot] = leg->dx;
-	w->legs.dy[slot] = leg->dy;
-	w->legs.dz[slot] = leg->dz;
-	w->legs.accel[slot] = leg->accel;
-	w->legs.t_burn[slot] = leg->t_burn;
-	w->legs.t_coast[slot] = leg->t_coast;
-	w->legs.t_brake[slot] = leg->t_brake;
-	w->legs.start_tick[slot] = leg->start_tick;
+#define SET_LEG_(member, column, type) w->legs.member[slot] = leg->member;
+	SIM_LEG_FIELDS(SET_LEG_)
+#undef SET_LEG_
 	w->arrival[slot] = arrival;
 	if (arrival == SIM_NO_ARRIVAL)
 		SimEventQRemove(w->queue, slot);
@@ -364,17 +350,9 @@ SimWorldSetWake(SimWorld *w, uint32 slot, int64 wake)
 void
 SimWorldGetLeg(SimWorld *w, uint32 slot, SimLeg *leg)
 {
-	leg->ox = w->legs.ox[slot];
-	leg->oy = w->legs.oy[slot];
-	leg->oz = w->legs.oz[slot];
-	leg->dx = w->legs.dx[slot];
-	leg->dy = w->legs.dy[slot];
-	leg->dz = w->legs.dz[slot];
-	leg->accel = w->legs.accel[slot];
-	leg->t_burn = w->legs.t_burn[slot];
-	leg->t_coast = w->legs.t_coast[slot];
-	leg->t_brake = w->legs.t_brake[slot];
-	leg->start_tick = w->legs.start_tick[slot];
+#define GET_LEG_(member, column, type) leg->member = w->legs.member[slot];
+	SIM_LEG_FIELDS(GET_LEG_)
+#undef GET_LEG_
 }
 
 /* Ships are loaded in batches through a cursor to bound memory. */
@@ -412,8 +390,8 @@ SimWorldEnsureLoaded(SimWorld *w)
 
 	SimEventQClear(w->queue);
 	portal = SPI_cursor_open_with_args(NULL,
-									   "SELECT id, x, y, z, dir_x, dir_y, dir_z, accel, t_burn, t_coast, "
-									   "t_brake, leg_start_tick, coalesce(arrival_tick, wake_tick) FROM sim.ship ORDER BY id",
+									   psprintf("SELECT id, coalesce(arrival_tick, wake_tick), %s "
+												"FROM sim.ship ORDER BY id", SimLegSql("{c}", 0)),
 									   0, NULL, NULL, NULL, false, 0);
 	for (;;)
 	{
@@ -435,18 +413,8 @@ SimWorldEnsureLoaded(SimWorld *w)
 						 errmsg("the universe has more ships than sim.max_ships (%u)", h->capacity),
 						 errhint("Raise sim.max_ships in postgresql.conf and restart the server.")));
 			w->id[n] = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
-			leg.ox = DatumGetFloat8(SPI_getbinval(tup, td, 2, &isnull));
-			leg.oy = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
-			leg.oz = DatumGetFloat8(SPI_getbinval(tup, td, 4, &isnull));
-			leg.dx = DatumGetFloat8(SPI_getbinval(tup, td, 5, &isnull));
-			leg.dy = DatumGetFloat8(SPI_getbinval(tup, td, 6, &isnull));
-			leg.dz = DatumGetFloat8(SPI_getbinval(tup, td, 7, &isnull));
-			leg.accel = DatumGetFloat8(SPI_getbinval(tup, td, 8, &isnull));
-			leg.t_burn = DatumGetFloat8(SPI_getbinval(tup, td, 9, &isnull));
-			leg.t_coast = DatumGetFloat8(SPI_getbinval(tup, td, 10, &isnull));
-			leg.t_brake = DatumGetFloat8(SPI_getbinval(tup, td, 11, &isnull));
-			leg.start_tick = (double) DatumGetInt64(SPI_getbinval(tup, td, 12, &isnull));
-			arr = SPI_getbinval(tup, td, 13, &isnull);
+			SimLegFromTuple(tup, td, 3, &leg);
+			arr = SPI_getbinval(tup, td, 2, &isnull);
 			SimWorldSetLeg(w, n, &leg, isnull ? SIM_NO_ARRIVAL : DatumGetInt64(arr));
 			n++;
 		}

@@ -33,6 +33,7 @@
 #include "utils/timestamp.h"
 
 #include "sim/economy.h"
+#include "sim/leg_row.h"
 #include "sim/navigation.h"
 #include "sim/sim.h"
 #include "sim/tick.h"
@@ -296,33 +297,21 @@ SimArriveNextLeg(SimWorld *w, uint32 slot, int64 tick)
 	int64		arrival;
 
 	vals[0] = Int64GetDatum(ship);
-	if (SPI_execute_with_args("SELECT f.seq, f.sector_id, f.x, f.y, f.z, f.dir_x, f.dir_y, f.dir_z, "
-							  "f.accel, f.t_burn, f.t_coast, f.t_brake, f.leg_start_tick, f.arrival_tick "
-							  "FROM sim.flight_leg f JOIN sim.ship s ON s.id = f.ship_id "
-							  "WHERE f.ship_id = $1 AND f.seq = s.leg_seq + 1",
+	if (SPI_execute_with_args(psprintf("SELECT f.seq, f.arrival_tick, %s "
+									   "FROM sim.flight_leg f JOIN sim.ship s ON s.id = f.ship_id "
+									   "WHERE f.ship_id = $1 AND f.seq = s.leg_seq + 1",
+									   SimLegSql("f.{c}", 0)),
 							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT || SPI_processed == 0)
 		elog(ERROR, "ship " INT64_FORMAT " has no next flight leg", ship);
 
 	seq = (int32) get_int64(0, 1, &isnull);
-	arrival = get_int64(0, 14, &isnull);
-	leg.ox = get_float8(0, 3);
-	leg.oy = get_float8(0, 4);
-	leg.oz = get_float8(0, 5);
-	leg.dx = get_float8(0, 6);
-	leg.dy = get_float8(0, 7);
-	leg.dz = get_float8(0, 8);
-	leg.accel = get_float8(0, 9);
-	leg.t_burn = get_float8(0, 10);
-	leg.t_coast = get_float8(0, 11);
-	leg.t_brake = get_float8(0, 12);
-	leg.start_tick = (double) get_int64(0, 13, &isnull);
+	arrival = get_int64(0, 2, &isnull);
+	SimLegFromTuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &leg);
 	vals[1] = Int32GetDatum(seq);
-	if (SPI_execute_with_args("UPDATE sim.ship s SET sector_id = f.sector_id, x = f.x, y = f.y, z = f.z, "
-							  "dir_x = f.dir_x, dir_y = f.dir_y, dir_z = f.dir_z, accel = f.accel, "
-							  "t_burn = f.t_burn, t_coast = f.t_coast, t_brake = f.t_brake, "
-							  "leg_start_tick = f.leg_start_tick, arrival_tick = f.arrival_tick, "
-							  "leg_seq = f.seq FROM sim.flight_leg f "
-							  "WHERE s.id = $1 AND f.ship_id = $1 AND f.seq = $2",
+	if (SPI_execute_with_args(psprintf("UPDATE sim.ship s SET sector_id = f.sector_id, %s, "
+									   "arrival_tick = f.arrival_tick, leg_seq = f.seq FROM sim.flight_leg f "
+									   "WHERE s.id = $1 AND f.ship_id = $1 AND f.seq = $2",
+									   SimLegSql("{c} = f.{c}", 0)),
 							  2, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
 		SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1 AND seq = $2",
 							  2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
@@ -560,6 +549,7 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 
 	SimWorldTickBegin();
 	SimWorldAwaitPublish(w);
+	SimVocabCheck();			/* once per backend: the tables match this library */
 	SimWorldEnsureLoaded(w);
 
 	if (tick > SIM_MAX_TICK - ticks)

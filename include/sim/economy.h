@@ -16,23 +16,29 @@
 
 #include "sim/core/btree.h"
 #include "sim/core/kinematics.h"
+#include "sim/core/vocab.h"
 #include "sim/navigation.h"
 #include "sim/world.h"
 
-/* Ship states, as in sim.ship.state. */
+/* Ship states, as in sim.ship.state: ECO_DOCKED ... (SIM_SHIP_STATES). */
+#define ECO_STATE_ENUM_(tag, name) ECO_##tag,
 typedef enum EcoState
 {
-	ECO_DOCKED,
-	ECO_UNDOCKING,
-	ECO_IDLE,
-	ECO_FLYING,
-	ECO_DOCKING,
-	ECO_ORBITING,
-	ECO_MINING,
+	SIM_SHIP_STATES(ECO_STATE_ENUM_)
 	ECO_NSTATES
 } EcoState;
 
 extern const char *const EcoStateNames[ECO_NSTATES];
+
+/* Roles of ships and hulls: ECO_ROLE_MINER ... (SIM_NPC_ROLES). */
+#define ECO_ROLE_ENUM_(tag, name) ECO_ROLE_##tag,
+typedef enum EcoRole
+{
+	SIM_NPC_ROLES(ECO_ROLE_ENUM_)
+	ECO_NROLES
+} EcoRole;
+
+extern const char *const EcoRoleNames[ECO_NROLES];
 
 typedef enum EcoDest
 {
@@ -84,7 +90,7 @@ typedef struct EcoShip
 typedef struct EcoClass
 {
 	int32		id;
-	char		role[16];
+	EcoRole		role;
 	SimHull		hull;
 	int64		cargo_capacity;
 	double		fuel_capacity;
@@ -229,7 +235,7 @@ typedef struct EcoSnapshot
 				ledger_cap;
 	EcoLedger  *ledger;
 
-	SimBtTree  *trees[4];		/* miner, trader, hauler, patrol; NULL: none */
+	SimBtTree  *trees[ECO_NROLES];	/* per role; NULL: none */
 
 	bool		allowed[ECO_NSTATES][ECO_NSTATES];	/* sim.ship_transition */
 } EcoSnapshot;

@@ -24,6 +24,9 @@ extern int	sim_kernel;
 /* The kinematics variant ticks use (guc.c). */
 extern SimKernelVariant SimKernelChosen(void);
 
+/* Check once per backend that the vocabulary tables match this build (vocab.c). */
+extern void SimVocabCheck(void);
+
 /* module init functions, called once from _PG_init */
 extern void SimGucInit(void);
 extern void SimChangesInit(void);

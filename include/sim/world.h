@@ -43,7 +43,7 @@ typedef struct SimShared
 	int64		grid_tick[2];	/* tick each grid buffer describes */
 	Oid			grid_db[2];		/* database each grid buffer describes */
 	Size		off_id;
-	Size		off_leg[11];
+	Size		off_leg[SIM_LEG_NFIELDS];
 	Size		off_arrival;
 	Size		off_pos[3];
 	Size		off_queue;

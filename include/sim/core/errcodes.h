@@ -36,6 +36,8 @@
 	X('S', 'M', '0', '0', '9', INVALID_TRANSITION, \
 	  "a ship's state changed along a pair not in sim.ship_transition") \
 	X('S', 'M', '0', '1', '0', CHANGES_GONE, \
-	  "the change record no longer holds the ticks asked for: reload a snapshot")
+	  "the change record no longer holds the ticks asked for: reload a snapshot") \
+	X('S', 'M', '0', '1', '1', VOCABULARY_MISMATCH, \
+	  "the vocabulary tables or the schema disagree with the module: sim.check_vocabulary()")
 
 #endif							/* SIM_CORE_ERRCODES_H */

@@ -18,16 +18,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The fields of a leg, once: X(member, column, type) in the order of SimLeg,
+ * where column is the field's column in sim.ship and sim.flight_leg (and the
+ * argument of sim.leg_state) and type its SQL type, float8 or int8 (SimLeg
+ * holds every field as a double).  SimLeg, SimLegColumns, the shared-memory
+ * leg columns, every statement that reads or writes a leg
+ * (include/sim/leg_row.h), the table sim.leg_field and the ship fields of
+ * the change record are made from it.
+ *
+ * Adding a field: add it here, teach the kernels (kinematics*.c) its
+ * meaning, and add its column to sim.ship (sql/schema.sql), sim.flight_leg
+ * and the arguments of sim.leg_state (sql/engine.sql) -- the extension does
+ * not install until sim.check_vocabulary() finds them.
+ */
+#define SIM_LEG_FIELDS(X) \
+	X(ox, x, float8)			/* origin, km */ \
+	X(oy, y, float8) \
+	X(oz, z, float8) \
+	X(dx, dir_x, float8)		/* unit direction of travel */ \
+	X(dy, dir_y, float8) \
+	X(dz, dir_z, float8) \
+	X(accel, accel, float8)		/* km/s^2, >= 0 */ \
+	X(t_burn, t_burn, float8)	/* s, >= 0 */ \
+	X(t_coast, t_coast, float8) /* s, >= 0 */ \
+	X(t_brake, t_brake, float8) /* s, >= 0 (equal to t_burn: rest to rest) */ \
+	X(start_tick, leg_start_tick, int8) /* tick at which the burn starts */
+
+/* SIM_LEG_ox ... : the position of each field in SIM_LEG_FIELDS. */
+#define SIM_LEG_INDEX_(member, column, type) SIM_LEG_##member,
+enum
+{
+	SIM_LEG_FIELDS(SIM_LEG_INDEX_)
+	SIM_LEG_NFIELDS
+};
+
 /* One leg of a flight plan, as stored in a ship's row. */
+#define SIM_LEG_MEMBER_(member, column, type) double member;
 typedef struct SimLeg
 {
-	double		ox, oy, oz;		/* origin, km */
-	double		dx, dy, dz;		/* unit direction of travel */
-	double		accel;			/* km/s^2, >= 0 */
-	double		t_burn;			/* s, >= 0 */
-	double		t_coast;		/* s, >= 0 */
-	double		t_brake;		/* s, >= 0 (equal to t_burn: rest to rest) */
-	double		start_tick;		/* tick at which the burn starts */
+	SIM_LEG_FIELDS(SIM_LEG_MEMBER_)
 } SimLeg;
 
 /*
@@ -35,13 +65,10 @@ typedef struct SimLeg
  * addresses an array of at least n doubles.  A ship at rest is a leg with
  * accel = t_burn = t_coast = t_brake = 0 and origin = its position.
  */
+#define SIM_LEG_COLUMN_(member, column, type) double *member;
 typedef struct SimLegColumns
 {
-	double	   *ox, *oy, *oz;
-	double	   *dx, *dy, *dz;
-	double	   *accel;
-	double	   *t_burn, *t_coast, *t_brake;
-	double	   *start_tick;
+	SIM_LEG_FIELDS(SIM_LEG_COLUMN_)
 } SimLegColumns;
 
 /* Kernel output: positions (km) and, when vx is not NULL, velocities (km/s). */
