@@ -7,8 +7,9 @@
 #       ships, goods and wallets (pgbench, while the ticker runs and sessions
 #       call sim.step) only ever fail with the economy's expected errors
 #       (SM00x, 55000), never deadlock, never leave a negative quantity, and
-#       keep sim.audit() empty at every moment; some commands succeed, and
-#       some fail because another session got there first;
+#       keep sim.audit() empty at every moment; some commands succeed; and a
+#       command whose read said possible fails (SM002) when another session,
+#       forced to get there first, has taken the units;
 #   (b) two databases generated with the same seed and ticked the same
 #       number of ticks (in different step sizes, interleaved, while the
 #       ticker ticks a third universe) have the same sim.universe_digest(),
@@ -17,8 +18,10 @@
 #       trading and sessions hammering, the server restarts with the audit
 #       empty, nothing negative, sim.tick_log gap-free, and ticks go on.
 #
-# Waiting is by bounded polls.  Random choices come from pgbench and from a
-# seed printed at the start (SIM_ECONOMY_SEED=n repeats the kill's timing).
+# Waiting is by bounded polls; the pgbench rounds are a fixed number of
+# transactions, not a length of time.  Random choices come from a seed
+# printed at the start (SIM_ECONOMY_SEED=n repeats pgbench's choices and
+# the kill's timing).
 
 use strict;
 use warnings;
@@ -186,30 +189,39 @@ for my $s (keys %scripts)
 	close $fh;
 }
 
-# pgbench with 6 clients for $seconds: mostly commands, some sim.step, some looks.
+# pgbench with 6 clients: mostly commands, some sim.step, some looks; @limit
+# is -t (transactions per client) or -T (seconds).  Its random choices come
+# from the test's seed.
 sub pgbench_cmd
 {
-	my ($seconds) = @_;
+	my (@limit) = @_;
 	return [
-		'pgbench', '-n', '-c', '6', '-j', '3', '-T', $seconds,
+		'pgbench', '-n', '-c', '6', '-j', '3', @limit, "--random-seed=$seed",
 		'-h', $node->host, '-p', $node->port,
 		'-f', "$pgbench_dir/hammer.sql\@40", '-f', "$pgbench_dir/step.sql\@1",
 		'-f', "$pgbench_dir/look.sql\@2", $db ];
 }
 
+# Each round is a fixed amount of work (20 transactions per session), not a
+# length of time: what the counts below assert does not depend on how fast
+# the machine is.
 my $t0 = tick_of($node);
+my $steps = 9;    # the sim.step calls of the rounds: 3 per round here, and pgbench's
 for my $round (1 .. 3)
 {
 	my ($out, $err) = ('', '');
-	my $ok = IPC::Run::run(pgbench_cmd(5), '>', \$out, '2>', \$err);
-	ok($ok, "round $round: pgbench ran 6 sessions for 5 s") or diag("stdout:\n$out\nstderr:\n$err");
+	my $ok = IPC::Run::run(pgbench_cmd('-t', 20), '>', \$out, '2>', \$err);
+	ok($ok, "round $round: pgbench ran 6 sessions of 20 transactions") or diag("stdout:\n$out\nstderr:\n$err");
+	$steps += $1 if $out =~ m{/step\.sql\n - weight: \d+ [^\n]*\n - (\d+) transactions};
 	unlike("$out$err", qr/aborted/i, "round $round: no session aborted");
 	sq('SELECT sim.pause()');
 	sq('SELECT sim.step(3)');
 	sq('SELECT public.look()');
 	sq('SELECT sim.resume()');
 }
-cmp_ok(tick_of($node), '>', $t0 + 20, 'the universe ticked during the rounds');
+is(sq("SELECT count(*) FROM sim.tick_log WHERE tick > $t0 AND source = 'step'"), $steps,
+	"every sim.step of the rounds committed its tick ($steps), between the commands");
+cmp_ok(tick_of($node), '>=', $t0 + $steps, 'the universe ticked during the rounds');
 
 my %states = map { split /\|/ } split /\n/,
   sq('SELECT sqlstate, count(*) FROM public.outcome GROUP BY sqlstate ORDER BY sqlstate');
@@ -219,20 +231,84 @@ is(join(' ', grep { !/^(00000|SM00[2-7]|55000)$/ } sort keys %states), '',
 is( sq(q{SELECT string_agg(DISTINCT cmd || ': ' || sqlstate || ' ' || message, E'\n')
            FROM public.outcome WHERE sqlstate !~ '^(00000|SM00[2-7]|55000)$'}),
 	'', '... (the unexpected errors, if any)');
-cmp_ok($states{'00000'} // 0, '>', 100, 'many commands succeeded');
+# a share, not a count: how many commands ran is the rounds' fixed work
+my $outcomes = 0;
+$outcomes += $_ for values %states;
+cmp_ok(($states{'00000'} // 0) * 5, '>=', $outcomes,
+	'at least a fifth of the commands succeeded (' . ($states{'00000'} // 0) . " of $outcomes)");
 is( sq(q{SELECT string_agg(cmd, ' ' ORDER BY cmd) FROM
            (SELECT DISTINCT cmd FROM public.outcome WHERE sqlstate = '00000') c}),
 	'buy cancel_order jettison place_order buy place_order sell sell transfer_cargo',
 	'... of every kind');
+# How often the rounds raced (a command failing although its read said it
+# would succeed) depends on scheduling: noted here, and one race is forced
+# in a known order below.
 my $raced = sq(q{SELECT count(*) FROM public.outcome WHERE pre_ok AND sqlstate <> '00000'});
-cmp_ok($raced, '>', 0,
-	"some ($raced) failed although they read as possible: another session got there first");
-note("failures although the read said possible:\n",
+note("$raced failures although the read said possible:\n",
 	sq(q{SELECT string_agg(cmd || ' ' || sqlstate || ' ' || m || ': ' || n, E'\n' ORDER BY cmd, sqlstate, m)
            FROM (SELECT cmd, sqlstate, regexp_replace(message, '[0-9]+', '#', 'g') AS m, count(*) AS n
                    FROM public.outcome WHERE pre_ok AND sqlstate <> '00000' GROUP BY 1, 2, 3) x}));
-cmp_ok(sq(q{SELECT count(*) FROM sim.trade WHERE kind = 'order'}), '>', 0,
-	'the tick matched some of the orders placed');
+note('order fills during the rounds: ', sq(q{SELECT count(*) FROM sim.trade WHERE kind = 'order'}));
+
+# A race in a known order, the ticker paused: session B jettisons all a
+# hammered ship carries of a good and holds its transaction open; session A
+# (public.hammer) reads the committed cargo, so its read says the same
+# jettison is possible, and waits for the ship's lock; B commits.  A's
+# command must then fail with SM002, never take units that are gone.
+sq('SELECT sim.pause()');
+my $race_pair = q{
+SELECT h.n, g.n, h.ship_id, g.good_id, c.qty FROM public.hammer_ship h
+  JOIN sim.ship_cargo c ON c.ship_id = h.ship_id JOIN public.hammer_good g ON g.good_id = c.good_id
+ WHERE c.qty > 0 ORDER BY h.n, g.n LIMIT 1};
+if (sq($race_pair) eq '')
+{
+	# no hammered ship carries a hammered good: empty one hold and buy one unit
+	sq(q{SELECT sim.jettison(c.ship_id, c.good_id, c.qty) FROM sim.ship_cargo c
+          WHERE c.ship_id = (SELECT ship_id FROM public.hammer_ship WHERE n = 1)});
+	sq(q{SELECT sim.buy((SELECT ship_id FROM public.hammer_ship WHERE n = 1),
+                        (SELECT good_id FROM public.hammer_good WHERE n = 1), 1)});
+}
+my ($rn, $rg, $rship, $rgood, $rqty) = split /\|/, sq($race_pair);
+ok(defined $rqty, "race: ship $rship carries $rqty units of good $rgood");
+my $sess_b = $node->background_psql($db);
+$sess_b->query_safe("BEGIN; SELECT sim.jettison($rship, $rgood, $rqty);");
+my $sess_a = $node->background_psql($db);
+$sess_a->query_until(qr/racing/, "\\echo racing\nSELECT public.hammer(4, $rn, $rn, $rg, $rqty, 100);\n");
+ok( poll_until($node, $db,
+		q{SELECT wait_event_type FROM pg_stat_activity WHERE query LIKE 'SELECT public.hammer(4,%' AND state = 'active'},
+		'Lock'),
+	'race: session A has read the cargo and waits for the ship B holds');
+$sess_b->query_safe('COMMIT');
+$sess_b->quit;
+$sess_a->quit;
+is(sq(q{SELECT cmd || ' ' || pre_ok || ' ' || sqlstate FROM public.outcome ORDER BY id DESC LIMIT 1}),
+	'jettison true SM002', 'race: A\'s jettison, possible when read, fails with SM002 once B has committed');
+is(sq("SELECT count(*) FROM sim.ship_cargo WHERE ship_id = $rship AND good_id = $rgood"), '0',
+	'race: the units went once, with B');
+
+# The order book, forced: with the book of a good at the hammered station
+# emptied, a hammered ship offers one unit at the base price and bids the
+# same for it (the book has no self-trade prevention).  The next tick must
+# match the two orders.
+if (sq($race_pair) eq '')
+{
+	sq(q{SELECT sim.buy((SELECT ship_id FROM public.hammer_ship WHERE n = 2),
+                        (SELECT good_id FROM public.hammer_good WHERE n = 2), 1)});
+}
+my (undef, undef, $oship, $ogood) = split /\|/, sq($race_pair);
+sq(qq{SELECT sim.cancel_order(o.id) FROM sim.market_order o, public.hammer_station h
+       WHERE o.status = 'open' AND o.station_id = h.station_id AND o.good_id = $ogood});
+my $oprice = sq("SELECT base_price FROM sim.good WHERE id = $ogood");
+my ($sell, $buy) = split /\n/,
+  sq("SELECT sim.place_order($oship, $ogood, 'sell', 1, $oprice); SELECT sim.place_order($oship, $ogood, 'buy', 1, $oprice);");
+my $otick = sq('SELECT sim.step(1)');
+is(sq("SELECT string_agg(qty || ' at ' || price, ', ') FROM sim.trade WHERE kind = 'order' AND tick = $otick "
+	  . "AND buy_order = $buy AND sell_order = $sell"),
+	"1 at $oprice", 'the tick matched a crossing buy and sell order: one unit at the resting price');
+is(sq("SELECT string_agg(status, ' ' ORDER BY id) FROM sim.market_order WHERE id IN ($sell, $buy)"),
+	'filled filled', '... and both orders are filled');
+sq('SELECT public.look()');
+sq('SELECT sim.resume()');
 is(sq(q{SELECT (SELECT count(*) FROM public.audit_seen) + (SELECT count(*) FROM public.negative_seen)}), '0',
 	'sim.audit() was empty and nothing negative every time a session looked');
 is(sq('SELECT count(*) FROM sim.audit()'), '0', 'sim.audit() is empty after the rounds');
@@ -286,7 +362,7 @@ sub server_pids
 sub wait_gone
 {
 	my @pids = @_;
-	for (1 .. 600)
+	for (1 .. int($PostgreSQL::Test::Utils::timeout_default * 20))
 	{
 		return 1 unless grep { kill(0, $_) } @pids;
 		usleep(50_000);
@@ -295,7 +371,8 @@ sub wait_gone
 }
 
 my ($out, $err) = ('', '');
-my $bench = IPC::Run::start(pgbench_cmd(30), '>', \$out, '2>', \$err);
+# (time-limited only so that it still runs at the kill, which ends it)
+my $bench = IPC::Run::start(pgbench_cmd('-T', 120), '>', \$out, '2>', \$err);
 my $before = tick_of($node);
 ok(wait_ticks($node, $before, 10), 'ticks go on while the sessions hammer');
 usleep(200_000 + int(rand(1_500_000)));
@@ -318,7 +395,7 @@ cmp_ok(sq(q{SELECT count(*) FROM sim.trade}), '>=', $trades, 'no committed trade
 is(sq(tick_log_gaps()), '', 'sim.tick_log is a gap-free run of ticks up to sim.world.tick');
 my $after = tick_of($node);
 ok(wait_ticks($node, $after, 20), 'the ticker ticks on after the restart');
-cmp_ok(sq("SELECT count(*) FROM sim.trade WHERE tick > $after"), '>', 0,
+ok(poll_until($node, $db, "SELECT count(*) > 0 FROM sim.trade WHERE tick > $after"),
 	'... and NPCs trade again');
 is(sq('SELECT count(*) FROM sim.audit()'), '0', 'sim.audit() is still empty');
 

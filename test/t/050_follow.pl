@@ -13,9 +13,10 @@
 #   (b) with --sectors and --latency it reports every tick, counting only
 #       that sector's changes, and one latency_ms line per sim_tick
 #       notification; SIGTERM ends it with status 0;
-#   (c) with --since older than the change record's horizon it exits with
-#       status 3 saying it must reload a snapshot; with --since in the
-#       future, status 1; with a bad --since, status 2.
+#   (c) with --since older than the change record's horizon (in a second
+#       universe whose record keeps 4 ticks) it exits with status 3 saying
+#       it must reload a snapshot; with --since in the future, status 1;
+#       with a bad --since, status 2.
 #
 # Waiting is by bounded polls (of the server, and of the client's output
 # files); nothing measures wall-clock time.
@@ -63,8 +64,12 @@ my ($incdir, $libdir) = map {
 ###
 
 my $db = 'postgres';
-# retention of 400 ticks: everything this test follows stays in sim.change
-my $node = sim_node('follow', 'sim.tick_interval_ms' => 100, 'sim.change_retention' => 400);
+# A retention of 40000 ticks: everything this test follows stays in
+# sim.change however slowly it runs.  The ticker never runs more than one
+# tick per 100 ms interval, so 40000 ticks are more than an hour, longer
+# than the suite may take; a smaller retention would let a slow run lose
+# the ticks it set out to follow.
+my $node = sim_node('follow', 'sim.tick_interval_ms' => 100, 'sim.change_retention' => 40000);
 $node->start;
 
 sub sq { return $node->safe_psql($db, $_[0]); }
@@ -240,15 +245,20 @@ is(err_of($c), '', 'client c wrote nothing to stderr');
 ### (c) Too far behind, in the future, bad usage
 ###
 
-# Tick with a retention of 4 until the horizon has passed the start.
-my $horizon = sq('SELECT sim.change_horizon()');
-for (1 .. 50)
-{
-	last if $horizon > $start;
-	$horizon = sq('SET sim.change_retention = 4; SELECT sim.step(20); SELECT sim.change_horizon()');
-	$horizon = (split /\n/, $horizon)[-1];
-}
+# A universe of its own whose record keeps 4 ticks (the database's
+# sessions, which tick it by sim.step, have a retention of 4): after 20
+# ticks its horizon has passed its start.  The ticker goes on ticking
+# database postgres.
+my $bdb = 'behind';
+sq("CREATE DATABASE $bdb");
+sq("ALTER DATABASE $bdb SET sim.change_retention = 4");
+$node->safe_psql($bdb, 'CREATE EXTENSION sim CASCADE');
+$node->safe_psql($bdb, 'SELECT sim.generate_universe(11, 3, 300)');
+$start = 0;
+my $horizon = (split /\n/, $node->safe_psql($bdb, 'SELECT sim.step(20); SELECT sim.change_horizon()'))[-1];
 cmp_ok($horizon, '>', $start, "with a retention of 4 ticks, the horizon ($horizon) passes tick $start");
+my $btick = $node->safe_psql($bdb, 'SELECT tick FROM sim.world');
+$conninfo = $node->connstr($bdb) . " application_name=$appname";
 
 sub run_client
 {
@@ -267,10 +277,10 @@ is($out, '', '... printing no tick');
 
 # it runs until stopped
 my $d = start_client('d', '--since', $horizon);
-ok(wait_client_tick($d, tick_of($node)), "--since $horizon, the horizon itself, is accepted");
+ok(wait_client_tick($d, $btick), "--since $horizon, the horizon itself, is accepted");
 is(stop_client($d, 'TERM'), 0, '... and the client follows until stopped');
 
-($rc, $out, $err) = run_client('--since', tick_of($node) + 1000);
+($rc, $out, $err) = run_client('--since', $btick + 1000);
 is($rc, 1, '--since in the future: exit status 1');
 like($err, qr/has not happened yet/, '... with the server\'s message');
 
