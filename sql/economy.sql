@@ -7,8 +7,11 @@ CREATE TABLE sim.economy (
     id                  boolean PRIMARY KEY DEFAULT true CHECK (id),
     spread              double precision NOT NULL DEFAULT 0.10 CHECK (spread >= 0 AND spread < 1),
     -- rates in whole millionths: taxes and fees are sim.levy(value, rate)
-    tax_rate            numeric(7,6) NOT NULL DEFAULT 0.02 CHECK (tax_rate >= 0 AND tax_rate < 1),
-    order_fee_rate      numeric(7,6) NOT NULL DEFAULT 0.01 CHECK (order_fee_rate >= 0 AND order_fee_rate < 1),
+    tax_rate            numeric NOT NULL DEFAULT 0.02
+        CHECK (tax_rate >= 0 AND tax_rate < 1 AND trunc(tax_rate * 1000000) = tax_rate * 1000000),
+    order_fee_rate      numeric NOT NULL DEFAULT 0.01
+        CHECK (order_fee_rate >= 0 AND order_fee_rate < 1
+               AND trunc(order_fee_rate * 1000000) = order_fee_rate * 1000000),
     dock_ticks          integer NOT NULL DEFAULT 5 CHECK (dock_ticks BETWEEN 1 AND 86400),
     undock_ticks        integer NOT NULL DEFAULT 5 CHECK (undock_ticks BETWEEN 1 AND 86400),
     mine_cycle_ticks    integer NOT NULL DEFAULT 30 CHECK (mine_cycle_ticks BETWEEN 1 AND 86400),

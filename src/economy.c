@@ -500,7 +500,6 @@ load_snapshot(EcoSnapshot *s, int64 tick)
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
 
 		s->tax_ppm = SimRatePpm(DatumGetNumeric(d), "sim.economy.tax_rate");
-		s->tax_rate = (double) s->tax_ppm / (double) SIM_RATE_SCALE;
 	}
 	s->dock_ticks = (int) col_int64(0, 3, 1);
 	s->undock_ticks = (int) col_int64(0, 4, 1);

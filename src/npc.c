@@ -601,6 +601,19 @@ act_buy_for_contract(Ctx *c)
 	return true;
 }
 
+/*
+ * Credits left after buying qty at ask and selling them at bid, both taxed
+ * by the rule the trades will be charged by.
+ */
+static int64
+lot_profit(EcoSnapshot *s, int64 qty, int64 bid, int64 ask)
+{
+	int64		sale = qty * bid,
+				cost = qty * ask;
+
+	return (sale - SimLevy(sale, s->tax_ppm)) - (cost + SimLevy(cost, s->tax_ppm));
+}
+
 static bool
 act_buy_for_trade(Ctx *c)
 {
@@ -631,8 +644,8 @@ act_buy_for_trade(Ctx *c)
 			int64		to_bid,
 						to_ask,
 						qty;
-			double		margin,
-						sc;
+			int64		profit = 0;
+			double		sc;
 			int64		lot_ask = ask;
 			int			tries;
 
@@ -640,8 +653,8 @@ act_buy_for_trade(Ctx *c)
 				continue;
 
 			EcoQuote(s, to, g, &to_bid, &to_ask);
-			margin = (double) to_bid * (1.0 - s->tax_rate) - (double) ask * (1.0 + s->tax_rate);
-			if (margin <= 0)
+			/* at today's quotes, a full hold */
+			if (lot_profit(s, room, to_bid, ask) <= 0)
 				continue;
 			qty = affordable(c, st, g, ask, room);
 			qty = Min(qty, s->stations[to].capacity - s->stations[to].held);
@@ -654,14 +667,14 @@ act_buy_for_trade(Ctx *c)
 
 				qty = buy_lot(c, st, g, qty, &lot_ask);
 				lot_quote(s, to, g, *stock(s, to, g) + qty, &b2, &a2);
-				margin = (double) b2 * (1.0 - s->tax_rate) - (double) lot_ask * (1.0 + s->tax_rate);
-				if (margin > 0)
+				profit = lot_profit(s, qty, b2, lot_ask);
+				if (profit > 0)
 					break;
 				qty /= 2;
 			}
-			if (qty <= 0 || margin <= 0)
+			if (qty <= 0 || profit <= 0)
 				continue;
-			sc = score(c, margin * qty * loyalty_factor(c, to), dist(s->stations[st].pos, s->stations[to].pos));
+			sc = score(c, (double) profit * loyalty_factor(c, to), dist(s->stations[st].pos, s->stations[to].pos));
 			if (sc > best_score)
 			{
 				best_score = sc;

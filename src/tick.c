@@ -109,24 +109,31 @@ sync_slot(SimWorld *w, int64 ship_id, const SimLeg *leg, int64 arrival)
 }
 
 /*
- * Whether an error raised while applying a command is the command's own
- * (its data or the world's state: the command is rejected) rather than the
- * server's (a cancel, a shutdown, resources, a serialization failure, an
- * internal error: the tick fails and the command stays pending).  A
- * rejection is recorded for good, so it must follow from the tables alone,
- * or replaying the same commands would not give the same world.
+ * Whether an error raised while applying a command is the command's own,
+ * so the command is rejected, or a passing condition of the server (a
+ * cancel or shutdown, a serialization failure or deadlock, a lock not
+ * available, out of memory or disk, an I/O error), so the tick fails and
+ * the command stays pending for the next tick.  A rejection is recorded for
+ * good, so it must follow from the tables alone, or replaying the same
+ * commands would not give the same world; an error that would repeat every
+ * time (a constraint, a recursion too deep, an internal error reached by
+ * odd data) rejects the command, so it cannot hold the universe up.
  */
 static bool
 command_error(int sqlerrcode)
 {
+	switch (sqlerrcode)
+	{
+		case ERRCODE_LOCK_NOT_AVAILABLE:	/* 55P03: lock_timeout, NOWAIT */
+		case ERRCODE_OBJECT_IN_USE: /* 55006 */
+			return false;
+	}
 	switch (ERRCODE_TO_CATEGORY(sqlerrcode))
 	{
 		case ERRCODE_TRANSACTION_ROLLBACK:	/* 40: serialization, deadlock */
 		case ERRCODE_INSUFFICIENT_RESOURCES:	/* 53: out of memory, disk full */
-		case ERRCODE_PROGRAM_LIMIT_EXCEEDED:	/* 54: stack depth */
 		case ERRCODE_OPERATOR_INTERVENTION: /* 57: cancel, shutdown */
 		case ERRCODE_SYSTEM_ERROR:	/* 58: I/O */
-		case ERRCODE_INTERNAL_ERROR:	/* XX: cannot happen */
 			return false;
 		default:
 			return true;
@@ -137,7 +144,8 @@ command_error(int sqlerrcode)
  * Apply one command in an internal subtransaction: a command that cannot be
  * flown is rejected with its reason, and one that raises an error of its own
  * (a constraint, a bad plan; see command_error) is rejected with the error's
- * message instead of failing the whole tick; any other error fails the tick.
+ * message instead of failing the whole tick; a passing condition of the
+ * server fails the tick.
  * Returns NULL when applied, else the reason.  The shared world is updated
  * only once the subtransaction has committed.
  */

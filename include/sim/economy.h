@@ -187,9 +187,8 @@ typedef struct EcoSnapshot
 {
 	int64		tick;
 	/* rules (sim.economy) */
-	double		spread,
-				tax_rate;		/* tax_ppm / 10^6: for estimates only */
-	int64		tax_ppm;		/* what is charged: SimLevy(value, tax_ppm) */
+	double		spread;
+	int64		tax_ppm;		/* the tax on a value: SimLevy(value, tax_ppm) */
 	int			dock_ticks,
 				undock_ticks,
 				mine_cycle_ticks,

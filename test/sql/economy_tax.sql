@@ -50,11 +50,12 @@ SELECT sim.reset_universe();
 SELECT sim.generate_universe(2026, 6, 3000) - 'seed' AS universe;
 UPDATE sim.economy SET tax_rate = 0.07, order_fee_rate = 0.035;
 SELECT tax_rate, order_fee_rate FROM sim.economy;
--- the columns hold whole millionths and no more
+-- the columns hold rates in [0, 1) of whole millionths; anything else is
+-- refused, not rounded
 SELECT pg_temp.fails('UPDATE sim.economy SET tax_rate = 1') AS tax_of_one;
-UPDATE sim.economy SET order_fee_rate = 0.0350004;
-SELECT order_fee_rate AS rounded_to_millionths FROM sim.economy;
-UPDATE sim.economy SET order_fee_rate = 0.035;
+SELECT pg_temp.fails('UPDATE sim.economy SET order_fee_rate = 0.0350004') AS finer_than_a_millionth;
+SELECT pg_temp.fails($$UPDATE sim.economy SET tax_rate = 'NaN'$$) AS nan_rate;
+SELECT tax_rate, order_fee_rate FROM sim.economy;
 
 -- Players: the ships docked at the three stations with the most docked
 -- ships (ties to the lower id) fly no NPC pilot; NPCs trade for 100 ticks.

@@ -5,7 +5,7 @@
  * characters, a name and what it means.  Nothing else defines one:
  *   - C raises them as ERRCODE_SIM_<name> (include/sim/errcodes.h);
  *   - SQL reads the list as the view sim.error_code (sim.error_codes(),
- *     src/api_control.c), and the regress test errcodes checks that every
+ *     src/api_errors.c), and the regress test errcodes checks that every
  *     code the extension's SQL functions raise is in it;
  *   - docs/errors.md has one row per line here, checked by
  *     test/check_errcodes.sh (run by "make unitcheck"), which also checks

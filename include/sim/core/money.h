@@ -3,8 +3,8 @@
  *
  * Money is whole credits (int64).  A rate -- the tax on trades, the fee on
  * limit orders -- is a whole number of millionths ("ppm"), 0 <= ppm <
- * 1,000,000; sim.economy stores it as numeric(7,6), which holds exactly
- * that.  The levy on a value v >= 0 at rate ppm is
+ * 1,000,000; sim.economy's rates are numeric, checked to be exactly that.
+ * The levy on a value v >= 0 at rate ppm is
  *
  *     levy(v, ppm) = ceil(v * ppm / 1,000,000)
  *
