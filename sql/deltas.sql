@@ -50,9 +50,9 @@ INSERT INTO sim.change_code (kind, field, code, label)
 SELECT 1, 'state', s.code, s.name FROM sim.ship_state s;
 INSERT INTO sim.change_code (kind, field, code, label) VALUES
     (4, 'side', 0, 'buy'), (4, 'side', 1, 'sell'),
-    (4, 'status', 0, 'open'), (4, 'status', 1, 'filled'), (4, 'status', 2, 'cancelled'),
-    (5, 'kind', 0, 'market'), (5, 'kind', 1, 'order'), (5, 'kind', 2, 'contract'),
-    (5, 'kind', 3, 'refuel');
+    (4, 'status', 0, 'open'), (4, 'status', 1, 'filled'), (4, 'status', 2, 'cancelled');
+INSERT INTO sim.change_code (kind, field, code, label)
+SELECT 5, 'kind', k.code, k.name FROM sim.trade_kind k;
 
 CREATE SEQUENCE sim.change_seq;
 
@@ -249,8 +249,7 @@ BEGIN
     INSERT INTO sim.change (tick, kind, id, sub_id, sector_id, val)
     SELECT t, 5, n.id, n.good_id, coalesce(st.sector_id, 0),
            ARRAY[n.station_id, n.qty, n.price, n.buyer_faction, n.seller_faction, n.buyer_ship,
-                 n.seller_ship, (SELECT c.code FROM sim.change_code c
-                                  WHERE c.kind = 5 AND c.field = 'kind' AND c.label = n.kind),
+                 n.seller_ship, (SELECT k.code FROM sim.trade_kind k WHERE k.name = n.kind),
                  n.tax]::double precision[]
       FROM new_rows n LEFT JOIN sim.station st ON st.id = n.station_id
      ORDER BY n.id;

@@ -160,7 +160,22 @@ SELECT s.station_id, st.sector_id, s.good_id, g.name AS good, s.qty AS stock, s.
  CROSS JOIN LATERAL sim.market_quote(g.base_price, s.qty, s.target, e.spread) q;
 COMMENT ON VIEW sim.market IS 'Every station market: stock, target and the current bid and ask';
 
--- Every trade: market purchases and sales, matched orders, contract deliveries.
+-- The kinds of trade, with the codes the change record gives them: the one
+-- list (the trades' foreign key and sim.change_code both take it from here).
+CREATE TABLE sim.trade_kind (
+    code        smallint PRIMARY KEY CHECK (code >= 0),
+    name        text NOT NULL UNIQUE,
+    meaning     text NOT NULL
+);
+COMMENT ON TABLE sim.trade_kind IS 'The kinds of trade in sim.trade, by their code in the change record';
+INSERT INTO sim.trade_kind (code, name, meaning) VALUES
+    (0, 'market', 'with a station''s quote (sim.buy, sim.sell, NPC trades)'),
+    (1, 'order', 'two limit orders matched by the tick'),
+    (2, 'contract', 'a contract delivered'),
+    (3, 'refuel', 'fuel bought into a ship''s tank, not its hold');
+
+-- Every trade: market purchases and sales, refuels, matched orders, contract
+-- deliveries.
 CREATE TABLE sim.trade (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     tick            bigint NOT NULL,
@@ -172,13 +187,13 @@ CREATE TABLE sim.trade (
     seller_faction  integer NOT NULL,
     buyer_ship      bigint,
     seller_ship     bigint,
-    kind            text NOT NULL CHECK (kind IN ('market', 'refuel', 'order', 'contract')),
+    kind            text NOT NULL REFERENCES sim.trade_kind (name),
     buy_order       bigint,
     sell_order      bigint,
     tax             bigint NOT NULL CHECK (tax >= 0)
 );
-COMMENT ON TABLE sim.trade IS 'Every trade: tick, station, good, quantity, unit price, buyer and seller, and the tax it paid (history: no foreign keys)';
-COMMENT ON COLUMN sim.trade.kind IS 'market: with a station''s quote; refuel: fuel into a ship''s tank (not its hold); order: two limit orders matched; contract: a delivery';
+COMMENT ON TABLE sim.trade IS 'Every trade: tick, station, good, quantity, unit price, buyer and seller, and the tax it paid (history: no foreign keys but its kind)';
+COMMENT ON COLUMN sim.trade.kind IS 'One of sim.trade_kind: market, refuel, order or contract';
 COMMENT ON COLUMN sim.trade.tax IS 'Credits taken as tax: sim.levy(qty * price, tax_rate) for market, refuel and order trades (0 for contracts)';
 CREATE INDEX trade_station_good ON sim.trade (station_id, good_id, tick);
 CREATE INDEX trade_tick ON sim.trade (tick);

@@ -142,3 +142,18 @@ SELECT (SELECT sum(amount) FROM sim.ledger WHERE reason = 'tax') = sum(tax) AS l
   FROM sim.trade;
 -- money and goods add up
 SELECT count(*) AS audit_findings FROM sim.audit();
+
+-- the kinds of trade are one list, sim.trade_kind: the trades refer to it
+-- and the change record codes them from it
+SELECT pg_temp.fails($$INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction,
+                                             seller_faction, kind, tax)
+                      VALUES (1, 1, 1, 1, 1, 1, 2, 'gift', 0)$$) AS unknown_kind;
+SELECT k.name, k.code, c.code = k.code AS record_codes_it
+  FROM sim.trade_kind k
+  LEFT JOIN sim.change_code c ON c.kind = 5 AND c.field = 'kind' AND c.label = k.name
+ ORDER BY k.code;
+SELECT count(*) = (SELECT count(*) FROM sim.trade) AS every_trade_recorded,
+       count(*) FILTER (WHERE c.val[8] <> k.code OR c.val[9] <> t.tax) AS trades_recorded_otherwise
+  FROM sim.trade t
+  JOIN sim.change c ON c.kind = 5 AND c.id = t.id
+  JOIN sim.trade_kind k ON k.name = t.kind;
