@@ -2,7 +2,8 @@
 # test/check_errcodes.sh -- sim's own SQLSTATEs have one registry
 # (include/sim/core/errcodes.h).  Checks that docs/errors.md lists exactly the
 # registry's codes, names and meanings, in order, and that every SMnnn code
-# written in src/, sql/ or include/ is registered.  Exits 1 on a mismatch.
+# written in src/, sql/, include/, test/ or docs/ is registered.  Exits 1 on a
+# mismatch.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -23,7 +24,7 @@ if [ "$registry" != "$docs" ]; then
 fi
 
 known=$(echo "$registry" | cut -d'|' -f1 | sort -u)
-used=$(grep -rhoE "SM[0-9]{3}" src sql include | sort -u)
+used=$(grep -rhoIE "SM[0-9]{3}" src sql include test/sql test/pgtap test/t docs README.md | sort -u)
 # codes written as MAKE_SQLSTATE('S', 'M', ...) are registry-only: none elsewhere
 if grep -rnE "MAKE_SQLSTATE\('S'" src include | grep -v "^$header:" >&2; then
 	echo "check_errcodes: raise sim's codes as ERRCODE_SIM_<NAME>, not MAKE_SQLSTATE" >&2
