@@ -14,7 +14,8 @@
 #   2. the postmaster alone, at a random moment (its children finish what
 #      they are doing and exit);
 #   3. the postmaster and all its processes at once (a power cut) while a
-#      session is in the middle of a long sim.step();
+#      session is caught inside a sim.step(200) that has run its ticks but
+#      not committed (a trigger waits on an advisory lock the test holds);
 #   4-6. all processes, the ticker, the postmaster, each while the ticker is
 #      caught inside a tick that has applied commands and moved ships but
 #      not committed (a trigger waits on an advisory lock the test holds).
@@ -388,11 +389,16 @@ check_recovery('before any crash', tick_of($node), 0, (sort { $b <=> $a } keys %
 ###
 
 # While a session holds advisory lock 4242 (it is free otherwise), a tick
-# stops inside its transaction once it has applied its commands, moved its
-# ships, logged itself and advanced the counter.
+# of the ticker stops inside its transaction once it has applied its
+# commands, moved its ships, logged itself and advanced the counter; a
+# sim.step likewise on lock 4243, once it has run and logged all its ticks.
 sq(q{
 CREATE FUNCTION public.hold_tick() RETURNS trigger LANGUAGE plpgsql AS
-    $$BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NEW; END$$;
+    $$BEGIN
+    PERFORM pg_advisory_xact_lock_shared(
+        CASE (SELECT source FROM sim.tick_log WHERE tick = NEW.tick) WHEN 'step' THEN 4243 ELSE 4242 END);
+    RETURN NEW;
+    END$$;
 CREATE TRIGGER hold_tick AFTER UPDATE ON sim.world FOR EACH ROW WHEN (NEW.tick <> OLD.tick)
     EXECUTE FUNCTION public.hold_tick()});
 
@@ -412,22 +418,26 @@ for my $round (1 .. @rounds)
 	my $ticker = sq(q{SELECT worker_pid FROM sim.status});
 	my $offset = -s $node->logfile;
 	my $session;    # a background session killed with the server
+	my $holder;     # one holding lock 4243, likewise
 	my @held;       # commands pending when the ticker was caught in its tick
 
 	if ($kind eq 'step')
 	{
-		# a session in the middle of a long sim.step holds the tick
+		# a session caught inside sim.step(200), after its 200 ticks, before
+		# its commit: it waits for lock 4243, which $holder holds
+		$holder = $node->background_psql($db);
+		$holder->query_safe('SELECT pg_advisory_lock(4243)');
 		$session = $node->background_psql($db, on_error_stop => 0);
-		$session->query_until(qr/stepping/, "\\echo stepping\nSELECT sim.step(100000);\n");
-		# it holds the tick once it has locked sim.world's row: the row's
-		# xmax is then its transaction (the ticker only tries SKIP LOCKED)
+		$session->query_until(qr/stepping/, "\\echo stepping\nSELECT sim.step(200);\n");
 		ok(poll_until($node, $db,
-				q{SELECT count(*) FROM pg_stat_activity a, sim.world w
-				   WHERE a.query LIKE 'SELECT sim.step(100000)%' AND a.state = 'active'
-				     AND w.xmax::text = a.backend_xid::text},
-				'1'),
-			"$what: a session is inside sim.step(100000), holding the tick");
-		usleep(200_000 + int(rand(800_000)));
+				q{SELECT wait_event FROM pg_stat_activity WHERE query LIKE 'SELECT sim.step(200)%' AND state = 'active'},
+				'advisory'),
+			"$what: a session is caught inside sim.step(200), after its ticks");
+		# it holds the tick: sim.world's row is locked by its transaction
+		# (the ticker only tries SKIP LOCKED)
+		is(sq(q{SELECT count(*) FROM pg_stat_activity a, sim.world w
+				 WHERE a.query LIKE 'SELECT sim.step(200)%' AND w.xmax::text = a.backend_xid::text}),
+			'1', "$what: ... holding sim.world's row");
 	}
 	elsif ($hold)
 	{
@@ -449,11 +459,12 @@ for my $round (1 .. @rounds)
 	my $seen = tick_of($node);
 	if ($kind eq 'step')
 	{
-		is(tick_of($node), $seen, "$what: meanwhile the world stays at tick $seen");
-		# a backend busy in sim.step does not notice the postmaster's death: kill all
+		ok(ticker_looked($node), "$what: the ticker tries to tick meanwhile");
+		is(tick_of($node), $seen, "$what: ... but the world stays at tick $seen");
+		# a power cut: the postmaster and every process at once
 		crash_postmaster(1);
 		is(sq("SELECT count(*) FROM sim.tick_log WHERE source = 'step' AND tick > $seen"),
-			'0', "$what: none of the killed sim.step's ticks survive");
+			'0', "$what: none of the killed sim.step's 200 ticks survive");
 	}
 	elsif ($kind eq 'ticker')
 	{
@@ -469,6 +480,7 @@ for my $round (1 .. @rounds)
 		crash_postmaster($kind eq 'all');
 	}
 	eval { $session->quit } if $session;
+	eval { $holder->quit } if $holder;
 	if (@held)
 	{
 		is(sq("SELECT count(*) FROM sim.command WHERE id IN (" . join(',', @held)

@@ -1,4 +1,4 @@
-# SimTest.pm -- helpers shared by sim's TAP tests (010_ticker.pl, 020_crash.pl).
+# SimTest.pm -- helpers shared by sim's TAP tests (test/t/*.pl).
 #
 # Load it with
 #   use FindBin;
@@ -21,10 +21,13 @@ use Test::More;
 use Time::HiRes qw(usleep);
 
 our @EXPORT = qw(sim_node sim_error poll_until wait_ticks tick_of log_since
-  ticker_pid tick_log_gaps);
+  ticker_pid ticker_looked tick_log_gaps);
 
 # A node with sim preloaded and its ticker on database postgres; extra
 # settings (name => value) are appended to postgresql.conf.  Not started.
+# sim.tick_history is at its maximum unless a test sets it: however many
+# ticks a run manages, sim.tick_log keeps them all, so tick_log_gaps()
+# without a retention can require the log to start at tick 1.
 sub sim_node
 {
 	my ($name, %conf) = @_;
@@ -35,6 +38,7 @@ sub sim_node
 		shared_preload_libraries => "'sim'",
 		'sim.database' => "'postgres'",
 		'sim.tick_interval_ms' => 20,
+		'sim.tick_history' => 100_000_000,
 		%conf);
 	$node->append_conf('postgresql.conf',
 		join('', map { "$_ = $all{$_}\n" } sort keys %all));
@@ -107,6 +111,27 @@ sub ticker_pid
 	);
 }
 
+# Wait until the ticker has begun and ended an attempt to tick after now
+# (whether it ticked, found itself paused or found sim.world's row locked):
+# it marks each attempt in pg_stat_activity, active then idle.  The first
+# idle state seen after now may end an attempt begun before, so wait for
+# two; the second began after now, so it saw everything committed before
+# the call.  Returns the poll's outcome; nothing depends on how long it
+# takes.
+sub ticker_looked
+{
+	my ($node) = @_;
+	my $ticker = q{FROM pg_stat_activity WHERE backend_type = 'sim ticker'};
+	my $since = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
+	for (1 .. 2)
+	{
+		poll_until($node, 'postgres', "SELECT state = 'idle' AND state_change > '$since' $ticker")
+		  or return 0;
+		$since = $node->safe_psql('postgres', "SELECT state_change $ticker");
+	}
+	return 1;
+}
+
 # Server log written since byte $offset.
 sub log_since
 {
@@ -117,7 +142,8 @@ sub log_since
 # A query returning one line per defect of sim.tick_log as a gap-free run of
 # ticks ending at sim.world.tick: empty output means none.  $retention is
 # sim.tick_history when trimming may have removed the oldest rows; without
-# it the log must start at tick 1.
+# it the log must start at tick 1 (which sim_node's default retention keeps
+# true for any run of fewer than 100 million ticks).
 sub tick_log_gaps
 {
 	my ($retention) = @_;
