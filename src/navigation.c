@@ -14,6 +14,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "sim/leg_row.h"
 #include "sim/navigation.h"
@@ -366,17 +367,23 @@ SimJourneyStore(int64 ship_id, const SimJourney *j)
 	Oid			types[LEG_ARG0 + SIM_LEG_NFIELDS];
 	Datum		vals[LEG_ARG0 + SIM_LEG_NFIELDS];
 	char		nulls[LEG_ARG0 + SIM_LEG_NFIELDS];
-	char	   *store_ship;
-	char	   *store_leg;
+	static const char *store_ship = NULL;	/* made once per backend */
+	static const char *store_leg = NULL;
 	int			i;
 
-	store_ship = psprintf("UPDATE sim.ship SET state = 'flying', docked_at = NULL, body_id = NULL, "
-						  "wake_tick = NULL, arrival_tick = $2, dest_kind = $3, dest_id = $4, "
-						  "fuel = fuel - $5, leg_seq = 0, %s WHERE id = $1",
-						  SimLegSql("{c} = ${n}", LEG_ARG0 + 1));
-	store_leg = psprintf("INSERT INTO sim.flight_leg (ship_id, arrival_tick, seq, sector_id, gate_id, %s) "
-						 "VALUES ($1, $2, $3, $4, $5, %s)",
-						 SimLegSql("{c}", 0), SimLegSql("${n}", LEG_ARG0 + 1));
+	if (store_ship == NULL)
+	{
+		store_ship = MemoryContextStrdup(TopMemoryContext,
+										 psprintf("UPDATE sim.ship SET state = 'flying', docked_at = NULL, "
+												  "body_id = NULL, wake_tick = NULL, arrival_tick = $2, "
+												  "dest_kind = $3, dest_id = $4, fuel = fuel - $5, leg_seq = 0, "
+												  "%s WHERE id = $1",
+												  SimLegSql("{c} = ${n}", LEG_ARG0 + 1)));
+		store_leg = MemoryContextStrdup(TopMemoryContext,
+										psprintf("INSERT INTO sim.flight_leg (ship_id, arrival_tick, seq, "
+												 "sector_id, gate_id, %s) VALUES ($1, $2, $3, $4, $5, %s)",
+												 SimLegSql("{c}", 0), SimLegSql("${n}", LEG_ARG0 + 1)));
+	}
 
 	/* the first leg goes into the ship's row, with the destination and the fuel paid */
 	memset(nulls, ' ', sizeof(nulls));

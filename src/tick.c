@@ -29,6 +29,7 @@
 #include "storage/lock.h"
 #include "storage/pmsignal.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
@@ -292,6 +293,30 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 	}
 }
 
+/*
+ * The statements that start a ship's next leg; their text depends only on
+ * the leg columns, so it is made once per backend.
+ */
+static const char *next_leg_select = NULL;
+static const char *next_leg_update = NULL;
+
+static void
+make_next_leg_sql(void)
+{
+	if (next_leg_select != NULL)
+		return;
+	next_leg_select = MemoryContextStrdup(TopMemoryContext,
+										  psprintf("SELECT f.seq, f.arrival_tick, %s "
+												   "FROM sim.flight_leg f JOIN sim.ship s ON s.id = f.ship_id "
+												   "WHERE f.ship_id = $1 AND f.seq = s.leg_seq + 1",
+												   SimLegSql("f.{c}", 0)));
+	next_leg_update = MemoryContextStrdup(TopMemoryContext,
+										  psprintf("UPDATE sim.ship s SET sector_id = f.sector_id, %s, "
+												   "arrival_tick = f.arrival_tick, leg_seq = f.seq FROM sim.flight_leg f "
+												   "WHERE s.id = $1 AND f.ship_id = $1 AND f.seq = $2",
+												   SimLegSql("{c} = f.{c}", 0)));
+}
+
 /* Step 3, for a ship at the end of a leg with a later one: start it. */
 void
 SimArriveNextLeg(SimWorld *w, uint32 slot, int64 tick)
@@ -304,23 +329,17 @@ SimArriveNextLeg(SimWorld *w, uint32 slot, int64 tick)
 	int32		seq;
 	int64		arrival;
 
+	make_next_leg_sql();
 	vals[0] = Int64GetDatum(ship);
-	if (SPI_execute_with_args(psprintf("SELECT f.seq, f.arrival_tick, %s "
-									   "FROM sim.flight_leg f JOIN sim.ship s ON s.id = f.ship_id "
-									   "WHERE f.ship_id = $1 AND f.seq = s.leg_seq + 1",
-									   SimLegSql("f.{c}", 0)),
-							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT || SPI_processed == 0)
+	if (SPI_execute_with_args(next_leg_select, 1, types, vals, NULL, false, 1) != SPI_OK_SELECT ||
+		SPI_processed == 0)
 		elog(ERROR, "ship " INT64_FORMAT " has no next flight leg", ship);
 
 	seq = (int32) get_int64(0, 1, &isnull);
 	arrival = get_int64(0, 2, &isnull);
 	SimLegFromTuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &leg);
 	vals[1] = Int32GetDatum(seq);
-	if (SPI_execute_with_args(psprintf("UPDATE sim.ship s SET sector_id = f.sector_id, %s, "
-									   "arrival_tick = f.arrival_tick, leg_seq = f.seq FROM sim.flight_leg f "
-									   "WHERE s.id = $1 AND f.ship_id = $1 AND f.seq = $2",
-									   SimLegSql("{c} = f.{c}", 0)),
-							  2, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
+	if (SPI_execute_with_args(next_leg_update, 2, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
 		SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1 AND seq = $2",
 							  2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not start the next leg");
