@@ -1,0 +1,178 @@
+// web/preset.mjs -- the PostGraphile v5 preset that serves sim's api schema.
+//
+// What it decides, and why:
+// - Only the `api` schema is introspected: players act through its views
+//   and functions; nothing of schema `sim` is in the GraphQL schema (the
+//   test in web/test/api.test.mjs checks that the mutations are exactly
+//   api's volatile functions).
+// - Every object of `api` belongs to the extension sim, and PostGraphile v5
+//   drops extension members twice over, with no option to keep them (v4's
+//   includeExtensionResources is gone): pg-introspection's
+//   parseIntrospectionResults() deletes them from the introspection unless
+//   its second argument is true, which PgIntrospectionPlugin never passes,
+//   and PgRemoveExtensionResourcesPlugin hides any left.  So this module
+//   makes parseIntrospectionResults() keep them (includeExtensionMembers()
+//   below: the one patch of a library's internals here, checked at start-up
+//   by server.mjs and by the HTTP test), disables
+//   PgRemoveExtensionResourcesPlugin, and SimExtensionResourcesPlugin hides
+//   extension members in every schema but `api` (so a later schema list that
+//   adds, say, `public` still hides PostGIS's functions).
+// - Per request, the role and the verified JWT claims become the
+//   transaction-local settings `role` and `request.jwt.claims` (see
+//   auth.mjs), PostgREST's convention, which sim.current_player() reads.
+// - Errors raised by PostgreSQL reach the client with their SQLSTATE
+//   (extensions.code), detail and hint, as PostgREST returns them; other
+//   errors stay masked (PostGraphile's default).
+// - GraphiQL is served at /graphiql, so that `/` and other paths stay free
+//   for static files (web/public, see server.mjs).
+
+import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
+import { makePgService } from "postgraphile/adaptors/pg";
+import { GraphQLError } from "postgraphile/graphql";
+import { defaultMaskError } from "postgraphile/grafserv";
+import { gatherConfig } from "postgraphile/graphile-build";
+import { createRequire } from "node:module";
+import { pgSettingsFor } from "./auth.mjs";
+
+export const API_SCHEMA = "api";
+
+// Makes the pg-introspection instance that graphile-build-pg uses keep
+// extension members (see the top of this file).  Idempotent.
+function includeExtensionMembers() {
+	const requireHere = createRequire(import.meta.url);
+	const requireBuildPg = createRequire(requireHere.resolve("graphile-build-pg"));
+	const pgIntrospection = requireBuildPg("pg-introspection");
+	const parse = pgIntrospection.parseIntrospectionResults;
+	if (parse.simKeepsExtensionMembers) return;
+	const keep = (text) => parse(text, true);
+	keep.simKeepsExtensionMembers = true;
+	pgIntrospection.parseIntrospectionResults = keep;
+	if (pgIntrospection.parseIntrospectionResults !== keep) {
+		throw new Error("cannot make pg-introspection keep extension members: its export is read-only in this version");
+	}
+}
+
+// Hides the members of extensions, except those in the api schema.
+const SimExtensionResourcesPlugin = {
+	name: "SimExtensionResourcesPlugin",
+	description: "Hides resources that belong to an extension, except those in the api schema",
+	version: "0.1.0",
+	gather: gatherConfig({
+		namespace: "simExtensionResources",
+		initialCache() {
+			return {};
+		},
+		initialState() {
+			return { hidden: new Set() };
+		},
+		helpers: {},
+		hooks: {
+			pgIntrospection_introspection(info, event) {
+				const { introspection } = event;
+				const catalogOid = {};
+				for (const oid in introspection.catalog_by_oid) {
+					catalogOid[introspection.catalog_by_oid[oid]] = oid;
+				}
+				const apiNs = introspection.namespaces.find((n) => n.nspname === API_SCHEMA);
+				const apiOid = apiNs ? apiNs._id : null;
+				for (const dep of introspection.depends) {
+					if (dep.refclassid !== catalogOid.pg_extension || dep.deptype !== "e") continue;
+					let entity = null;
+					if (dep.classid === catalogOid.pg_proc) {
+						entity = introspection.procs.find((p) => p._id === dep.objid);
+						if (entity && entity.pronamespace === apiOid) entity = null;
+					} else if (dep.classid === catalogOid.pg_class) {
+						entity = introspection.classes.find((c) => c._id === dep.objid);
+						if (entity && entity.relnamespace === apiOid) entity = null;
+					}
+					if (entity) info.state.hidden.add(entity);
+				}
+			},
+			async pgProcedures_PgResourceOptions(info, event) {
+				if (info.state.hidden.has(event.pgProc)) {
+					event.resourceOptions.extensions ??= {};
+					event.resourceOptions.extensions.simHidden = true;
+				}
+			},
+			async pgTables_PgResourceOptions(info, event) {
+				if (info.state.hidden.has(event.pgClass)) {
+					event.resourceOptions.extensions ??= {};
+					event.resourceOptions.extensions.simHidden = true;
+				}
+			},
+		},
+	}),
+	schema: {
+		entityBehavior: {
+			pgResource: {
+				inferred: {
+					after: ["inferred"],
+					provides: ["postInferred"],
+					callback(behavior, resource) {
+						return resource.extensions?.simHidden ? [behavior, "-*"] : behavior;
+					},
+				},
+			},
+		},
+	},
+};
+
+// A PostgreSQL error as the client sees it: message, SQLSTATE, detail, hint.
+function maskError(error) {
+	const orig = error.originalError;
+	if (orig && typeof orig.code === "string" && /^[0-9A-Z]{5}$/.test(orig.code) && "severity" in orig) {
+		return new GraphQLError(orig.message, {
+			nodes: error.nodes,
+			source: error.source,
+			positions: error.positions,
+			path: error.path,
+			originalError: orig,
+			extensions: {
+				code: orig.code,
+				...(orig.detail ? { detail: orig.detail } : {}),
+				...(orig.hint ? { hint: orig.hint } : {}),
+			},
+		});
+	}
+	return null;
+}
+
+// The preset: connectionString as the authenticator role; auth, the
+// settings from authConfigFromEnv; pool, the number of connections.
+export function makePreset({ connectionString, pool = 10 }) {
+	includeExtensionMembers();
+	return {
+		extends: [PostGraphileAmberPreset],
+		disablePlugins: ["PgRemoveExtensionResourcesPlugin"],
+		plugins: [SimExtensionResourcesPlugin],
+		pgServices: [
+			makePgService({
+				connectionString,
+				schemas: [API_SCHEMA],
+				poolConfig: { max: pool },
+			}),
+		],
+		grafast: {
+			// server.mjs authenticates every request before PostGraphile sees
+			// it and leaves the outcome on the request; no outcome, no access.
+			context(requestContext) {
+				const auth = requestContext?.node?.req?.simAuth;
+				if (!auth) {
+					throw new Error("request reached PostGraphile without authentication");
+				}
+				return { pgSettings: pgSettingsFor(auth) };
+			},
+		},
+		grafserv: {
+			graphqlPath: "/graphql",
+			graphiqlPath: "/graphiql",
+			graphiql: true,
+			graphiqlOnGraphQLGET: false,
+			watch: false,
+			maskError(error) {
+				return maskError(error) ?? defaultMaskError(error);
+			},
+		},
+	};
+}
+
