@@ -280,10 +280,10 @@ CREATE TABLE sim.ledger (
     ship_id     bigint,
     faction_id  integer,
     CHECK ((flow, reason) IN (('faucet', 'seed'), ('faucet', 'mining'), ('faucet', 'production'),
-                              ('faucet', 'population'), ('faucet', 'operator'),
+                              ('faucet', 'population'), ('faucet', 'operator'), ('faucet', 'player'),
                               ('sink', 'consumption'), ('sink', 'recipe_input'), ('sink', 'jettison'),
                               ('sink', 'refuel'), ('sink', 'tax'), ('sink', 'order_fee'),
-                              ('sink', 'operator'))),
+                              ('sink', 'operator'), ('sink', 'player'))),
     CHECK (reason NOT IN ('tax', 'order_fee', 'population') OR good_id IS NULL),
     CHECK (reason NOT IN ('mining', 'production', 'consumption', 'recipe_input', 'jettison', 'refuel')
            OR good_id IS NOT NULL)

@@ -28,14 +28,6 @@
 -- Money: taxes and fees are whole credits, sim.levy(value, rate) -- the
 -- exact integer rule the tick uses too (src/core/money.c).
 
--- The faction the current role plays, or NULL for operators.
-CREATE FUNCTION sim.commanding_faction() RETURNS integer
-LANGUAGE sql STABLE AS $$
-    SELECT p.faction_id FROM sim.player p WHERE p.role_name = current_user
-$$;
-COMMENT ON FUNCTION sim.commanding_faction() IS
-    'The faction the current role plays (sim.player), or NULL for an operator, who may command any ship';
-
 -- ERROR 22004 when value is NULL.
 CREATE FUNCTION sim.require_arg(value anyelement, name text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -114,8 +106,7 @@ BEGIN
         IF f IS NOT NULL AND f <> s.faction_id THEN
             RAISE EXCEPTION 'ship % belongs to another faction', ship
                 USING ERRCODE = 'insufficient_privilege',
-                      DETAIL = format('Role "%s" plays faction %s; the ship belongs to faction %s.',
-                                      current_user, f, s.faction_id);
+                      DETAIL = format('You play faction %s; the ship belongs to faction %s.', f, s.faction_id);
         END IF;
     END IF;
     RETURN s;
@@ -720,8 +711,7 @@ BEGIN
     IF f IS NOT NULL AND f <> o.faction_id THEN
         RAISE EXCEPTION 'order % belongs to another faction', order_id
             USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = format('Role "%s" plays faction %s; the order belongs to faction %s.',
-                                  current_user, f, o.faction_id);
+                  DETAIL = format('You play faction %s; the order belongs to faction %s.', f, o.faction_id);
     END IF;
     IF o.status <> 'open' THEN
         RAISE EXCEPTION 'order % is not open', order_id
@@ -965,8 +955,7 @@ BEGIN
     IF f IS NOT NULL AND f <> issuer THEN
         RAISE EXCEPTION 'station % belongs to another faction', station
             USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = format('Role "%s" plays faction %s; the station belongs to faction %s.',
-                                  current_user, f, issuer);
+                  DETAIL = format('You play faction %s; the station belongs to faction %s.', f, issuer);
     END IF;
     IF source_station IS NOT NULL THEN
         source_owner := (SELECT st.faction_id FROM sim.station st WHERE st.id = source_station);

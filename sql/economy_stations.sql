@@ -169,5 +169,3 @@ $$;
 COMMENT ON FUNCTION sim.run_stations(bigint) IS
     'The stations'' part of a tick: production, consumption paid by the population, contract expiry and creation, price history (called by the tick)';
 
--- The tick calls it; nobody else should.
-REVOKE EXECUTE ON FUNCTION sim.run_stations(bigint) FROM PUBLIC;

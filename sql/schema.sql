@@ -176,10 +176,12 @@ CREATE TABLE sim.ship_class (
     fuel_capacity   double precision NOT NULL CHECK (fuel_capacity > 0),
     fuel_per_dv     double precision NOT NULL CHECK (fuel_per_dv >= 0),
     mining_rate     double precision NOT NULL CHECK (mining_rate >= 0),
+    sensor_range    double precision NOT NULL DEFAULT 100 CHECK (sensor_range >= 0),
     CONSTRAINT ship_class_finite
-        CHECK (sim.finite(ARRAY[max_speed, max_accel, fuel_capacity, fuel_per_dv, mining_rate]))
+        CHECK (sim.finite(ARRAY[max_speed, max_accel, fuel_capacity, fuel_per_dv, mining_rate, sensor_range]))
 );
 COMMENT ON TABLE sim.ship_class IS 'Hull designs: performance and capacities';
+COMMENT ON COLUMN sim.ship_class.sensor_range IS 'How far (km) the hull sees other ships: a player''s contacts (api.contacts)';
 
 CREATE TABLE sim.ship (
     id              bigint PRIMARY KEY,

@@ -82,7 +82,6 @@ sim_navigate(PG_FUNCTION_ARGS)
 	SimNavError err;
 	SimJourney	j;
 	int64		tick;
-	char	   *role = GetUserNameFromId(GetUserId(), false);
 	TupleDesc	tupdesc;
 	Datum		values[5];
 	bool		nulls[5] = {false, false, false, false, false};
@@ -106,7 +105,7 @@ sim_navigate(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	tick = current_tick();
-	if (!SimPlanShipJourney(ship, &dest, mode, role, tick + 1, &j, &err))
+	if (!SimPlanShipJourney(ship, &dest, mode, SimCommandingFaction(), tick + 1, &j, &err))
 		SimNavRaise(&err);
 	check_no_pending(ship);
 
@@ -152,7 +151,7 @@ sim_undock(PG_FUNCTION_ARGS)
 	ship = PG_GETARG_INT64(0);
 	SPI_connect();
 	vals[1] = Int64GetDatum(current_tick());
-	if (!SimCheckUndock(ship, GetUserNameFromId(GetUserId(), false), &err))
+	if (!SimCheckUndock(ship, SimCommandingFaction(), &err))
 		SimNavRaise(&err);
 	check_no_pending(ship);
 	vals[0] = Int64GetDatum(ship);
