@@ -8,6 +8,8 @@
 #   fuzz     libFuzzer on the delta decoder    make -C test/fuzz run (SIM_FUZZ_SECONDS)
 #   regress  pg_regress (test/sql, expected/)  make installcheck, throwaway cluster
 #   pgtap    pgTAP (test/pgtap/*.sql)          pg_prove, same throwaway cluster
+#   api      HTTP test (web/test/*.test.mjs)   web/test/run.sh: npm ci, then the
+#                                              API server over HTTP, same cluster
 #   tap      TAP tests (test/t/*.pl)           PostgreSQL::Test::Cluster, own clusters
 # A suite without tests is skipped.  Exits non-zero if any suite fails; the
 # last line reads "N passed, M failed" (suites).
@@ -33,7 +35,7 @@ deadline=$((SECONDS + budget))
 suite_cap=${SIM_TEST_SUITE_TIMEOUT:-300}
 [[ $suite_cap =~ ^[0-9]+$ ]] || die "SIM_TEST_SUITE_TIMEOUT must be a number of seconds, not '$suite_cap'"
 
-suites=(unit fuzz regress pgtap tap)
+suites=(unit fuzz regress pgtap api tap)
 declare -A status=() took=()
 passed=0
 failed=0
@@ -143,6 +145,11 @@ fail_all()
 
 # ---------------------------------------------------------------- set-up
 ensure_packages
+# npm, for the api suite's "npm ci" (its packages come from web/package-lock.json)
+npm_missing=""
+if ! (ensure_npm); then
+	npm_missing="npm is missing and could not be installed"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sim-test.XXXXXX")
 if is_root; then
@@ -246,14 +253,17 @@ stop_cluster()
 
 n_regress=$(count_files test/sql '*.sql')
 n_pgtap=$(count_files test/pgtap '*.sql')
+n_api=$(count_files web/test '*.test.mjs')
 [ "$n_regress" -gt 0 ] || record regress skipped "no tests in test/sql"
 [ "$n_pgtap" -gt 0 ] || record pgtap skipped "no tests in test/pgtap"
+[ "$n_api" -gt 0 ] || record api skipped "no tests in web/test"
 
-if [ "$n_regress" -gt 0 ] || [ "$n_pgtap" -gt 0 ]; then
+if [ "$n_regress" -gt 0 ] || [ "$n_pgtap" -gt 0 ] || [ "$n_api" -gt 0 ]; then
 	if ! start_cluster; then
 		[ "$n_regress" -eq 0 ] || record regress failed "not run: throwaway cluster did not start"
 		[ "$n_pgtap" -eq 0 ] || record pgtap failed "not run: throwaway cluster did not start"
-		n_regress=0 n_pgtap=0
+		[ "$n_api" -eq 0 ] || record api failed "not run: throwaway cluster did not start"
+		n_regress=0 n_pgtap=0 n_api=0
 	fi
 fi
 
@@ -289,6 +299,17 @@ if [ "$n_pgtap" -gt 0 ]; then
 		unset PGDATABASE
 	else
 		record pgtap failed "not run: could not create database sim_pgtap"
+	fi
+fi
+
+# ---------------------------------------------------------------- api
+# The API server (scripts/api.sh) over HTTP; the test makes its own database.
+if [ "$n_api" -gt 0 ]; then
+	if [ -n "$npm_missing" ]; then
+		record api failed "not run: $npm_missing"
+	elif ! run_suite api "$suite_cap" web/test/run.sh; then
+		show_tail "$cluster/server.log" 60
+		clear_sessions
 	fi
 fi
 stop_cluster
