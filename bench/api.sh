@@ -18,7 +18,7 @@
 #   SHIPS [100000]    ships in the universe
 #   PLAYERS [100]     players (sim.create_player, spread over the stations),
 #                     each trading on its starter ship
-#   SECONDS [15]      duration of each command run
+#   CMD_SECONDS [15]  duration of each command run
 #   CLIENTS [4], THREADS [2]  concurrent clients (HTTP connections or pgbench
 #                     clients) and pgbench threads
 #   CONTACT_QUERIES [200]  api.contacts queries timed
@@ -30,7 +30,7 @@ set -euo pipefail
 
 SHIPS=${SHIPS:-100000}
 PLAYERS=${PLAYERS:-100}
-SECONDS_RUN=${SECONDS:-15}
+SECONDS_RUN=${CMD_SECONDS:-15}
 CLIENTS=${CLIENTS:-4}
 THREADS=${THREADS:-2}
 CONTACT_QUERIES=${CONTACT_QUERIES:-200}

@@ -3,13 +3,16 @@
 # scripts/run.sh -- build sim and show a universe ticking, on a Debian 12 machine.
 #
 #   scripts/run.sh          set up (or reuse) the demo cluster and show it live
-#   scripts/run.sh stop     stop the demo cluster
+#   scripts/run.sh stop     stop the demo cluster (and its API server)
 #
 # Installs the Debian packages that are missing, builds and installs the
 # extension, creates (or reuses) a local cluster with sim preloaded, creates
 # database sim_demo with the extension and a generated universe, sends a few
-# idle ships somewhere and prints one status line a second.  The cluster is
-# left running; the script ends by printing how to connect and how to stop it.
+# idle ships somewhere, starts the HTTP API server on it (scripts/api.sh,
+# with a player "demo") and prints one status line a second.  The cluster
+# and the API server are left running; the script ends by printing how to
+# connect and how to stop them.  When the API server cannot start (no npm
+# registry, say) the demo goes on without it and says so.
 #
 # The cluster listens on no TCP address: its socket is in its own directory
 # (mode 0700, trust authentication), so only its owner can connect.  As root
@@ -26,6 +29,8 @@
 #   SIM_DEMO_SECONDS  how long to show the live status; 0 = not at all
 #                     (default: until Ctrl-C on a terminal, else 20; 20 when CI=true)
 #   SIM_DEMO_SHIPS    idle ships to send to stations (default 20)
+#   SIM_DEMO_API      0: do not start the API server (default 1); its own
+#                     settings are scripts/api.sh's (SIM_API_PORT, default 5489)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -35,7 +40,7 @@ repo=$(cd "$here/.." && pwd)
 
 usage()
 {
-	sed -n '3,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '3,33s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 action=${1:-run}
@@ -108,9 +113,17 @@ footer()
 	note "connect:  psql -h $(q "$dir") -p $port -U $pguser -d $db"
 	note "stop:     ${as}$PG_BINDIR/pg_ctl -D $(q "$pgdata") stop    (or: scripts/run.sh stop)"
 	note "log:      $dir/server.log"
+	if [ -n "$api_url" ]; then
+		say "the API server keeps running: $api_url (GraphiQL ${api_url%/graphql}/graphiql)"
+		note "token:    scripts/api.sh token $demo_player    (player \"demo\"; send it as Authorization: Bearer ...)"
+		note "stop:     scripts/api.sh stop    (or: scripts/run.sh stop)"
+	fi
 }
+api_url=""
+demo_player=""
 
 if [ "$action" = stop ]; then
+	"$here/api.sh" stop || true
 	if running; then
 		stop_server
 		say "stopped the demo cluster in $dir"
@@ -225,6 +238,28 @@ say "universe: $(query "$db" "SELECT format('%s sectors, %s stations, %s ships (
 	(SELECT count(*) FROM sim.sector), (SELECT count(*) FROM sim.station),
 	count(*), count(*) FILTER (WHERE state = 'idle'), count(*) FILTER (WHERE state = 'docked'))
 	FROM sim.ship")"
+
+# ---------------------------------------------------------------- API server
+# Started again on every run (the database may have been made again); a
+# failure leaves the demo without HTTP, never stops it.
+if [ "${SIM_DEMO_API:-1}" != 0 ]; then
+	if [ "$(query "$db" "SELECT to_regprocedure('sim.create_player(text,name,bigint,integer,integer)') IS NOT NULL
+	                      AND to_regnamespace('api') IS NOT NULL")" = t ]; then
+		demo_player=$(query "$db" "SELECT coalesce((SELECT id FROM sim.player WHERE name = 'demo'),
+		                                           sim.create_player('demo'))")
+		"$here/api.sh" stop >/dev/null 2>&1 || true
+		if api_out=$(SIM_API_PGHOST=${SIM_API_PGHOST:-$dir} SIM_API_PGPORT=${SIM_API_PGPORT:-$port} \
+			SIM_API_DB=${SIM_API_DB:-$db} "$here/api.sh" start 2>&1); then
+			printf '%s\n' "$api_out"
+			api_url=$(sed -n 's/.*GraphQL: *POST \(http[^ ]*\).*/\1/p' <<<"$api_out" | head -n 1)
+		else
+			printf '%s\n' "$api_out" | tail -n 15 >&2
+			warn "the API server did not start (see above); the demo goes on without HTTP -- scripts/api.sh starts it alone"
+		fi
+	else
+		say "API server: not started (this build has no api schema or sim.create_player)"
+	fi
+fi
 
 # ---------------------------------------------------------------- live
 if [ -n "${SIM_DEMO_SECONDS:-}" ]; then
