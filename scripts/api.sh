@@ -73,8 +73,9 @@ http_host=${SIM_API_HOST:-127.0.0.1}
 pidfile=$state/api.pid
 logfile=$state/api.log
 
-[[ $http_port =~ ^[0-9]+$ ]] && [ "$http_port" -le 65535 ] ||
+if ! [[ $http_port =~ ^[0-9]+$ ]] || [ "$http_port" -gt 65535 ]; then
 	die "SIM_API_PORT must be a port number (0 for any free one), not '$http_port'"
+fi
 [[ $login =~ ^[a-z_][a-z0-9_]*$ ]] || die "SIM_API_ROLE must be a plain lower-case role name, not '$login'"
 [[ $db =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "SIM_API_DB must be a plain database name, not '$db'"
 

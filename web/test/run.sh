@@ -6,8 +6,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 web=$(cd "$here/.." && pwd)
-# shellcheck source=../../scripts/lib.sh
+# shellcheck source=scripts/lib.sh
 . "$web/../scripts/lib.sh"
-[ -n "${PGHOST:-}" ] && [ -n "${PGPORT:-}" ] || die "PGHOST and PGPORT must name the cluster to test against"
+if [ -z "${PGHOST:-}" ] || [ -z "${PGPORT:-}" ]; then
+	die "PGHOST and PGPORT must name the cluster to test against"
+fi
 web_deps "$web" || die "could not install the web side's packages (npm ci in $web)"
 exec "$(web_node "$web")" --test "$here"/*.test.mjs
