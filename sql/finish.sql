@@ -117,7 +117,8 @@ BEGIN
             ['st_z', 'g %1$I.geometry', 'double precision', '%1$I.st_z(g)'],
             ['st_makepoint', 'x double precision, y double precision, z double precision', '%1$I.geometry',
              '%1$I.st_makepoint(x, y, z)'],
-            ['st_3ddistance', 'a %1$I.geometry, b %1$I.geometry', 'double precision', '%1$I.st_3ddistance(a, b)']] LOOP
+            ['st_3ddistance', 'a %1$I.geometry, b %1$I.geometry', 'double precision', '%1$I.st_3ddistance(a, b)'],
+            ['geometrytype', 'g %1$I.geometry', 'text', '%1$I.geometrytype(g)']] LOOP
         EXECUTE format('CREATE FUNCTION sim.%s(%s) RETURNS %s LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE '
                        'RETURN %s', w[1], format(w[2], gis), format(w[3], gis), format(w[4], gis));
         EXECUTE format('COMMENT ON FUNCTION sim.%s IS %L', w[1],
@@ -141,7 +142,7 @@ BEGIN
                                            'sim.change_horizon()'::regprocedure,
                                            'sim.delta(bigint, bigint, integer[], boolean)'::regprocedure,
                                            'sim.route_xyz(integer, integer, text, integer)'::regprocedure))
-                         AND NOT (p.pronamespace = 'sim'::regnamespace AND p.proname LIKE 'st\_%')
+                         AND p.prosqlbody IS NULL  -- not the PostGIS wrappers: parsed at install
     LOOP
         IF definer THEN
             EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', f);
@@ -168,7 +169,7 @@ GRANT EXECUTE ON FUNCTION sim.leg_state(double precision, double precision, doub
                                         double precision, double precision, double precision,
                                         double precision, bigint, bigint),
                           sim.market_quote(bigint, bigint, bigint, double precision),
-                          sim.viewer_faction(), sim.visible_contacts()
+                          sim.viewer_faction(), sim.visible_contacts(), sim.error_codes()
     TO sim_player, sim_anon;
 
 -- The universe's rows belong in dumps (the extension's own objects do not).
