@@ -294,7 +294,6 @@ END
 $$;
 COMMENT ON FUNCTION sim.tally_ship_cargo() IS
     'Trigger: keep sim.ship.cargo_held equal to the sum of the ship''s sim.ship_cargo rows';
-ALTER FUNCTION sim.tally_ship_cargo() SET enable_nestloop = off;
 
 CREATE TRIGGER ship_cargo_tally_ins AFTER INSERT ON sim.ship_cargo
     REFERENCING NEW TABLE AS new_rows
@@ -337,7 +336,6 @@ END
 $$;
 COMMENT ON FUNCTION sim.tally_station_stock() IS
     'Trigger: keep sim.station.stock_held equal to the sum of the station''s sim.station_stock rows';
-ALTER FUNCTION sim.tally_station_stock() SET enable_nestloop = off;
 
 CREATE TRIGGER station_stock_tally_ins AFTER INSERT ON sim.station_stock
     REFERENCING NEW TABLE AS new_rows
