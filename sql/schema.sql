@@ -349,6 +349,28 @@ CREATE TRIGGER station_stock_tally_del AFTER DELETE ON sim.station_stock
 CREATE TRIGGER station_stock_tally_trunc AFTER TRUNCATE ON sim.station_stock
     FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_station_stock();
 
+-- A new ship or station holds nothing yet (the goods' rows reference it, so
+-- they come after it): its tally starts at 0 whatever the insert says.  So a
+-- restore, which inserts the dumped tally and then the goods' rows (whose
+-- triggers add them up again), ends with the right tally.
+CREATE FUNCTION sim.tally_starts_empty() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'ship' THEN
+        NEW.cargo_held := 0;
+    ELSE
+        NEW.stock_held := 0;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION sim.tally_starts_empty() IS
+    'Trigger: a ship''s or station''s tally of goods starts at 0 (its goods'' rows are inserted after it)';
+CREATE TRIGGER ship_tally_ins BEFORE INSERT ON sim.ship
+    FOR EACH ROW WHEN (NEW.cargo_held <> 0) EXECUTE FUNCTION sim.tally_starts_empty();
+CREATE TRIGGER station_tally_ins BEFORE INSERT ON sim.station
+    FOR EACH ROW WHEN (NEW.stock_held <> 0) EXECUTE FUNCTION sim.tally_starts_empty();
+
 -- The station's CHECK station_storage is the invariant; this raises first,
 -- saying which bound the row broke (it fires only on a row that breaks it).
 CREATE FUNCTION sim.check_station_storage() RETURNS trigger
