@@ -399,5 +399,7 @@ SET ROLE regress_api_login;
 SELECT pg_temp.request('regress_api_login', NULL, $$SELECT sim.create_player('Mine')$$) AS by_a_player;
 RESET ROLE;
 
+SELECT count(sim.drop_player(p.id)) AS dropped FROM sim.player p;
+SELECT * FROM sim.audit();
 DROP OWNED BY regress_api_authenticator, regress_api_login, regress_api_stranger, regress_api_group;
 DROP ROLE regress_api_authenticator, regress_api_login, regress_api_stranger, regress_api_group;
