@@ -3,8 +3,8 @@
 #   make                 build the extension
 #   make install         install it into the PostgreSQL that pg_config names
 #   make installcheck TAP_TESTS=   pg_regress tests against a running server
-#   make unitcheck       C unit tests of src/core, the SQLSTATE registry check and
-#                        the no-FMA check of the JIT bitcode (no server)
+#   make unitcheck       C unit tests of src/core, the SQLSTATE and limits registry
+#                        checks and the no-FMA check of the JIT bitcode (no server)
 #   make pgtapcheck      pgTAP tests via pg_prove against a running server
 #   make tapcheck        TAP tests (they start their own clusters; not as root)
 # Plain "make installcheck" runs pg_regress and then the TAP tests.
@@ -74,6 +74,7 @@ regress-dirs:
 
 unitcheck:
 	test/check_errcodes.sh
+	test/check_limits.sh
 	test/check_bitcode.sh
 	$(MAKE) -C test/unit check
 
