@@ -650,7 +650,8 @@ BEGIN
     PERFORM sim.require_arg(price, 'price');
     IF side NOT IN ('buy', 'sell') THEN
         RAISE EXCEPTION 'side must be buy or sell, not "%"', sim.echo(side)
-            USING ERRCODE = 'invalid_parameter_value';
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''buy'' to bid for goods, ''sell'' to offer them.';
     END IF;
     PERFORM sim.require_positive(qty, 'qty');
     PERFORM sim.require_positive(price, 'price');
@@ -934,7 +935,8 @@ BEGIN
     PERFORM sim.require_arg(ticks, 'ticks');
     IF kind NOT IN ('procurement', 'transport') THEN
         RAISE EXCEPTION 'kind must be procurement or transport, not "%"', sim.echo(kind)
-            USING ERRCODE = 'invalid_parameter_value';
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''procurement'' to buy goods delivered to your station, ''transport'' to have your goods carried.';
     END IF;
     IF kind = 'transport' AND source_station IS NULL THEN
         RAISE EXCEPTION 'a transport contract needs a source_station'

@@ -54,12 +54,21 @@ find_limit(const char *name)
 	return NULL;
 }
 
-/* Bytes of s up to the end of its first SIM_LIMIT_ECHO_CHARS characters, and whether more follow. */
+/*
+ * Bytes of s (len bytes, maybe ending inside a character) up to the end of
+ * its first SIM_LIMIT_ECHO_CHARS characters, and whether more follow.
+ * Looks only at those characters, so a cut-off character after them is
+ * never read (pg_mbcharcliplen would reject it).
+ */
 static int
 echo_len(const char *s, int len, bool *cut)
 {
-	int			keep = pg_mbcharcliplen(s, len, SIM_LIMIT_ECHO_CHARS);
+	int			keep = 0;
+	int			nch;
 
+	for (nch = 0; nch < SIM_LIMIT_ECHO_CHARS && keep < len; nch++)
+		keep += pg_mblen(s + keep);
+	keep = Min(keep, len);
 	*cut = keep < len;
 	return keep;
 }
