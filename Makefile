@@ -4,8 +4,8 @@
 #   make install         install it into the PostgreSQL that pg_config names
 #   make installcheck TAP_TESTS=   pg_regress and isolation tests against a running server
 #   make installcheck REGRESS= TAP_TESTS=   the isolation tests only
-#   make unitcheck       C unit tests of src/core, the SQLSTATE registry check and
-#                        the no-FMA check of the JIT bitcode (no server)
+#   make unitcheck       C unit tests of src/core, the SQLSTATE and limits registry
+#                        checks and the no-FMA check of the JIT bitcode (no server)
 #   make pgtapcheck      pgTAP tests via pg_prove against a running server
 #   make tapcheck        TAP tests (they start their own clusters; not as root)
 # Plain "make installcheck" runs pg_regress, the isolation tests, then the TAP tests.
@@ -82,6 +82,7 @@ regress-dirs:
 
 unitcheck:
 	test/check_errcodes.sh
+	test/check_limits.sh
 	test/check_bitcode.sh
 	$(MAKE) -C test/unit check
 

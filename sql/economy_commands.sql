@@ -178,7 +178,7 @@ BEGIN
      WHERE s.station_id = station AND s.good_id = good FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'station % does not trade "%"', station,
-                        coalesce((SELECT g.name FROM sim.good g WHERE g.id = good), good::text)
+                        coalesce((SELECT sim.echo(g.name) FROM sim.good g WHERE g.id = good), good::text)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'A station trades the goods it has a sim.station_stock row for.',
                   HINT = 'sim.market lists the goods each station buys and sells.';
@@ -266,7 +266,7 @@ CREATE FUNCTION sim.raise_not_enough_cargo(ship bigint, g sim.good, carried bigi
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
-    RAISE EXCEPTION 'ship % carries % units of "%", not %', ship, carried, g.name, wanted
+    RAISE EXCEPTION 'ship % carries % units of "%", not %', ship, carried, sim.echo(g.name), wanted
         USING ERRCODE = 'SM002',
               HINT = CASE WHEN carried > 0 THEN format('Use at most %s units.', carried)
                           ELSE 'sim.ship_cargo lists what each ship carries.' END;
@@ -288,7 +288,7 @@ CREATE FUNCTION sim.raise_not_enough_stock(station integer, g sim.good, stock bi
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
-    RAISE EXCEPTION 'station % has % units of "%", not %', station, stock, g.name, wanted
+    RAISE EXCEPTION 'station % has % units of "%", not %', station, stock, sim.echo(g.name), wanted
         USING ERRCODE = 'SM007',
               HINT = CASE WHEN stock > 0 THEN format('Take at most %s units, or wait for the station to restock.', stock)
                           ELSE 'Wait for the station to restock, or try another station.' END;
@@ -345,9 +345,9 @@ BEGIN
     -- a lot trades at the quote for the stock it leaves: never cheaper than unit by unit
     price := (sim.market_quote(g.base_price, m.qty - qty, m.target, e.spread)).ask;
     IF price > max_price THEN
-        RAISE EXCEPTION 'the ask for "%" at station % is %, above max_price %', g.name, s.docked_at, price, max_price
+        RAISE EXCEPTION 'the ask for "%" at station % is %, above max_price %', sim.echo(g.name), s.docked_at, price, max_price
             USING ERRCODE = 'SM005',
-                  DETAIL = format('Station %s sells "%s" at %s credits per unit now.', s.docked_at, g.name, price),
+                  DETAIL = format('Station %s sells "%s" at %s credits per unit now.', s.docked_at, sim.echo(g.name), price),
                   HINT = 'Call again with a higher max_price, or wait for the price to fall.';
     END IF;
     seller := (SELECT st.faction_id FROM sim.station st WHERE st.id = s.docked_at);
@@ -357,7 +357,7 @@ BEGIN
     funds := sim.credits_of(s.faction_id);
     IF funds < total + tax THEN
         RAISE EXCEPTION 'faction % has % credits, not the % that % units of "%" cost',
-                        s.faction_id, funds, total + tax, qty, g.name
+                        s.faction_id, funds, total + tax, qty, sim.echo(g.name)
             USING ERRCODE = 'SM004',
                   DETAIL = format('%s units at %s credits are %s credits, plus %s tax.', qty, price, total, tax),
                   HINT = 'Buy fewer units.';
@@ -419,9 +419,9 @@ BEGIN
     -- a lot trades at the quote for the stock it makes: never dearer than unit by unit
     price := (sim.market_quote(g.base_price, m.qty + qty, m.target, e.spread)).bid;
     IF price < min_price THEN
-        RAISE EXCEPTION 'the bid for "%" at station % is %, below min_price %', g.name, s.docked_at, price, min_price
+        RAISE EXCEPTION 'the bid for "%" at station % is %, below min_price %', sim.echo(g.name), s.docked_at, price, min_price
             USING ERRCODE = 'SM005',
-                  DETAIL = format('Station %s buys "%s" at %s credits per unit now.', s.docked_at, g.name, price),
+                  DETAIL = format('Station %s buys "%s" at %s credits per unit now.', s.docked_at, sim.echo(g.name), price),
                   HINT = 'Call again with a lower min_price, or wait for the price to rise.';
     END IF;
     PERFORM sim.lock_wallets(s.faction_id, buyer);
@@ -429,7 +429,7 @@ BEGIN
     tax := sim.levy(total, e.tax_rate);
     funds := sim.credits_of(buyer);
     IF funds < total THEN
-        RAISE EXCEPTION 'station % cannot pay % credits for % units of "%"', s.docked_at, total, qty, g.name
+        RAISE EXCEPTION 'station % cannot pay % credits for % units of "%"', s.docked_at, total, qty, sim.echo(g.name)
             USING ERRCODE = 'SM004',
                   DETAIL = format('Its faction %s has %s credits.', buyer, funds),
                   HINT = 'Sell fewer units, or sell at another station.';
@@ -667,8 +667,9 @@ BEGIN
     PERFORM sim.require_arg(qty, 'qty');
     PERFORM sim.require_arg(price, 'price');
     IF side NOT IN ('buy', 'sell') THEN
-        RAISE EXCEPTION 'side must be buy or sell, not "%"', side
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION 'side must be buy or sell, not "%"', sim.echo(side)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''buy'' to bid for goods, ''sell'' to offer them.';
     END IF;
     PERFORM sim.require_positive(qty, 'qty');
     PERFORM sim.require_positive(price, 'price');
@@ -951,8 +952,9 @@ BEGIN
     PERFORM sim.require_arg(reward, 'reward');
     PERFORM sim.require_arg(ticks, 'ticks');
     IF kind NOT IN ('procurement', 'transport') THEN
-        RAISE EXCEPTION 'kind must be procurement or transport, not "%"', kind
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION 'kind must be procurement or transport, not "%"', sim.echo(kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''procurement'' to buy goods delivered to your station, ''transport'' to have your goods carried.';
     END IF;
     IF kind = 'transport' AND source_station IS NULL THEN
         RAISE EXCEPTION 'a transport contract needs a source_station'

@@ -94,7 +94,7 @@ BEGIN
         END IF;
         RETURN 'mining';
     END IF;
-    RAISE EXCEPTION 'unknown command kind "%"', kind USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'unknown command kind "%"', sim.echo(kind) USING ERRCODE = 'invalid_parameter_value';
 END
 $$;
 COMMENT ON FUNCTION sim.check_state_command(text, bigint, bigint, integer) IS

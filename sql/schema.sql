@@ -23,6 +23,39 @@ CREATE VIEW sim.error_code AS SELECT e.sqlstate, e.name, e.meaning FROM sim.erro
 COMMENT ON VIEW sim.error_code IS 'sim''s own SQLSTATEs (class SM): code, name and meaning';
 GRANT SELECT ON sim.error_code TO PUBLIC;
 
+-- Bounded inputs and messages (src/bounds.c): the limits compiled into the
+-- module (include/sim/core/limits.h), the one list C, SQL and
+-- docs/errors.md use.
+CREATE FUNCTION sim.limits(OUT name text, OUT value integer, OUT meaning text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sim_limits'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE VIEW sim.input_limit AS SELECT l.name, l.value, l.meaning FROM sim.limits() l;
+COMMENT ON VIEW sim.input_limit IS 'sim''s input limits: name, value and what each bounds';
+GRANT SELECT ON sim.input_limit TO PUBLIC;
+
+CREATE FUNCTION sim.limit(name text) RETURNS integer
+AS 'MODULE_PATHNAME', 'sim_limit'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sim.limit(text) IS 'The value of an input limit by name (sim.input_limit lists them)';
+
+-- The one rule for quoting a caller's text in an error, notice, detail or
+-- hint: the C helper SimEcho, so SQL and C cut alike.  Every RAISE that
+-- quotes text a caller chose passes it through sim.echo.
+CREATE FUNCTION sim.echo(t text) RETURNS text
+AS 'MODULE_PATHNAME', 'sim_echo'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sim.echo(text) IS
+    'A text as messages quote it: its first sim.limit(''echo_chars'') characters, then an ellipsis if it was longer';
+
+-- value, or 54000 when it has more elements than the named limit (the C
+-- helper SimRequireArrayLimit, which C functions call directly).
+CREATE FUNCTION sim.bounded_array(value anyarray, name text, limit_name text) RETURNS anyarray
+AS 'MODULE_PATHNAME', 'sim_bounded_array'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sim.bounded_array(anyarray, text, text) IS
+    'The array unchanged, or 54000 (program_limit_exceeded) when it has more elements than the limit limit_name';
+
 -- The universe: at most one row, present once a universe is generated.
 CREATE TABLE sim.world (
     id          boolean PRIMARY KEY DEFAULT true CHECK (id),

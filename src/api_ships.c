@@ -14,6 +14,7 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
+#include "sim/bounds.h"
 #include "sim/navigation.h"
 #include "sim/sim.h"
 
@@ -119,8 +120,8 @@ sim_navigate(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 1, "destination");
 	require_arg(fcinfo, 2, "mode");
 	ship = PG_GETARG_INT64(0);
-	dest_text = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	mode_text = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	dest_text = SimWordArg(fcinfo, 1, "destination", SIM_DESTINATION_HINT);
+	mode_text = SimWordArg(fcinfo, 2, "mode", SIM_MODE_HINT);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
@@ -230,7 +231,7 @@ sim_route_xyz(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 2, "mode");
 	from_sector = PG_GETARG_INT32(0);
 	to_sector = PG_GETARG_INT32(1);
-	if (!SimParseMode(text_to_cstring(PG_GETARG_TEXT_PP(2)), &mode, &err))
+	if (!SimParseMode(SimWordArg(fcinfo, 2, "mode", SIM_MODE_HINT), &mode, &err))
 		SimNavRaise(&err);
 
 	InitMaterializedSRF(fcinfo, 0);

@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "sim/bounds.h"
 #include "sim/core/market.h"
 #include "sim/core/money.h"
 #include "sim/economy.h"
@@ -456,7 +457,7 @@ load_trees(EcoSnapshot *s)
 					ereport(WARNING,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("behaviour tree of role \"%s\" uses unknown %s \"%s\"",
-									EcoRoleNames[r], kind, leaf),
+									EcoRoleNames[r], SimEcho(kind), SimEcho(leaf)),
 							 errdetail("NPC ships of that role wait until the tree is fixed.")));
 					bad = true;
 					break;
