@@ -169,6 +169,14 @@ COMMENT ON COLUMN api.error_codes.sqlstate IS 'The SQLSTATE';
 COMMENT ON COLUMN api.error_codes.name IS 'Its name';
 COMMENT ON COLUMN api.error_codes.meaning IS 'What it means';
 
+CREATE VIEW api.input_limits WITH (security_barrier) AS
+SELECT l.name, l.value, l.meaning
+  FROM sim.limits() l;
+COMMENT ON VIEW api.input_limits IS 'The limits on arguments (array lengths, text lengths) past which a call is refused';
+COMMENT ON COLUMN api.input_limits.name IS 'The limit''s name';
+COMMENT ON COLUMN api.input_limits.value IS 'Its value';
+COMMENT ON COLUMN api.input_limits.meaning IS 'What it bounds';
+
 -- ===================================================================
 -- The calling player's own rows
 -- ===================================================================
@@ -545,7 +553,7 @@ COMMENT ON FUNCTION api.ships_near(bigint, double precision) IS
 
 GRANT USAGE ON SCHEMA api TO sim_anon, sim_player, sim_operator;
 GRANT SELECT ON api.goods, api.factions, api.sectors, api.jump_gates, api.bodies, api.stations, api.market,
-                api.contracts_offered, api.price_history, api.error_codes
+                api.contracts_offered, api.price_history, api.error_codes, api.input_limits
     TO sim_anon, sim_player, sim_operator;
 GRANT SELECT ON api.my_wallet, api.my_ships, api.my_cargo, api.my_orders, api.my_contracts, api.my_trades,
                 api.contacts

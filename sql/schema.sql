@@ -21,7 +21,6 @@ AS 'MODULE_PATHNAME', 'sim_error_codes'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE VIEW sim.error_code AS SELECT e.sqlstate, e.name, e.meaning FROM sim.error_codes() e;
 COMMENT ON VIEW sim.error_code IS 'sim''s own SQLSTATEs (class SM): code, name and meaning';
-GRANT SELECT ON sim.error_code TO PUBLIC;
 
 -- Bounded inputs and messages (src/bounds.c): the limits compiled into the
 -- module (include/sim/core/limits.h), the one list C, SQL and
@@ -32,7 +31,6 @@ AS 'MODULE_PATHNAME', 'sim_limits'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE VIEW sim.input_limit AS SELECT l.name, l.value, l.meaning FROM sim.limits() l;
 COMMENT ON VIEW sim.input_limit IS 'sim''s input limits: name, value and what each bounds';
-GRANT SELECT ON sim.input_limit TO PUBLIC;
 
 CREATE FUNCTION sim.limit(name text) RETURNS integer
 AS 'MODULE_PATHNAME', 'sim_limit'

@@ -122,7 +122,7 @@ SELECT c.relname AS unclassified_view
  WHERE c.relnamespace = 'api'::regnamespace AND c.relkind = 'v'
    AND c.relname NOT IN (SELECT name FROM private_view)
    AND c.relname NOT IN ('goods', 'factions', 'sectors', 'jump_gates', 'bodies', 'stations', 'market',
-                         'contracts_offered', 'price_history', 'error_codes');
+                         'contracts_offered', 'price_history', 'error_codes', 'input_limits');
 SELECT c.relname AS view_without_security_barrier
   FROM pg_class c
  WHERE c.relnamespace = 'api'::regnamespace AND c.relkind = 'v'
@@ -142,7 +142,7 @@ SELECT v.name,
        count(DISTINCT pg_temp.request(c.role, c.sub, format('SELECT count(*) FROM api.%I', v.name))) AS answers,
        min(pg_temp.request(c.role, c.sub, format('SELECT count(*) FROM api.%I', v.name)))::bigint > 0 AS rows
   FROM (VALUES ('goods'), ('factions'), ('sectors'), ('jump_gates'), ('bodies'), ('stations'), ('market'),
-               ('contracts_offered'), ('price_history'), ('error_codes')) v(name), caller c
+               ('contracts_offered'), ('price_history'), ('error_codes'), ('input_limits')) v(name), caller c
  GROUP BY v.name ORDER BY v.name;
 RESET SESSION AUTHORIZATION;
 
