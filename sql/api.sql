@@ -12,10 +12,11 @@
 --     and contacts).
 --   * functions are SECURITY DEFINER, one per command, no overloads; their
 --     search_path is pg_catalog, pg_temp (sql/finish.sql) and they name
---     everything with its schema.  Each calls the sim command of the same
---     name, which asks sim.current_player() who is calling -- the JWT's
---     sub claim for role sim_player, a player's login, or an operator --
---     and refuses anyone else with 42501.  Read functions are STABLE, so
+--     everything with its schema.  Each first asks sim.current_player()
+--     who is calling -- the JWT's sub claim for role sim_player, a
+--     player's login, or an operator -- which refuses anyone else with
+--     42501, then calls the sim command of the same name, which checks
+--     that the player commands the ship, order or contract.  Read functions are STABLE, so
 --     PostgREST lets a GET call them.
 -- Grants: sim_anon reads the public views; sim_player also reads its own
 -- rows and calls the functions; sim_operator gets what sim_player gets.
@@ -167,6 +168,14 @@ COMMENT ON VIEW api.error_codes IS 'The SQLSTATEs of sim''s own errors (SMnnn); 
 COMMENT ON COLUMN api.error_codes.sqlstate IS 'The SQLSTATE';
 COMMENT ON COLUMN api.error_codes.name IS 'Its name';
 COMMENT ON COLUMN api.error_codes.meaning IS 'What it means';
+
+CREATE VIEW api.input_limits WITH (security_barrier) AS
+SELECT l.name, l.value, l.meaning
+  FROM sim.limits() l;
+COMMENT ON VIEW api.input_limits IS 'The limits on arguments (array lengths, text lengths) past which a call is refused';
+COMMENT ON COLUMN api.input_limits.name IS 'The limit''s name';
+COMMENT ON COLUMN api.input_limits.value IS 'Its value';
+COMMENT ON COLUMN api.input_limits.meaning IS 'What it bounds';
 
 -- ===================================================================
 -- The calling player's own rows
@@ -343,6 +352,7 @@ CREATE FUNCTION api.navigate(ship bigint, destination text, mode text DEFAULT 'c
     OUT command_id bigint, OUT start_tick bigint, OUT arrival_tick bigint,
     OUT fuel double precision, OUT legs integer)
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT n.command_id, n.start_tick, n.arrival_tick, n.fuel, n.legs FROM sim.navigate(ship, destination, mode) n
 $$;
 COMMENT ON FUNCTION api.navigate(bigint, text, text) IS
@@ -350,12 +360,14 @@ COMMENT ON FUNCTION api.navigate(bigint, text, text) IS
 
 CREATE FUNCTION api.undock(ship bigint) RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT sim.undock(ship)
 $$;
 COMMENT ON FUNCTION api.undock(bigint) IS 'Undock one of your docked ships (the next tick starts it); returns the command id';
 
 CREATE FUNCTION api.dock(ship bigint, station integer) RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT sim.dock(ship, station)
 $$;
 COMMENT ON FUNCTION api.dock(bigint, integer) IS
@@ -363,6 +375,7 @@ COMMENT ON FUNCTION api.dock(bigint, integer) IS
 
 CREATE FUNCTION api.mine(ship bigint, body integer DEFAULT NULL) RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT sim.mine(ship, body)
 $$;
 COMMENT ON FUNCTION api.mine(bigint, integer) IS
@@ -371,6 +384,7 @@ COMMENT ON FUNCTION api.mine(bigint, integer) IS
 CREATE FUNCTION api.refuel(ship bigint, amount double precision DEFAULT NULL,
     OUT units bigint, OUT price bigint, OUT total bigint, OUT tax bigint)
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT r.units, r.price, r.total, r.tax FROM sim.refuel(ship, amount) r
 $$;
 COMMENT ON FUNCTION api.refuel(bigint, double precision) IS
@@ -379,6 +393,7 @@ COMMENT ON FUNCTION api.refuel(bigint, double precision) IS
 CREATE FUNCTION api.buy(ship bigint, good integer, qty bigint, max_price bigint DEFAULT NULL,
     OUT trade_id bigint, OUT price bigint, OUT total bigint, OUT tax bigint)
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT b.trade_id, b.price, b.total, b.tax FROM sim.buy(ship, good, qty, max_price) b
 $$;
 COMMENT ON FUNCTION api.buy(bigint, integer, bigint, bigint) IS
@@ -387,6 +402,7 @@ COMMENT ON FUNCTION api.buy(bigint, integer, bigint, bigint) IS
 CREATE FUNCTION api.sell(ship bigint, good integer, qty bigint, min_price bigint DEFAULT NULL,
     OUT trade_id bigint, OUT price bigint, OUT total bigint, OUT tax bigint)
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT s.trade_id, s.price, s.total, s.tax FROM sim.sell(ship, good, qty, min_price) s
 $$;
 COMMENT ON FUNCTION api.sell(bigint, integer, bigint, bigint) IS
@@ -394,6 +410,7 @@ COMMENT ON FUNCTION api.sell(bigint, integer, bigint, bigint) IS
 
 CREATE FUNCTION api.transfer_cargo(from_ship bigint, to_ship bigint, good integer, qty bigint) RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT sim.transfer_cargo(from_ship, to_ship, good, qty)
 $$;
 COMMENT ON FUNCTION api.transfer_cargo(bigint, bigint, integer, bigint) IS
@@ -401,12 +418,14 @@ COMMENT ON FUNCTION api.transfer_cargo(bigint, bigint, integer, bigint) IS
 
 CREATE FUNCTION api.jettison(ship bigint, good integer, qty bigint) RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT sim.jettison(ship, good, qty)
 $$;
 COMMENT ON FUNCTION api.jettison(bigint, integer, bigint) IS 'Throw goods out of one of your ships (they are lost); returns the units';
 
 CREATE FUNCTION api.place_order(ship bigint, good integer, side text, qty bigint, price bigint) RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT sim.place_order(ship, good, side, qty, price)
 $$;
 COMMENT ON FUNCTION api.place_order(bigint, integer, text, bigint, bigint) IS
@@ -414,18 +433,21 @@ COMMENT ON FUNCTION api.place_order(bigint, integer, text, bigint, bigint) IS
 
 CREATE FUNCTION api.cancel_order(order_id bigint) RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT sim.cancel_order(order_id)
 $$;
 COMMENT ON FUNCTION api.cancel_order(bigint) IS 'Cancel one of your open orders: its escrow or goods come back';
 
 CREATE FUNCTION api.accept_contract(contract bigint, ship bigint) RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT sim.accept_contract(contract, ship)
 $$;
 COMMENT ON FUNCTION api.accept_contract(bigint, bigint) IS 'Accept an offered contract for one of your ships to carry out';
 
 CREATE FUNCTION api.deliver_contract(contract bigint, ship bigint DEFAULT NULL) RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.current_player();
     SELECT sim.deliver_contract(contract, ship)
 $$;
 COMMENT ON FUNCTION api.deliver_contract(bigint, bigint) IS
@@ -531,7 +553,7 @@ COMMENT ON FUNCTION api.ships_near(bigint, double precision) IS
 
 GRANT USAGE ON SCHEMA api TO sim_anon, sim_player, sim_operator;
 GRANT SELECT ON api.goods, api.factions, api.sectors, api.jump_gates, api.bodies, api.stations, api.market,
-                api.contracts_offered, api.price_history, api.error_codes
+                api.contracts_offered, api.price_history, api.error_codes, api.input_limits
     TO sim_anon, sim_player, sim_operator;
 GRANT SELECT ON api.my_wallet, api.my_ships, api.my_cargo, api.my_orders, api.my_contracts, api.my_trades,
                 api.contacts

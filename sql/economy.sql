@@ -536,6 +536,22 @@ BEGIN
       FROM sim.market_order o
      WHERE o.status = 'open' AND o.side = 'buy' AND o.escrow <> o.price * o.qty_open;
 
+    -- the tallies the capacity checks read equal the rows they sum
+    RETURN QUERY
+    SELECT 'hold tally', 'ship ' || sh.id, coalesce(c.qty, 0)::numeric, sh.cargo_held::numeric,
+           'sim.ship.cargo_held differs from the sum of the ship''s cargo'
+      FROM sim.ship sh
+      LEFT JOIN (SELECT k.ship_id, sum(k.qty) AS qty FROM sim.ship_cargo k GROUP BY k.ship_id) c
+        ON c.ship_id = sh.id
+     WHERE sh.cargo_held <> coalesce(c.qty, 0);
+    RETURN QUERY
+    SELECT 'storage tally', 'station ' || st.id, coalesce(k.qty, 0)::numeric, st.stock_held::numeric,
+           'sim.station.stock_held differs from the sum of the station''s stock'
+      FROM sim.station st
+      LEFT JOIN (SELECT s.station_id, sum(s.qty) AS qty FROM sim.station_stock s GROUP BY s.station_id) k
+        ON k.station_id = st.id
+     WHERE st.stock_held <> coalesce(k.qty, 0);
+
     -- docking slots are never overbooked
     RETURN QUERY
     SELECT 'docking slots', 'station ' || st.id, st.docking_slots::numeric, count(*)::numeric,

@@ -94,7 +94,7 @@ BEGIN
         END IF;
         RETURN 'mining';
     END IF;
-    RAISE EXCEPTION 'unknown command kind "%"', kind USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'unknown command kind "%"', sim.echo(kind) USING ERRCODE = 'invalid_parameter_value';
 END
 $$;
 COMMENT ON FUNCTION sim.check_state_command(text, bigint, bigint, integer) IS
@@ -138,10 +138,17 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Wait for the next tick to apply it.';
     END IF;
+    -- a command queued meanwhile by another session wins (see command_pending_ship)
     INSERT INTO sim.command (ship_id, kind, dest_kind, dest_id, issued_tick)
     VALUES (ship, kind, CASE WHEN kind = 'dock' THEN 'station' WHEN target IS NOT NULL THEN 'body' END,
             target, (SELECT w.tick FROM sim.world w))
+    ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING
     RETURNING sim.command.id INTO id;
+    IF id IS NULL THEN
+        RAISE EXCEPTION 'ship % already has a pending command', ship
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Wait for the next tick to apply it.';
+    END IF;
     RETURN id;
 END
 $$;

@@ -27,7 +27,12 @@ CREATE TABLE sim.command (
 );
 COMMENT ON TABLE sim.command IS 'Player and API commands; each is applied (or rejected with a reason) by the next tick';
 CREATE INDEX command_pending ON sim.command (id) WHERE status = 'pending';
-CREATE INDEX command_pending_ship ON sim.command (ship_id) WHERE status = 'pending';
+-- At most one command per ship waits for the tick.  The commands insert with
+-- ON CONFLICT DO NOTHING on this index, so two sessions queueing for one
+-- ship cannot both succeed, at any isolation level (the second reports the
+-- pending command, or fails with 40001 under REPEATABLE READ and
+-- SERIALIZABLE when its snapshot cannot see the first's).
+CREATE UNIQUE INDEX command_pending_ship ON sim.command (ship_id) WHERE status = 'pending';
 
 -- The issuer is whoever inserts the command (sim.current_player(): a
 -- player, or NULL for an operator; anyone else cannot): the tick checks

@@ -169,7 +169,7 @@ GRANT EXECUTE ON FUNCTION sim.leg_state(double precision, double precision, doub
                                         double precision, double precision, double precision,
                                         double precision, bigint, bigint),
                           sim.market_quote(bigint, bigint, bigint, double precision),
-                          sim.viewer_faction(), sim.visible_contacts(), sim.error_codes()
+                          sim.viewer_faction(), sim.visible_contacts(), sim.error_codes(), sim.limits()
     TO sim_player, sim_anon;
 
 -- The universe's rows belong in dumps (the extension's own objects do not).

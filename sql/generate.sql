@@ -69,8 +69,8 @@ BEGIN
         RAISE EXCEPTION 'generate_universe arguments must not be null'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF sectors < 1 OR sectors > 10000 THEN
-        RAISE EXCEPTION 'sectors must be between 1 and 10000, not %', sectors
+    IF sectors < 1 OR sectors > sim.limit('sectors') THEN
+        RAISE EXCEPTION 'sectors must be between 1 and %, not %', sim.limit('sectors'), sectors
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'A universe needs at least one sector.';
     END IF;

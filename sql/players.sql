@@ -197,7 +197,7 @@ BEGIN
     IF login IS NOT NULL THEN
         SELECT * INTO r FROM pg_catalog.pg_roles rr WHERE rr.rolname = login;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'role % does not exist', quote_ident(left(login, 64))
+            RAISE EXCEPTION 'role % does not exist', sim.echo(login)
                 USING ERRCODE = 'undefined_object', HINT = 'Create the login role first: CREATE ROLE ... LOGIN.';
         END IF;
         IF login IN ('sim_operator', 'sim_player', 'sim_anon') OR r.rolsuper
@@ -219,7 +219,7 @@ BEGIN
     LOCK TABLE sim.faction IN SHARE ROW EXCLUSIVE MODE;
     IF EXISTS (SELECT 1 FROM sim.player p WHERE p.name = create_player.name)
        OR EXISTS (SELECT 1 FROM sim.faction f WHERE f.name = create_player.name) THEN
-        RAISE EXCEPTION 'a player or faction named "%" exists', name USING ERRCODE = 'unique_violation';
+        RAISE EXCEPTION 'a player or faction named "%" exists', sim.echo(name) USING ERRCODE = 'unique_violation';
     END IF;
     IF login IS NOT NULL AND EXISTS (SELECT 1 FROM sim.player p WHERE p.login = create_player.login) THEN
         RAISE EXCEPTION 'role % already plays another player', quote_ident(login) USING ERRCODE = 'unique_violation';

@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "sim/bounds.h"
 #include "sim/leg_row.h"
 #include "sim/navigation.h"
 
@@ -51,8 +52,8 @@ SimParseMode(const char *s, SimMode *mode, SimNavError *err)
 	else
 	{
 		SimNavErrorSet(err, ERRCODE_INVALID_PARAMETER_VALUE,
-				  psprintf("unknown flight mode \"%s\"", s), NULL,
-				  pstrdup("Use drift (slow, frugal), cruise or burn (fast, thirsty)."));
+				  psprintf("unknown flight mode \"%s\"", SimEcho(s)), NULL,
+				  pstrdup(SIM_MODE_HINT));
 		return false;
 	}
 	return true;
@@ -98,8 +99,8 @@ SimParseDestination(const char *s, SimDestination *dest, SimNavError *err)
 			return true;
 	}
 	SimNavErrorSet(err, ERRCODE_INVALID_TEXT_REPRESENTATION,
-			  psprintf("invalid destination \"%s\"", s), NULL,
-			  pstrdup("Write station:ID, body:ID or point:X,Y,Z (km, global frame)."));
+			  psprintf("invalid destination \"%s\"", SimEcho(s)), NULL,
+			  pstrdup(SIM_DESTINATION_HINT));
 	return false;
 }
 

@@ -54,6 +54,10 @@ typedef struct SimJourney
 	int64		dest_id;
 } SimJourney;
 
+/* What a flight mode and a destination may be, for errors about either. */
+#define SIM_MODE_HINT "Use drift (slow, frugal), cruise or burn (fast, thirsty)."
+#define SIM_DESTINATION_HINT "Write station:ID, body:ID or point:X,Y,Z (km, global frame)."
+
 /* A destination as parsed from 'station:ID', 'body:ID' or 'point:X,Y,Z'. */
 typedef struct SimDestination
 {
