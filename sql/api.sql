@@ -319,10 +319,10 @@ LANGUAGE sql STABLE SECURITY DEFINER AS $$
      CROSS JOIN LATERAL sim.leg_state(m.x, m.y, m.z, m.dir_x, m.dir_y, m.dir_z, m.accel,
                                       m.t_burn, m.t_coast, m.t_brake, m.leg_start_tick, w.tick) mp
      CROSS JOIN LATERAL sim.ships_within_xyz(mp.px, mp.py, mp.pz, c.sensor_range) n
-      JOIN sim.ship o ON o.id = n.ship_id AND o.faction_id OPERATOR(pg_catalog.<>) m.faction_id
+      JOIN sim.ship o ON o.id = n.ship_id AND o.faction_id <> m.faction_id
      CROSS JOIN LATERAL sim.leg_state(o.x, o.y, o.z, o.dir_x, o.dir_y, o.dir_z, o.accel,
                                       o.t_burn, o.t_coast, o.t_brake, o.leg_start_tick, w.tick) op
-     WHERE m.faction_id OPERATOR(pg_catalog.=) sim.viewer_faction()
+     WHERE m.faction_id = sim.viewer_faction()
      ORDER BY o.id, n.distance, m.id
 $$;
 COMMENT ON FUNCTION sim.visible_contacts() IS
@@ -494,16 +494,16 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'api.market lists what each station trades.';
     END IF;
     -- as api.buy and api.sell price a lot: at the quote for the stock it leaves
-    IF m.qty OPERATOR(pg_catalog.>=) qty THEN
-        ask := (sim.market_quote(g.base_price, m.qty OPERATOR(pg_catalog.-) qty, m.target, e.spread)).ask;
+    IF m.qty >= qty THEN
+        ask := (sim.market_quote(g.base_price, m.qty - qty, m.target, e.spread)).ask;
     END IF;
-    bid := (sim.market_quote(g.base_price, m.qty OPERATOR(pg_catalog.+) qty, m.target, e.spread)).bid;
+    bid := (sim.market_quote(g.base_price, m.qty + qty, m.target, e.spread)).bid;
     RETURN QUERY SELECT station, good, m.qty, ask,
-                        ask OPERATOR(pg_catalog.*) qty OPERATOR(pg_catalog.+)
-                            sim.levy(ask OPERATOR(pg_catalog.*) qty, e.tax_rate),
+                        ask * qty +
+                            sim.levy(ask * qty, e.tax_rate),
                         bid,
-                        bid OPERATOR(pg_catalog.*) qty OPERATOR(pg_catalog.-)
-                            sim.levy(bid OPERATOR(pg_catalog.*) qty, e.tax_rate);
+                        bid * qty -
+                            sim.levy(bid * qty, e.tax_rate);
 END
 $$;
 COMMENT ON FUNCTION api.quote(integer, integer, bigint) IS
@@ -517,30 +517,28 @@ DECLARE
     me  integer := sim.commanding_faction();
 BEGIN
     PERFORM sim.require_arg(ship, 'ship');
-    IF radius IS NOT NULL AND NOT (radius OPERATOR(pg_catalog.>=) 0) THEN
+    IF radius IS NOT NULL AND NOT (radius >= 0) THEN
         RAISE EXCEPTION 'radius must be zero or more' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM sim.ship s WHERE s.id OPERATOR(pg_catalog.=) ships_near.ship) THEN
-        RAISE EXCEPTION 'ship % does not exist', ship USING ERRCODE = 'undefined_object';
+    IF me IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sim.ship s WHERE s.id = ships_near.ship AND s.faction_id = me) THEN
+        PERFORM sim.raise_not_yours('ship', ship);
     END IF;
-    IF me IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sim.ship s WHERE s.id OPERATOR(pg_catalog.=) ships_near.ship
-                                                                  AND s.faction_id OPERATOR(pg_catalog.=) me) THEN
-        RAISE EXCEPTION 'ship % belongs to another faction', ship
-            USING ERRCODE = 'insufficient_privilege', HINT = 'api.my_ships lists your ships.';
+    IF NOT EXISTS (SELECT 1 FROM sim.ship s WHERE s.id = ships_near.ship) THEN
+        RAISE EXCEPTION 'ship % does not exist', ship USING ERRCODE = 'undefined_object';
     END IF;
     RETURN QUERY
     SELECT o.id, o.faction_id, o.class_id, o.sector_id, o.state, op.px, op.py, op.pz, n.distance
       FROM sim.ship m
-      JOIN sim.ship_class c ON c.id OPERATOR(pg_catalog.=) m.class_id
+      JOIN sim.ship_class c ON c.id = m.class_id
      CROSS JOIN sim.world w
      CROSS JOIN LATERAL sim.leg_state(m.x, m.y, m.z, m.dir_x, m.dir_y, m.dir_z, m.accel,
                                       m.t_burn, m.t_coast, m.t_brake, m.leg_start_tick, w.tick) mp
      CROSS JOIN LATERAL sim.ships_within_xyz(mp.px, mp.py, mp.pz,
                                              LEAST(coalesce(radius, c.sensor_range), c.sensor_range)) n
-      JOIN sim.ship o ON o.id OPERATOR(pg_catalog.=) n.ship_id AND o.id OPERATOR(pg_catalog.<>) m.id
+      JOIN sim.ship o ON o.id = n.ship_id AND o.id <> m.id
      CROSS JOIN LATERAL sim.leg_state(o.x, o.y, o.z, o.dir_x, o.dir_y, o.dir_z, o.accel,
                                       o.t_burn, o.t_coast, o.t_brake, o.leg_start_tick, w.tick) op
-     WHERE m.id OPERATOR(pg_catalog.=) ships_near.ship
+     WHERE m.id = ships_near.ship
      ORDER BY n.distance, o.id;
 END
 $$;

@@ -112,26 +112,37 @@ END
 $$;
 COMMENT ON FUNCTION sim.good_row(integer) IS 'A row of sim.good; raises undefined_object when there is none';
 
--- The ship's row, locked FOR UPDATE; ERROR 42704 when unknown, 42501 when
--- must_command and the caller plays another faction.
+-- A player learns nothing of what is not its own: another faction's ship,
+-- order or contract and one that does not exist get the same 42501.
+CREATE FUNCTION sim.raise_not_yours(what text, id bigint) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RAISE EXCEPTION '% % is not one of yours', what, id
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = format('api.my_%ss lists yours.', what);
+END
+$$;
+COMMENT ON FUNCTION sim.raise_not_yours(text, bigint) IS
+    'Raise insufficient_privilege: a ship, order or contract that is not the calling player''s (or does not exist)';
+
+-- The ship's row, locked FOR UPDATE; ERROR 42704 when unknown, or, when
+-- must_command and the caller is a player, 42501 unless it is the player's.
 CREATE FUNCTION sim.lock_ship(ship bigint, must_command boolean DEFAULT true) RETURNS sim.ship
 LANGUAGE plpgsql AS $$
 DECLARE
     s   sim.ship;
     f   integer;
 BEGIN
+    IF must_command THEN
+        f := sim.commanding_faction();
+    END IF;
     SELECT * INTO s FROM sim.ship sh WHERE sh.id = ship FOR UPDATE;
+    IF f IS NOT NULL AND (NOT FOUND OR s.faction_id <> f) THEN
+        PERFORM sim.raise_not_yours('ship', ship);
+    END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'ship % does not exist', ship
             USING ERRCODE = 'undefined_object';
-    END IF;
-    IF must_command THEN
-        f := sim.commanding_faction();
-        IF f IS NOT NULL AND f <> s.faction_id THEN
-            RAISE EXCEPTION 'ship % belongs to another faction', ship
-                USING ERRCODE = 'insufficient_privilege',
-                      DETAIL = format('You play faction %s; the ship belongs to faction %s.', f, s.faction_id);
-        END IF;
     END IF;
     RETURN s;
 END
@@ -549,6 +560,7 @@ DECLARE
     src_cargo record;
     dst_cargo record;
     dist    double precision;
+    hidden  boolean;   -- to_ship is another faction's: say nothing of it
 BEGIN
     PERFORM sim.require_arg(from_ship, 'from_ship');
     PERFORM sim.require_arg(to_ship, 'to_ship');
@@ -570,6 +582,14 @@ BEGIN
     ELSE
         dst := sim.lock_ship(to_ship, false);
         src := sim.lock_ship(from_ship);
+    END IF;
+    hidden := dst.faction_id <> src.faction_id AND sim.commanding_faction() IS NOT NULL;
+    IF hidden AND NOT ((src.state = 'docked' AND dst.state = 'docked' AND src.docked_at = dst.docked_at)
+                       OR (src.state IN ('idle', 'orbiting', 'mining') AND dst.state IN ('idle', 'orbiting', 'mining')
+                           AND sqrt((src.x - dst.x) ^ 2 + (src.y - dst.y) ^ 2 + (src.z - dst.z) ^ 2) <= 1)) THEN
+        RAISE EXCEPTION 'ships % and % are not at the same place', from_ship, to_ship
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Both ships must be docked at the same station, or at rest (idle, orbiting or mining) within 1 km of each other.';
     END IF;
     IF src.state = 'docked' AND dst.state = 'docked' THEN
         IF src.docked_at <> dst.docked_at THEN
@@ -605,7 +625,10 @@ BEGIN
     IF src_cargo.carried < qty THEN
         PERFORM sim.raise_not_enough_cargo(from_ship, g, src_cargo.carried, qty);
     END IF;
-    IF dst_cargo.room < qty THEN
+    IF dst_cargo.room < qty AND hidden THEN
+        RAISE EXCEPTION 'ship % has no room for % units', to_ship, qty
+            USING ERRCODE = 'SM003';
+    ELSIF dst_cargo.room < qty THEN
         PERFORM sim.raise_hold_full(to_ship, dst_cargo.room, qty);
     END IF;
 
@@ -730,16 +753,14 @@ DECLARE
 BEGIN
     PERFORM sim.require_arg(order_id, 'order_id');
     PERFORM sim.tick_guard();
+    f := sim.commanding_faction();
     SELECT * INTO o FROM sim.market_order mo WHERE mo.id = order_id;
+    IF f IS NOT NULL AND (NOT FOUND OR o.faction_id <> f) THEN
+        PERFORM sim.raise_not_yours('order', order_id);
+    END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'order % does not exist', order_id
             USING ERRCODE = 'undefined_object';
-    END IF;
-    f := sim.commanding_faction();
-    IF f IS NOT NULL AND f <> o.faction_id THEN
-        RAISE EXCEPTION 'order % belongs to another faction', order_id
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = format('You play faction %s; the order belongs to faction %s.', f, o.faction_id);
     END IF;
     IF o.status <> 'open' THEN
         RAISE EXCEPTION 'order % is not open', order_id
@@ -873,6 +894,7 @@ COMMENT ON FUNCTION sim.accept_contract(bigint, bigint) IS
 CREATE FUNCTION sim.deliver_contract(contract bigint, ship bigint DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
+    f       integer;
     c       sim.contract;
     g       sim.good;
     s       sim.ship;
@@ -884,7 +906,11 @@ BEGIN
     PERFORM sim.require_arg(contract, 'contract');
     PERFORM sim.tick_guard();
     now_tick := sim.current_tick();
+    f := sim.commanding_faction();
     SELECT * INTO c FROM sim.contract ct WHERE ct.id = contract;
+    IF f IS NOT NULL AND (NOT FOUND OR c.contractor_faction IS DISTINCT FROM f) THEN
+        PERFORM sim.raise_not_yours('contract', contract);
+    END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'contract % does not exist', contract
             USING ERRCODE = 'undefined_object';

@@ -24,13 +24,11 @@ BEGIN
       INTO s
       FROM sim.ship sh JOIN sim.ship_class c ON c.id = sh.class_id
      WHERE sh.id = ship;
+    IF faction IS NOT NULL AND (NOT FOUND OR faction <> s.faction_id) THEN
+        PERFORM sim.raise_not_yours('ship', ship);
+    END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'ship % does not exist', ship USING ERRCODE = 'undefined_object';
-    END IF;
-    IF faction IS NOT NULL AND faction <> s.faction_id THEN
-        RAISE EXCEPTION 'ship % belongs to another faction', ship
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = format('You play faction %s; the ship belongs to faction %s.', faction, s.faction_id);
     END IF;
     SELECT * INTO e FROM sim.economy;
 

@@ -49,18 +49,20 @@ COMMENT ON COLUMN sim.player.id IS 'The player id: the sub claim of its JWT';
 COMMENT ON COLUMN sim.player.login IS 'A login role that plays as this player through SQL (NULL: only through a JWT)';
 
 -- Is the session allowed to speak for any player by setting
--- request.jwt.claims?  Only a superuser, or a role that is a member of
--- sim_player without inheriting its privileges (an API server's NOINHERIT
--- authenticator), and never a player's own login.
+-- request.jwt.claims?  Only a superuser, or a login granted sim_player
+-- directly that does not inherit its privileges (an API server's NOINHERIT
+-- authenticator) -- never a player's login or a member of one.
 CREATE FUNCTION sim.claims_trusted() RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT coalesce((SELECT r.rolsuper
-                         OR (NOT r.rolinherit AND pg_catalog.pg_has_role(r.oid, 'sim_player', 'MEMBER'))
+                         OR (NOT r.rolinherit
+                             AND EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
+                                          WHERE m.member = r.oid AND m.roleid = 'sim_player'::regrole))
                        FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false)
-       AND NOT EXISTS (SELECT 1 FROM sim.player p WHERE p.login = session_user)
+       AND NOT EXISTS (SELECT 1 FROM sim.player p WHERE pg_catalog.pg_has_role(session_user, p.login, 'MEMBER'))
 $$;
 COMMENT ON FUNCTION sim.claims_trusted() IS
-    'True when the session may set request.jwt.claims for role sim_player: a superuser or a NOINHERIT member of sim_player that is no player''s login';
+    'True when the session may set request.jwt.claims for role sim_player: a superuser, or a NOINHERIT login granted sim_player directly that is no player''s login nor a member of one';
 
 -- Who is calling: a player's id, NULL for an operator; anyone else is
 -- refused (42501), or, when quiet, gets NULL too.  The one answer to "who
@@ -205,6 +207,11 @@ BEGIN
             RAISE EXCEPTION 'role % cannot be a player''s login', quote_ident(login)
                 USING ERRCODE = 'invalid_parameter_value',
                       DETAIL = 'It is one of sim''s roles, a superuser or an operator.';
+        END IF;
+        IF NOT r.rolcanlogin THEN
+            RAISE EXCEPTION 'role % cannot be a player''s login: it cannot log in', quote_ident(login)
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'ALTER ROLE ... LOGIN, or use a login role.';
         END IF;
         IF NOT r.rolinherit THEN
             RAISE EXCEPTION 'role % cannot be a player''s login: it is NOINHERIT', quote_ident(login)

@@ -163,6 +163,16 @@ read_ship(int64 ship_id, int32 faction, ShipRow *s, SimNavError *err)
 							  "WHERE s.id = $1",
 							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read ship");
+	/* a player learns nothing of ships that are not its own (sim.raise_not_yours) */
+	if (faction != SIM_ANY_FACTION &&
+		(SPI_processed == 0 ||
+		 DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) != faction))
+	{
+		SimNavErrorSet(err, ERRCODE_INSUFFICIENT_PRIVILEGE,
+					   psprintf("ship %lld is not one of yours", (long long) ship_id), NULL,
+					   pstrdup("api.my_ships lists yours."));
+		return false;
+	}
 	if (SPI_processed == 0)
 	{
 		SimNavErrorSet(err, ERRCODE_UNDEFINED_OBJECT,
@@ -184,15 +194,6 @@ read_ship(int64 ship_id, int32 faction, ShipRow *s, SimNavError *err)
 	s->hull.max_accel = DatumGetFloat8(SPI_getbinval(tup, td, 10, &isnull));
 	s->hull.fuel_per_dv = DatumGetFloat8(SPI_getbinval(tup, td, 11, &isnull));
 
-	if (faction != SIM_ANY_FACTION && faction != s->faction_id)
-	{
-		SimNavErrorSet(err, ERRCODE_INSUFFICIENT_PRIVILEGE,
-					   psprintf("ship %lld belongs to another faction", (long long) ship_id),
-					   psprintf("You play faction %d; the ship belongs to faction %d.",
-								faction, s->faction_id),
-					   NULL);
-		return false;
-	}
 	return true;
 }
 

@@ -102,7 +102,7 @@ SELECT is((SELECT faction_id FROM api.my_wallet), (SELECT f FROM pick), 'the log
 
 -- Another faction's ships, orders and stations: 42501 --------------------------------
 SELECT throws_ok(format('SELECT api.buy(%s, %s, 1)', x, g), '42501',
-                 format('ship %s belongs to another faction', x), 'buy with another faction''s ship') FROM pick;
+                 format('ship %s is not one of yours', x), 'buy with another faction''s ship') FROM pick;
 SELECT throws_ok(format('SELECT api.sell(%s, %s, 1)', x, g), '42501', NULL, 'sell from another faction''s ship') FROM pick;
 SELECT throws_ok(format('SELECT api.refuel(%s)', x), '42501', NULL, 'refuel another faction''s ship') FROM pick;
 SELECT throws_ok(format('SELECT api.transfer_cargo(%s, %s, %s, 1)', x, a, g), '42501', NULL,
@@ -111,7 +111,7 @@ SELECT throws_ok(format('SELECT api.jettison(%s, %s, 1)', x, g), '42501', NULL, 
 SELECT throws_ok(format($$SELECT api.place_order(%s, %s, 'sell', 1, 10)$$, x, g), '42501', NULL,
                  'place an order for another faction''s ship') FROM pick;
 SELECT throws_ok(format('SELECT api.cancel_order(%s)', order_id), '42501',
-                 format('order %s belongs to another faction', order_id), 'cancel another faction''s order') FROM theirs;
+                 format('order %s is not one of yours', order_id), 'cancel another faction''s order') FROM theirs;
 SELECT throws_ok(format('SELECT api.accept_contract(%s, %s)', open_contract_id, x), '42501', NULL,
                  'accept a contract for another faction''s ship') FROM theirs, pick;
 SELECT throws_ok(format('SELECT api.deliver_contract(%s)', contract_id), '42501', NULL,

@@ -214,6 +214,10 @@ GRANT SELECT ON b_order TO PUBLIC;
 -- every function of api is called here
 SELECT p.proname AS untested_function
   FROM pg_proc p WHERE p.pronamespace = 'api'::regnamespace AND p.proname NOT IN (SELECT name FROM call);
+CREATE TEMP TABLE far AS
+SELECT min(s.id) AS id FROM sim.ship s, own a, sim.ship m
+ WHERE a.who = 'A' AND m.id = a.ships[1] AND s.state <> 'docked' AND s.faction_id <> m.faction_id;
+GRANT SELECT ON far TO PUBLIC;
 CREATE TEMP TABLE digest_before AS SELECT md5(string_agg(u::text, ',')) AS d FROM sim.universe_digest() u;
 SET SESSION AUTHORIZATION regress_api_authenticator;
 -- with B's ship (cancel_order: B's order; deliver_contract: B's contract)
@@ -223,6 +227,22 @@ SELECT k.name, c.caller,
   FROM call k, caller c
  WHERE c.caller <> 'B'
  ORDER BY k.name, c.ord;
+RESET SESSION AUTHORIZATION;
+-- a ship, order or contract that does not exist is refused like another's:
+-- a player learns nothing of what is not its own, not even its owner
+SET SESSION AUTHORIZATION regress_api_authenticator;
+SELECT k.name, pg_temp.request(c.role, c.sub, format(k.q, 999999)) AS with_no_such_ship
+  FROM call k, caller c
+ WHERE c.caller = 'A' AND k.name IN ('navigate', 'buy', 'dock', 'ships_near')
+ ORDER BY k.name;
+SELECT pg_temp.request(c.role, c.sub, 'SELECT api.cancel_order(999999)') AS no_such_order,
+       pg_temp.request(c.role, c.sub, 'SELECT api.deliver_contract(999999)') AS no_such_contract
+  FROM caller c WHERE c.caller = 'A';
+-- giving to another faction's ship elsewhere: where it is stays unsaid
+SELECT pg_temp.request(c.role, c.sub, format('SELECT api.transfer_cargo(%s, %s, %s, 1)', a.ships[1], f.id, g.good))
+           AS give_to_a_ship_elsewhere
+  FROM caller c, own a, far f, good g
+ WHERE c.caller = 'A' AND a.who = 'A' AND g.who = 'A';
 RESET SESSION AUTHORIZATION;
 SELECT d = (SELECT md5(string_agg(u::text, ',')) FROM sim.universe_digest() u) AS nothing_changed FROM digest_before;
 
@@ -256,7 +276,7 @@ SELECT p.oid::regprocedure AS executable_by_api_roles
   FROM pg_proc p
  WHERE p.pronamespace = 'sim'::regnamespace
    AND (has_function_privilege('sim_player', p.oid, 'EXECUTE') OR has_function_privilege('sim_anon', p.oid, 'EXECUTE'))
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 -- not the tick guard, the spatial queries or the raw positions
 SELECT f, has_function_privilege('sim_player', f, 'EXECUTE') AS player,
        has_function_privilege('sim_anon', f, 'EXECUTE') AS anon,
@@ -276,7 +296,7 @@ SELECT p.oid::regprocedure AS security_definer, p.proconfig
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sim'
  WHERE p.prosecdef
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 ---
 --- Identity fails closed
@@ -305,6 +325,15 @@ SET SESSION AUTHORIZATION regress_api_stranger;
 SELECT pg_temp.request('sim_player', o.player::text, format('SELECT api.undock(%s)', o.ships[1])) AS stranger_as_a
   FROM own o WHERE o.who = 'A';
 RESET SESSION AUTHORIZATION;
+-- nor can a NOINHERIT login that is a member of a player's login (it
+-- inherits sim_player through it, but was not granted it as an authenticator)
+CREATE ROLE regress_api_eve LOGIN NOINHERIT IN ROLE regress_api_login;
+SET SESSION AUTHORIZATION regress_api_eve;
+SELECT pg_temp.request('sim_player', o.player::text, 'SELECT count(*) FROM api.my_ships') AS eve_sees_a,
+       pg_temp.request('sim_player', o.player::text, format('SELECT api.undock(%s)', o.ships[1])) AS eve_as_a
+  FROM own o WHERE o.who = 'A';
+RESET SESSION AUTHORIZATION;
+DROP ROLE regress_api_eve;
 -- claims that name nobody
 SET SESSION AUTHORIZATION regress_api_authenticator;
 SELECT s AS sub, pg_temp.request('sim_player', s, 'SELECT count(*) FROM api.my_ships') AS my_ships,
@@ -391,6 +420,7 @@ SELECT pg_temp.request('postgres', NULL, q) AS refused
                     $$SELECT sim.create_player('x', login => 'regress_api_nobody')$$,
                     $$SELECT sim.create_player('x', login => 'regress_api_authenticator')$$,
                     $$SELECT sim.create_player('x', login => 'sim_operator')$$,
+                    $$SELECT sim.create_player('x', login => 'regress_api_group')$$,
                     $$SELECT sim.create_player('x', station => 999999)$$,
                     $$SELECT sim.create_player('x', ship_class => 999999)$$]) q;
 SELECT sim.create_player('Twice') IS NOT NULL AS created;
