@@ -310,21 +310,29 @@ CREATE FUNCTION sim.visible_contacts()
 RETURNS TABLE (id bigint, faction_id integer, class_id integer, sector_id integer, state text,
                x double precision, y double precision, z double precision,
                distance double precision, seen_by bigint)
-LANGUAGE sql STABLE SECURITY DEFINER AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 100 AS $$
+DECLARE
+    -- a value, not a subquery: the plan then fits one player's few ships
+    mine    integer := sim.viewer_faction();
+    now     bigint := (SELECT w.tick FROM sim.world w);
+BEGIN
+    RETURN QUERY
     SELECT DISTINCT ON (o.id) o.id, o.faction_id, o.class_id, o.sector_id, o.state,
            op.px, op.py, op.pz, n.distance, m.id
       FROM sim.ship m
       JOIN sim.ship_class c ON c.id = m.class_id
-     CROSS JOIN sim.world w
      CROSS JOIN LATERAL sim.leg_state(m.x, m.y, m.z, m.dir_x, m.dir_y, m.dir_z, m.accel,
-                                      m.t_burn, m.t_coast, m.t_brake, m.leg_start_tick, w.tick) mp
+                                      m.t_burn, m.t_coast, m.t_brake, m.leg_start_tick, now) mp
      CROSS JOIN LATERAL sim.ships_within_xyz(mp.px, mp.py, mp.pz, c.sensor_range) n
       JOIN sim.ship o ON o.id = n.ship_id AND o.faction_id <> m.faction_id
      CROSS JOIN LATERAL sim.leg_state(o.x, o.y, o.z, o.dir_x, o.dir_y, o.dir_z, o.accel,
-                                      o.t_burn, o.t_coast, o.t_brake, o.leg_start_tick, w.tick) op
-     WHERE m.faction_id = sim.viewer_faction()
-     ORDER BY o.id, n.distance, m.id
+                                      o.t_burn, o.t_coast, o.t_brake, o.leg_start_tick, now) op
+     WHERE m.faction_id = mine
+     ORDER BY o.id, n.distance, m.id;
+END
 $$;
+-- a few thousand rows at most: compiling them is slower than running them
+ALTER FUNCTION sim.visible_contacts() SET jit = off;
 COMMENT ON FUNCTION sim.visible_contacts() IS
     'Other factions'' ships within sensor range (sim.ship_class.sensor_range) of one of the calling player''s ships (api.contacts)';
 

@@ -270,7 +270,7 @@ CREATE FUNCTION sim.ships_within_xyz(x double precision, y double precision, z d
                                      radius double precision)
 RETURNS TABLE (ship_id bigint, distance double precision)
 AS 'MODULE_PATHNAME', 'sim_ships_within_xyz'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE STRICT ROWS 50;  -- a neighbourhood, not the universe: plans join it by index
 
 CREATE FUNCTION sim.ships_nearest_xyz(x double precision, y double precision, z double precision,
                                       k integer)
