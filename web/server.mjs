@@ -3,7 +3,7 @@
 //
 //   node server.mjs        (scripts/api.sh runs it with the pinned Node)
 //
-// Environment (docs/api-http.md):
+// Environment (docs/api.md):
 //   SIM_API_DATABASE_URL  connection string, as the authenticator role (required)
 //   SIM_JWT_SECRET        HS256 secret of the tokens, >= 32 characters (required)
 //   SIM_JWT_AUD           if set, tokens must carry this `aud`
