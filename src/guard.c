@@ -311,7 +311,7 @@ acquire_within(const LOCKTAG *tag, int ms)
 	return got;
 }
 
-/* What this tick did to one holder during its wait. */
+/* What this tick did to a holder (one backend's transaction) during its wait. */
 typedef struct Dealt
 {
 	int			pid;
@@ -349,12 +349,13 @@ set_wait(SimGuardAction action, int pid, TimestampTz at, double ms, bool done, i
 /*
  * Act on the holders once a round of the wait has passed: cancel each that
  * is not an operator's and held the guard since before round_start, or
- * terminate it if it was cancelled in an earlier round.  Returns the pid to
- * report (the oldest holder acted on, else the oldest holder) and updates
- * *worst and *ended.
+ * terminate it if it was cancelled in an earlier round.  dealt has one entry
+ * per backend slot.  Returns the pid to report (the oldest holder acted on,
+ * else the oldest holder), raises *worst to the most done, and adds to
+ * *ended the transactions acted on for the first time.
  */
 static int
-deal_with_holders(TimestampTz round_start, TimestampTz wait_start, Dealt *dealt, int *ndealt,
+deal_with_holders(TimestampTz round_start, TimestampTz wait_start, Dealt *dealt,
 				  SimGuardAction *worst, int *ended)
 {
 	int			report_pid = 0;
@@ -368,7 +369,6 @@ deal_with_holders(TimestampTz round_start, TimestampTz wait_start, Dealt *dealt,
 		GuardHolder copy;
 		PGPROC	   *proc;
 		SimGuardAction action;
-		int			j;
 
 		if (i == MyBackendId - 1)
 			continue;
@@ -396,22 +396,19 @@ deal_with_holders(TimestampTz round_start, TimestampTz wait_start, Dealt *dealt,
 		if (proc == NULL || proc->pid != copy.pid || proc->lxid != copy.lxid)
 			continue;			/* its transaction ended meanwhile */
 
-		for (j = 0; j < *ndealt; j++)
-			if (dealt[j].pid == copy.pid && dealt[j].lxid == copy.lxid)
-				break;
-		action = j < *ndealt ? SIM_GUARD_TERMINATED : SIM_GUARD_CANCELLED;
-		if (j == *ndealt)
+		/* dealt[i]: what this wait did to the transaction in slot i, if it is this one */
+		if (dealt[i].pid != copy.pid || dealt[i].lxid != copy.lxid)
 		{
-			dealt[j].pid = copy.pid;
-			dealt[j].lxid = copy.lxid;
-			dealt[j].action = SIM_GUARD_NONE;
-			(*ndealt)++;
-		}
-		signal_holder(copy.pid, action == SIM_GUARD_CANCELLED ? SIGINT : SIGTERM);
-		if (dealt[j].action != action)
-		{
-			dealt[j].action = action;
+			dealt[i].pid = copy.pid;
+			dealt[i].lxid = copy.lxid;
+			dealt[i].action = SIM_GUARD_NONE;
 			(*ended)++;
+		}
+		action = dealt[i].action == SIM_GUARD_NONE ? SIM_GUARD_CANCELLED : SIM_GUARD_TERMINATED;
+		signal_holder(copy.pid, action == SIM_GUARD_CANCELLED ? SIGINT : SIGTERM);
+		if (dealt[i].action != action)
+		{
+			dealt[i].action = action;
 			ereport(LOG,
 					(errmsg("sim tick is %s process %d, which has held the tick guard for %ld ms",
 							action == SIM_GUARD_CANCELLED ? "cancelling" : "terminating",
@@ -441,7 +438,6 @@ SimTickLockAcquire(void)
 	TimestampTz start;
 	TimestampTz now;
 	Dealt	   *dealt;
-	int			ndealt = 0;
 	int			ended = 0;
 	int			pid = 0;
 	SimGuardAction worst = SIM_GUARD_WAITED;
@@ -456,7 +452,7 @@ SimTickLockAcquire(void)
 	start = GetCurrentTimestamp();
 	dealt = palloc0(sizeof(Dealt) * guard->nholders);
 	/* no holder held the guard before time 0: this only finds the one to report */
-	pid = deal_with_holders(0, start, dealt, &ndealt, &worst, &ended);
+	pid = deal_with_holders(0, start, dealt, &worst, &ended);
 	set_wait(SIM_GUARD_WAITING, pid, start, 0.0, false, 0);
 	for (;;)
 	{
@@ -465,7 +461,7 @@ SimTickLockAcquire(void)
 		if (acquire_within(&tag, sim_max_command_wait_ms))
 			break;
 		CHECK_FOR_INTERRUPTS();
-		pid = deal_with_holders(round_start, start, dealt, &ndealt, &worst, &ended);
+		pid = deal_with_holders(round_start, start, dealt, &worst, &ended);
 		if (pid == 0)			/* the holders are ticks: keep the last one reported */
 		{
 			SpinLockAcquire(&guard->mutex);

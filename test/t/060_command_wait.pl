@@ -109,7 +109,7 @@ is(step(), $tick + 1, "an operator's sim.step(1) finishes despite the player's i
 is(last_wait(), "$pid terminated",
 	'sim.status: the tick waited for the player\'s pid and terminated it (a cancel does not end an idle transaction)');
 my ($waits, $ended) = counters();
-is("$waits $ended", '1 2', 'sim.status: one wait, two holder actions (the ignored cancel, then the termination)');
+is("$waits $ended", '1 1', 'sim.status: one wait, one holder\'s transaction ended');
 is(sq(q{SELECT waited_ms > 0 AND command_wait_ms = waited_ms FROM sim.tick_log, sim.status
          WHERE tick_log.tick = (SELECT tick FROM sim.world)}), 't',
 	'sim.tick_log.waited_ms of that tick is the wait sim.status reports');
