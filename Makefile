@@ -2,12 +2,13 @@
 #
 #   make                 build the extension
 #   make install         install it into the PostgreSQL that pg_config names
-#   make installcheck TAP_TESTS=   pg_regress tests against a running server
-#   make unitcheck       C unit tests of src/core, the SQLSTATE registry check and
-#                        the no-FMA check of the JIT bitcode (no server)
+#   make installcheck TAP_TESTS=   pg_regress and isolation tests against a running server
+#   make installcheck REGRESS= TAP_TESTS=   the isolation tests only
+#   make unitcheck       C unit tests of src/core, the SQLSTATE and limits registry
+#                        checks and the no-FMA check of the JIT bitcode (no server)
 #   make pgtapcheck      pgTAP tests via pg_prove against a running server
 #   make tapcheck        TAP tests (they start their own clusters; not as root)
-# Plain "make installcheck" runs pg_regress and then the TAP tests.
+# Plain "make installcheck" runs pg_regress, the isolation tests, then the TAP tests.
 # make SIM_WERROR=1 makes every warning an error (flags.mk).
 
 EXTENSION = sim
@@ -20,8 +21,8 @@ OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 
 # The install script is built from sql/ in this order; sql/vocab.sql is
 # generated (see below).
-SQL_PARTS = sql/vocab.sql sql/schema.sql sql/generate.sql $(sort $(wildcard sql/engine*.sql)) \
-	$(sort $(wildcard sql/economy*.sql)) sql/deltas.sql sql/players.sql sql/finish.sql
+SQL_PARTS = sql/vocab.sql sql/schema.sql sql/generate.sql sql/players.sql $(sort $(wildcard sql/engine*.sql)) \
+	$(sort $(wildcard sql/economy*.sql)) sql/deltas.sql sql/api.sql sql/finish.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(SQL_PARTS),$(wildcard sql/$(EXTENSION)--*--*.sql))
 EXTRA_CLEAN = sql/vocab.sql tools/gen_vocab
@@ -33,6 +34,13 @@ SHLIB_LINK = -llz4 -lm
 
 REGRESS = $(basename $(notdir $(sort $(wildcard test/sql/*.sql))))
 REGRESS_OPTS = --inputdir=build/regress --outputdir=build/regress-out --load-extension=postgis
+
+# Isolation tests (pg_isolation_regress): concurrent sessions racing the
+# commands at each isolation level.  Specs in test/isolation/specs, expected
+# output in test/isolation/expected.
+ISOLATION = $(basename $(notdir $(sort $(wildcard test/isolation/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test/isolation --outputdir=build/isolation-out \
+	--load-extension=postgis --load-extension=sim
 
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
@@ -74,6 +82,7 @@ regress-dirs:
 
 unitcheck:
 	test/check_errcodes.sh
+	test/check_limits.sh
 	test/check_bitcode.sh
 	$(MAKE) -C test/unit check
 

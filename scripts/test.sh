@@ -7,6 +7,8 @@
 #   unit     C unit tests of src/core          make unitcheck
 #   fuzz     libFuzzer on the delta decoder    make -C test/fuzz run (SIM_FUZZ_SECONDS)
 #   regress  pg_regress (test/sql, expected/)  make installcheck, throwaway cluster
+#   isolation  pg_isolation_regress            make installcheck REGRESS=, same cluster
+#              (test/isolation/specs, expected/)
 #   pgtap    pgTAP (test/pgtap/*.sql)          pg_prove, same throwaway cluster
 #   tap      TAP tests (test/t/*.pl)           PostgreSQL::Test::Cluster, own clusters
 # A suite without tests is skipped.  Exits non-zero if any suite fails; the
@@ -33,7 +35,7 @@ deadline=$((SECONDS + budget))
 suite_cap=${SIM_TEST_SUITE_TIMEOUT:-300}
 [[ $suite_cap =~ ^[0-9]+$ ]] || die "SIM_TEST_SUITE_TIMEOUT must be a number of seconds, not '$suite_cap'"
 
-suites=(unit fuzz regress pgtap tap)
+suites=(unit fuzz regress isolation pgtap tap)
 declare -A status=() took=()
 passed=0
 failed=0
@@ -245,23 +247,28 @@ stop_cluster()
 }
 
 n_regress=$(count_files test/sql '*.sql')
+n_isolation=$(count_files test/isolation/specs '*.spec')
 n_pgtap=$(count_files test/pgtap '*.sql')
 [ "$n_regress" -gt 0 ] || record regress skipped "no tests in test/sql"
+[ "$n_isolation" -gt 0 ] || record isolation skipped "no tests in test/isolation/specs"
 [ "$n_pgtap" -gt 0 ] || record pgtap skipped "no tests in test/pgtap"
 
-if [ "$n_regress" -gt 0 ] || [ "$n_pgtap" -gt 0 ]; then
+if [ "$n_regress" -gt 0 ] || [ "$n_isolation" -gt 0 ] || [ "$n_pgtap" -gt 0 ]; then
 	if ! start_cluster; then
 		[ "$n_regress" -eq 0 ] || record regress failed "not run: throwaway cluster did not start"
+		[ "$n_isolation" -eq 0 ] || record isolation failed "not run: throwaway cluster did not start"
 		[ "$n_pgtap" -eq 0 ] || record pgtap failed "not run: throwaway cluster did not start"
-		n_regress=0 n_pgtap=0
+		n_regress=0 n_isolation=0 n_pgtap=0
 	fi
 fi
 
 # ---------------------------------------------------------------- regress
-# TAP_TESTS= keeps "make installcheck" to pg_regress; the TAP suite runs below.
+# TAP_TESTS= and ISOLATION= keep "make installcheck" to pg_regress; the
+# isolation and TAP suites run below.
 if [ "$n_regress" -gt 0 ]; then
 	rm -rf "$tree/build/regress-out"
-	if ! run_suite regress "$suite_cap" make --no-print-directory installcheck TAP_TESTS= PG_CONFIG="$PG_CONFIG"; then
+	if ! run_suite regress "$suite_cap" make --no-print-directory installcheck TAP_TESTS= ISOLATION= \
+		PG_CONFIG="$PG_CONFIG"; then
 		show_tail "$tree/build/regress-out/regression.diffs" 400
 		if [ ! -s "$tree/build/regress-out/regression.diffs" ]; then
 			# killed mid-test: the output so far of the test that was running
@@ -269,6 +276,18 @@ if [ "$n_regress" -gt 0 ]; then
 				sort -n | tail -n 1 | cut -d' ' -f2-)
 			[ -z "$newest" ] || show_tail "$newest" 40
 		fi
+		show_tail "$cluster/server.log" 60
+		clear_sessions
+	fi
+fi
+
+# ---------------------------------------------------------------- isolation
+# REGRESS= TAP_TESTS= keep "make installcheck" to pg_isolation_regress.
+if [ "$n_isolation" -gt 0 ]; then
+	rm -rf "$tree/build/isolation-out"
+	if ! run_suite isolation "$suite_cap" make --no-print-directory installcheck REGRESS= TAP_TESTS= \
+		PG_CONFIG="$PG_CONFIG"; then
+		show_tail "$tree/build/isolation-out/regression.diffs" 400
 		show_tail "$cluster/server.log" 60
 		clear_sessions
 	fi
@@ -295,9 +314,9 @@ stop_cluster
 
 # ---------------------------------------------------------------- tap
 # "make prove_installcheck" if the Makefile has that target; otherwise
-# "make installcheck REGRESS=", which PGXS narrows to the TAP tests.  They
+# "make installcheck REGRESS= ISOLATION=", which PGXS narrows to the TAP tests.  They
 # start their own clusters: no PG* variable of the throwaway cluster leaks in.
-tap_target=(installcheck REGRESS=)
+tap_target=(installcheck REGRESS= ISOLATION=)
 if as_run_user "$tree" make -n prove_installcheck PG_CONFIG="$PG_CONFIG" >/dev/null 2>&1; then
 	tap_target=(prove_installcheck)
 fi

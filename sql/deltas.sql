@@ -311,12 +311,13 @@ BEGIN
 END
 $$;
 
--- The values of a change as a JSON object keyed by field name (NULL: deleted).
+-- The values of a change as a JSON object keyed by field name (NULL: deleted);
+-- 54000 for more values than a change record holds.
 CREATE FUNCTION sim.change_data(kind smallint, val double precision[]) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT jsonb_object_agg(f.name, CASE WHEN c.label IS NOT NULL THEN to_jsonb(c.label) ELSE to_jsonb(f.v) END)
       FROM sim.change_kind k
-     CROSS JOIN LATERAL unnest(k.fields, val) AS f(name, v)
+     CROSS JOIN LATERAL unnest(k.fields, sim.bounded_array(val, 'val', 'values')) AS f(name, v)
       LEFT JOIN sim.change_code c ON c.kind = k.kind AND c.field = f.name AND c.code = f.v
      WHERE k.kind = change_data.kind AND val IS NOT NULL
 $$;
@@ -451,13 +452,18 @@ COMMENT ON FUNCTION sim.check_change_range(bigint, bigint) IS
     'Validate a range of the change record (SM010 past the horizon) and return its last tick';
 
 -- The change feed: every change after tick since, up to the last committed
--- tick, in the order they were made; optionally only some sectors' changes.
+-- tick, in the order they were made; optionally only some sectors' changes
+-- (at most sim.limit('sectors') of them: 54000 beyond).  The rows are
+-- bounded by the retention, and RETURN QUERY keeps them in a tuplestore
+-- that spills to disk past work_mem.
 CREATE FUNCTION sim.changes_since(since bigint, sectors integer[] DEFAULT NULL)
 RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
-    until   bigint := sim.check_change_range(since);
+    until   bigint;
 BEGIN
+    PERFORM sim.bounded_array(sectors, 'sectors', 'sectors');
+    until := sim.check_change_range(since);
     RETURN QUERY
     SELECT c.tick, c.seq, k.name, c.id, c.sub_id, c.sector_id, sim.change_data(c.kind, c.val)
       FROM sim.change c JOIN sim.change_kind k ON k.kind = c.kind
@@ -467,7 +473,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION sim.changes_since(bigint, integer[]) IS
-    'Every change after a tick up to the last committed one, ordered (SM010 when that tick is past the retention)';
+    'Every change after a tick up to the last committed one, ordered (SM010 when that tick is past the retention; 54000 for more than sim.limit(''sectors'') sectors)';
 
 -- Logical replication: one publication of every table that holds the
 -- universe (the tables whose rows pg_dump keeps, see finish.sql).  The change
@@ -482,6 +488,13 @@ BEGIN
         RAISE EXCEPTION 'a publication needs a name'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF octet_length(name) > current_setting('max_identifier_length')::integer THEN
+        RAISE EXCEPTION 'publication name "%" is too long', sim.echo(name)
+            USING ERRCODE = 'name_too_long',
+                  DETAIL = format('It has %s bytes; a name has at most %s.', octet_length(name),
+                                  current_setting('max_identifier_length')),
+                  HINT = 'Choose a shorter name.';
+    END IF;
     SELECT string_agg(format('sim.%I', c.relname), ', ' ORDER BY c.relname) INTO tables
       FROM pg_catalog.pg_extension e
      CROSS JOIN LATERAL unnest(e.extconfig) AS x(oid)
@@ -490,7 +503,7 @@ BEGIN
     EXECUTE format('CREATE PUBLICATION %I FOR TABLE %s', name, tables);
     IF current_setting('wal_level') <> 'logical' THEN
         RAISE WARNING 'wal_level is "%", so nothing can subscribe to publication "%" yet',
-                      current_setting('wal_level'), name
+                      current_setting('wal_level'), sim.echo(name)
             USING HINT = 'Set wal_level = logical and restart the server.';
     END IF;
     RETURN name;
@@ -506,7 +519,7 @@ RETURNS bytea
 AS 'MODULE_PATHNAME', 'sim_delta'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.delta(bigint, bigint, integer[], boolean) IS
-    'The changes in (from_tick, to_tick], optionally of some sectors, as one compact LZ4-compressed byte string';
+    'The changes in (from_tick, to_tick], optionally of some sectors (at most sim.limit(''sectors'')), as one compact LZ4-compressed byte string';
 
 CREATE FUNCTION sim.delta_records(delta bytea)
 RETURNS TABLE (tick bigint, seq bigint, kind smallint, id bigint, sub_id integer, sector_id integer,

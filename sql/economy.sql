@@ -280,10 +280,10 @@ CREATE TABLE sim.ledger (
     ship_id     bigint,
     faction_id  integer,
     CHECK ((flow, reason) IN (('faucet', 'seed'), ('faucet', 'mining'), ('faucet', 'production'),
-                              ('faucet', 'population'), ('faucet', 'operator'),
+                              ('faucet', 'population'), ('faucet', 'operator'), ('faucet', 'player'),
                               ('sink', 'consumption'), ('sink', 'recipe_input'), ('sink', 'jettison'),
                               ('sink', 'refuel'), ('sink', 'tax'), ('sink', 'order_fee'),
-                              ('sink', 'operator'))),
+                              ('sink', 'operator'), ('sink', 'player'))),
     CHECK (reason NOT IN ('tax', 'order_fee', 'population') OR good_id IS NULL),
     CHECK (reason NOT IN ('mining', 'production', 'consumption', 'recipe_input', 'jettison', 'refuel')
            OR good_id IS NOT NULL)
@@ -535,6 +535,22 @@ BEGIN
            'an open buy order must hold price times its open quantity'
       FROM sim.market_order o
      WHERE o.status = 'open' AND o.side = 'buy' AND o.escrow <> o.price * o.qty_open;
+
+    -- the tallies the capacity checks read equal the rows they sum
+    RETURN QUERY
+    SELECT 'hold tally', 'ship ' || sh.id, coalesce(c.qty, 0)::numeric, sh.cargo_held::numeric,
+           'sim.ship.cargo_held differs from the sum of the ship''s cargo'
+      FROM sim.ship sh
+      LEFT JOIN (SELECT k.ship_id, sum(k.qty) AS qty FROM sim.ship_cargo k GROUP BY k.ship_id) c
+        ON c.ship_id = sh.id
+     WHERE sh.cargo_held <> coalesce(c.qty, 0);
+    RETURN QUERY
+    SELECT 'storage tally', 'station ' || st.id, coalesce(k.qty, 0)::numeric, st.stock_held::numeric,
+           'sim.station.stock_held differs from the sum of the station''s stock'
+      FROM sim.station st
+      LEFT JOIN (SELECT s.station_id, sum(s.qty) AS qty FROM sim.station_stock s GROUP BY s.station_id) k
+        ON k.station_id = st.id
+     WHERE st.stock_held <> coalesce(k.qty, 0);
 
     -- docking slots are never overbooked
     RETURN QUERY

@@ -8,16 +8,40 @@
 --      transaction ends (a tick never sees half a command, and the trades
 --      it aggregates are all committed before it starts);
 --   3. locks the rows it reads and writes in one global order -- ship rows
---      (ascending id), station_stock rows (ascending good_id; all of a
---      station's rows when its stock grows, since the storage capacity is a
---      sum over them), ship_cargo rows, wallet rows (ascending faction_id),
---      then market_order and contract rows -- so that concurrent commands
---      queue instead of deadlocking;
---   4. checks the state on the locked rows (FOR UPDATE returns their latest
---      committed version), and raises before its first write, so a failed
---      command changes nothing.
--- Two sessions racing for the same cargo, stock or credits thus see each
--- other's result; the CHECK constraints and capacity triggers back this up.
+--      (ascending id), the station row whose stock it changes, station_stock
+--      rows, ship_cargo rows, wallet rows (ascending faction_id), then
+--      market_order and contract rows -- so that concurrent commands queue
+--      instead of deadlocking;
+--   4. checks the state on the locked rows only, and raises before its
+--      first write, so a failed command changes nothing.
+-- A bound over many rows is read from the one row that owns it: a hold's
+-- free room from the ship's cargo_held, a station's free storage from its
+-- stock_held (the tallies schema.sql keeps).  Every command that changes a
+-- hold or a station's stock locks that owning row, and the tally triggers
+-- update it, so any two commands that could together break a bound write
+-- the same row.
+--
+-- Isolation levels.  The commands are correct at READ COMMITTED, REPEATABLE
+-- READ and SERIALIZABLE: each either does the right thing or fails with
+-- SQLSTATE 40001 (serialization_failure), which the caller retries.
+--   - READ COMMITTED: SELECT ... FOR UPDATE waits for a concurrent writer of
+--     the row and returns its latest committed version; every later
+--     statement sees at least that.  Racing sessions queue and see each
+--     other's result.
+--   - REPEATABLE READ and SERIALIZABLE: every read that a decision rests on
+--     is of a locked row (ship, station, stock, cargo, wallet, order,
+--     contract); locking a row that another transaction changed after this
+--     one's snapshot fails with 40001.  What a snapshot cannot show -- a
+--     row inserted since -- is never summed: it is counted in the owning
+--     row's tally, which its insert changed (so locking that row fails), or
+--     it collides with this command's own insert (ON CONFLICT under these
+--     levels fails with 40001 when the conflicting row is not visible).
+--     A command may also fail on a stale snapshot with its own error (say,
+--     SM004 for a wallet created since): it then writes nothing.
+-- The snapshot of such a transaction may predate a tick that committed
+-- while sim.tick_guard() waited; the tick's writes go through the same rows
+-- (and tallies), so the command fails with 40001 rather than act on them.
+-- test/isolation runs these races at each level.
 --
 -- SQLSTATEs: SM002 not enough cargo, SM003 hold full, SM004 not enough
 -- credits, SM005 price moved, SM006 station storage full, SM007 not enough
@@ -27,14 +51,6 @@
 --
 -- Money: taxes and fees are whole credits, sim.levy(value, rate) -- the
 -- exact integer rule the tick uses too (src/core/money.c).
-
--- The faction the current role plays, or NULL for operators.
-CREATE FUNCTION sim.commanding_faction() RETURNS integer
-LANGUAGE sql STABLE AS $$
-    SELECT p.faction_id FROM sim.player p WHERE p.role_name = current_user
-$$;
-COMMENT ON FUNCTION sim.commanding_faction() IS
-    'The faction the current role plays (sim.player), or NULL for an operator, who may command any ship';
 
 -- ERROR 22004 when value is NULL.
 CREATE FUNCTION sim.require_arg(value anyelement, name text) RETURNS void
@@ -114,8 +130,7 @@ BEGIN
         IF f IS NOT NULL AND f <> s.faction_id THEN
             RAISE EXCEPTION 'ship % belongs to another faction', ship
                 USING ERRCODE = 'insufficient_privilege',
-                      DETAIL = format('Role "%s" plays faction %s; the ship belongs to faction %s.',
-                                      current_user, f, s.faction_id);
+                      DETAIL = format('You play faction %s; the ship belongs to faction %s.', f, s.faction_id);
         END IF;
     END IF;
     RETURN s;
@@ -163,7 +178,7 @@ BEGIN
      WHERE s.station_id = station AND s.good_id = good FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'station % does not trade "%"', station,
-                        coalesce((SELECT g.name FROM sim.good g WHERE g.id = good), good::text)
+                        coalesce((SELECT sim.echo(g.name) FROM sim.good g WHERE g.id = good), good::text)
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'A station trades the goods it has a sim.station_stock row for.',
                   HINT = 'sim.market lists the goods each station buys and sells.';
@@ -174,16 +189,15 @@ $$;
 COMMENT ON FUNCTION sim.lock_market(integer, integer) IS
     'Lock a station''s stock row of a good and return it; raises when the station does not trade the good';
 
--- Lock every stock row of a station (ascending good_id): commands that add
--- to a station's stock hold them all, as its storage capacity bounds their sum.
+-- Lock a station's row, which holds the tally of its stock (stock_held):
+-- every command that changes a station's stock takes it, before the stock
+-- rows, since the tally trigger writes it.  Returns the units it holds.
 CREATE FUNCTION sim.lock_station_stock(station integer) RETURNS bigint
 LANGUAGE sql AS $$
-    SELECT coalesce(sum(l.qty), 0)::bigint
-      FROM (SELECT s.qty FROM sim.station_stock s WHERE s.station_id = station
-             ORDER BY s.good_id FOR UPDATE) l
+    SELECT st.stock_held FROM sim.station st WHERE st.id = station FOR NO KEY UPDATE
 $$;
 COMMENT ON FUNCTION sim.lock_station_stock(integer) IS
-    'Lock all stock rows of a station and return the units it holds';
+    'Lock a station''s row (the owner of its storage tally) before changing its stock; return the units it holds';
 
 -- Lock the wallets of some factions, in ascending faction_id.
 CREATE FUNCTION sim.lock_wallets(VARIADIC factions integer[]) RETURNS void
@@ -209,7 +223,8 @@ LANGUAGE sql AS $$
 $$;
 COMMENT ON FUNCTION sim.wallet_add(integer, bigint) IS 'Add credits to a faction''s wallet (created when missing)';
 
--- Add goods to a ship's hold (the capacity trigger checks the sum).
+-- Add goods to a ship's hold (the tally trigger updates sim.ship.cargo_held,
+-- and the ship's trigger checks it against the hull).
 CREATE FUNCTION sim.cargo_add(ship bigint, good integer, amount bigint) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO sim.ship_cargo AS c (ship_id, good_id, qty) VALUES (ship, good, amount)
@@ -230,15 +245,16 @@ $$;
 COMMENT ON FUNCTION sim.cargo_remove(bigint, integer, bigint) IS
     'Take units of a good out of a ship''s hold, deleting its row when none are left';
 
--- Units of a good aboard a ship (locked), and the hold's free room.
+-- Units of a good aboard a ship (locked), and the hold's free room.  s is
+-- the ship's row as sim.lock_ship returned it: the room is read from its
+-- tally, which no other transaction can change while the row is locked.
 CREATE FUNCTION sim.lock_cargo(s sim.ship, good integer, OUT carried bigint, OUT room bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
     SELECT c.qty INTO carried FROM sim.ship_cargo c
      WHERE c.ship_id = s.id AND c.good_id = good FOR UPDATE;
     carried := coalesce(carried, 0);
-    SELECT k.cargo_capacity - coalesce((SELECT sum(c.qty) FROM sim.ship_cargo c WHERE c.ship_id = s.id), 0)
-      INTO room FROM sim.ship_class k WHERE k.id = s.class_id;
+    SELECT k.cargo_capacity - s.cargo_held INTO room FROM sim.ship_class k WHERE k.id = s.class_id;
 END
 $$;
 COMMENT ON FUNCTION sim.lock_cargo(sim.ship, integer) IS
@@ -250,7 +266,7 @@ CREATE FUNCTION sim.raise_not_enough_cargo(ship bigint, g sim.good, carried bigi
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
-    RAISE EXCEPTION 'ship % carries % units of "%", not %', ship, carried, g.name, wanted
+    RAISE EXCEPTION 'ship % carries % units of "%", not %', ship, carried, sim.echo(g.name), wanted
         USING ERRCODE = 'SM002',
               HINT = CASE WHEN carried > 0 THEN format('Use at most %s units.', carried)
                           ELSE 'sim.ship_cargo lists what each ship carries.' END;
@@ -272,7 +288,7 @@ CREATE FUNCTION sim.raise_not_enough_stock(station integer, g sim.good, stock bi
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
-    RAISE EXCEPTION 'station % has % units of "%", not %', station, stock, g.name, wanted
+    RAISE EXCEPTION 'station % has % units of "%", not %', station, stock, sim.echo(g.name), wanted
         USING ERRCODE = 'SM007',
               HINT = CASE WHEN stock > 0 THEN format('Take at most %s units, or wait for the station to restock.', stock)
                           ELSE 'Wait for the station to restock, or try another station.' END;
@@ -317,6 +333,7 @@ BEGIN
 
     s := sim.lock_ship(ship);
     PERFORM sim.require_docked(s);
+    PERFORM sim.lock_station_stock(s.docked_at);
     m := sim.lock_market(s.docked_at, good);
     IF m.qty < qty THEN
         PERFORM sim.raise_not_enough_stock(s.docked_at, g, m.qty, qty);
@@ -328,9 +345,9 @@ BEGIN
     -- a lot trades at the quote for the stock it leaves: never cheaper than unit by unit
     price := (sim.market_quote(g.base_price, m.qty - qty, m.target, e.spread)).ask;
     IF price > max_price THEN
-        RAISE EXCEPTION 'the ask for "%" at station % is %, above max_price %', g.name, s.docked_at, price, max_price
+        RAISE EXCEPTION 'the ask for "%" at station % is %, above max_price %', sim.echo(g.name), s.docked_at, price, max_price
             USING ERRCODE = 'SM005',
-                  DETAIL = format('Station %s sells "%s" at %s credits per unit now.', s.docked_at, g.name, price),
+                  DETAIL = format('Station %s sells "%s" at %s credits per unit now.', s.docked_at, sim.echo(g.name), price),
                   HINT = 'Call again with a higher max_price, or wait for the price to fall.';
     END IF;
     seller := (SELECT st.faction_id FROM sim.station st WHERE st.id = s.docked_at);
@@ -340,7 +357,7 @@ BEGIN
     funds := sim.credits_of(s.faction_id);
     IF funds < total + tax THEN
         RAISE EXCEPTION 'faction % has % credits, not the % that % units of "%" cost',
-                        s.faction_id, funds, total + tax, qty, g.name
+                        s.faction_id, funds, total + tax, qty, sim.echo(g.name)
             USING ERRCODE = 'SM004',
                   DETAIL = format('%s units at %s credits are %s credits, plus %s tax.', qty, price, total, tax),
                   HINT = 'Buy fewer units.';
@@ -402,9 +419,9 @@ BEGIN
     -- a lot trades at the quote for the stock it makes: never dearer than unit by unit
     price := (sim.market_quote(g.base_price, m.qty + qty, m.target, e.spread)).bid;
     IF price < min_price THEN
-        RAISE EXCEPTION 'the bid for "%" at station % is %, below min_price %', g.name, s.docked_at, price, min_price
+        RAISE EXCEPTION 'the bid for "%" at station % is %, below min_price %', sim.echo(g.name), s.docked_at, price, min_price
             USING ERRCODE = 'SM005',
-                  DETAIL = format('Station %s buys "%s" at %s credits per unit now.', s.docked_at, g.name, price),
+                  DETAIL = format('Station %s buys "%s" at %s credits per unit now.', s.docked_at, sim.echo(g.name), price),
                   HINT = 'Call again with a lower min_price, or wait for the price to rise.';
     END IF;
     PERFORM sim.lock_wallets(s.faction_id, buyer);
@@ -412,7 +429,7 @@ BEGIN
     tax := sim.levy(total, e.tax_rate);
     funds := sim.credits_of(buyer);
     IF funds < total THEN
-        RAISE EXCEPTION 'station % cannot pay % credits for % units of "%"', s.docked_at, total, qty, g.name
+        RAISE EXCEPTION 'station % cannot pay % credits for % units of "%"', s.docked_at, total, qty, sim.echo(g.name)
             USING ERRCODE = 'SM004',
                   DETAIL = format('Its faction %s has %s credits.', buyer, funds),
                   HINT = 'Sell fewer units, or sell at another station.';
@@ -468,6 +485,7 @@ BEGIN
 
     s := sim.lock_ship(ship);
     PERFORM sim.require_docked(s);
+    PERFORM sim.lock_station_stock(s.docked_at);
     m := sim.lock_market(s.docked_at, g.id);
     tank := (SELECT k.fuel_capacity FROM sim.ship_class k WHERE k.id = s.class_id);
     room := floor(tank - s.fuel)::bigint;
@@ -649,8 +667,9 @@ BEGIN
     PERFORM sim.require_arg(qty, 'qty');
     PERFORM sim.require_arg(price, 'price');
     IF side NOT IN ('buy', 'sell') THEN
-        RAISE EXCEPTION 'side must be buy or sell, not "%"', side
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION 'side must be buy or sell, not "%"', sim.echo(side)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''buy'' to bid for goods, ''sell'' to offer them.';
     END IF;
     PERFORM sim.require_positive(qty, 'qty');
     PERFORM sim.require_positive(price, 'price');
@@ -720,8 +739,7 @@ BEGIN
     IF f IS NOT NULL AND f <> o.faction_id THEN
         RAISE EXCEPTION 'order % belongs to another faction', order_id
             USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = format('Role "%s" plays faction %s; the order belongs to faction %s.',
-                                  current_user, f, o.faction_id);
+                  DETAIL = format('You play faction %s; the order belongs to faction %s.', f, o.faction_id);
     END IF;
     IF o.status <> 'open' THEN
         RAISE EXCEPTION 'order % is not open', order_id
@@ -824,6 +842,7 @@ BEGIN
     IF c.kind = 'transport' THEN
         PERFORM sim.require_docked(s, c.source_station_id,
                                    format('A transport contract loads its goods at station %s.', c.source_station_id));
+        PERFORM sim.lock_station_stock(c.source_station_id);
         m := sim.lock_market(c.source_station_id, c.good_id);
         IF m.qty < c.qty THEN
             PERFORM sim.raise_not_enough_stock(c.source_station_id, g, m.qty, c.qty);
@@ -933,8 +952,9 @@ BEGIN
     PERFORM sim.require_arg(reward, 'reward');
     PERFORM sim.require_arg(ticks, 'ticks');
     IF kind NOT IN ('procurement', 'transport') THEN
-        RAISE EXCEPTION 'kind must be procurement or transport, not "%"', kind
-            USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION 'kind must be procurement or transport, not "%"', sim.echo(kind)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass ''procurement'' to buy goods delivered to your station, ''transport'' to have your goods carried.';
     END IF;
     IF kind = 'transport' AND source_station IS NULL THEN
         RAISE EXCEPTION 'a transport contract needs a source_station'
@@ -965,8 +985,7 @@ BEGIN
     IF f IS NOT NULL AND f <> issuer THEN
         RAISE EXCEPTION 'station % belongs to another faction', station
             USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = format('Role "%s" plays faction %s; the station belongs to faction %s.',
-                                  current_user, f, issuer);
+                  DETAIL = format('You play faction %s; the station belongs to faction %s.', f, issuer);
     END IF;
     IF source_station IS NOT NULL THEN
         source_owner := (SELECT st.faction_id FROM sim.station st WHERE st.id = source_station);

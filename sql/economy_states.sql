@@ -7,14 +7,14 @@ ALTER TABLE sim.command DROP CONSTRAINT command_kind_check;
 ALTER TABLE sim.command ADD CONSTRAINT command_kind_check
     CHECK (kind IN ('navigate', 'undock', 'dock', 'mine'));
 
--- Check that `role` may have ship dock at a station or mine a body now;
--- raise the reason otherwise.  Returns the ship's state after the command.
-CREATE FUNCTION sim.check_state_command(kind text, ship bigint, target bigint, role name)
+-- Check that a caller commanding `faction` (NULL: an operator, any ship) may
+-- have ship dock at a station or mine a body now; raise the reason
+-- otherwise.  Returns the ship's state after the command.
+CREATE FUNCTION sim.check_state_command(kind text, ship bigint, target bigint, faction integer)
 RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     s       record;
-    f       integer;
     e       sim.economy;
     d       double precision;
 BEGIN
@@ -27,11 +27,10 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'ship % does not exist', ship USING ERRCODE = 'undefined_object';
     END IF;
-    SELECT p.faction_id INTO f FROM sim.player p WHERE p.role_name = role;
-    IF f IS NOT NULL AND f <> s.faction_id THEN
+    IF faction IS NOT NULL AND faction <> s.faction_id THEN
         RAISE EXCEPTION 'ship % belongs to another faction', ship
             USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = format('Role "%s" plays faction %s; the ship belongs to faction %s.', role, f, s.faction_id);
+                  DETAIL = format('You play faction %s; the ship belongs to faction %s.', faction, s.faction_id);
     END IF;
     SELECT * INTO e FROM sim.economy;
 
@@ -95,21 +94,21 @@ BEGIN
         END IF;
         RETURN 'mining';
     END IF;
-    RAISE EXCEPTION 'unknown command kind "%"', kind USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'unknown command kind "%"', sim.echo(kind) USING ERRCODE = 'invalid_parameter_value';
 END
 $$;
-COMMENT ON FUNCTION sim.check_state_command(text, bigint, bigint, name) IS
-    'Raise why a dock or mine command of a role cannot be carried out now; returns the state it leads to';
+COMMENT ON FUNCTION sim.check_state_command(text, bigint, bigint, integer) IS
+    'Raise why a dock or mine command of a faction (NULL: an operator) cannot be carried out now; returns the state it leads to';
 
 -- The tick applies a checked command: returns the tick the ship wakes at.
-CREATE FUNCTION sim.apply_state_command(kind text, ship bigint, target bigint, role name, tick bigint)
+CREATE FUNCTION sim.apply_state_command(kind text, ship bigint, target bigint, faction integer, tick bigint)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     e       sim.economy;
     wake    bigint;
 BEGIN
-    PERFORM sim.check_state_command(kind, ship, target, role);
+    PERFORM sim.check_state_command(kind, ship, target, faction);
     SELECT * INTO e FROM sim.economy;
     IF kind = 'dock' THEN
         wake := tick + e.dock_ticks;
@@ -133,16 +132,23 @@ DECLARE
     id      bigint;
 BEGIN
     PERFORM sim.require_arg(ship, 'ship');
-    PERFORM sim.check_state_command(kind, ship, target, current_user);
+    PERFORM sim.check_state_command(kind, ship, target, sim.commanding_faction());
     IF EXISTS (SELECT 1 FROM sim.command c WHERE c.ship_id = ship AND c.status = 'pending') THEN
         RAISE EXCEPTION 'ship % already has a pending command', ship
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Wait for the next tick to apply it.';
     END IF;
+    -- a command queued meanwhile by another session wins (see command_pending_ship)
     INSERT INTO sim.command (ship_id, kind, dest_kind, dest_id, issued_tick)
     VALUES (ship, kind, CASE WHEN kind = 'dock' THEN 'station' WHEN target IS NOT NULL THEN 'body' END,
             target, (SELECT w.tick FROM sim.world w))
+    ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING
     RETURNING sim.command.id INTO id;
+    IF id IS NULL THEN
+        RAISE EXCEPTION 'ship % already has a pending command', ship
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Wait for the next tick to apply it.';
+    END IF;
     RETURN id;
 END
 $$;

@@ -51,7 +51,7 @@ BEGIN
                                 WHERE s.station_id = r.station_id AND s.good_id = ro.good_id));
         net := (SELECT coalesce(sum(ro.qty), 0) FROM sim.recipe_output ro WHERE ro.recipe_id = r.recipe_id)
              - (SELECT coalesce(sum(ri.qty), 0) FROM sim.recipe_input ri WHERE ri.recipe_id = r.recipe_id);
-        held := (SELECT coalesce(sum(s.qty), 0) FROM sim.station_stock s WHERE s.station_id = r.station_id);
+        held := (SELECT st.stock_held FROM sim.station st WHERE st.id = r.station_id);
         CONTINUE WHEN net > r.storage_capacity - held;
 
         UPDATE sim.station_stock s SET qty = s.qty + c.delta
@@ -117,8 +117,7 @@ BEGIN
         FOR k IN
             SELECT DISTINCT ON (s.station_id) s.station_id, s.good_id, st.faction_id,
                    least(s.target / 2 - s.qty, 2000,
-                         st.storage_capacity - (SELECT sum(a.qty) FROM sim.station_stock a
-                                                 WHERE a.station_id = s.station_id)) AS qty,
+                         st.storage_capacity - st.stock_held) AS qty,
                    g.base_price
               FROM sim.station_stock s
               JOIN sim.station st ON st.id = s.station_id
@@ -169,5 +168,3 @@ $$;
 COMMENT ON FUNCTION sim.run_stations(bigint) IS
     'The stations'' part of a tick: production, consumption paid by the population, contract expiry and creation, price history (called by the tick)';
 
--- The tick calls it; nobody else should.
-REVOKE EXECUTE ON FUNCTION sim.run_stations(bigint) FROM PUBLIC;

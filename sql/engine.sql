@@ -2,14 +2,6 @@
 
 ALTER TABLE sim.world ADD COLUMN paused boolean NOT NULL DEFAULT false;
 
--- Roles that play a faction: they may command only that faction's ships.
--- Roles not listed here act as operators and may command any ship.
-CREATE TABLE sim.player (
-    role_name   name PRIMARY KEY,
-    faction_id  integer NOT NULL REFERENCES sim.faction ON DELETE CASCADE
-);
-COMMENT ON TABLE sim.player IS 'Database roles that play a faction';
-
 -- Commands wait here until the next tick applies them, in id order.
 CREATE TABLE sim.command (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -21,7 +13,8 @@ CREATE TABLE sim.command (
     dest_y          double precision,
     dest_z          double precision,
     mode            text CHECK (mode IN ('drift', 'cruise', 'burn')),
-    issued_by       name NOT NULL DEFAULT current_user,
+    issued_by       name NOT NULL,
+    player_id       bigint REFERENCES sim.player ON DELETE CASCADE,
     issued_tick     bigint NOT NULL,
     status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'applied', 'rejected')),
     applied_tick    bigint,
@@ -34,19 +27,28 @@ CREATE TABLE sim.command (
 );
 COMMENT ON TABLE sim.command IS 'Player and API commands; each is applied (or rejected with a reason) by the next tick';
 CREATE INDEX command_pending ON sim.command (id) WHERE status = 'pending';
-CREATE INDEX command_pending_ship ON sim.command (ship_id) WHERE status = 'pending';
+-- At most one command per ship waits for the tick.  The commands insert with
+-- ON CONFLICT DO NOTHING on this index, so two sessions queueing for one
+-- ship cannot both succeed, at any isolation level (the second reports the
+-- pending command, or fails with 40001 under REPEATABLE READ and
+-- SERIALIZABLE when its snapshot cannot see the first's).
+CREATE UNIQUE INDEX command_pending_ship ON sim.command (ship_id) WHERE status = 'pending';
 
--- The issuer is whoever inserts the command: the tick checks ownership by it.
+-- The issuer is whoever inserts the command (sim.current_player(): a
+-- player, or NULL for an operator; anyone else cannot): the tick checks
+-- ownership by it, since a player may command only its own ships.
 CREATE FUNCTION sim.command_issuer() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.issued_by := current_user;
+    NEW.player_id := sim.current_player();
+    NEW.issued_by := (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = sim.acting_role());
     RETURN NEW;
 END
 $$;
-CREATE TRIGGER command_issuer BEFORE INSERT OR UPDATE OF issued_by ON sim.command
+CREATE TRIGGER command_issuer BEFORE INSERT OR UPDATE OF issued_by, player_id ON sim.command
     FOR EACH ROW EXECUTE FUNCTION sim.command_issuer();
 CREATE INDEX command_ship ON sim.command (ship_id);
+CREATE INDEX command_player ON sim.command (player_id) WHERE player_id IS NOT NULL;
 
 -- Legs of a multi-sector journey that follow the ship's current leg.
 CREATE TABLE sim.flight_leg (

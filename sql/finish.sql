@@ -1,7 +1,14 @@
--- sim: pin the search_path of every function that runs queries to pg_catalog,
--- sim and the schema PostGIS lives in (known only at install time), so a
--- caller's search_path cannot redirect them; then privileges and dumps; and
--- last, check the vocabularies.
+-- sim: resolve PostGIS through sim, pin the search_path of every function
+-- that runs queries, then privileges and dumps; and last, check the
+-- vocabularies.
+--
+-- Search paths hold no schema another role could write to: functions run
+-- with pg_catalog, sim, pg_temp (SECURITY DEFINER ones with pg_catalog,
+-- pg_temp only, their bodies qualifying everything).  PostGIS lives in a
+-- schema known only at install time -- often public, which a database owner
+-- or an old default may let others write to -- so the few PostGIS
+-- functions sim's bodies call are reached through sim.st_* wrappers that
+-- name that schema (inlined by the planner: they cost nothing).
 
 -- The vocabularies (include/sim/core/vocab.h and SIM_LEG_FIELDS) against
 -- what names them: the tables of the generated sql/vocab.sql against the
@@ -102,29 +109,68 @@ DO $$
 DECLARE
     gis     text := (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                       WHERE e.extname = 'postgis');
-    f       regprocedure;
+    w       text[];
 BEGIN
-    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
-              WHERE p.pronamespace = 'sim'::regnamespace
-                AND (p.prolang NOT IN (12, 13)  -- SQL and PL/pgSQL
-                     OR p.oid IN ('sim.step(integer)'::regprocedure,       -- C functions that query
-                                  'sim.navigate(bigint, text, text)'::regprocedure,
-                                  'sim.undock(bigint)'::regprocedure,
-                                  'sim.change_tick()'::regprocedure,
-                                  'sim.change_horizon()'::regprocedure,
-                                  'sim.delta(bigint, bigint, integer[], boolean)'::regprocedure,
-                                  'sim.route_xyz(integer, integer, text, integer)'::regprocedure))
-    LOOP
-        EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, sim, %I', f, gis);
+    FOREACH w SLICE 1 IN ARRAY ARRAY[
+            ['st_x', 'g %1$I.geometry', 'double precision', '%1$I.st_x(g)'],
+            ['st_y', 'g %1$I.geometry', 'double precision', '%1$I.st_y(g)'],
+            ['st_z', 'g %1$I.geometry', 'double precision', '%1$I.st_z(g)'],
+            ['st_makepoint', 'x double precision, y double precision, z double precision', '%1$I.geometry',
+             '%1$I.st_makepoint(x, y, z)'],
+            ['st_3ddistance', 'a %1$I.geometry, b %1$I.geometry', 'double precision', '%1$I.st_3ddistance(a, b)'],
+            ['geometrytype', 'g %1$I.geometry', 'text', '%1$I.geometrytype(g)']] LOOP
+        EXECUTE format('CREATE FUNCTION sim.%s(%s) RETURNS %s LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE '
+                       'RETURN %s', w[1], format(w[2], gis), format(w[3], gis), format(w[4], gis));
+        EXECUTE format('COMMENT ON FUNCTION sim.%s IS %L', w[1],
+                       format('PostGIS''s %s, named with its schema (%s) so that sim''s search_path needs no schema others may write to', w[1], gis));
     END LOOP;
 END
 $$;
 
--- Operators, not everyone: the commands that change the universe's course.
-REVOKE EXECUTE ON FUNCTION sim.step(integer), sim.pause(), sim.resume(), sim.wake_ticker(),
-    sim.invalidate_cache(), sim.reset_universe(), sim.mute_changes(boolean), sim.reset_changes(),
-    sim.maintain_changes(bigint), sim.create_publication(text),
-    sim.generate_universe(bigint, integer, integer, integer, integer, boolean) FROM PUBLIC;
+DO $$
+DECLARE
+    f       regprocedure;
+    definer boolean;
+BEGIN
+    FOR f, definer IN SELECT p.oid::regprocedure, p.prosecdef FROM pg_proc p
+                       WHERE p.pronamespace IN ('sim'::regnamespace, 'api'::regnamespace)
+                         AND (p.prolang NOT IN (12, 13)  -- SQL and PL/pgSQL
+                              OR p.oid IN ('sim.step(integer)'::regprocedure,       -- C functions that query
+                                           'sim.navigate(bigint, text, text)'::regprocedure,
+                                           'sim.undock(bigint)'::regprocedure,
+                                           'sim.change_tick()'::regprocedure,
+                                           'sim.change_horizon()'::regprocedure,
+                                           'sim.delta(bigint, bigint, integer[], boolean)'::regprocedure,
+                                           'sim.route_xyz(integer, integer, text, integer)'::regprocedure))
+                         AND p.prosqlbody IS NULL  -- not the PostGIS wrappers: parsed at install
+    LOOP
+        IF definer THEN
+            EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', f);
+        ELSE
+            EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, sim, pg_temp', f);
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Nobody reaches sim but operators (and the extension's owner): players
+-- and anonymous clients act and read through api (sql/api.sql), whose views
+-- call only the sim functions granted to them there.
+REVOKE ALL ON ALL TABLES IN SCHEMA sim FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA sim FROM PUBLIC;
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA sim FROM PUBLIC;
+GRANT USAGE ON SCHEMA sim TO sim_operator;
+GRANT ALL ON ALL TABLES IN SCHEMA sim TO sim_operator;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA sim TO sim_operator;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA sim TO sim_operator;
+REVOKE EXECUTE ON FUNCTION sim.run_stations(bigint) FROM sim_operator;  -- a step of the tick only
+GRANT EXECUTE ON FUNCTION sim.leg_state(double precision, double precision, double precision,
+                                        double precision, double precision, double precision,
+                                        double precision, double precision, double precision,
+                                        double precision, bigint, bigint),
+                          sim.market_quote(bigint, bigint, bigint, double precision),
+                          sim.viewer_faction(), sim.visible_contacts(), sim.error_codes(), sim.limits()
+    TO sim_player, sim_anon;
 
 -- The universe's rows belong in dumps (the extension's own objects do not).
 DO $$
@@ -146,3 +192,6 @@ $$;
 
 -- The extension installs only when its parts agree.
 SELECT sim.check_vocabulary();
+
+-- PostgREST reloads its schema cache (PostGraphile watches by itself).
+NOTIFY pgrst, 'reload schema';

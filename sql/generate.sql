@@ -29,7 +29,13 @@ $$;
 -- Empty every universe table.  Keeps the schema; the next generate starts afresh.
 CREATE FUNCTION sim.reset_universe() RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    players bigint := (SELECT count(*) FROM sim.player);
 BEGIN
+    IF players > 0 THEN
+        RAISE NOTICE 'dropping the % players of the universe', players
+            USING DETAIL = 'A player plays a faction of the universe, which the reset removes.';
+    END IF;
     TRUNCATE sim.world, sim.economy, sim.station_demand, sim.ship_event, sim.trade, sim.price_history,
              sim.market_order, sim.contract, sim.ledger, sim.bt_node, sim.bt_tree, sim.command, sim.flight_leg, sim.tick_log, sim.player, sim.npc_personality, sim.ship_cargo, sim.ship,
              sim.station_stock, sim.station_recipe, sim.station, sim.deposit,
@@ -63,8 +69,8 @@ BEGIN
         RAISE EXCEPTION 'generate_universe arguments must not be null'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF sectors < 1 OR sectors > 10000 THEN
-        RAISE EXCEPTION 'sectors must be between 1 and 10000, not %', sectors
+    IF sectors < 1 OR sectors > sim.limit('sectors') THEN
+        RAISE EXCEPTION 'sectors must be between 1 and %, not %', sim.limit('sectors'), sectors
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'A universe needs at least one sector.';
     END IF;
@@ -135,14 +141,14 @@ BEGIN
         (6, 10, 2), (7, 11, 1), (8, 12, 2), (9, 13, 1);
 
     INSERT INTO sim.ship_class (id, name, role, max_speed, max_accel, cargo_capacity,
-                                fuel_capacity, fuel_per_dv, mining_rate) VALUES
-        (1, 'Prospector',  'miner',   500,  2.0,  400,  600, 0.25,  5.0),
-        (2, 'Excavator',   'miner',   350,  1.2, 1200, 1000, 0.45, 12.0),
-        (3, 'Courier',     'trader', 1500,  6.0,  150,  500, 0.10, 0),
-        (4, 'Merchantman', 'trader',  900,  3.0,  800,  900, 0.20, 0),
-        (5, 'Freighter',   'hauler',  600,  1.5, 4000, 1600, 0.50, 0),
-        (6, 'Bulk Barge',  'hauler',  400,  0.8, 9000, 2400, 0.80, 0),
-        (7, 'Cutter',      'patrol', 2000,  8.0,   50,  700, 0.12, 0);
+                                fuel_capacity, fuel_per_dv, mining_rate, sensor_range) VALUES
+        (1, 'Prospector',  'miner',   500,  2.0,  400,  600, 0.25,  5.0, 150),
+        (2, 'Excavator',   'miner',   350,  1.2, 1200, 1000, 0.45, 12.0, 100),
+        (3, 'Courier',     'trader', 1500,  6.0,  150,  500, 0.10, 0,    200),
+        (4, 'Merchantman', 'trader',  900,  3.0,  800,  900, 0.20, 0,    150),
+        (5, 'Freighter',   'hauler',  600,  1.5, 4000, 1600, 0.50, 0,    100),
+        (6, 'Bulk Barge',  'hauler',  400,  0.8, 9000, 2400, 0.80, 0,     80),
+        (7, 'Cutter',      'patrol', 2000,  8.0,   50,  700, 0.12, 0,    600);
 
     -- Factions and their wallets
     INSERT INTO sim.faction (id, name, kind, color)

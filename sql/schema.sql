@@ -21,7 +21,38 @@ AS 'MODULE_PATHNAME', 'sim_error_codes'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE VIEW sim.error_code AS SELECT e.sqlstate, e.name, e.meaning FROM sim.error_codes() e;
 COMMENT ON VIEW sim.error_code IS 'sim''s own SQLSTATEs (class SM): code, name and meaning';
-GRANT SELECT ON sim.error_code TO PUBLIC;
+
+-- Bounded inputs and messages (src/bounds.c): the limits compiled into the
+-- module (include/sim/core/limits.h), the one list C, SQL and
+-- docs/errors.md use.
+CREATE FUNCTION sim.limits(OUT name text, OUT value integer, OUT meaning text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'sim_limits'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE VIEW sim.input_limit AS SELECT l.name, l.value, l.meaning FROM sim.limits() l;
+COMMENT ON VIEW sim.input_limit IS 'sim''s input limits: name, value and what each bounds';
+
+CREATE FUNCTION sim.limit(name text) RETURNS integer
+AS 'MODULE_PATHNAME', 'sim_limit'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sim.limit(text) IS 'The value of an input limit by name (sim.input_limit lists them)';
+
+-- The one rule for quoting a caller's text in an error, notice, detail or
+-- hint: the C helper SimEcho, so SQL and C cut alike.  Every RAISE that
+-- quotes text a caller chose passes it through sim.echo.
+CREATE FUNCTION sim.echo(t text) RETURNS text
+AS 'MODULE_PATHNAME', 'sim_echo'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sim.echo(text) IS
+    'A text as messages quote it: its first sim.limit(''echo_chars'') characters, then an ellipsis if it was longer';
+
+-- value, or 54000 when it has more elements than the named limit (the C
+-- helper SimRequireArrayLimit, which C functions call directly).
+CREATE FUNCTION sim.bounded_array(value anyarray, name text, limit_name text) RETURNS anyarray
+AS 'MODULE_PATHNAME', 'sim_bounded_array'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sim.bounded_array(anyarray, text, text) IS
+    'The array unchanged, or 54000 (program_limit_exceeded) when it has more elements than the limit limit_name';
 
 -- The universe: at most one row, present once a universe is generated.
 CREATE TABLE sim.world (
@@ -144,7 +175,11 @@ CREATE TABLE sim.station (
     kind            text NOT NULL CHECK (kind IN ('trade_hub', 'refinery', 'factory', 'shipyard', 'farm', 'outpost')),
     pos             geometry(PointZ) NOT NULL CHECK (sim.finite(ARRAY[ST_X(pos), ST_Y(pos), ST_Z(pos)])),
     docking_slots   integer NOT NULL CHECK (docking_slots > 0),
-    storage_capacity bigint NOT NULL CHECK (storage_capacity > 0)
+    storage_capacity bigint NOT NULL CHECK (storage_capacity > 0),
+    -- the sum of the station's sim.station_stock, kept by their triggers:
+    -- the one row every writer of the station's stock updates (see below)
+    stock_held      bigint NOT NULL DEFAULT 0,
+    CONSTRAINT station_storage CHECK (stock_held >= 0 AND stock_held <= storage_capacity)
 );
 COMMENT ON TABLE sim.station IS 'Stations: docks, markets and factories';
 CREATE INDEX station_sector ON sim.station (sector_id);
@@ -176,10 +211,12 @@ CREATE TABLE sim.ship_class (
     fuel_capacity   double precision NOT NULL CHECK (fuel_capacity > 0),
     fuel_per_dv     double precision NOT NULL CHECK (fuel_per_dv >= 0),
     mining_rate     double precision NOT NULL CHECK (mining_rate >= 0),
+    sensor_range    double precision NOT NULL DEFAULT 100 CHECK (sensor_range >= 0),
     CONSTRAINT ship_class_finite
-        CHECK (sim.finite(ARRAY[max_speed, max_accel, fuel_capacity, fuel_per_dv, mining_rate]))
+        CHECK (sim.finite(ARRAY[max_speed, max_accel, fuel_capacity, fuel_per_dv, mining_rate, sensor_range]))
 );
 COMMENT ON TABLE sim.ship_class IS 'Hull designs: performance and capacities';
+COMMENT ON COLUMN sim.ship_class.sensor_range IS 'How far (km) the hull sees other ships: a player''s contacts (api.contacts)';
 
 CREATE TABLE sim.ship (
     id              bigint PRIMARY KEY,
@@ -207,6 +244,9 @@ CREATE TABLE sim.ship (
     t_brake         double precision NOT NULL DEFAULT 0 CHECK (t_brake >= 0),
     leg_start_tick  bigint NOT NULL DEFAULT 0 CHECK (leg_start_tick >= 0),
     arrival_tick    bigint CHECK (arrival_tick >= leg_start_tick),
+    -- the sum of the ship's sim.ship_cargo, kept by their triggers: the one
+    -- row every writer of the hold updates (see below)
+    cargo_held      bigint NOT NULL DEFAULT 0 CHECK (cargo_held >= 0),
     CONSTRAINT ship_docked_at_station
         CHECK ((state IN ('docked', 'undocking', 'docking')) = (docked_at IS NOT NULL)),
     CONSTRAINT ship_at_body CHECK ((state IN ('orbiting', 'mining')) = (body_id IS NOT NULL)),
@@ -240,72 +280,172 @@ CREATE TABLE sim.npc_personality (
 );
 COMMENT ON TABLE sim.npc_personality IS 'Traits of the NPC pilot of a ship, each in [0, 1]';
 
--- Capacity invariants that span rows: checked once per statement.
+-- Capacity invariants that span rows.  A ship's hold and a station's storage
+-- bound sums over many rows (sim.ship_cargo, sim.station_stock).  Each sum
+-- is also kept on the row that owns the capacity -- sim.ship.cargo_held,
+-- sim.station.stock_held -- by the statement triggers below, which fire for
+-- every writer (commands, the tick's set-based statements, an operator's
+-- SQL).  So:
+--   - the bound is checked on that one row: a station's by its CHECK
+--     constraint station_storage, a ship's (whose capacity is its hull's) by
+--     the trigger check_ship_hold;
+--   - every change to a hold or to a station's stock updates the owning row.
+--     Two concurrent writers of one hold or one station's stock therefore
+--     meet on one row, whatever rows of goods they touch: under READ
+--     COMMITTED the second waits and adds to the first's committed total;
+--     under REPEATABLE READ and SERIALIZABLE it fails with SQLSTATE 40001
+--     (could not serialize access due to concurrent update).  A sum over
+--     the goods' rows, read in a snapshot, would miss the other's new row;
+--     the old triggers did, and let two transfers fill a hold to 1260/1200.
+-- The commands (economy_commands.sql) lock the owning row first and read
+-- the tally from it; sim.audit() checks that every tally equals its sum.
+
+-- Keep sim.ship.cargo_held equal to the sum of the ship's cargo rows.
+CREATE FUNCTION sim.tally_ship_cargo() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        UPDATE sim.ship sh SET cargo_held = sh.cargo_held + d.qty
+          FROM (SELECT n.ship_id, sum(n.qty) AS qty FROM new_rows n GROUP BY n.ship_id) d
+         WHERE sh.id = d.ship_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE sim.ship sh SET cargo_held = sh.cargo_held - d.qty
+          FROM (SELECT o.ship_id, sum(o.qty) AS qty FROM old_rows o GROUP BY o.ship_id) d
+         WHERE sh.id = d.ship_id;
+    ELSIF TG_OP = 'UPDATE' THEN
+        UPDATE sim.ship sh SET cargo_held = sh.cargo_held + d.qty
+          FROM (SELECT x.ship_id, sum(x.qty) AS qty
+                  FROM (SELECT n.ship_id, n.qty FROM new_rows n
+                        UNION ALL SELECT o.ship_id, -o.qty FROM old_rows o) x
+                 GROUP BY x.ship_id HAVING sum(x.qty) <> 0) d
+         WHERE sh.id = d.ship_id;
+    ELSE    -- TRUNCATE
+        UPDATE sim.ship sh SET cargo_held = 0 WHERE sh.cargo_held <> 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sim.tally_ship_cargo() IS
+    'Trigger: keep sim.ship.cargo_held equal to the sum of the ship''s sim.ship_cargo rows';
+
+CREATE TRIGGER ship_cargo_tally_ins AFTER INSERT ON sim.ship_cargo
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_ship_cargo();
+CREATE TRIGGER ship_cargo_tally_upd AFTER UPDATE ON sim.ship_cargo
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_ship_cargo();
+CREATE TRIGGER ship_cargo_tally_del AFTER DELETE ON sim.ship_cargo
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_ship_cargo();
+CREATE TRIGGER ship_cargo_tally_trunc AFTER TRUNCATE ON sim.ship_cargo
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_ship_cargo();
+
+-- Keep sim.station.stock_held equal to the sum of the station's stock rows.
+CREATE FUNCTION sim.tally_station_stock() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        UPDATE sim.station st SET stock_held = st.stock_held + d.qty
+          FROM (SELECT n.station_id, sum(n.qty) AS qty FROM new_rows n
+                 GROUP BY n.station_id HAVING sum(n.qty) <> 0) d
+         WHERE st.id = d.station_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE sim.station st SET stock_held = st.stock_held - d.qty
+          FROM (SELECT o.station_id, sum(o.qty) AS qty FROM old_rows o
+                 GROUP BY o.station_id HAVING sum(o.qty) <> 0) d
+         WHERE st.id = d.station_id;
+    ELSIF TG_OP = 'UPDATE' THEN
+        UPDATE sim.station st SET stock_held = st.stock_held + d.qty
+          FROM (SELECT x.station_id, sum(x.qty) AS qty
+                  FROM (SELECT n.station_id, n.qty FROM new_rows n
+                        UNION ALL SELECT o.station_id, -o.qty FROM old_rows o) x
+                 GROUP BY x.station_id HAVING sum(x.qty) <> 0) d
+         WHERE st.id = d.station_id;
+    ELSE    -- TRUNCATE
+        UPDATE sim.station st SET stock_held = 0 WHERE st.stock_held <> 0;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sim.tally_station_stock() IS
+    'Trigger: keep sim.station.stock_held equal to the sum of the station''s sim.station_stock rows';
+
+CREATE TRIGGER station_stock_tally_ins AFTER INSERT ON sim.station_stock
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_station_stock();
+CREATE TRIGGER station_stock_tally_upd AFTER UPDATE ON sim.station_stock
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_station_stock();
+CREATE TRIGGER station_stock_tally_del AFTER DELETE ON sim.station_stock
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_station_stock();
+CREATE TRIGGER station_stock_tally_trunc AFTER TRUNCATE ON sim.station_stock
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_station_stock();
+
+-- A new ship or station holds nothing yet (the goods' rows reference it, so
+-- they come after it): its tally starts at 0 whatever the insert says.  So a
+-- restore, which inserts the dumped tally and then the goods' rows (whose
+-- triggers add them up again), ends with the right tally.
+CREATE FUNCTION sim.tally_starts_empty() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'ship' THEN
+        NEW.cargo_held := 0;
+    ELSE
+        NEW.stock_held := 0;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION sim.tally_starts_empty() IS
+    'Trigger: a ship''s or station''s tally of goods starts at 0 (its goods'' rows are inserted after it)';
+CREATE TRIGGER ship_tally_ins BEFORE INSERT ON sim.ship
+    FOR EACH ROW WHEN (NEW.cargo_held <> 0) EXECUTE FUNCTION sim.tally_starts_empty();
+CREATE TRIGGER station_tally_ins BEFORE INSERT ON sim.station
+    FOR EACH ROW WHEN (NEW.stock_held <> 0) EXECUTE FUNCTION sim.tally_starts_empty();
+
+-- The station's CHECK station_storage is the invariant; this raises first,
+-- saying which bound the row broke (it fires only on a row that breaks it).
 CREATE FUNCTION sim.check_station_storage() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    bad record;
 BEGIN
-    SELECT st.id, st.storage_capacity, sum(s.qty) AS held INTO bad
-      FROM sim.station st JOIN sim.station_stock s ON s.station_id = st.id
-     WHERE st.id IN (SELECT DISTINCT station_id FROM changed)
-     GROUP BY st.id, st.storage_capacity
-    HAVING sum(s.qty) > st.storage_capacity
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'station % would hold % units, over its storage capacity of %',
-            bad.id, bad.held, bad.storage_capacity
-            USING ERRCODE = 'check_violation',
-                  HINT = 'Remove goods from the station or raise its storage_capacity.';
-    END IF;
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER station_stock_capacity_ins AFTER INSERT ON sim.station_stock
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_station_storage();
-CREATE TRIGGER station_stock_capacity_upd AFTER UPDATE ON sim.station_stock
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_station_storage();
-
-CREATE FUNCTION sim.check_station_capacity_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    bad record;
-BEGIN
-    SELECT st.id, st.storage_capacity, sum(s.qty) AS held INTO bad
-      FROM changed st JOIN sim.station_stock s ON s.station_id = st.id
-     GROUP BY st.id, st.storage_capacity
-    HAVING sum(s.qty) > st.storage_capacity
-     LIMIT 1;
-    IF FOUND THEN
+    IF TG_OP = 'UPDATE' AND NEW.storage_capacity < OLD.storage_capacity
+       AND NEW.stock_held <= OLD.stock_held THEN
         RAISE EXCEPTION 'station % holds % units, over the new storage capacity of %',
-            bad.id, bad.held, bad.storage_capacity
+            NEW.id, NEW.stock_held, NEW.storage_capacity
             USING ERRCODE = 'check_violation';
     END IF;
-    RETURN NULL;
+    RAISE EXCEPTION 'station % would hold % units, over its storage capacity of %',
+        NEW.id, NEW.stock_held, NEW.storage_capacity
+        USING ERRCODE = 'check_violation',
+              HINT = 'Remove goods from the station or raise its storage_capacity.';
 END
 $$;
 
-CREATE TRIGGER station_capacity_upd AFTER UPDATE ON sim.station
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_station_capacity_change();
+CREATE TRIGGER station_storage_upd BEFORE UPDATE ON sim.station
+    FOR EACH ROW WHEN (NEW.stock_held > NEW.storage_capacity)
+    EXECUTE FUNCTION sim.check_station_storage();
 
-CREATE FUNCTION sim.check_ship_cargo() RETURNS trigger
+-- A hold over its hull's capacity: after goods came aboard (the tally
+-- grew), or after a change of hull.
+CREATE FUNCTION sim.check_ship_hold() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     bad record;
 BEGIN
-    SELECT sh.id, c.cargo_capacity, sum(s.qty) AS held INTO bad
-      FROM sim.ship sh
+    SELECT sh.id, sh.class_id, c.cargo_capacity, sh.cargo_held AS held INTO bad
+      FROM changed sh
       JOIN sim.ship_class c ON c.id = sh.class_id
-      JOIN sim.ship_cargo s ON s.ship_id = sh.id
-     WHERE sh.id IN (SELECT DISTINCT ship_id FROM changed)
-     GROUP BY sh.id, c.cargo_capacity
-    HAVING sum(s.qty) > c.cargo_capacity
+     WHERE sh.cargo_held > c.cargo_capacity
+     ORDER BY sh.id
      LIMIT 1;
     IF FOUND THEN
+        IF EXISTS (SELECT 1 FROM old_ships o WHERE o.id = bad.id AND o.class_id <> bad.class_id) THEN
+            RAISE EXCEPTION 'ship % carries % units, over the cargo capacity of % of its hull',
+                bad.id, bad.held, bad.cargo_capacity
+                USING ERRCODE = 'check_violation',
+                      HINT = 'Unload goods before moving the ship to a smaller hull.';
+        END IF;
         RAISE EXCEPTION 'ship % would carry % units, over its cargo capacity of %',
             bad.id, bad.held, bad.cargo_capacity
             USING ERRCODE = 'check_violation',
@@ -315,37 +455,8 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER ship_cargo_capacity_ins AFTER INSERT ON sim.ship_cargo
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_cargo();
-CREATE TRIGGER ship_cargo_capacity_upd AFTER UPDATE ON sim.ship_cargo
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_cargo();
-
-CREATE FUNCTION sim.check_ship_hold() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    bad record;
-BEGIN
-    SELECT sh.id, c.cargo_capacity, sum(s.qty) AS held INTO bad
-      FROM changed sh
-      JOIN sim.ship_class c ON c.id = sh.class_id
-      JOIN sim.ship_cargo s ON s.ship_id = sh.id
-     GROUP BY sh.id, c.cargo_capacity
-    HAVING sum(s.qty) > c.cargo_capacity
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'ship % carries % units, over the cargo capacity of % of its hull',
-            bad.id, bad.held, bad.cargo_capacity
-            USING ERRCODE = 'check_violation',
-                  HINT = 'Unload goods before moving the ship to a smaller hull.';
-    END IF;
-    RETURN NULL;
-END
-$$;
-
 CREATE TRIGGER ship_hold_upd AFTER UPDATE ON sim.ship
-    REFERENCING NEW TABLE AS changed
+    REFERENCING OLD TABLE AS old_ships NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_hold();
 
 CREATE FUNCTION sim.check_class_limits() RETURNS trigger
@@ -357,7 +468,7 @@ BEGIN
       FROM changed c
       JOIN sim.ship sh ON sh.class_id = c.id
      WHERE sh.fuel > c.fuel_capacity
-        OR (SELECT coalesce(sum(s.qty), 0) FROM sim.ship_cargo s WHERE s.ship_id = sh.id) > c.cargo_capacity
+        OR sh.cargo_held > c.cargo_capacity
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'ship % holds more fuel or cargo than the new limits of class %',

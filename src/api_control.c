@@ -14,6 +14,7 @@
 #include "utils/timestamp.h"
 
 #include "sim/core/kinematics.h"
+#include "sim/core/limits.h"
 #include "sim/guard.h"
 #include "sim/sim.h"
 #include "sim/tick.h"
@@ -22,8 +23,6 @@
 PG_FUNCTION_INFO_V1(sim_step);
 PG_FUNCTION_INFO_V1(sim_wake_ticker);
 PG_FUNCTION_INFO_V1(sim_ticker_state);
-
-#define SIM_MAX_STEP 100000
 
 /* sim.step(n): run n ticks in the caller's transaction; returns the new tick. */
 Datum
@@ -38,10 +37,11 @@ sim_step(PG_FUNCTION_ARGS)
 				 errmsg("n must not be null")));
 	n = PG_GETARG_INT32(0);
 
-	if (n < 1 || n > SIM_MAX_STEP)
+	if (n < 1 || n > SIM_LIMIT_STEP_TICKS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("sim.step needs between 1 and %d ticks, not %d", SIM_MAX_STEP, n)));
+				 errmsg("sim.step needs between 1 and %d ticks, not %d", SIM_LIMIT_STEP_TICKS, n),
+				 errhint("Run more ticks in several calls.")));
 	(void) SimWorldRequire();
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,

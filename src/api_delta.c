@@ -9,6 +9,13 @@
  * untrusted: its errors are 22P03 (invalid_binary_representation) or 54000
  * (program_limit_exceeded), never a crash or an allocation the input's
  * length does not justify.
+ *
+ * Memory per sim.delta call is bounded too: the sectors array by
+ * SIM_LIMIT_SECTORS elements, and the records gathered before encoding by
+ * the body they will make (SIM_DELTA_REC_MIN_BYTES a record and a byte a
+ * value, at most SIM_DELTA_SQL_MAX_RAW), checked as they are fetched; at
+ * most about 8 * SIM_DELTA_SQL_MAX_RAW bytes in all, twice that while an
+ * array grows.
  */
 #include "postgres.h"
 
@@ -21,6 +28,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "sim/bounds.h"
 #include "sim/core/delta.h"
 
 PG_FUNCTION_INFO_V1(sim_delta);
@@ -59,6 +67,17 @@ delta_error(int err)
 			 err == SIM_DELTA_ETOOLARGE ?
 			 errdetail("A delta holds at most %zu bytes before compression.", SIM_DELTA_SQL_MAX_RAW) :
 			 errdetail("The bytes are not a delta written by sim.delta (see docs/delta-format.md).")));
+}
+
+/* Report a tick range whose changes do not fit in one delta. */
+static void
+too_large(int64 from, int64 to)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("ticks " INT64_FORMAT " to " INT64_FORMAT " hold too many changes for one delta", from, to),
+			 errdetail("A delta holds at most %zu bytes before compression.", SIM_DELTA_SQL_MAX_RAW),
+			 errhint("Ask for fewer ticks at a time.")));
 }
 
 /* The value array of a change record row: count, values and null mask. */
@@ -128,6 +147,8 @@ sim_delta(PG_FUNCTION_ARGS)
 				 errmsg("from_tick and to_tick must not be null")));
 	from = PG_GETARG_INT64(0);
 	to = PG_GETARG_INT64(1);
+	if (!PG_ARGISNULL(2))
+		SimRequireArrayLimit(PG_GETARG_ANY_ARRAY_P(2), "sectors", "sectors");
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "could not connect to SPI");
@@ -191,12 +212,9 @@ sim_delta(PG_FUNCTION_ARGS)
 			r->nvals = (uint8) n;
 			nvals += n;
 			nrecs++;
-			if (nrecs > PG_UINT32_MAX / 2 || nvals > PG_UINT32_MAX / 2)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("ticks " INT64_FORMAT " to " INT64_FORMAT " hold too many changes for one delta",
-								from, to),
-						 errhint("Ask for fewer ticks at a time.")));
+			/* the body these records make is at least this long: stop before holding more */
+			if (nrecs * SIM_DELTA_REC_MIN_BYTES + nvals > SIM_DELTA_SQL_MAX_RAW)
+				too_large(from, to);
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
@@ -208,11 +226,7 @@ sim_delta(PG_FUNCTION_ARGS)
 	if (err == SIM_DELTA_OK && info.raw_bytes > SIM_DELTA_SQL_MAX_RAW)
 		err = SIM_DELTA_ETOOLARGE;
 	if (err == SIM_DELTA_ETOOLARGE)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("ticks " INT64_FORMAT " to " INT64_FORMAT " hold too many changes for one delta", from, to),
-				 errdetail("A delta holds at most %zu bytes before compression.", SIM_DELTA_SQL_MAX_RAW),
-				 errhint("Ask for fewer ticks at a time.")));
+		too_large(from, to);
 	if (err != SIM_DELTA_OK)
 		elog(ERROR, "could not encode a delta: %s", SimDeltaErrorString(err));
 	pfree(recs);

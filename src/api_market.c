@@ -15,6 +15,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 
+#include "sim/bounds.h"
 #include "sim/core/market.h"
 #include "sim/core/money.h"
 #include "sim/economy.h"
@@ -79,7 +80,7 @@ SimRatePpm(Numeric rate, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be in [0, 1) in steps of 0.000001, not %s", what,
-						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(rate)))),
+						SimEcho(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(rate))))),
 				 errdetail("Taxes and fees are whole credits computed from whole millionths of a rate.")));
 	return ppm;
 }

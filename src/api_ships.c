@@ -14,6 +14,7 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
+#include "sim/bounds.h"
 #include "sim/navigation.h"
 #include "sim/sim.h"
 
@@ -58,6 +59,31 @@ check_no_pending(int64 ship)
 				 errhint("Wait for the next tick, then issue the new command.")));
 }
 
+/*
+ * Queue a command: the INSERT ... RETURNING id of sql, which ends in ON
+ * CONFLICT DO NOTHING on the one-pending-command-per-ship index.  A command
+ * another session queued for the ship since check_no_pending looked wins:
+ * under READ COMMITTED this reports it like check_no_pending; under
+ * REPEATABLE READ and SERIALIZABLE the INSERT itself fails with 40001.
+ */
+static int64
+queue_command(int64 ship, const char *sql, int nargs, Oid *types, Datum *vals, const char *nulls)
+{
+	bool		isnull;
+
+	if (SPI_execute_with_args(sql, nargs, types, vals, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "could not queue command");
+	if (SPI_processed == 0)
+	{
+		check_no_pending(ship);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("ship %lld already has a pending command", (long long) ship),
+				 errhint("Wait for the next tick, then issue the new command.")));
+	}
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
 static void
 require_arg(FunctionCallInfo fcinfo, int n, const char *name)
 {
@@ -82,22 +108,20 @@ sim_navigate(PG_FUNCTION_ARGS)
 	SimNavError err;
 	SimJourney	j;
 	int64		tick;
-	char	   *role = GetUserNameFromId(GetUserId(), false);
 	TupleDesc	tupdesc;
 	Datum		values[5];
 	bool		nulls[5] = {false, false, false, false, false};
 	Oid			types[8] = {INT8OID, TEXTOID, INT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, TEXTOID, INT8OID};
 	Datum		vals[8];
 	char		vnulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	bool		isnull;
 	int64		command_id;
 
 	require_arg(fcinfo, 0, "ship");
 	require_arg(fcinfo, 1, "destination");
 	require_arg(fcinfo, 2, "mode");
 	ship = PG_GETARG_INT64(0);
-	dest_text = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	mode_text = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	dest_text = SimWordArg(fcinfo, 1, "destination", SIM_DESTINATION_HINT);
+	mode_text = SimWordArg(fcinfo, 2, "mode", SIM_MODE_HINT);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
@@ -106,7 +130,7 @@ sim_navigate(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	tick = current_tick();
-	if (!SimPlanShipJourney(ship, &dest, mode, role, tick + 1, &j, &err))
+	if (!SimPlanShipJourney(ship, &dest, mode, SimCommandingFaction(), tick + 1, &j, &err))
 		SimNavRaise(&err);
 	check_no_pending(ship);
 
@@ -122,11 +146,10 @@ sim_navigate(PG_FUNCTION_ARGS)
 		vnulls[2] = 'n';
 	else
 		vnulls[3] = vnulls[4] = vnulls[5] = 'n';
-	if (SPI_execute_with_args("INSERT INTO sim.command (ship_id, kind, dest_kind, dest_id, dest_x, dest_y, "
-							  "dest_z, mode, issued_tick) VALUES ($1, 'navigate', $2, $3, $4, $5, $6, $7, $8) "
-							  "RETURNING id", 8, types, vals, vnulls, false, 1) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not queue command");
-	command_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	command_id = queue_command(ship, "INSERT INTO sim.command (ship_id, kind, dest_kind, dest_id, dest_x, dest_y, "
+							   "dest_z, mode, issued_tick) VALUES ($1, 'navigate', $2, $3, $4, $5, $6, $7, $8) "
+							   "ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING RETURNING id",
+							   8, types, vals, vnulls);
 	SPI_finish();
 
 	values[0] = Int64GetDatum(command_id);
@@ -145,21 +168,19 @@ sim_undock(PG_FUNCTION_ARGS)
 	SimNavError err;
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		vals[2];
-	bool		isnull;
 	int64		command_id;
 
 	require_arg(fcinfo, 0, "ship");
 	ship = PG_GETARG_INT64(0);
 	SPI_connect();
 	vals[1] = Int64GetDatum(current_tick());
-	if (!SimCheckUndock(ship, GetUserNameFromId(GetUserId(), false), &err))
+	if (!SimCheckUndock(ship, SimCommandingFaction(), &err))
 		SimNavRaise(&err);
 	check_no_pending(ship);
 	vals[0] = Int64GetDatum(ship);
-	if (SPI_execute_with_args("INSERT INTO sim.command (ship_id, kind, issued_tick) VALUES ($1, 'undock', $2) "
-							  "RETURNING id", 2, types, vals, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not queue command");
-	command_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	command_id = queue_command(ship, "INSERT INTO sim.command (ship_id, kind, issued_tick) VALUES ($1, 'undock', $2) "
+							   "ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING RETURNING id",
+							   2, types, vals, NULL);
 	SPI_finish();
 	PG_RETURN_INT64(command_id);
 }
@@ -210,7 +231,7 @@ sim_route_xyz(PG_FUNCTION_ARGS)
 	require_arg(fcinfo, 2, "mode");
 	from_sector = PG_GETARG_INT32(0);
 	to_sector = PG_GETARG_INT32(1);
-	if (!SimParseMode(text_to_cstring(PG_GETARG_TEXT_PP(2)), &mode, &err))
+	if (!SimParseMode(SimWordArg(fcinfo, 2, "mode", SIM_MODE_HINT), &mode, &err))
 		SimNavRaise(&err);
 
 	InitMaterializedSRF(fcinfo, 0);

@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "sim/bounds.h"
 #include "sim/core/market.h"
 #include "sim/core/money.h"
 #include "sim/economy.h"
@@ -456,7 +457,7 @@ load_trees(EcoSnapshot *s)
 					ereport(WARNING,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							 errmsg("behaviour tree of role \"%s\" uses unknown %s \"%s\"",
-									EcoRoleNames[r], kind, leaf),
+									EcoRoleNames[r], SimEcho(kind), SimEcho(leaf)),
 							 errdetail("NPC ships of that role wait until the tree is fixed.")));
 					bad = true;
 					break;
@@ -560,7 +561,7 @@ load_snapshot(EcoSnapshot *s, int64 tick)
 
 	run_select("SELECT st.id, st.faction_id, st.sector_id, st.docking_slots, st.storage_capacity, "
 			   "ST_X(st.pos), ST_Y(st.pos), ST_Z(st.pos), "
-			   "(SELECT coalesce(sum(k.qty), 0)::bigint FROM sim.station_stock k WHERE k.station_id = st.id) "
+			   "st.stock_held "
 			   "FROM sim.station st ORDER BY st.sector_id, st.id", 0, NULL, NULL);
 	s->nstations = (int) SPI_processed;
 	s->stations = palloc0(Max(s->nstations, 1) * sizeof(EcoStation));
@@ -1033,8 +1034,8 @@ match_orders(EcoSnapshot *s)
 				row++;
 			vals[0] = Int64GetDatum(ship[row]);
 			vals[1] = Int32GetDatum(station[row]);
-			run_select("SELECT c.cargo_capacity - coalesce((SELECT sum(qty)::bigint FROM sim.ship_cargo k "
-					   "WHERE k.ship_id = s.id), 0) FROM sim.ship s JOIN sim.ship_class c ON c.id = s.class_id "
+			run_select("SELECT c.cargo_capacity - s.cargo_held FROM sim.ship s "
+					   "JOIN sim.ship_class c ON c.id = s.class_id "
 					   "WHERE s.id = $1 AND s.state = 'docked' AND s.docked_at = $2", 2, types, vals);
 			for (e = 0; e < f; e++)
 			{

@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "sim/bounds.h"
 #include "sim/leg_row.h"
 #include "sim/navigation.h"
 
@@ -51,8 +52,8 @@ SimParseMode(const char *s, SimMode *mode, SimNavError *err)
 	else
 	{
 		SimNavErrorSet(err, ERRCODE_INVALID_PARAMETER_VALUE,
-				  psprintf("unknown flight mode \"%s\"", s), NULL,
-				  pstrdup("Use drift (slow, frugal), cruise or burn (fast, thirsty)."));
+				  psprintf("unknown flight mode \"%s\"", SimEcho(s)), NULL,
+				  pstrdup(SIM_MODE_HINT));
 		return false;
 	}
 	return true;
@@ -98,8 +99,8 @@ SimParseDestination(const char *s, SimDestination *dest, SimNavError *err)
 			return true;
 	}
 	SimNavErrorSet(err, ERRCODE_INVALID_TEXT_REPRESENTATION,
-			  psprintf("invalid destination \"%s\"", s), NULL,
-			  pstrdup("Write station:ID, body:ID or point:X,Y,Z (km, global frame)."));
+			  psprintf("invalid destination \"%s\"", SimEcho(s)), NULL,
+			  pstrdup(SIM_DESTINATION_HINT));
 	return false;
 }
 
@@ -122,20 +123,16 @@ sector_of_point(const double p[3])
 	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
-/* Faction that role plays, or -1 for an operator. */
-static int32
-faction_of_role(const char *role)
+int32
+SimCommandingFaction(void)
 {
-	Oid			types[1] = {TEXTOID};
-	Datum		vals[1] = {CStringGetTextDatum(role)};
 	bool		isnull;
+	Datum		d;
 
-	if (SPI_execute_with_args("SELECT faction_id FROM sim.player WHERE role_name = $1::name",
-							  1, types, vals, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up player");
-	if (SPI_processed == 0)
-		return -1;
-	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (SPI_execute("SELECT sim.commanding_faction()", false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not identify the caller");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? SIM_ANY_FACTION : DatumGetInt32(d);
 }
 
 typedef struct ShipRow
@@ -149,9 +146,9 @@ typedef struct ShipRow
 	SimHull		hull;
 } ShipRow;
 
-/* Read the ship and check that role may command it. */
+/* Read the ship and check that a caller commanding faction may command it. */
 static bool
-read_ship(int64 ship_id, const char *role, ShipRow *s, SimNavError *err)
+read_ship(int64 ship_id, int32 faction, ShipRow *s, SimNavError *err)
 {
 	Oid			types[1] = {INT8OID};
 	Datum		vals[1] = {Int64GetDatum(ship_id)};
@@ -159,7 +156,6 @@ read_ship(int64 ship_id, const char *role, ShipRow *s, SimNavError *err)
 	TupleDesc	td;
 	bool		isnull;
 	Datum		d;
-	int32		player_faction;
 
 	if (SPI_execute_with_args("SELECT s.faction_id, s.sector_id, s.state, s.arrival_tick, s.fuel, "
 							  "s.x, s.y, s.z, c.max_speed, c.max_accel, c.fuel_per_dv "
@@ -188,18 +184,14 @@ read_ship(int64 ship_id, const char *role, ShipRow *s, SimNavError *err)
 	s->hull.max_accel = DatumGetFloat8(SPI_getbinval(tup, td, 10, &isnull));
 	s->hull.fuel_per_dv = DatumGetFloat8(SPI_getbinval(tup, td, 11, &isnull));
 
-	if (role != NULL)
+	if (faction != SIM_ANY_FACTION && faction != s->faction_id)
 	{
-		player_faction = faction_of_role(role);
-		if (player_faction >= 0 && player_faction != s->faction_id)
-		{
-			SimNavErrorSet(err, ERRCODE_INSUFFICIENT_PRIVILEGE,
-					  psprintf("ship %lld belongs to another faction", (long long) ship_id),
-					  psprintf("Role \"%s\" plays faction %d; the ship belongs to faction %d.",
-							   role, player_faction, s->faction_id),
-					  NULL);
-			return false;
-		}
+		SimNavErrorSet(err, ERRCODE_INSUFFICIENT_PRIVILEGE,
+					   psprintf("ship %lld belongs to another faction", (long long) ship_id),
+					   psprintf("You play faction %d; the ship belongs to faction %d.",
+								faction, s->faction_id),
+					   NULL);
+		return false;
 	}
 	return true;
 }
@@ -279,14 +271,14 @@ SimBodyApproach(const double from[3], const double center[3], double radius, dou
 
 bool
 SimPlanShipJourney(int64 ship_id, const SimDestination *dest, SimMode mode,
-				   const char *role, int64 start_tick, SimJourney *j,
+				   int32 faction, int64 start_tick, SimJourney *j,
 				   SimNavError *err)
 {
 	ShipRow		s;
 	double		to[3];
 	int32		to_sector;
 
-	if (!read_ship(ship_id, role, &s, err))
+	if (!read_ship(ship_id, faction, &s, err))
 		return false;
 	if (strcmp(s.state, "docked") == 0)
 	{
@@ -330,11 +322,11 @@ SimPlanShipJourney(int64 ship_id, const SimDestination *dest, SimMode mode,
 }
 
 bool
-SimCheckUndock(int64 ship_id, const char *role, SimNavError *err)
+SimCheckUndock(int64 ship_id, int32 faction, SimNavError *err)
 {
 	ShipRow		s;
 
-	if (!read_ship(ship_id, role, &s, err))
+	if (!read_ship(ship_id, faction, &s, err))
 		return false;
 	if (strcmp(s.state, "docked") != 0)
 	{

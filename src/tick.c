@@ -152,7 +152,7 @@ command_error(int sqlerrcode)
  */
 static const char *
 apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
-			  const SimDestination *dest, const char *mode_text, const char *role)
+			  const SimDestination *dest, const char *mode_text, int32 faction)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -172,7 +172,7 @@ apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
 		if (strcmp(kind, "navigate") == 0)
 		{
 			if (!SimParseMode(mode_text, &mode, &err) ||
-				!SimPlanShipJourney(ship, dest, mode, role, tick, &j, &err))
+				!SimPlanShipJourney(ship, dest, mode, faction, tick, &j, &err))
 				reason = err.message;
 			else
 			{
@@ -182,7 +182,7 @@ apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
 		}
 		else if (strcmp(kind, "dock") == 0 || strcmp(kind, "mine") == 0)
 		{
-			Oid			types[5] = {TEXTOID, INT8OID, INT8OID, TEXTOID, INT8OID};
+			Oid			types[5] = {TEXTOID, INT8OID, INT8OID, INT4OID, INT8OID};
 			Datum		vals[5];
 			char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 			bool		isnull;
@@ -192,14 +192,16 @@ apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
 			vals[2] = Int64GetDatum(dest->id);
 			if (dest->kind == NULL)
 				nulls[2] = 'n';
-			vals[3] = CStringGetTextDatum(role);
+			vals[3] = Int32GetDatum(faction);
+			if (faction == SIM_ANY_FACTION)
+				nulls[3] = 'n';
 			vals[4] = Int64GetDatum(tick);
-			if (SPI_execute_with_args("SELECT sim.apply_state_command($1, $2, $3, $4::name, $5)",
+			if (SPI_execute_with_args("SELECT sim.apply_state_command($1, $2, $3, $4, $5)",
 									  5, types, vals, nulls, false, 0) != SPI_OK_SELECT)
 				elog(ERROR, "could not apply a state command");
 			wake = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		}
-		else if (!SimCheckUndock(ship, role, &err))
+		else if (!SimCheckUndock(ship, faction, &err))
 			reason = err.message;
 		else
 		{
@@ -252,8 +254,10 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 	uint64		ncmds;
 	uint64		i;
 
-	if (SPI_execute("SELECT id, ship_id, kind, dest_kind, dest_id, dest_x, dest_y, dest_z, mode, "
-					"issued_by::text FROM sim.command WHERE status = 'pending' ORDER BY id",
+	if (SPI_execute("SELECT c.id, c.ship_id, c.kind, c.dest_kind, c.dest_id, c.dest_x, c.dest_y, c.dest_z, c.mode, "
+					"(CASE WHEN c.player_id IS NULL THEN -1 ELSE p.faction_id END)::bigint "
+					"FROM sim.command c LEFT JOIN sim.player p ON p.id = c.player_id "
+					"WHERE c.status = 'pending' ORDER BY c.id",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read commands");
 	cmds = SPI_tuptable;
@@ -263,7 +267,7 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 		int64		id;
 		int64		ship;
 		char	   *kind;
-		char	   *role;
+		int32		faction;
 		char	   *mode;
 		SimDestination dest;
 		bool		isnull;
@@ -274,7 +278,7 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 		id = get_int64(i, 1, &isnull);
 		ship = get_int64(i, 2, &isnull);
 		kind = get_text(i, 3);
-		role = get_text(i, 10);
+		faction = (int32) get_int64(i, 10, &isnull);
 		mode = get_text(i, 9);
 		memset(&dest, 0, sizeof(dest));
 		dest.kind = get_text(i, 4);
@@ -283,7 +287,7 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 		dest.point[1] = get_float8(i, 7);
 		dest.point[2] = get_float8(i, 8);
 
-		reason = apply_command(w, tick, ship, kind, &dest, mode, role);
+		reason = apply_command(w, tick, ship, kind, &dest, mode, faction);
 		memset(&rejected, 0, sizeof(rejected));
 		rejected.message = (char *) reason;
 		finish_command(id, tick, reason ? &rejected : NULL);

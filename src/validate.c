@@ -9,9 +9,14 @@
 #include "fmgr.h"
 #include "utils/array.h"
 
+#include "sim/bounds.h"
+
 PG_FUNCTION_INFO_V1(sim_finite);
 
-/* sim.finite(float8[]): true when no element is NaN or infinite (NULLs are ignored). */
+/*
+ * sim.finite(float8[]): true when no element is NaN or infinite (NULLs are
+ * ignored); 54000 for more than SIM_LIMIT_VALUES elements.
+ */
 Datum
 sim_finite(PG_FUNCTION_ARGS)
 {
@@ -21,6 +26,7 @@ sim_finite(PG_FUNCTION_ARGS)
 	int			n;
 	int			i;
 
+	SimRequireArrayLimit((AnyArrayType *) a, "v", "values");
 	deconstruct_array(a, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 					  &elems, &nulls, &n);
 	for (i = 0; i < n; i++)

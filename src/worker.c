@@ -81,29 +81,21 @@ worker_detach(int code, Datum arg)
 }
 
 /*
- * Pin this transaction's search_path to pg_catalog, sim and PostGIS's
- * schema, whatever the database's or role's settings say: the ticker runs
- * as a superuser and must not resolve names through a schema a database
- * owner controls.  Returns false when sim is not installed here.
+ * Pin this transaction's search_path to pg_catalog, sim, pg_temp, whatever
+ * the database's or role's settings say: the ticker runs as a superuser and
+ * must not resolve names through a schema anyone else may write to (sim
+ * reaches PostGIS through its sim.st_* wrappers, sql/finish.sql).  Returns
+ * false when sim is not installed here.
  */
 static bool
 pin_search_path(void)
 {
-	bool		isnull;
-	Datum		d;
-
-	if (SPI_execute("SELECT n.nspname::pg_catalog.text FROM pg_catalog.pg_extension e, pg_catalog.pg_namespace n "
-					"WHERE e.extname OPERATOR(pg_catalog.=) 'postgis' "
-					"AND n.oid OPERATOR(pg_catalog.=) e.extnamespace "
-					"AND EXISTS (SELECT FROM pg_catalog.pg_extension s "
-					"            WHERE s.extname OPERATOR(pg_catalog.=) 'sim')",
+	if (SPI_execute("SELECT FROM pg_catalog.pg_extension s WHERE s.extname OPERATOR(pg_catalog.=) 'sim'",
 					false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up the PostGIS schema");
+		elog(ERROR, "could not look up the extension sim");
 	if (SPI_processed == 0)
 		return false;
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	(void) set_config_option("search_path",
-							 psprintf("pg_catalog, sim, %s", quote_identifier(TextDatumGetCString(d))),
+	(void) set_config_option("search_path", "pg_catalog, sim, pg_temp",
 							 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 	return true;
 }

@@ -54,6 +54,10 @@ typedef struct SimJourney
 	int64		dest_id;
 } SimJourney;
 
+/* What a flight mode and a destination may be, for errors about either. */
+#define SIM_MODE_HINT "Use drift (slow, frugal), cruise or burn (fast, thirsty)."
+#define SIM_DESTINATION_HINT "Write station:ID, body:ID or point:X,Y,Z (km, global frame)."
+
 /* A destination as parsed from 'station:ID', 'body:ID' or 'point:X,Y,Z'. */
 typedef struct SimDestination
 {
@@ -65,14 +69,17 @@ typedef struct SimDestination
 extern bool SimParseMode(const char *s, SimMode *mode, SimNavError *err);
 extern bool SimParseDestination(const char *s, SimDestination *dest, SimNavError *err);
 
+/* A caller that may command any ship (an operator, or the tick's NPCs). */
+#define SIM_ANY_FACTION (-1)
+
 /*
  * Plan ship's journey to dest in mode, starting at start_tick, on behalf of
- * role (NULL: no ownership check).  Reads the tables through SPI (the caller
+ * a caller commanding faction (SIM_ANY_FACTION: no ownership check).  Reads the tables through SPI (the caller
  * is connected).  Returns false and fills *err when the journey is
  * impossible; nothing is written either way.
  */
 extern bool SimPlanShipJourney(int64 ship_id, const SimDestination *dest,
-							   SimMode mode, const char *role, int64 start_tick,
+							   SimMode mode, int32 faction, int64 start_tick,
 							   SimJourney *journey, SimNavError *err);
 
 /*
@@ -87,8 +94,15 @@ extern bool SimPlanJourney(const SimHull *hull, SimMode mode,
 						   int64 start_tick, SimJourney *journey,
 						   SimNavError *err);
 
-/* Check that ship may be undocked by role; returns false with *err if not. */
-extern bool SimCheckUndock(int64 ship_id, const char *role, SimNavError *err);
+/* Check that ship may be undocked by a caller commanding faction; returns false with *err if not. */
+extern bool SimCheckUndock(int64 ship_id, int32 faction, SimNavError *err);
+
+/*
+ * The faction the caller commands (sim.commanding_faction()): a player's,
+ * or SIM_ANY_FACTION for an operator; raises 42501 for anyone else.  The
+ * caller is connected to SPI.
+ */
+extern int32 SimCommandingFaction(void);
 
 /* Write a planned journey into sim.ship and sim.flight_leg (tick only). */
 extern void SimJourneyStore(int64 ship_id, const SimJourney *journey);

@@ -46,7 +46,7 @@
 #define CLASS_XOR_LAST	(CLASS_XOR + 8 * 7 + 7)
 
 /* Bytes of body each record needs at least: 5 varints, kind, flags. */
-#define REC_MIN_BYTES	7
+#define REC_MIN_BYTES	SIM_DELTA_REC_MIN_BYTES
 
 #define INT_LIMIT		9007199254740992.0	/* 2^53 */
 #define MINUS_ZERO		UINT64_C(0x8000000000000000)

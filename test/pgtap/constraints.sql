@@ -10,7 +10,7 @@ CREATE EXTENSION IF NOT EXISTS sim CASCADE;
 RESET client_min_messages;
 SELECT sim.reset_universe();   -- start empty (undone by the final ROLLBACK)
 
-SELECT plan(89);
+SELECT plan(96);
 
 -- A hand-made world: two factions, two sectors 10000 km apart (half-size
 -- 1000 km), a planet, a station of capacity 100 units, hulls with a 50-unit
@@ -97,6 +97,25 @@ UPDATE sim.ship_class SET cargo_capacity = 50 WHERE id = 1;
 UPDATE sim.ship SET class_id = 1;
 SELECT throws_ok($$UPDATE sim.ship_class SET fuel_capacity = 0 WHERE id = 1$$, '23514', NULL,
                  'a zero tank is rejected');
+
+-- The tallies the capacity checks read follow every write ------------------
+SELECT is((SELECT stock_held FROM sim.station WHERE id = 1), 100::bigint,
+          'a station''s stock_held is the sum of its stock');
+SELECT is((SELECT cargo_held FROM sim.ship WHERE id = 1), 50::bigint,
+          'a ship''s cargo_held is the sum of its cargo');
+DELETE FROM sim.ship_cargo WHERE ship_id = 1 AND good_id = 2;
+UPDATE sim.station_stock SET qty = qty - 10 WHERE station_id = 1 AND good_id = 2;
+SELECT is((SELECT stock_held FROM sim.station WHERE id = 1), 90::bigint, 'taking stock lowers the tally');
+UPDATE sim.station_stock SET qty = qty + 10 WHERE station_id = 1 AND good_id = 2;
+SELECT is((SELECT cargo_held FROM sim.ship WHERE id = 1), 30::bigint, 'deleting cargo lowers the tally');
+SELECT throws_ok($$UPDATE sim.station SET stock_held = -1 WHERE id = 1$$, '23514', NULL,
+                 'a negative storage tally is rejected');
+SELECT throws_ok($$UPDATE sim.ship SET cargo_held = 51 WHERE id = 1$$, '23514',
+                 'ship 1 would carry 51 units, over its cargo capacity of 50',
+                 'a hold tally over the hull''s capacity is rejected');
+TRUNCATE sim.ship_cargo;
+SELECT is((SELECT cargo_held FROM sim.ship WHERE id = 1), 0::bigint, 'emptying all holds zeroes the tallies');
+INSERT INTO sim.ship_cargo VALUES (1, 1, 30);
 
 -- Sectors are disjoint cubes -------------------------------------------------
 SELECT throws_ok($$INSERT INTO sim.sector (id, name, center, half_size, security)

@@ -1,5 +1,5 @@
 -- pgTAP: the economic commands on a generated universe -- who may command
--- what (SET ROLE to a role that plays a faction), the SQLSTATE of each
+-- what (SET ROLE to a player's login, which acts through api), the SQLSTATE of each
 -- refusal, what a successful command changes, and the tick picking up what
 -- the commands did (price history, contract expiry) with every unit and
 -- credit still accounted for.
@@ -79,11 +79,10 @@ SELECT (SELECT o.id FROM sim.market_order o, pick WHERE o.ship_id = pick.x) AS o
        (SELECT c.id FROM sim.contract c WHERE c.reward = 101) AS open_contract_id,
        (SELECT s.docked_at FROM sim.ship s, pick WHERE s.id = pick.x) AS station;
 
--- A role that plays ship a's faction ------------------------------------------------------
+-- A login that plays ship a's faction, through api --------------------------------------
 CREATE ROLE regress_econ_tap;
-GRANT USAGE ON SCHEMA sim TO regress_econ_tap;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA sim TO regress_econ_tap;
-INSERT INTO sim.player (role_name, faction_id) SELECT 'regress_econ_tap', f FROM pick;
+GRANT sim_player TO regress_econ_tap;
+INSERT INTO sim.player (name, login, faction_id, created_tick) SELECT 'regress econ tap', 'regress_econ_tap', f, 0 FROM pick;
 CREATE TEMP TABLE bought (trade_id bigint, price bigint, total bigint, tax bigint);
 CREATE TEMP TABLE quote AS
 SELECT m.ask, m.stock, (SELECT w.credits FROM sim.wallet w, pick WHERE w.faction_id = pick.f) AS credits
@@ -99,72 +98,75 @@ SELECT ok(NOT has_function_privilege('regress_econ_tap', 'sim.run_stations(bigin
           'only the tick (and superusers) run the stations');
 
 SET ROLE regress_econ_tap;
-SELECT is(sim.commanding_faction(), (SELECT f FROM pick), 'the role commands the faction it plays');
+SELECT is((SELECT faction_id FROM api.my_wallet), (SELECT f FROM pick), 'the login plays the faction of its player');
 
 -- Another faction's ships, orders and stations: 42501 --------------------------------
-SELECT throws_ok(format('SELECT sim.buy(%s, %s, 1)', x, g), '42501',
+SELECT throws_ok(format('SELECT api.buy(%s, %s, 1)', x, g), '42501',
                  format('ship %s belongs to another faction', x), 'buy with another faction''s ship') FROM pick;
-SELECT throws_ok(format('SELECT sim.sell(%s, %s, 1)', x, g), '42501', NULL, 'sell from another faction''s ship') FROM pick;
-SELECT throws_ok(format('SELECT sim.refuel(%s)', x), '42501', NULL, 'refuel another faction''s ship') FROM pick;
-SELECT throws_ok(format('SELECT sim.transfer_cargo(%s, %s, %s, 1)', x, a, g), '42501', NULL,
+SELECT throws_ok(format('SELECT api.sell(%s, %s, 1)', x, g), '42501', NULL, 'sell from another faction''s ship') FROM pick;
+SELECT throws_ok(format('SELECT api.refuel(%s)', x), '42501', NULL, 'refuel another faction''s ship') FROM pick;
+SELECT throws_ok(format('SELECT api.transfer_cargo(%s, %s, %s, 1)', x, a, g), '42501', NULL,
                  'take cargo out of another faction''s ship') FROM pick;
-SELECT throws_ok(format('SELECT sim.jettison(%s, %s, 1)', x, g), '42501', NULL, 'jettison from another faction''s ship') FROM pick;
-SELECT throws_ok(format($$SELECT sim.place_order(%s, %s, 'sell', 1, 10)$$, x, g), '42501', NULL,
+SELECT throws_ok(format('SELECT api.jettison(%s, %s, 1)', x, g), '42501', NULL, 'jettison from another faction''s ship') FROM pick;
+SELECT throws_ok(format($$SELECT api.place_order(%s, %s, 'sell', 1, 10)$$, x, g), '42501', NULL,
                  'place an order for another faction''s ship') FROM pick;
-SELECT throws_ok(format('SELECT sim.cancel_order(%s)', order_id), '42501',
+SELECT throws_ok(format('SELECT api.cancel_order(%s)', order_id), '42501',
                  format('order %s belongs to another faction', order_id), 'cancel another faction''s order') FROM theirs;
-SELECT throws_ok(format('SELECT sim.accept_contract(%s, %s)', open_contract_id, x), '42501', NULL,
+SELECT throws_ok(format('SELECT api.accept_contract(%s, %s)', open_contract_id, x), '42501', NULL,
                  'accept a contract for another faction''s ship') FROM theirs, pick;
-SELECT throws_ok(format('SELECT sim.deliver_contract(%s)', contract_id), '42501', NULL,
+SELECT throws_ok(format('SELECT api.deliver_contract(%s)', contract_id), '42501', NULL,
                  'deliver a contract accepted by another faction''s ship') FROM theirs;
 SELECT throws_ok(format($$SELECT sim.offer_contract('procurement', %s, %s, 1, 10, 100)$$, station, g), '42501',
-                 format('station %s belongs to another faction', station),
-                 'offer a contract on behalf of another faction''s station') FROM theirs, pick;
+                 'permission denied for schema sim', 'a player reaches nothing in sim') FROM theirs, pick;
 
 -- Its own ships: the commands work, and refuse with specific SQLSTATEs -----------------
-SELECT lives_ok(format('INSERT INTO bought SELECT * FROM sim.buy(%s, %s, 10)', a, g), 'buy 10 units with ship a') FROM pick;
+SELECT lives_ok(format('INSERT INTO bought SELECT * FROM api.buy(%s, %s, 10)', a, g), 'buy 10 units with ship a') FROM pick;
 SELECT is((SELECT price FROM bought), (SELECT ask FROM quote), 'the price is the ask quoted before the trade');
 SELECT is((SELECT total FROM bought), (SELECT 10 * ask FROM quote), 'the total is 10 times the price');
 SELECT is((SELECT tax FROM bought), (SELECT ceil(total * 0.02)::bigint FROM bought), 'the tax is 2% rounded up');
-SELECT is((SELECT w.credits FROM sim.wallet w, pick WHERE w.faction_id = pick.f),
+SELECT is((SELECT w.credits FROM api.my_wallet w),
           (SELECT q.credits - b.tax FROM quote q, bought b),
           'the faction paid the total and the tax, and its station received the total');
-SELECT is((SELECT c.qty FROM sim.ship_cargo c, pick WHERE c.ship_id = pick.a AND c.good_id = pick.g), 10::bigint,
+SELECT is((SELECT c.qty FROM api.my_cargo c, pick WHERE c.ship_id = pick.a AND c.good_id = pick.g), 10::bigint,
           'the goods are aboard');
-SELECT is((SELECT m.qty FROM sim.station_stock m, pick WHERE m.station_id = pick.st AND m.good_id = pick.g),
+SELECT is((SELECT m.stock FROM api.market m, pick WHERE m.station_id = pick.st AND m.good_id = pick.g),
           (SELECT stock - 10 FROM quote), 'they left the station''s stock');
-SELECT results_eq($$SELECT t.kind, t.qty, t.buyer_ship, t.seller_ship FROM sim.trade t, bought b WHERE t.id = b.trade_id$$,
-                  $$SELECT 'market'::text, 10::bigint, a, NULL::bigint FROM pick$$, 'the trade is recorded');
-SELECT throws_ok(format('SELECT sim.buy(%s, %s, 1, 1)', a, g), 'SM005', NULL, 'the ask is above max_price 1') FROM pick;
-SELECT throws_ok(format('SELECT sim.buy(%s, %s, %s)', a, g, stock + 1), 'SM007', NULL, 'more than the station has')
+SELECT results_eq($$SELECT t.kind, t.qty, t.ship_id, t.side FROM api.my_trades t, bought b WHERE t.id = b.trade_id$$,
+                  $$SELECT 'market'::text, 10::bigint, a, 'buy'::text FROM pick$$, 'the trade is recorded');
+SELECT throws_ok(format('SELECT api.buy(%s, %s, 1, 1)', a, g), 'SM005', NULL, 'the ask is above max_price 1') FROM pick;
+SELECT throws_ok(format('SELECT api.buy(%s, %s, %s)', a, g, stock + 1), 'SM007', NULL, 'more than the station has')
   FROM pick, quote;
-SELECT throws_ok(format('SELECT sim.buy(%s, %s, %s)', a, g, k.cargo_capacity - 9), 'SM003', NULL,
+SELECT throws_ok(format('SELECT api.buy(%s, %s, %s)', a, g, k.cargo_capacity - 9), 'SM003', NULL,
                  'more than the hold has room for')
-  FROM pick JOIN sim.ship s ON s.id = pick.a JOIN sim.ship_class k ON k.id = s.class_id;
-SELECT throws_ok(format('SELECT sim.sell(%s, %s, 11)', a, g), 'SM002', 'ship ' || a || ' carries 10 units of "'
-                 || (SELECT name FROM sim.good WHERE id = g) || '", not 11', 'selling more than the hold carries')
+  FROM pick JOIN api.my_ships k ON k.id = pick.a;
+SELECT throws_ok(format('SELECT api.sell(%s, %s, 11)', a, g), 'SM002', 'ship ' || a || ' carries 10 units of "'
+                 || (SELECT name FROM api.goods WHERE id = g) || '", not 11', 'selling more than the hold carries')
   FROM pick;
-SELECT throws_ok(format('SELECT sim.transfer_cargo(%s, %s, %s, 1)', a, a, g), '22023', NULL, 'a transfer needs two ships')
+SELECT throws_ok(format('SELECT api.transfer_cargo(%s, %s, %s, 1)', a, a, g), '22023', NULL, 'a transfer needs two ships')
   FROM pick;
-SELECT lives_ok(format('SELECT sim.transfer_cargo(%s, %s, %s, 4)', a, b, g), 'ship a gives 4 units to ship b') FROM pick;
-SELECT is((SELECT array_agg(c.qty ORDER BY c.ship_id) FROM sim.ship_cargo c, pick
+SELECT lives_ok(format('SELECT api.transfer_cargo(%s, %s, %s, 4)', a, b, g), 'ship a gives 4 units to ship b') FROM pick;
+SELECT is((SELECT array_agg(c.qty ORDER BY c.ship_id) FROM api.my_cargo c, pick
             WHERE c.ship_id IN (pick.a, pick.b) AND c.good_id = pick.g), ARRAY[6, 4]::bigint[],
           'ship a has 6 units left, ship b 4');
-SELECT lives_ok(format('SELECT sim.jettison(%s, %s, 1)', b, g), 'ship b dumps a unit') FROM pick;
-SELECT lives_ok(format($$SELECT sim.place_order(%s, %s, 'sell', 3, 1000000)$$, b, g), 'ship b offers 3 units') FROM pick;
-SELECT is((SELECT c.qty FROM sim.ship_cargo c, pick WHERE c.ship_id = pick.b AND c.good_id = pick.g), NULL,
+SELECT lives_ok(format('SELECT api.jettison(%s, %s, 1)', b, g), 'ship b dumps a unit') FROM pick;
+SELECT lives_ok(format($$SELECT api.place_order(%s, %s, 'sell', 3, 1000000)$$, b, g), 'ship b offers 3 units') FROM pick;
+SELECT is((SELECT c.qty FROM api.my_cargo c, pick WHERE c.ship_id = pick.b AND c.good_id = pick.g), NULL,
           'the units offered left the hold (its row is gone)');
-SELECT lives_ok(format('SELECT sim.cancel_order(o.id) FROM sim.market_order o WHERE o.ship_id = %s', b),
+SELECT lives_ok(format('SELECT api.cancel_order(o.id) FROM api.my_orders o WHERE o.ship_id = %s', b),
                 'the order is cancelled') FROM pick;
-SELECT is((SELECT c.qty FROM sim.ship_cargo c, pick WHERE c.ship_id = pick.b AND c.good_id = pick.g), 3::bigint,
+SELECT is((SELECT c.qty FROM api.my_cargo c, pick WHERE c.ship_id = pick.b AND c.good_id = pick.g), 3::bigint,
           'the units are back aboard');
-SELECT lives_ok(format('SELECT sim.refuel(%s, 1)', a), 'ship a buys one unit of fuel') FROM pick;
--- its own station offers a contract; its ship a takes it and delivers
-SELECT lives_ok(format($$SELECT sim.accept_contract(sim.offer_contract('procurement', %s, %s, 5, 500, 1000), %s)$$,
-                       st, g, a), 'the own station offers a contract and ship a accepts it') FROM pick;
-SELECT is((SELECT sim.deliver_contract(c.id) FROM sim.contract c, pick WHERE c.ship_id = pick.a), 500::bigint,
+SELECT lives_ok(format('SELECT api.refuel(%s, 1)', a), 'ship a buys one unit of fuel') FROM pick;
+-- its own station offers a contract (an operator's command); its ship a takes it and delivers
+RESET ROLE;
+CREATE TEMP TABLE offered AS SELECT sim.offer_contract('procurement', st, g, 5, 500, 1000) AS id FROM pick;
+GRANT SELECT ON offered TO regress_econ_tap;
+SET ROLE regress_econ_tap;
+SELECT lives_ok(format($$SELECT api.accept_contract(%s, %s)$$, o.id, a),
+                'the own station offers a contract and ship a accepts it') FROM pick, offered o;
+SELECT is((SELECT api.deliver_contract(c.id) FROM api.my_contracts c, pick WHERE c.ship_id = pick.a), 500::bigint,
           'ship a delivers it for the reward');
-SELECT is((SELECT c.status FROM sim.contract c, pick WHERE c.ship_id = pick.a), 'fulfilled', 'the contract is fulfilled');
+SELECT is((SELECT c.status FROM api.my_contracts c, pick WHERE c.ship_id = pick.a), 'fulfilled', 'the contract is fulfilled');
 RESET ROLE;
 SELECT is_empty($$SELECT * FROM sim.audit()$$, 'every unit and credit is accounted for after the commands');
 

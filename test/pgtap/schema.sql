@@ -64,11 +64,13 @@ SELECT col_not_null('sim', 'station_stock', 'target', 'station_stock.target is N
 -- Invariants kept by exclusion constraints and statement triggers
 SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'sim.sector'::regclass AND contype = 'x'),
           'sectors carry an exclusion constraint');
-SELECT has_trigger('sim', 'station_stock', 'station_stock_capacity_ins', 'stock inserts check storage');
-SELECT has_trigger('sim', 'station_stock', 'station_stock_capacity_upd', 'stock updates check storage');
-SELECT has_trigger('sim', 'station', 'station_capacity_upd', 'capacity changes check storage');
-SELECT has_trigger('sim', 'ship_cargo', 'ship_cargo_capacity_ins', 'cargo inserts check the hold');
-SELECT has_trigger('sim', 'ship_cargo', 'ship_cargo_capacity_upd', 'cargo updates check the hold');
+SELECT has_trigger('sim', 'station_stock', 'station_stock_tally_ins', 'stock inserts update the station''s tally');
+SELECT has_trigger('sim', 'station_stock', 'station_stock_tally_upd', 'stock updates update the station''s tally');
+SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'sim.station'::regclass
+                     AND conname = 'station_storage' AND contype = 'c'),
+          'a CHECK bounds a station''s tally by its storage capacity');
+SELECT has_trigger('sim', 'ship_cargo', 'ship_cargo_tally_ins', 'cargo inserts update the ship''s tally');
+SELECT has_trigger('sim', 'ship_cargo', 'ship_cargo_tally_upd', 'cargo updates update the ship''s tally');
 SELECT has_trigger('sim', 'ship', 'ship_fuel_ins', 'ship inserts check the tank');
 SELECT has_trigger('sim', 'ship', 'ship_fuel_upd', 'ship updates check the tank');
 SELECT has_trigger('sim', 'ship', 'ship_state_changed', 'ship updates check and record state changes');

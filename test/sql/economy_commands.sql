@@ -27,7 +27,7 @@ $$;
 
 -- Everything a command may change, as one digest
 CREATE FUNCTION pg_temp.digest() RETURNS text
-LANGUAGE sql AS $$
+LANGUAGE sql SECURITY DEFINER AS $$
     SELECT md5(concat_ws('|',
         (SELECT string_agg(w::text, ',' ORDER BY w.faction_id) FROM sim.wallet w),
         (SELECT string_agg(s::text, ',' ORDER BY s.station_id, s.good_id) FROM sim.station_stock s),
@@ -460,32 +460,29 @@ SELECT count(*) AS ledger_rows FROM pg_temp.new_ledger();
 SELECT * FROM sim.audit();
 
 --
--- Ownership: a role that plays faction 3 commands only faction 3's ships,
--- orders and stations
+-- Ownership: a login that plays faction 3 reaches the commands only through
+-- api, and there commands only faction 3's ships and orders
 --
 CREATE ROLE regress_econ_player;
-GRANT USAGE ON SCHEMA sim TO regress_econ_player;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA sim TO regress_econ_player;
+GRANT sim_player TO regress_econ_player;
 GRANT SELECT, UPDATE ON seen TO regress_econ_player;
-INSERT INTO sim.player VALUES ('regress_econ_player', 3);
+INSERT INTO sim.player (name, login, faction_id, created_tick) VALUES ('regress econ', 'regress_econ_player', 3, 0);
 SELECT sim.commanding_faction() AS operator_faction;
 SET ROLE regress_econ_player;
-SELECT sim.commanding_faction() AS player_faction;
-SELECT pg_temp.fails('SELECT sim.buy(1, 1, 1)') AS buy;
-SELECT pg_temp.explain('SELECT sim.buy(1, 1, 1)') AS buy;
-SELECT pg_temp.fails('SELECT sim.sell(1, 1, 1)') AS sell;
-SELECT pg_temp.fails('SELECT sim.refuel(2)') AS refuel;
-SELECT pg_temp.fails('SELECT sim.transfer_cargo(1, 2, 1, 1)') AS transfer;
-SELECT pg_temp.fails('SELECT sim.jettison(1, 1, 1)') AS jettison;
-SELECT pg_temp.fails($$SELECT sim.place_order(1, 1, 'sell', 1, 10)$$) AS place_order;
-SELECT pg_temp.fails('SELECT sim.cancel_order(4)') AS cancel_order;
-SELECT pg_temp.fails('SELECT sim.accept_contract(3, 1)') AS accept_contract;
-SELECT pg_temp.fails('SELECT sim.deliver_contract(1)') AS deliver_contract;
-SELECT pg_temp.fails($$SELECT sim.offer_contract('procurement', 1, 1, 5, 10, 30)$$) AS offer_contract;
--- its own: ship 5 may give ore to ship 4 (of faction 1); its station may
--- offer a contract, though faction 3 cannot fund it
-SELECT sim.transfer_cargo(5, 4, 1, 1) AS given;
-SELECT pg_temp.fails($$SELECT sim.offer_contract('procurement', 3, 1, 5, 100, 30)$$) AS own_station_no_credits;
+SELECT pg_temp.fails('SELECT sim.buy(5, 1, 1)') AS sim_buy;
+SELECT * FROM api.my_wallet;
+SELECT pg_temp.fails('SELECT api.buy(1, 1, 1)') AS buy;
+SELECT pg_temp.explain('SELECT api.buy(1, 1, 1)') AS buy;
+SELECT pg_temp.fails('SELECT api.sell(1, 1, 1)') AS sell;
+SELECT pg_temp.fails('SELECT api.refuel(2)') AS refuel;
+SELECT pg_temp.fails('SELECT api.transfer_cargo(1, 2, 1, 1)') AS transfer;
+SELECT pg_temp.fails('SELECT api.jettison(1, 1, 1)') AS jettison;
+SELECT pg_temp.fails($$SELECT api.place_order(1, 1, 'sell', 1, 10)$$) AS place_order;
+SELECT pg_temp.fails('SELECT api.cancel_order(4)') AS cancel_order;
+SELECT pg_temp.fails('SELECT api.accept_contract(3, 1)') AS accept_contract;
+SELECT pg_temp.fails('SELECT api.deliver_contract(1)') AS deliver_contract;
+-- its own: ship 5 may give ore to ship 4 (of faction 1)
+SELECT api.transfer_cargo(5, 4, 1, 1) AS given;
 RESET ROLE;
 DELETE FROM sim.player;
 SELECT ship_id, good_id, qty FROM sim.ship_cargo WHERE ship_id IN (4, 5) ORDER BY ship_id, good_id;

@@ -53,11 +53,10 @@ SELECT b.id, b.kind, b.sector_id, count(d.good_id) AS deposits,
 SELECT d.good_id, d.richness, d.remaining FROM sim.deposit d, cast_ WHERE d.body_id = rock ORDER BY d.good_id;
 SELECT dock_ticks, undock_ticks, mine_cycle_ticks, docking_range, mining_range FROM sim.economy;
 
--- A player role of another faction than every ship of the cast
+-- A player's login, of another faction than every ship of the cast
 CREATE ROLE regress_states_player;
-GRANT USAGE ON SCHEMA sim TO regress_states_player;
-GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA sim TO regress_states_player;
-INSERT INTO sim.player VALUES ('regress_states_player', 1);
+GRANT sim_player TO regress_states_player;
+INSERT INTO sim.player (name, login, faction_id, created_tick) VALUES ('regress states', 'regress_states_player', 1, 0);
 SELECT bool_and(faction_id <> 1) AS all_of_other_factions FROM sim.ship, cast_ WHERE id IN (m, t, h, p);
 
 -- Snapshot of the cast's state, to show that failed commands change nothing
@@ -85,10 +84,10 @@ SELECT pg_temp.try(format('SELECT sim.mine(%s)', m)) AS mine_docked FROM cast_;
 SELECT pg_temp.try(format('SELECT sim.mine(%s)', t)) AS mine_without_equipment FROM cast_;
 SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:%s')$$, t, hub)) AS navigate_docked FROM cast_;
 SET ROLE regress_states_player;
-SELECT pg_temp.try(format('SELECT sim.undock(%s)', m)) AS undock_other_faction FROM cast_;
-SELECT pg_temp.try(format('SELECT sim.dock(%s, %s)', m, home)) AS dock_other_faction FROM cast_;
-SELECT pg_temp.try(format('SELECT sim.mine(%s)', m)) AS mine_other_faction FROM cast_;
-SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'body:%s')$$, m, field)) AS navigate_other_faction
+SELECT pg_temp.try(format('SELECT api.undock(%s)', m)) AS undock_other_faction FROM cast_;
+SELECT pg_temp.try(format('SELECT api.dock(%s, %s)', m, home)) AS dock_other_faction FROM cast_;
+SELECT pg_temp.try(format('SELECT api.mine(%s)', m)) AS mine_other_faction FROM cast_;
+SELECT pg_temp.try(format($$SELECT * FROM api.navigate(%s, 'body:%s')$$, m, field)) AS navigate_other_faction
   FROM cast_;
 RESET ROLE;
 SELECT d = pg_temp.digest() AS nothing_changed FROM digest_before;

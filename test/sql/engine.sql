@@ -74,11 +74,11 @@ SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:%s', 'burn')
   FROM pick;
 -- a player may command only its faction's ships
 CREATE ROLE regress_sim_player;
-GRANT USAGE ON SCHEMA sim TO regress_sim_player;
-GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA sim TO regress_sim_player;
-INSERT INTO sim.player VALUES ('regress_sim_player', (SELECT faction_id % 8 + 1 FROM sim.ship WHERE id = (SELECT a FROM pick)));
+GRANT sim_player TO regress_sim_player;
+INSERT INTO sim.player (name, login, faction_id, created_tick)
+VALUES ('regress engine', 'regress_sim_player', (SELECT faction_id % 8 + 1 FROM sim.ship WHERE id = (SELECT a FROM pick)), 0);
 SET ROLE regress_sim_player;
-SELECT pg_temp.try(format($$SELECT * FROM sim.navigate(%s, 'station:%s')$$, a, near_station)) AS other_faction
+SELECT pg_temp.try(format($$SELECT * FROM api.navigate(%s, 'station:%s')$$, a, near_station)) AS other_faction
   FROM pick;
 RESET ROLE;
 DELETE FROM sim.player;

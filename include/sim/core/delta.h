@@ -26,6 +26,8 @@
 #define SIM_DELTA_FLAG_LZ4		0x01	/* body is one LZ4 block */
 #define SIM_DELTA_HEADER_SIZE	40
 #define SIM_DELTA_MAX_VALS		64	/* values per record */
+#define SIM_DELTA_REC_MIN_BYTES	7	/* body bytes a record takes at least
+									 * (kind, flags, five varints) */
 #define SIM_DELTA_MAX_BODY		0x7E000000	/* body bytes (LZ4's input limit,
 											 * under 2^31) */
 
