@@ -87,9 +87,13 @@ CREATE TABLE sim.tick_log (
     ships_in_flight integer NOT NULL CHECK (ships_in_flight >= 0),
     arrivals        integer NOT NULL CHECK (arrivals >= 0),
     commands        integer NOT NULL CHECK (commands >= 0),
-    source          text NOT NULL CHECK (source IN ('worker', 'step'))
+    source          text NOT NULL CHECK (source IN ('worker', 'step')),
+    waited_ms       double precision NOT NULL DEFAULT 0 CHECK (waited_ms >= 0)
 );
 COMMENT ON TABLE sim.tick_log IS 'Timing and counts of recent ticks (retention: sim.tick_history)';
+COMMENT ON COLUMN sim.tick_log.waited_ms IS
+    'How long the tick waited for commands'' transactions (the tick guard) before it started; '
+    'for sim.step(n), on its first tick';
 
 -- Shared-memory cache control
 CREATE OR REPLACE FUNCTION sim.invalidate_cache() RETURNS void
@@ -237,7 +241,9 @@ LANGUAGE C VOLATILE;
 CREATE FUNCTION sim.ticker_state(
     OUT loaded boolean, OUT worker_pid integer, OUT cache_tick bigint, OUT cache_ships bigint,
     OUT lag_ms double precision, OUT ticks_skipped bigint, OUT last_error text,
-    OUT last_error_at timestamptz, OUT kernel text)
+    OUT last_error_at timestamptz, OUT kernel text,
+    OUT command_waits bigint, OUT command_wait_at timestamptz, OUT command_wait_ms double precision,
+    OUT command_wait_pid integer, OUT command_wait_action text, OUT command_holders_ended bigint)
 AS 'MODULE_PATHNAME', 'sim_ticker_state'
 LANGUAGE C VOLATILE;
 
@@ -256,14 +262,21 @@ SELECT w.tick,
        t.last_error,
        t.last_error_at,
        t.kernel,
-       t.loaded AS cache_loaded
+       t.loaded AS cache_loaded,
+       t.command_waits,
+       t.command_wait_at,
+       t.command_wait_ms,
+       t.command_wait_pid,
+       t.command_wait_action,
+       t.command_holders_ended
   FROM sim.world w
  CROSS JOIN sim.ticker_state() t
  CROSS JOIN LATERAL (
        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
               percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
          FROM (SELECT duration_ms FROM sim.tick_log ORDER BY tick DESC LIMIT 100) r) l;
-COMMENT ON VIEW sim.status IS 'The ticker at a glance: tick, timing over the last 100 ticks, lag, last error';
+COMMENT ON VIEW sim.status IS
+    'The ticker at a glance: tick, timing over the last 100 ticks, lag, last error, last wait for commands';
 
 -- Spatial queries over the published index
 CREATE FUNCTION sim.ships_within_xyz(x double precision, y double precision, z double precision,

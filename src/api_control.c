@@ -15,6 +15,7 @@
 
 #include "sim/core/kinematics.h"
 #include "sim/core/limits.h"
+#include "sim/guard.h"
 #include "sim/sim.h"
 #include "sim/tick.h"
 #include "sim/world.h"
@@ -70,14 +71,18 @@ sim_wake_ticker(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* sim.ticker_state(): the shared-memory side of sim.status (NULLs when not preloaded). */
+/*
+ * sim.ticker_state(): the shared-memory side of sim.status, the last wait of
+ * a tick for commands included (NULLs when not preloaded).
+ */
 Datum
 sim_ticker_state(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[9];
-	bool		nulls[9];
+	Datum		values[15];
+	bool		nulls[15];
 	SimWorld   *w = SimWorldGet();
+	SimGuardWait wait;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -111,6 +116,24 @@ sim_ticker_state(PG_FUNCTION_ARGS)
 			nulls[6] = nulls[7] = false;
 		}
 		LWLockRelease(h->lock);
+	}
+	if (SimGuardLastWait(&wait))
+	{
+		values[9] = Int64GetDatum(wait.waits);
+		values[14] = Int64GetDatum(wait.ended);
+		nulls[9] = nulls[14] = false;
+		if (wait.action != SIM_GUARD_NONE)
+		{
+			values[10] = TimestampTzGetDatum(wait.at);
+			values[11] = Float8GetDatum(wait.ms);
+			values[13] = CStringGetTextDatum(SimGuardActionName(wait.action));
+			nulls[10] = nulls[11] = nulls[13] = false;
+			if (wait.pid != 0)
+			{
+				values[12] = Int32GetDatum(wait.pid);
+				nulls[12] = false;
+			}
+		}
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

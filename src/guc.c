@@ -2,7 +2,9 @@
  * guc.c -- sim's configuration parameters.
  *
  * Sizes of shared structures are PGC_POSTMASTER; the ticker's pace and
- * switch are PGC_SIGHUP so a reload changes them without a restart.
+ * switch are PGC_SIGHUP so a reload changes them without a restart; the
+ * bound on a tick's wait for commands is PGC_SUSET (a superuser's sim.step
+ * may use its own).
  */
 #include "postgres.h"
 
@@ -22,6 +24,7 @@ double		sim_grid_cell_km = 1000.0;
 int			sim_change_retention = 3600;
 int			sim_tick_history = 10000;
 int			sim_kernel = SIM_KERNEL_CHOICE_AUTO;
+int			sim_max_command_wait_ms = 200;
 
 static const struct config_enum_entry kernel_options[] = {
 	{"auto", SIM_KERNEL_CHOICE_AUTO, false},
@@ -103,6 +106,16 @@ SimGucInit(void)
 							 PGC_SUSET,
 							 0,
 							 check_kernel, NULL, NULL);
+
+	DefineCustomIntVariable("sim.max_command_wait_ms",
+							"Longest time a tick waits for a command's transaction that is not an operator's.",
+							"Then the holder's statement is cancelled, and after as long again its session is "
+							"terminated; operators' transactions are waited for without bound.",
+							&sim_max_command_wait_ms,
+							200, 1, 3600 * 1000,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
 
 	if (!process_shared_preload_libraries_in_progress)
 	{

@@ -25,5 +25,6 @@ _PG_init(void)
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	SimShmemInit();
+	SimGuardInit();
 	SimWorkerInit();
 }

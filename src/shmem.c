@@ -10,8 +10,10 @@
  * - Ticking is serialised by the row lock on sim.world that every tick
  *   takes (SELECT ... FOR UPDATE) and, because the shared world serves one
  *   database at a time but a cluster may hold several universes, by a
- *   cluster-wide advisory lock (tick.c) taken next; both are held until the
- *   transaction ends.  Only the holder writes the slot columns, the queue,
+ *   cluster-wide advisory lock (the tick lock, world.h) taken next; both are
+ *   held until the transaction ends.  Writers outside a tick hold the tick
+ *   lock in share mode (the tick guard, guard.c, which also says how long a
+ *   tick waits for them).  Only the holder writes the slot columns, the queue,
  *   the scratch and the grid buffer that is not published.  A tick in
  *   another database than the one loaded reloads the world first.
  * - hdr->lock (LWLock) guards the small control fields (loaded, counters,
@@ -47,7 +49,6 @@
 
 PG_FUNCTION_INFO_V1(sim_invalidate_cache);
 PG_FUNCTION_INFO_V1(sim_ship_changed);
-PG_FUNCTION_INFO_V1(sim_tick_guard);
 
 bool		SimInTick = false;
 
@@ -62,7 +63,6 @@ static SubTransactionId xact_tick_subid = InvalidSubTransactionId;	/* latest sub
 static int	xact_buffer = -1;
 static bool xact_invalidate = false;
 static bool xact_clear_index = false;
-static bool xact_writer_locked = false;
 
 static uint32
 buckets_for(uint32 capacity)
@@ -219,6 +219,18 @@ sim_xact_callback(XactEvent event, void *arg)
 			if (h && xact_ticked)
 				pg_atomic_fetch_add_u64(&h->version, 1);
 			break;
+		case XACT_EVENT_PRE_PREPARE:
+			/* publishing and invalidating happen at commit, which a prepared transaction never sees */
+			if (xact_ticked || xact_invalidate || xact_clear_index)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot prepare a transaction that ran a sim tick or changed the universe's ships"),
+						 errdetail("Its changes to sim's shared-memory world take effect when it commits in this "
+								   "session. The transaction was rolled back."),
+						 errhint("Commit the transaction instead of preparing it.")));
+			return;
+		case XACT_EVENT_PREPARE:
+			break;
 		default:
 			return;
 	}
@@ -229,7 +241,6 @@ sim_xact_callback(XactEvent event, void *arg)
 	xact_buffer = -1;
 	xact_invalidate = false;
 	xact_clear_index = false;
-	xact_writer_locked = false;
 	SimInTick = false;
 }
 
@@ -247,8 +258,6 @@ sim_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 {
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
-	/* a lock taken in the aborted subtransaction is gone: take it again if needed */
-	xact_writer_locked = false;
 	if (SimInTick && mySubid <= xact_tick_subid)
 		SimInTick = false;
 	if (xact_ticked && world_attached && mySubid <= xact_tick_subid)
@@ -502,31 +511,4 @@ sim_ship_changed(PG_FUNCTION_ARGS)
 		SimTickGuard();
 	}
 	return PointerGetDatum(NULL);
-}
-
-/*
- * Exclude ticks until this transaction ends (see world.h): writers of the
- * world's rows outside a tick call this before touching any row.
- */
-void
-SimTickGuard(void)
-{
-	if (SimInTick || xact_writer_locked)
-		return;
-	if (world_attached)
-	{
-		LOCKTAG		tag;
-
-		SimTickLockTag(tag);
-		(void) LockAcquire(&tag, ShareLock, false, false);
-		xact_writer_locked = true;
-	}
-}
-
-/* SQL: sim.tick_guard() -- SimTickGuard for commands written in SQL. */
-Datum
-sim_tick_guard(PG_FUNCTION_ARGS)
-{
-	SimTickGuard();
-	PG_RETURN_VOID();
 }

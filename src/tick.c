@@ -6,7 +6,8 @@
  * under one lock and writes the counter once, so long steps stay linear.  The row lock on sim.world that
  * it takes first serialises ticks and guards the shared-memory world (see
  * shmem.c).  Steps, in order:
- *   1. lock sim.world, advance the tick counter;
+ *   1. lock sim.world and the tick lock (waiting for commands a bounded
+ *      time, guard.c), advance the tick counter;
  *   2. apply the commands committed since the last tick, in id order;
  *   3. wake the ships whose arrival is due (event queue): next leg or stop;
  *   4. evaluate every ship's position (SIMD kernel);
@@ -26,7 +27,6 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
-#include "storage/lock.h"
 #include "storage/pmsignal.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -441,9 +441,12 @@ notify_changes(int64 tick, StringInfo payload)
 	}
 }
 
-/* Steps 2-6 of one tick; the caller holds the tick and advances sim.world. */
+/*
+ * Steps 2-6 of one tick; the caller holds the tick and advances sim.world.
+ * waited_ms is how long it waited for commands to take the tick lock.
+ */
 static void
-tick_once(SimWorld *w, int64 tick, bool from_worker)
+tick_once(SimWorld *w, int64 tick, bool from_worker, double waited_ms)
 {
 	SimShared  *h = w->hdr;
 	instr_time	start;
@@ -459,8 +462,8 @@ tick_once(SimWorld *w, int64 tick, bool from_worker)
 	uint32	   *due_slots;
 	int			ndue;
 	StringInfoData payload;
-	Oid			types[6] = {INT8OID, FLOAT8OID, INT4OID, INT4OID, INT4OID, TEXTOID};
-	Datum		vals[6];
+	Oid			types[7] = {INT8OID, FLOAT8OID, INT4OID, INT4OID, INT4OID, TEXTOID, FLOAT8OID};
+	Datum		vals[7];
 
 	INSTR_TIME_SET_CURRENT(start);
 	SimCurrentTick = tick;
@@ -523,9 +526,11 @@ tick_once(SimWorld *w, int64 tick, bool from_worker)
 	vals[3] = Int32GetDatum(counts.arrivals);
 	vals[4] = Int32GetDatum(counts.commands);
 	vals[5] = CStringGetTextDatum(from_worker ? "worker" : "step");
+	vals[6] = Float8GetDatum(waited_ms);
 	if (SPI_execute_with_args("INSERT INTO sim.tick_log (tick, finished_at, duration_ms, ships_in_flight, "
-							  "arrivals, commands, source) VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6)",
-							  6, types, vals, NULL, false, 0) != SPI_OK_INSERT)
+							  "arrivals, commands, source, waited_ms) "
+							  "VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7)",
+							  7, types, vals, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record tick");
 
 	initStringInfo(&payload);
@@ -546,7 +551,7 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 	int			i;
 	Oid			types[2] = {INT8OID, INT8OID};
 	Datum		vals[2];
-	LOCKTAG		tag;
+	double		waited_ms;
 
 	/* 1. take the tick: this row lock serialises every tick */
 	if (SPI_execute(from_worker
@@ -573,10 +578,11 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 	 * The shared world is one per cluster: one tick at a time in any
 	 * database.  Sessions changing ships or the economy hold this lock in
 	 * share mode until they commit; the tick waits for them (and new ones
-	 * queue behind it), so a steady stream of commands cannot starve ticks.
+	 * queue behind it), so a steady stream of commands cannot starve ticks,
+	 * and ends the transactions of those that are not operators' when they
+	 * make it wait too long (guard.c).
 	 */
-	SimTickLockTag(tag);
-	(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	waited_ms = SimTickLockAcquire();
 
 	SimWorldTickBegin();
 	SimWorldAwaitPublish(w);
@@ -598,7 +604,7 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 					 errmsg("terminating sim.step because the postmaster died")));
 		/* each tick's SPI results and scratch are freed when it ends */
 		SPI_connect();
-		tick_once(w, ++tick, from_worker);
+		tick_once(w, ++tick, from_worker, i == 0 ? waited_ms : 0.0);
 		SPI_finish();
 	}
 

@@ -17,6 +17,7 @@ extern double sim_grid_cell_km;
 extern int	sim_tick_history;
 extern int	sim_change_retention;
 extern int	sim_kernel;
+extern int	sim_max_command_wait_ms;
 
 /* sim.kernel = auto */
 #define SIM_KERNEL_CHOICE_AUTO (-1)
@@ -31,6 +32,7 @@ extern void SimVocabCheck(void);
 extern void SimGucInit(void);
 extern void SimChangesInit(void);
 extern void SimShmemInit(void);
+extern void SimGuardInit(void);
 extern void SimWorkerInit(void);
 
 #endif							/* SIM_SIM_H */

@@ -17,6 +17,7 @@
 #include "sim/core/eventq.h"
 #include "sim/core/grid.h"
 #include "sim/core/kinematics.h"
+#include "sim/guard.h"
 
 #define SIM_NO_ARRIVAL PG_INT64_MAX
 
@@ -70,8 +71,9 @@ typedef struct SimWorld
  * The cluster-wide tick lock: an advisory lock with no database, in a kind
  * (field 4) that SQL's advisory-lock functions never use.  A tick holds it
  * exclusively; a transaction that changes sim.ship or sim.flight_leg
- * outside a tick holds it shared, so ticks and such writers exclude each
- * other and the cache is invalidated before a tick can see the change.
+ * outside a tick holds it shared (SimTickGuard, guard.h), so ticks and such
+ * writers exclude each other and the cache is invalidated before a tick can
+ * see the change.  How long a tick waits for such writers: guard.c.
  */
 #define SIM_TICK_LOCK_KEY1 0x73696d21	/* "sim!" */
 #define SIM_TICK_LOCK_KEY2 1
@@ -117,8 +119,6 @@ extern void SimWorldTickEnd(void);
 
 /* Record an error for sim.status. */
 extern void SimWorldRecordError(const char *msg);
-
-extern void SimTickGuard(void);
 
 /* The tick being run in this backend, or -1 outside a tick (tick.c). */
 extern int64 SimCurrentTick;
