@@ -92,7 +92,7 @@ CREATE FUNCTION sim.tick_guard() RETURNS void
 AS 'MODULE_PATHNAME', 'sim_tick_guard'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.tick_guard() IS
-    'Keep ticks from running until this transaction ends (economic commands call it before changing rows)';
+    'Keep ticks from running until this transaction ends -- an operator''s for as long as it likes, anyone else''s for sim.max_command_wait_ms per round before the tick cancels it (economic commands call it before changing rows)';
 
 CREATE FUNCTION sim.tick_writing_ships() RETURNS boolean
 AS 'MODULE_PATHNAME', 'sim_tick_writing_ships'
