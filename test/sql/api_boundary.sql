@@ -433,3 +433,16 @@ SELECT count(sim.drop_player(p.id)) AS dropped FROM sim.player p;
 SELECT * FROM sim.audit();
 DROP OWNED BY regress_api_authenticator, regress_api_login, regress_api_stranger, regress_api_group;
 DROP ROLE regress_api_authenticator, regress_api_login, regress_api_stranger, regress_api_group;
+
+-- The roles are the cluster's: a second database's CREATE EXTENSION finds
+-- them and leaves them as they are
+SELECT current_database() AS here \gset
+CREATE DATABASE regress_sim_second;
+\c regress_sim_second
+SET client_min_messages = warning;
+CREATE EXTENSION sim CASCADE;
+RESET client_min_messages;
+SELECT r.rolname, r.rolcanlogin, has_schema_privilege(r.rolname, 'api', 'USAGE') AS uses_api
+  FROM pg_roles r WHERE r.rolname IN ('sim_operator', 'sim_player', 'sim_anon') ORDER BY r.rolname;
+\c :here
+DROP DATABASE regress_sim_second;
