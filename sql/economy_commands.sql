@@ -105,7 +105,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'good % does not exist', good
             USING ERRCODE = 'undefined_object',
-                  HINT = 'sim.good lists the goods.';
+                  HINT = 'api.goods lists the goods.';
     END IF;
     RETURN g;
 END
@@ -160,7 +160,7 @@ BEGIN
             RAISE EXCEPTION 'ship % is not docked', s.id
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       DETAIL = format('It is %s.', s.state),
-                      HINT = 'Fly it to a station with sim.navigate(ship, ''station:ID''); it trades once docked.';
+                      HINT = 'Fly it to a station with navigate(ship, ''station:ID''); it trades once docked.';
         END IF;
         RAISE EXCEPTION 'ship % is not docked at station %', s.id, station
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -191,8 +191,8 @@ BEGIN
         RAISE EXCEPTION 'station % does not trade "%"', station,
                         coalesce((SELECT sim.echo(g.name) FROM sim.good g WHERE g.id = good), good::text)
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'A station trades the goods it has a sim.station_stock row for.',
-                  HINT = 'sim.market lists the goods each station buys and sells.';
+                  DETAIL = 'A station trades the goods it holds a stock of.',
+                  HINT = 'api.market lists the goods each station buys and sells.';
     END IF;
     RETURN m;
 END
@@ -280,7 +280,7 @@ BEGIN
     RAISE EXCEPTION 'ship % carries % units of "%", not %', ship, carried, sim.echo(g.name), wanted
         USING ERRCODE = 'SM002',
               HINT = CASE WHEN carried > 0 THEN format('Use at most %s units.', carried)
-                          ELSE 'sim.ship_cargo lists what each ship carries.' END;
+                          ELSE 'api.my_cargo (sim.ship_cargo for operators) lists what ships carry.' END;
 END
 $$;
 COMMENT ON FUNCTION sim.raise_not_enough_cargo(bigint, sim.good, bigint, bigint) IS 'Raise SM002 (not enough cargo)';
@@ -819,7 +819,7 @@ BEGIN
         RAISE EXCEPTION 'contract % expired at tick %', c.id, c.deadline_tick
             USING ERRCODE = 'SM008',
                   DETAIL = format('It is tick %s now.', now_tick),
-                  HINT = 'sim.contract lists the open contracts.';
+                  HINT = 'api.contracts_offered lists the open contracts.';
     END IF;
     IF c.status <> wanted THEN
         RAISE EXCEPTION 'contract % is not %', c.id, wanted
@@ -830,7 +830,7 @@ BEGIN
                                 ELSE format('It was %s at tick %s.', c.status, c.closed_tick) END,
                   HINT = CASE WHEN c.status = 'open'
                               THEN format('Accept it first with sim.accept_contract(%s, ship).', c.id)
-                              ELSE 'sim.contract lists the open contracts.' END;
+                              ELSE 'api.contracts_offered lists the open contracts.' END;
     END IF;
 END
 $$;

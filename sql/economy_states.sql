@@ -36,7 +36,7 @@ BEGIN
         IF s.state <> 'idle' THEN
             RAISE EXCEPTION 'ship % is %, not idle', ship, s.state
                 USING ERRCODE = 'object_not_in_prerequisite_state',
-                      HINT = 'A ship docks from rest in space near the station; fly there with sim.navigate(ship, ''station:ID'') (it docks on arrival).';
+                      HINT = 'A ship docks from rest in space near the station; fly there with navigate(ship, ''station:ID'') (it docks on arrival).';
         END IF;
         SELECT ST_3DDistance(st.pos, ST_MakePoint(s.x, s.y, s.z)) INTO d
           FROM sim.station st WHERE st.id = target;
@@ -47,7 +47,7 @@ BEGIN
             RAISE EXCEPTION 'ship % is % km from station %, beyond the docking range of % km',
                 ship, round(d::numeric, 1), target, e.docking_range
                 USING ERRCODE = 'object_not_in_prerequisite_state',
-                      HINT = format('Fly there first: sim.navigate(%s, ''station:%s'').', ship, target);
+                      HINT = format('Fly there first: navigate(%s, ''station:%s'').', ship, target);
         END IF;
         RETURN 'docking';
     ELSIF kind = 'mine' THEN
@@ -76,7 +76,7 @@ BEGIN
                 RAISE EXCEPTION 'ship % is % km above body %, beyond the mining range of % km',
                     ship, round(d::numeric, 1), target, e.mining_range
                     USING ERRCODE = 'object_not_in_prerequisite_state',
-                          HINT = format('Fly there first: sim.navigate(%s, ''body:%s'').', ship, target);
+                          HINT = format('Fly there first: navigate(%s, ''body:%s'').', ship, target);
             END IF;
         ELSE
             RAISE EXCEPTION 'ship % is %; it mines from orbit or from rest near a body', ship, s.state

@@ -285,7 +285,7 @@ SimPlanShipJourney(int64 ship_id, const SimDestination *dest, SimMode mode,
 	{
 		SimNavErrorSet(err, ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
 				  psprintf("ship %lld is docked", (long long) ship_id), NULL,
-				  psprintf("Undock it first with sim.undock(%lld).", (long long) ship_id));
+				  psprintf("Undock it first: undock(%lld).", (long long) ship_id));
 		return false;
 	}
 	if (strcmp(s.state, "idle") != 0 && strcmp(s.state, "orbiting") != 0 && strcmp(s.state, "flying") != 0)
