@@ -501,11 +501,11 @@ BEGIN
         RAISE EXCEPTION 'station % does not trade good %', station, good
             USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'api.market lists what each station trades.';
     END IF;
-    -- as api.buy and api.sell price a lot: at the quote for the stock it leaves
+    -- as api.buy and api.sell price a lot
     IF m.qty >= qty THEN
-        ask := (sim.market_quote(g.base_price, m.qty - qty, m.target, e.spread)).ask;
+        ask := sim.lot_price('buy', g, m, qty, e);
     END IF;
-    bid := (sim.market_quote(g.base_price, m.qty + qty, m.target, e.spread)).bid;
+    bid := sim.lot_price('sell', g, m, qty, e);
     RETURN QUERY SELECT station, good, m.qty, ask,
                         ask * qty +
                             sim.levy(ask * qty, e.tax_rate),

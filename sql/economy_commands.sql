@@ -112,6 +112,21 @@ END
 $$;
 COMMENT ON FUNCTION sim.good_row(integer) IS 'A row of sim.good; raises undefined_object when there is none';
 
+-- The unit price of a lot of qty units a station sells (side 'buy': its
+-- ask) or buys (side 'sell': its bid): the quote for the stock the lot
+-- leaves, so a lot is never cheaper than unit by unit.  sim.buy, sim.sell,
+-- sim.refuel and api.quote price by it.
+CREATE FUNCTION sim.lot_price(side text, g sim.good, m sim.station_stock, qty bigint, e sim.economy)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE side
+           WHEN 'buy' THEN (sim.market_quote(g.base_price, m.qty - qty, m.target, e.spread)).ask
+           WHEN 'sell' THEN (sim.market_quote(g.base_price, m.qty + qty, m.target, e.spread)).bid
+           END
+$$;
+COMMENT ON FUNCTION sim.lot_price(text, sim.good, sim.station_stock, bigint, sim.economy) IS
+    'Unit price of a lot a station sells (buy: its ask) or buys (sell: its bid): the quote for the stock the lot leaves';
+
 -- A player learns nothing of what is not its own: another faction's ship,
 -- order or contract and one that does not exist get the same 42501.
 CREATE FUNCTION sim.raise_not_yours(what text, id bigint) RETURNS void
@@ -353,8 +368,7 @@ BEGIN
     IF cargo.room < qty THEN
         PERFORM sim.raise_hold_full(ship, cargo.room, qty);
     END IF;
-    -- a lot trades at the quote for the stock it leaves: never cheaper than unit by unit
-    price := (sim.market_quote(g.base_price, m.qty - qty, m.target, e.spread)).ask;
+    price := sim.lot_price('buy', g, m, qty, e);
     IF price > max_price THEN
         RAISE EXCEPTION 'the ask for "%" at station % is %, above max_price %', sim.echo(g.name), s.docked_at, price, max_price
             USING ERRCODE = 'SM005',
@@ -428,7 +442,7 @@ BEGIN
         PERFORM sim.raise_storage_full(s.docked_at, held, capacity, qty);
     END IF;
     -- a lot trades at the quote for the stock it makes: never dearer than unit by unit
-    price := (sim.market_quote(g.base_price, m.qty + qty, m.target, e.spread)).bid;
+    price := sim.lot_price('sell', g, m, qty, e);
     IF price < min_price THEN
         RAISE EXCEPTION 'the bid for "%" at station % is %, below min_price %', sim.echo(g.name), s.docked_at, price, min_price
             USING ERRCODE = 'SM005',
@@ -515,7 +529,7 @@ BEGIN
     IF m.qty < units THEN
         PERFORM sim.raise_not_enough_stock(s.docked_at, g, m.qty, units);
     END IF;
-    price := (sim.market_quote(g.base_price, m.qty - units, m.target, e.spread)).ask;
+    price := sim.lot_price('buy', g, m, units, e);
     seller := (SELECT st.faction_id FROM sim.station st WHERE st.id = s.docked_at);
     PERFORM sim.lock_wallets(s.faction_id, seller);
     total := units * price;
