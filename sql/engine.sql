@@ -243,7 +243,8 @@ CREATE FUNCTION sim.ticker_state(
     OUT lag_ms double precision, OUT ticks_skipped bigint, OUT last_error text,
     OUT last_error_at timestamptz, OUT kernel text,
     OUT command_waits bigint, OUT command_wait_at timestamptz, OUT command_wait_ms double precision,
-    OUT command_wait_pid integer, OUT command_wait_action text, OUT command_holders_ended bigint)
+    OUT command_wait_pid integer, OUT command_wait_action text, OUT command_holders_ended bigint,
+    OUT commands_held_off boolean)
 AS 'MODULE_PATHNAME', 'sim_ticker_state'
 LANGUAGE C VOLATILE;
 
@@ -268,7 +269,8 @@ SELECT w.tick,
        t.command_wait_ms,
        t.command_wait_pid,
        t.command_wait_action,
-       t.command_holders_ended
+       t.command_holders_ended,
+       t.commands_held_off
   FROM sim.world w
  CROSS JOIN sim.ticker_state() t
  CROSS JOIN LATERAL (

@@ -79,8 +79,8 @@ Datum
 sim_ticker_state(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[15];
-	bool		nulls[15];
+	Datum		values[16];
+	bool		nulls[16];
 	SimWorld   *w = SimWorldGet();
 	SimGuardWait wait;
 
@@ -121,7 +121,8 @@ sim_ticker_state(PG_FUNCTION_ARGS)
 	{
 		values[9] = Int64GetDatum(wait.waits);
 		values[14] = Int64GetDatum(wait.ended);
-		nulls[9] = nulls[14] = false;
+		values[15] = BoolGetDatum(wait.held_off);
+		nulls[9] = nulls[14] = nulls[15] = false;
 		if (wait.action != SIM_GUARD_NONE)
 		{
 			values[10] = TimestampTzGetDatum(wait.at);

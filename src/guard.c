@@ -17,7 +17,13 @@
  * another round (an idle-in-transaction session ignores a cancel) has its
  * session terminated, as pg_terminate_backend does.  Operators' holders,
  * and other ticks, are waited for without bound: an operator may hold the
- * universe deliberately.  Each wait is recorded for sim.status, each
+ * universe deliberately.  From the end of a round that found players among
+ * the holders until the tick has the lock, players' new guards wait outside
+ * the queue (the hold-off, renewed each round, expiring by itself should
+ * the tick fail): the tick
+ * leaves the queue at each round's end, and the guards queued behind it
+ * would otherwise be granted, so that players reconnecting in a loop could
+ * keep it out for good.  Each wait is recorded for sim.status, each
  * ended transaction is logged.  The bound is a lock_timeout set only
  * around the lock request, inside an internal subtransaction; only that
  * time-out is caught.
@@ -44,8 +50,10 @@
 #include "access/xact.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "storage/backendid.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
@@ -74,13 +82,14 @@ typedef struct GuardHolder
 
 typedef struct GuardShared
 {
-	slock_t		mutex;			/* guards the fields up to pid */
+	slock_t		mutex;			/* guards the fields up to held_off_until */
 	int64		waits;
 	int64		ended;
 	SimGuardAction action;
 	TimestampTz at;
 	double		ms;
 	int			pid;
+	TimestampTz held_off_until;	/* new players' guards wait until then (0: none) */
 	int			nholders;		/* MaxBackends */
 	GuardHolder holders[FLEXIBLE_ARRAY_MEMBER];
 } GuardShared;
@@ -224,6 +233,42 @@ SimGuardInit(void)
 	RegisterSubXactCallback(guard_subxact_callback, NULL);
 }
 
+/*
+ * While a tick that has waited a round for commands ends their holders, a
+ * new player's guard waits here, holding nothing, instead of in the lock's
+ * queue: a tick that leaves the queue at a round's end would otherwise let
+ * every guard queued behind it in, and players reconnecting in a loop
+ * could keep it out for good.  The hold-off is renewed each round and
+ * cleared when the tick gets the lock, so the wait here is at most as long
+ * as the tick's.
+ */
+static void
+wait_out_hold_off(void)
+{
+	for (;;)
+	{
+		TimestampTz until;
+
+		SpinLockAcquire(&guard->mutex);
+		until = guard->held_off_until;
+		SpinLockRelease(&guard->mutex);
+		if (until == 0 || GetCurrentTimestamp() >= until)
+			return;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1L,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void
+set_hold_off(TimestampTz until)
+{
+	SpinLockAcquire(&guard->mutex);
+	guard->held_off_until = until;
+	SpinLockRelease(&guard->mutex);
+}
+
 void
 SimTickGuard(void)
 {
@@ -242,6 +287,8 @@ SimTickGuard(void)
 		exit_hook_set = true;
 	}
 	is_operator = SimCallerIsOperator();
+	if (!is_operator)
+		wait_out_hold_off();
 
 	SimTickLockTag(tag);
 	(void) LockAcquire(&tag, ShareLock, false, false);
@@ -356,7 +403,7 @@ set_wait(SimGuardAction action, int pid, TimestampTz at, double ms, bool done, i
  */
 static int
 deal_with_holders(TimestampTz round_start, TimestampTz wait_start, Dealt *dealt,
-				  SimGuardAction *worst, int *ended)
+				  SimGuardAction *worst, int *ended, bool *players)
 {
 	int			report_pid = 0;
 	TimestampTz report_since = 0;
@@ -380,6 +427,8 @@ deal_with_holders(TimestampTz round_start, TimestampTz wait_start, Dealt *dealt,
 		SpinLockRelease(&h->mutex);
 		if (copy.pid == 0)
 			continue;
+		if (!copy.is_operator)
+			*players = true;
 
 		/* the oldest holder made the tick wait, unless one is acted on */
 		if (copy.is_operator || copy.since > round_start)
@@ -441,6 +490,7 @@ SimTickLockAcquire(void)
 	int			ended = 0;
 	int			pid = 0;
 	SimGuardAction worst = SIM_GUARD_WAITED;
+	bool		players = false;
 	double		ms;
 
 	SimTickLockTag(tag);
@@ -452,7 +502,7 @@ SimTickLockAcquire(void)
 	start = GetCurrentTimestamp();
 	dealt = palloc0(sizeof(Dealt) * guard->nholders);
 	/* no holder held the guard before time 0: this only finds the one to report */
-	pid = deal_with_holders(0, start, dealt, &worst, &ended);
+	pid = deal_with_holders(0, start, dealt, &worst, &ended, &players);
 	set_wait(SIM_GUARD_WAITING, pid, start, 0.0, false, 0);
 	for (;;)
 	{
@@ -461,7 +511,14 @@ SimTickLockAcquire(void)
 		if (acquire_within(&tag, sim_max_command_wait_ms))
 			break;
 		CHECK_FOR_INTERRUPTS();
-		pid = deal_with_holders(round_start, start, dealt, &worst, &ended);
+		players = false;
+		pid = deal_with_holders(round_start, start, dealt, &worst, &ended, &players);
+		/*
+		 * While players hold the guard, new players' guards wait until this
+		 * tick has run (wait_out_hold_off); while only operators do, players
+		 * get through between rounds.
+		 */
+		set_hold_off(players ? TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 2 * sim_max_command_wait_ms) : 0);
 		if (pid == 0)			/* the holders are ticks: keep the last one reported */
 		{
 			SpinLockAcquire(&guard->mutex);
@@ -475,6 +532,7 @@ SimTickLockAcquire(void)
 	ms = (double) (now - start) / 1000.0;
 	SpinLockAcquire(&guard->mutex);
 	pid = guard->pid;			/* the holder reported by the last round */
+	guard->held_off_until = 0;
 	SpinLockRelease(&guard->mutex);
 	set_wait(worst, pid, start, ms, true, 0);
 	pfree(dealt);
@@ -494,6 +552,7 @@ SimGuardLastWait(SimGuardWait *out)
 	out->at = guard->at;
 	out->ms = guard->ms;
 	out->pid = guard->pid;
+	out->held_off = guard->held_off_until != 0 && GetCurrentTimestamp() < guard->held_off_until;
 	SpinLockRelease(&guard->mutex);
 	if (out->action == SIM_GUARD_WAITING)
 		out->ms = (double) (GetCurrentTimestamp() - out->at) / 1000.0;

@@ -44,6 +44,7 @@ typedef struct SimGuardWait
 	TimestampTz at;				/* when the last wait began */
 	double		ms;				/* how long it lasted (so far, while waiting) */
 	int			pid;			/* the holder that made it wait, or 0 when unknown */
+	bool		held_off;		/* players' new guards are held off now */
 } SimGuardWait;
 
 /* Copy the last wait; false when sim is not preloaded. */

@@ -8,7 +8,8 @@
 # sim.step(1) finishes, the holder's transaction is ended (cancelled, or
 # terminated when idle), the client sees why, and sim.status, sim.tick_log
 # and the server log name the holder.  An operator's holder is waited for
-# without bound, while new commands still get through between its rounds; the
+# without bound, while new commands still get through between its rounds;
+# while it ends a player's hold, players' new commands wait it out; the
 # worker ends a player's hold on its own.  PREPARE TRANSACTION of a
 # transaction that holds the guard, or that ticked, is refused (0A000) and
 # leaves the session's guard working; others still prepare.
@@ -203,6 +204,45 @@ like($stepper->query_safe("SELECT 'done'"), qr/^@{[$tick + 1]}\ndone$/,
 	'once the operator commits, the tick runs');
 is(last_wait(), "$pid waited", 'sim.status: the tick waited for the operator and did nothing else');
 $stepper->quit;
+$s->quit;
+
+###
+### While a tick ends players' holds, new players' commands wait it out
+###
+
+# A tick leaves the lock's queue at each round's end, so guards queued
+# behind it then would be granted, and players reconnecting in a loop could
+# keep it out.  Once a round has found a player holding the guard, a
+# player's new command waits, holding nothing, until the tick has run: it
+# is neither let in before the tick nor ended by it.  (This stepper's rounds
+# are 3 s, so that the hold-off it keeps while it ends the holder -- two
+# rounds -- is long enough to be seen and entered.)
+($s, $pid) = session('player');
+$s->query_safe('BEGIN; SELECT sim.tick_guard()');
+$tick = tick_of($node);
+($waits, $ended) = counters();
+$stepper = $node->background_psql($db);
+$stepper->query_until(qr/stepping/,
+	"\\echo stepping\nSET statement_timeout = '${safety}s';\nSET sim.max_command_wait_ms = 3000;\nSELECT sim.step(1);\n");
+ok(poll_until($node, $db, 'SELECT commands_held_off FROM sim.status'),
+	'sim.status: after a round that found a player, players\' new commands are held off');
+my ($next, $next_pid) = session('player');
+$next->query_until(qr/asking/, "\\echo asking\nBEGIN;\nSELECT sim.tick_guard();\n");
+ok(poll_until($node, $db,
+		"SELECT wait_event_type || ' ' || wait_event FROM pg_stat_activity WHERE pid = $next_pid",
+		'Extension Extension'),
+	'the new command waits outside the lock\'s queue, holding nothing');
+like($stepper->query_safe("SELECT 'done'"), qr/^@{[$tick + 1]}\ndone$/, 'the tick runs');
+is(last_wait(), "$pid terminated", 'having ended the holder it found');
+my ($waits2, $ended2) = counters();
+is($ended2 - $ended, 1, 'and no other transaction');
+like($next->query_safe("SELECT 'still here'"), qr/still here/,
+	'the waiting command got the guard after the tick, and its session is intact');
+is(sq('SELECT commands_held_off FROM sim.status'), 'f', 'the hold-off ends with the tick');
+$next->query_safe('COMMIT');
+$next->quit;
+$stepper->quit;
+$s->{stdin} .= "SELECT 'after';\n";
 $s->quit;
 
 ###
