@@ -284,6 +284,18 @@ $$;
 
 ALTER FUNCTION sim.record_wallet_change() SET enable_nestloop = off;
 
+-- The change record's writers and its tick run small queries on every
+-- command, whose estimates (transition tables, one-row tables) can pass
+-- jit_above_cost: compiling them would cost a command tens of milliseconds
+-- each time.
+ALTER FUNCTION sim.change_tick() SET jit = off;
+ALTER FUNCTION sim.record_ship_change() SET jit = off;
+ALTER FUNCTION sim.record_cargo_change() SET jit = off;
+ALTER FUNCTION sim.record_stock_change() SET jit = off;
+ALTER FUNCTION sim.record_order_change() SET jit = off;
+ALTER FUNCTION sim.record_trade() SET jit = off;
+ALTER FUNCTION sim.record_wallet_change() SET jit = off;
+
 -- One trigger per table and event (a trigger with transition tables serves one event).
 DO $$
 DECLARE

@@ -237,6 +237,7 @@ CREATE TABLE sim.market_order (
 COMMENT ON TABLE sim.market_order IS 'Limit orders: a sell order holds its goods (qty_open), a buy order its credits (escrow)';
 CREATE INDEX market_order_open ON sim.market_order (station_id, good_id, side, price, id) WHERE status = 'open';
 CREATE INDEX market_order_faction ON sim.market_order (faction_id);
+CREATE INDEX market_order_faction_open ON sim.market_order (faction_id) WHERE status = 'open';
 
 -- Contracts: the reward is held in escrow from creation until delivery or expiry.
 CREATE TABLE sim.contract (

@@ -726,6 +726,14 @@ BEGIN
         hold := qty * price;
     END IF;
     PERFORM sim.lock_wallets(s.faction_id);
+    -- the wallet's lock serialises a faction's orders: the count is exact
+    IF (SELECT count(*) FROM sim.market_order o WHERE o.faction_id = s.faction_id AND o.status = 'open')
+       >= sim.limit('open_orders') THEN
+        RAISE EXCEPTION 'faction % has % open orders already', s.faction_id, sim.limit('open_orders')
+            USING ERRCODE = 'program_limit_exceeded',
+                  DETAIL = format('A faction may have at most %s open orders at once.', sim.limit('open_orders')),
+                  HINT = 'Cancel some open orders, or let them fill, first.';
+    END IF;
     fee := sim.levy(qty * price, e.order_fee_rate);
     funds := sim.credits_of(s.faction_id);
     IF funds < hold + fee THEN

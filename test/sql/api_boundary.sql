@@ -396,6 +396,23 @@ REVOKE CREATE ON SCHEMA public FROM regress_api_login;
 SELECT * FROM sim.audit();
 
 ---
+--- A faction's open orders are bounded: a player cannot flood the book
+---
+SET SESSION AUTHORIZATION regress_api_authenticator;
+SELECT pg_temp.request(c.role, c.sub,
+           format($$SELECT count(api.place_order(%s, %s, 'buy', 1, 1))
+                      FROM generate_series(1, %s - (SELECT count(*) FROM api.my_orders WHERE status = 'open'))$$,
+                  o.ships[1], g.good, 1000)) AS placed_up_to_the_limit,
+       pg_temp.request(c.role, c.sub,
+           format($$SELECT api.place_order(%s, %s, 'buy', 1, 1)$$, o.ships[1], g.good)) AS one_more
+  FROM caller c JOIN own o ON o.who = c.caller JOIN good g ON g.who = c.caller
+ WHERE c.caller = 'A';
+RESET SESSION AUTHORIZATION;
+SELECT count(*) AS a_s_open_orders FROM sim.market_order m JOIN own o ON m.faction_id = o.faction_id
+ WHERE o.who = 'A' AND m.status = 'open';
+SELECT * FROM sim.audit();
+
+---
 --- Players come and go: dropped or reset, they are nobody, never operators
 ---
 SELECT sim.drop_player(b) FROM who;

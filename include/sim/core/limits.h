@@ -27,7 +27,9 @@
 	X(VALUES, SIM_DELTA_MAX_VALS, \
 	  "values of one change record, and elements of the array of sim.finite and sim.change_data") \
 	X(STEP_TICKS, 100000, \
-	  "ticks one sim.step call runs")
+	  "ticks one sim.step call runs") \
+	X(OPEN_ORDERS, 1000, \
+	  "open limit orders one faction may have at once (sim.place_order)")
 
 #define SIM_LIMIT_ENUM(name, value, meaning) SIM_LIMIT_##name = (value),
 
