@@ -184,7 +184,8 @@ BEGIN
                              'command_id_seq', 'economy', 'station_demand', 'ship_event',
                              'ship_event_id_seq', 'trade', 'trade_id_seq', 'price_history',
                              'market_order', 'market_order_id_seq', 'contract', 'contract_id_seq',
-                             'ledger', 'ledger_id_seq', 'bt_tree', 'bt_node'] LOOP
+                             'ledger', 'ledger_id_seq', 'bt_tree', 'bt_node', 'player_id_seq',
+                             'player_ship_id'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('sim.' || t)::regclass, '');
     END LOOP;
 END

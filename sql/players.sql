@@ -163,6 +163,10 @@ $$;
 COMMENT ON FUNCTION sim.viewer_faction() IS
     'The faction of the calling player, whose private rows api shows it; NULL for anyone else';
 
+-- Ids of players' ships, which only grow (sim.create_player); reset with
+-- the universe (owned by sim.ship.id: TRUNCATE ... RESTART IDENTITY).
+CREATE SEQUENCE sim.player_ship_id OWNED BY sim.ship.id;
+
 -- The ship class a new player starts with: the fastest trader.
 CREATE FUNCTION sim.starter_class() RETURNS integer
 LANGUAGE sql STABLE AS $$
@@ -203,10 +207,10 @@ BEGIN
                 USING ERRCODE = 'undefined_object', HINT = 'Create the login role first: CREATE ROLE ... LOGIN.';
         END IF;
         IF login IN ('sim_operator', 'sim_player', 'sim_anon') OR r.rolsuper
-           OR pg_catalog.pg_has_role(r.oid, 'sim_operator', 'USAGE') THEN
+           OR pg_catalog.pg_has_role(r.oid, 'sim_operator', 'MEMBER') THEN
             RAISE EXCEPTION 'role % cannot be a player''s login', quote_ident(login)
                 USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = 'It is one of sim''s roles, a superuser or an operator.';
+                      DETAIL = 'It is one of sim''s roles, a superuser, or a member of sim_operator (even one that does not inherit it can SET ROLE to it).';
         END IF;
         IF NOT r.rolcanlogin THEN
             RAISE EXCEPTION 'role % cannot be a player''s login: it cannot log in', quote_ident(login)
@@ -263,7 +267,9 @@ BEGIN
     END IF;
     INSERT INTO sim.player (name, login, faction_id, created_tick) VALUES (name, login, fid, tick)
     RETURNING id INTO pid;
-    sid := (SELECT coalesce(max(s.id), 0) + 1 FROM sim.ship s);
+    -- never a dropped player's ship's id: the history and the change record name ships by id
+    sid := greatest(pg_catalog.nextval('sim.player_ship_id'), (SELECT coalesce(max(s.id), 0) + 1 FROM sim.ship s));
+    PERFORM pg_catalog.setval('sim.player_ship_id', sid);
     INSERT INTO sim.ship (id, name, faction_id, class_id, role, sector_id, state, docked_at, fuel, x, y, z)
     VALUES (sid, name || ' I', fid, cls.id, cls.role, st.sector_id, 'docked', st.id, cls.fuel_capacity,
             sim.st_x(st.pos), sim.st_y(st.pos), sim.st_z(st.pos));

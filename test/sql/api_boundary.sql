@@ -418,6 +418,16 @@ SELECT * FROM sim.audit();
 SELECT sim.drop_player(b) FROM who;
 SELECT * FROM sim.audit();
 SELECT count(*) AS b_ships_left FROM sim.ship s JOIN own o ON s.faction_id = o.faction_id WHERE o.who = 'B';
+-- a new player's ship never takes a dropped one's id (history names ships
+-- by id), not even the highest
+CREATE TEMP TABLE last_player AS SELECT sim.create_player('Last') AS player;
+CREATE TEMP TABLE last_ship AS
+SELECT s.id, l.player FROM last_player l JOIN sim.player p ON p.id = l.player JOIN sim.ship s ON s.faction_id = p.faction_id;
+SELECT s.id = (SELECT max(id) FROM sim.ship) AS highest_id FROM last_ship s;
+SELECT sim.drop_player(player) FROM last_ship;
+CREATE TEMP TABLE created AS SELECT sim.create_player('After') AS id;
+SELECT s.id > (SELECT id FROM last_ship) AS new_ship_id
+  FROM created c JOIN sim.player p ON p.id = c.id JOIN sim.ship s ON s.faction_id = p.faction_id;
 SET SESSION AUTHORIZATION regress_api_authenticator;
 SELECT pg_temp.request('sim_player', (SELECT b::text FROM who), 'SELECT count(*) FROM api.my_ships') AS dropped_b_ships,
        pg_temp.request('sim_player', (SELECT b::text FROM who),
@@ -430,7 +440,9 @@ RESET client_min_messages;
 SET SESSION AUTHORIZATION regress_api_login;
 SELECT pg_temp.request('regress_api_login', NULL, 'SELECT api.undock(1)') AS after_reset;
 RESET SESSION AUTHORIZATION;
--- create_player's refusals
+-- create_player's refusals (a login that could SET ROLE sim_operator among them)
+CREATE ROLE regress_api_opgroup NOINHERIT IN ROLE sim_operator;
+CREATE ROLE regress_api_opmember LOGIN IN ROLE regress_api_opgroup;
 SELECT pg_temp.request('postgres', NULL, q) AS refused
   FROM unnest(ARRAY[$$SELECT sim.create_player('')$$, $$SELECT sim.create_player(repeat('x', 65))$$,
                     $$SELECT sim.create_player('x', credits => -1)$$,
@@ -438,6 +450,7 @@ SELECT pg_temp.request('postgres', NULL, q) AS refused
                     $$SELECT sim.create_player('x', login => 'regress_api_authenticator')$$,
                     $$SELECT sim.create_player('x', login => 'sim_operator')$$,
                     $$SELECT sim.create_player('x', login => 'regress_api_group')$$,
+                    $$SELECT sim.create_player('x', login => 'regress_api_opmember')$$,
                     $$SELECT sim.create_player('x', station => 999999)$$,
                     $$SELECT sim.create_player('x', ship_class => 999999)$$]) q;
 SELECT sim.create_player('Twice') IS NOT NULL AS created;
@@ -445,6 +458,7 @@ SELECT pg_temp.request('postgres', NULL, $$SELECT sim.create_player('Twice')$$) 
 SET ROLE regress_api_login;
 SELECT pg_temp.request('regress_api_login', NULL, $$SELECT sim.create_player('Mine')$$) AS by_a_player;
 RESET ROLE;
+DROP ROLE regress_api_opmember, regress_api_opgroup;
 
 SELECT count(sim.drop_player(p.id)) AS dropped FROM sim.player p;
 SELECT * FROM sim.audit();
