@@ -25,10 +25,14 @@
 //   errors stay masked (PostGraphile's default).
 // - GraphiQL is served at /graphiql, so that `/` and other paths stay free
 //   for static files (web/public, see server.mjs).
+// - One request runs at most maxFields root fields (aliases and fragments
+//   counted; SimRequestLimitsPlugin), so a client cannot pack thousands of
+//   commands -- each its own transaction -- into one request.
 
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
 import { makePgService } from "postgraphile/adaptors/pg";
-import { GraphQLError } from "postgraphile/graphql";
+import { GraphQLError, Kind, parse } from "postgraphile/graphql";
+import { SafeError } from "postgraphile/grafast";
 import { defaultMaskError } from "postgraphile/grafserv";
 import { gatherConfig } from "postgraphile/graphile-build";
 import { createRequire } from "node:module";
@@ -117,6 +121,58 @@ const SimExtensionResourcesPlugin = {
 	},
 };
 
+// The root fields an operation of a request asks for, aliases and fragments
+// counted (a field under an alias is a field); 0 when the query does not
+// parse (grafserv reports that itself).
+function rootFields(query, operationName) {
+	let doc;
+	try {
+		doc = parse(query);
+	} catch {
+		return 0;
+	}
+	const fragments = new Map();
+	for (const d of doc.definitions) {
+		if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+	}
+	const ops = doc.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+	const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops.length === 1 ? ops[0] : null;
+	const count = (set, seen) => {
+		let n = 0;
+		for (const sel of set.selections) {
+			if (sel.kind === Kind.FIELD) n++;
+			else if (sel.kind === Kind.INLINE_FRAGMENT) n += count(sel.selectionSet, seen);
+			else if (sel.kind === Kind.FRAGMENT_SPREAD && !seen.has(sel.name.value) && fragments.has(sel.name.value)) {
+				n += count(fragments.get(sel.name.value).selectionSet, new Set([...seen, sel.name.value]));
+			}
+		}
+		return n;
+	};
+	return op ? count(op.selectionSet, new Set()) : 0;
+}
+
+function requestLimitsPlugin(maxFields) {
+	return {
+		name: "SimRequestLimitsPlugin",
+		version: "1.0.0",
+		description: "Refuses a request whose operation asks for more than maxFields root fields",
+		grafserv: {
+			middleware: {
+				processGraphQLRequestBody(next, event) {
+					const body = event.body;
+					const n = typeof body?.query === "string" ? rootFields(body.query, body.operationName) : 0;
+					if (n > maxFields) {
+						throw new SafeError(
+							`the request asks for ${n} root fields, more than the ${maxFields} one request may; send it as several requests`,
+							{ statusCode: 400 });
+					}
+					return next();
+				},
+			},
+		},
+	};
+}
+
 // A PostgreSQL error as the client sees it: message, SQLSTATE, detail, hint.
 function maskError(error) {
 	const orig = error.originalError;
@@ -137,14 +193,14 @@ function maskError(error) {
 	return null;
 }
 
-// The preset: connectionString as the authenticator role; auth, the
-// settings from authConfigFromEnv; pool, the number of connections.
-export function makePreset({ connectionString, pool = 10 }) {
+// The preset: connectionString as the authenticator role; pool, the number
+// of connections; maxFields, the root fields one request may ask for.
+export function makePreset({ connectionString, pool = 10, maxFields = 20 }) {
 	includeExtensionMembers();
 	return {
 		extends: [PostGraphileAmberPreset],
 		disablePlugins: ["PgRemoveExtensionResourcesPlugin"],
-		plugins: [SimExtensionResourcesPlugin],
+		plugins: [SimExtensionResourcesPlugin, requestLimitsPlugin(maxFields)],
 		pgServices: [
 			makePgService({
 				connectionString,

@@ -12,6 +12,8 @@
 //   SIM_API_HOST, SIM_API_PORT  where to listen (default 127.0.0.1:5885; port 0:
 //                         any free one, which the "listening on" line names)
 //   SIM_API_POOL          database connections (default 10)
+//   SIM_API_MAX_FIELDS    root fields (commands, reads) one request may ask for
+//                         (default 20)
 //   SIM_WEB_ROOT          directory of static files (default web/public)
 //
 // Each request is authenticated (auth.mjs) before anything else; a refused
@@ -64,9 +66,10 @@ if (!connectionString) {
 const host = process.env.SIM_API_HOST || "127.0.0.1";
 const port = intFromEnv("SIM_API_PORT", 5885, 0, 65535); // 0: any free port
 const pool = intFromEnv("SIM_API_POOL", 10, 1, 1000);
+const maxFields = intFromEnv("SIM_API_MAX_FIELDS", 20, 1, 10000);
 const webRoot = path.resolve(process.env.SIM_WEB_ROOT || path.join(here, "public"));
 
-const pgl = postgraphile(makePreset({ connectionString, pool }));
+const pgl = postgraphile(makePreset({ connectionString, pool, maxFields }));
 const serv = pgl.createServ(grafserv);
 const graphqlHandler = serv.createHandler();
 

@@ -282,6 +282,23 @@ describe("commands", () => {
 	});
 });
 
+describe("request limits", () => {
+	const alice = () => sign({ role: "sim_player", sub: String(world.alice) });
+
+	test("one request runs at most 20 root fields, aliases counted; nothing of a refused one runs", async () => {
+		const [before] = await sql("SELECT count(*) AS n FROM sim.market_order");
+		const many = Array.from({ length: 21 }, (_, i) =>
+			`o${i}: placeOrder(input: { ship: "${world.aliceShip}", good: 1, side: "buy", qty: "1", price: "1" }) { result }`);
+		const r = await gql(`mutation { ${many.join(" ")} }`, { token: alice() });
+		assert.equal(r.status, 400, JSON.stringify(r.body));
+		assert.match(r.body.errors[0].message, /21 root fields, more than the 20/);
+		const [after] = await sql("SELECT count(*) AS n FROM sim.market_order");
+		assert.equal(after.n, before.n);
+		const r2 = await gql(`query { ${Array.from({ length: 20 }, (_, i) => `g${i}: allGoods { totalCount }`).join(" ")} }`);
+		assert.equal(r2.status, 200, JSON.stringify(r2.body));
+	});
+});
+
 describe("the anonymous client", () => {
 	test("reads no private view, not even right after a player's request on the same connection", async () => {
 		await ok("{ allMyWallets { nodes { credits } } }", { token: sign({ role: "sim_player", sub: String(world.alice) }) });
