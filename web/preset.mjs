@@ -122,12 +122,15 @@ const SimExtensionResourcesPlugin = {
 };
 
 // The root fields an operation of a request asks for, aliases and fragments
-// counted (a field under an alias is a field); 0 when the query does not
-// parse (grafserv reports that itself).
-function rootFields(query, operationName) {
+// counted (a field under an alias is a field), counting stopped past limit;
+// 0 when the query does not parse or names no single operation (grafserv
+// reports that itself).  Each fragment is counted once (a fragment used
+// many times in many fragments would otherwise cost exponential time), and
+// a fragment that spreads itself counts as over the limit.
+function rootFields(query, operationName, limit) {
 	let doc;
 	try {
-		doc = parse(query);
+		doc = parse(query, { maxTokens: 20000 });
 	} catch {
 		return 0;
 	}
@@ -137,18 +140,30 @@ function rootFields(query, operationName) {
 	}
 	const ops = doc.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
 	const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops.length === 1 ? ops[0] : null;
-	const count = (set, seen) => {
+	const over = limit + 1;
+	const counted = new Map();   // fragment name -> its root fields (at most over)
+	const counting = new Set();  // fragments being counted: a cycle
+	const count = (set) => {
 		let n = 0;
 		for (const sel of set.selections) {
 			if (sel.kind === Kind.FIELD) n++;
-			else if (sel.kind === Kind.INLINE_FRAGMENT) n += count(sel.selectionSet, seen);
-			else if (sel.kind === Kind.FRAGMENT_SPREAD && !seen.has(sel.name.value) && fragments.has(sel.name.value)) {
-				n += count(fragments.get(sel.name.value).selectionSet, new Set([...seen, sel.name.value]));
+			else if (sel.kind === Kind.INLINE_FRAGMENT) n += count(sel.selectionSet);
+			else if (sel.kind === Kind.FRAGMENT_SPREAD) {
+				const name = sel.name.value;
+				if (counting.has(name)) return over;
+				if (!counted.has(name)) {
+					const f = fragments.get(name);
+					counting.add(name);
+					counted.set(name, f ? count(f.selectionSet) : 0);
+					counting.delete(name);
+				}
+				n += counted.get(name);
 			}
+			if (n >= over) return over;
 		}
 		return n;
 	};
-	return op ? count(op.selectionSet, new Set()) : 0;
+	return op ? count(op.selectionSet) : 0;
 }
 
 function requestLimitsPlugin(maxFields) {
@@ -160,10 +175,10 @@ function requestLimitsPlugin(maxFields) {
 			middleware: {
 				processGraphQLRequestBody(next, event) {
 					const body = event.body;
-					const n = typeof body?.query === "string" ? rootFields(body.query, body.operationName) : 0;
+					const n = typeof body?.query === "string" ? rootFields(body.query, body.operationName, maxFields) : 0;
 					if (n > maxFields) {
 						throw new SafeError(
-							`the request asks for ${n} root fields, more than the ${maxFields} one request may; send it as several requests`,
+							`the request asks for more than the ${maxFields} root fields one request may; send it as several requests`,
 							{ statusCode: 400 });
 					}
 					return next();
