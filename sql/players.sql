@@ -59,7 +59,8 @@ LANGUAGE sql STABLE AS $$
                              AND EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
                                           WHERE m.member = r.oid AND m.roleid = 'sim_player'::regrole))
                        FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false)
-       AND NOT EXISTS (SELECT 1 FROM sim.player p WHERE pg_catalog.pg_has_role(session_user, p.login, 'MEMBER'))
+       AND NOT EXISTS (SELECT 1 FROM sim.player p JOIN pg_catalog.pg_roles l ON l.rolname = p.login
+                        WHERE pg_catalog.pg_has_role(session_user, l.oid, 'MEMBER'))
 $$;
 COMMENT ON FUNCTION sim.claims_trusted() IS
     'True when the session may set request.jwt.claims for role sim_player: a superuser, or a NOINHERIT login granted sim_player directly that is no player''s login nor a member of one';
@@ -207,10 +208,15 @@ BEGIN
                 USING ERRCODE = 'undefined_object', HINT = 'Create the login role first: CREATE ROLE ... LOGIN.';
         END IF;
         IF login IN ('sim_operator', 'sim_player', 'sim_anon') OR r.rolsuper
-           OR pg_catalog.pg_has_role(r.oid, 'sim_operator', 'MEMBER') THEN
+           OR r.rolcreaterole OR r.rolbypassrls OR r.rolreplication
+           OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles g
+                       WHERE g.rolname IN ('sim_operator', 'pg_signal_backend', 'pg_read_all_data',
+                                           'pg_write_all_data', 'pg_execute_server_program',
+                                           'pg_read_server_files', 'pg_write_server_files')
+                         AND pg_catalog.pg_has_role(r.oid, g.oid, 'MEMBER')) THEN
             RAISE EXCEPTION 'role % cannot be a player''s login', quote_ident(login)
                 USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = 'It is one of sim''s roles, a superuser, or a member of sim_operator (even one that does not inherit it can SET ROLE to it).';
+                      DETAIL = 'It is one of sim''s roles, a superuser, a role with CREATEROLE, BYPASSRLS or REPLICATION, or a member (even one that does not inherit: it can SET ROLE) of sim_operator or of a predefined role that reaches past the api (pg_signal_backend, pg_read_all_data, ...).';
         END IF;
         IF NOT r.rolcanlogin THEN
             RAISE EXCEPTION 'role % cannot be a player''s login: it cannot log in', quote_ident(login)

@@ -334,6 +334,14 @@ SELECT pg_temp.request('sim_player', o.player::text, 'SELECT count(*) FROM api.m
   FROM own o WHERE o.who = 'A';
 RESET SESSION AUTHORIZATION;
 DROP ROLE regress_api_eve;
+-- a player's login role dropped without its player breaks nobody else's requests
+CREATE ROLE regress_api_gone LOGIN;
+SELECT sim.create_player('Gone', login => 'regress_api_gone') IS NOT NULL AS created;
+DROP ROLE regress_api_gone;
+SET SESSION AUTHORIZATION regress_api_authenticator;
+SELECT pg_temp.request('sim_player', o.player::text, 'SELECT count(*) FROM api.my_ships') AS a_s_ships_after_a_login_went
+  FROM own o WHERE o.who = 'A';
+RESET SESSION AUTHORIZATION;
 -- claims that name nobody
 SET SESSION AUTHORIZATION regress_api_authenticator;
 SELECT s AS sub, pg_temp.request('sim_player', s, 'SELECT count(*) FROM api.my_ships') AS my_ships,
@@ -443,6 +451,8 @@ RESET SESSION AUTHORIZATION;
 -- create_player's refusals (a login that could SET ROLE sim_operator among them)
 CREATE ROLE regress_api_opgroup NOINHERIT IN ROLE sim_operator;
 CREATE ROLE regress_api_opmember LOGIN IN ROLE regress_api_opgroup;
+CREATE ROLE regress_api_creator LOGIN CREATEROLE;
+CREATE ROLE regress_api_signaller LOGIN IN ROLE pg_signal_backend;
 SELECT pg_temp.request('postgres', NULL, q) AS refused
   FROM unnest(ARRAY[$$SELECT sim.create_player('')$$, $$SELECT sim.create_player(repeat('x', 65))$$,
                     $$SELECT sim.create_player('x', credits => -1)$$,
@@ -451,6 +461,8 @@ SELECT pg_temp.request('postgres', NULL, q) AS refused
                     $$SELECT sim.create_player('x', login => 'sim_operator')$$,
                     $$SELECT sim.create_player('x', login => 'regress_api_group')$$,
                     $$SELECT sim.create_player('x', login => 'regress_api_opmember')$$,
+                    $$SELECT sim.create_player('x', login => 'regress_api_creator')$$,
+                    $$SELECT sim.create_player('x', login => 'regress_api_signaller')$$,
                     $$SELECT sim.create_player('x', station => 999999)$$,
                     $$SELECT sim.create_player('x', ship_class => 999999)$$]) q;
 SELECT sim.create_player('Twice') IS NOT NULL AS created;
@@ -458,7 +470,7 @@ SELECT pg_temp.request('postgres', NULL, $$SELECT sim.create_player('Twice')$$) 
 SET ROLE regress_api_login;
 SELECT pg_temp.request('regress_api_login', NULL, $$SELECT sim.create_player('Mine')$$) AS by_a_player;
 RESET ROLE;
-DROP ROLE regress_api_opmember, regress_api_opgroup;
+DROP ROLE regress_api_opmember, regress_api_opgroup, regress_api_creator, regress_api_signaller;
 
 SELECT count(sim.drop_player(p.id)) AS dropped FROM sim.player p;
 SELECT * FROM sim.audit();
