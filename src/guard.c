@@ -13,9 +13,10 @@
  * commands cannot starve it -- for at most sim.max_command_wait_ms.  Then
  * every holder that is not an operator (SimCallerIsOperator() when it took
  * the guard) and has held the guard through that whole round has its
- * statement cancelled, as pg_cancel_backend does; one still holding after
- * another round (an idle-in-transaction session ignores a cancel) has its
- * session terminated, as pg_terminate_backend does.  Operators' holders,
+ * statement cancelled, as pg_cancel_backend does, or, when it sits idle in
+ * its transaction (which ignores a cancel), its session terminated, as
+ * pg_terminate_backend does; one still holding after another round has its
+ * session terminated.  Operators' holders,
  * and other ticks, are waited for without bound: an operator may hold the
  * universe deliberately.  From the end of a round that found players among
  * the holders until the tick has the lock, players' new guards wait outside
@@ -366,6 +367,27 @@ typedef struct Dealt
 	SimGuardAction action;		/* SIM_GUARD_CANCELLED or SIM_GUARD_TERMINATED */
 } Dealt;
 
+/*
+ * Is the backend of pid idle in its transaction, as of the backend-status
+ * snapshot taken this round?  A cancel would do nothing to it.
+ */
+static bool
+idle_in_transaction(int pid)
+{
+	int			n = pgstat_fetch_stat_numbackends();
+	int			i;
+
+	for (i = 1; i <= n; i++)
+	{
+		PgBackendStatus *be = pgstat_fetch_stat_beentry(i);
+
+		if (be != NULL && be->st_procpid == pid)
+			return be->st_state == STATE_IDLEINTRANSACTION ||
+				be->st_state == STATE_IDLEINTRANSACTION_ABORTED;
+	}
+	return false;
+}
+
 /* Signal a holder's process, as pg_cancel_backend / pg_terminate_backend do. */
 static void
 signal_holder(int pid, int sig)
@@ -410,6 +432,8 @@ deal_with_holders(TimestampTz round_start, TimestampTz wait_start, Dealt *dealt,
 	bool		report_acted = false;
 	int			i;
 
+	/* the holders' states as of now (idle_in_transaction) */
+	pgstat_clear_backend_activity_snapshot();
 	for (i = 0; i < guard->nholders; i++)
 	{
 		GuardHolder *h = &guard->holders[i];
@@ -453,7 +477,9 @@ deal_with_holders(TimestampTz round_start, TimestampTz wait_start, Dealt *dealt,
 			dealt[i].action = SIM_GUARD_NONE;
 			(*ended)++;
 		}
-		action = dealt[i].action == SIM_GUARD_NONE ? SIM_GUARD_CANCELLED : SIM_GUARD_TERMINATED;
+		/* a cancel first, unless the holder sits idle in its transaction, which a cancel cannot end */
+		action = dealt[i].action == SIM_GUARD_NONE && !idle_in_transaction(copy.pid)
+			? SIM_GUARD_CANCELLED : SIM_GUARD_TERMINATED;
 		signal_holder(copy.pid, action == SIM_GUARD_CANCELLED ? SIGINT : SIGTERM);
 		if (dealt[i].action != action)
 		{

@@ -123,10 +123,10 @@ like($s->{stderr}, qr/57P01: terminating connection due to administrator command
 unlike($s->{stdout}, qr/after/, 'and ran nothing after');
 {
 	my $l = log_since($node, $log);
-	like($l, qr/sim tick is cancelling process $pid, which has held the tick guard/,
-		'the server log names the cancelled holder');
 	like($l, qr/sim tick is terminating process $pid, which has held the tick guard/,
-		'and then the terminated one');
+		'the server log names the terminated holder');
+	unlike($l, qr/sim tick is cancelling process $pid/,
+		'which was not cancelled first: idle in its transaction, it would ignore a cancel');
 }
 
 ###
@@ -214,11 +214,15 @@ $s->quit;
 # behind it then would be granted, and players reconnecting in a loop could
 # keep it out.  Once a round has found a player holding the guard, a
 # player's new command waits, holding nothing, until the tick has run: it
-# is neither let in before the tick nor ended by it.  (This stepper's rounds
-# are 3 s, so that the hold-off it keeps while it ends the holder -- two
-# rounds -- is long enough to be seen and entered.)
+# is neither let in before the tick nor ended by it.  An operator holds the
+# guard too, so that the tick is still waiting after it has ended the
+# player; this stepper's rounds are 3 s, so that the hold-off, from the end
+# of the round that found the player to the end of the next, is long enough
+# to be seen and entered.
 ($s, $pid) = session('player');
 $s->query_safe('BEGIN; SELECT sim.tick_guard()');
+my ($o, $o_pid) = session('op');
+$o->query_safe('BEGIN; SELECT sim.tick_guard()');
 $tick = tick_of($node);
 ($waits, $ended) = counters();
 $stepper = $node->background_psql($db);
@@ -232,15 +236,16 @@ ok(poll_until($node, $db,
 		"SELECT wait_event_type || ' ' || wait_event FROM pg_stat_activity WHERE pid = $next_pid",
 		'Extension Extension'),
 	'the new command waits outside the lock\'s queue, holding nothing');
-like($stepper->query_safe("SELECT 'done'"), qr/^@{[$tick + 1]}\ndone$/, 'the tick runs');
-is(last_wait(), "$pid terminated", 'having ended the holder it found');
+$o->query_safe('COMMIT');
+like($stepper->query_safe("SELECT 'done'"), qr/^@{[$tick + 1]}\ndone$/, 'once the operator commits, the tick runs');
 my ($waits2, $ended2) = counters();
-is($ended2 - $ended, 1, 'and no other transaction');
+is($ended2 - $ended, 1, 'having ended the player\'s transaction, and no other');
 like($next->query_safe("SELECT 'still here'"), qr/still here/,
 	'the waiting command got the guard after the tick, and its session is intact');
 is(sq('SELECT commands_held_off FROM sim.status'), 'f', 'the hold-off ends with the tick');
 $next->query_safe('COMMIT');
 $next->quit;
+$o->quit;
 $stepper->quit;
 $s->{stdin} .= "SELECT 'after';\n";
 $s->quit;
