@@ -241,7 +241,8 @@ SimGuardInit(void)
  * every guard queued behind it in, and players reconnecting in a loop
  * could keep it out for good.  The hold-off is renewed each round and
  * cleared when the tick gets the lock, so the wait here is at most as long
- * as the tick's.
+ * as the tick's (plus one 10 ms look: many waiters must not take the CPU
+ * the tick needs).
  */
 static void
 wait_out_hold_off(void)
@@ -255,7 +256,7 @@ wait_out_hold_off(void)
 		SpinLockRelease(&guard->mutex);
 		if (until == 0 || GetCurrentTimestamp() >= until)
 			return;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1L,
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10L,
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
