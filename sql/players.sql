@@ -59,8 +59,12 @@ LANGUAGE sql STABLE AS $$
                              AND EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
                                           WHERE m.member = r.oid AND m.roleid = 'sim_player'::regrole))
                        FROM pg_catalog.pg_roles r WHERE r.rolname = session_user), false)
-       AND NOT EXISTS (SELECT 1 FROM sim.player p JOIN pg_catalog.pg_roles l ON l.rolname = p.login
-                        WHERE pg_catalog.pg_has_role(session_user, l.oid, 'MEMBER'))
+       AND NOT EXISTS (  -- the session user and the roles it is a member of, through any chain
+               WITH RECURSIVE m (oid) AS (
+                   SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = session_user
+                   UNION
+                   SELECT a.roleid FROM pg_catalog.pg_auth_members a JOIN m ON a.member = m.oid)
+               SELECT 1 FROM m JOIN pg_catalog.pg_roles r ON r.oid = m.oid JOIN sim.player p ON p.login = r.rolname)
 $$;
 COMMENT ON FUNCTION sim.claims_trusted() IS
     'True when the session may set request.jwt.claims for role sim_player: a superuser, or a NOINHERIT login granted sim_player directly that is no player''s login nor a member of one';
