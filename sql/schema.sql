@@ -300,87 +300,56 @@ COMMENT ON TABLE sim.npc_personality IS 'Traits of the NPC pilot of a ship, each
 -- The commands (economy_commands.sql) lock the owning row first and read
 -- the tally from it; sim.audit() checks that every tally equals its sum.
 
--- Keep sim.ship.cargo_held equal to the sum of the ship's cargo rows.
-CREATE FUNCTION sim.tally_ship_cargo() RETURNS trigger
+-- One tally trigger per owner, made from one template: %1$s is the owner
+-- table, %2$s the key column of the goods' rows, %3$s the tally column,
+-- %4$s the goods' table, %5$s the function's name.
+DO $do$
+DECLARE
+    t   text[];
+BEGIN
+    FOREACH t SLICE 1 IN ARRAY ARRAY[['ship', 'ship_id', 'cargo_held', 'ship_cargo', 'tally_ship_cargo'],
+                                     ['station', 'station_id', 'stock_held', 'station_stock', 'tally_station_stock']] LOOP
+        EXECUTE format($fn$
+CREATE FUNCTION sim.%5$s() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        UPDATE sim.ship sh SET cargo_held = sh.cargo_held + d.qty
-          FROM (SELECT n.ship_id, sum(n.qty) AS qty FROM new_rows n GROUP BY n.ship_id) d
-         WHERE sh.id = d.ship_id;
+        UPDATE sim.%1$s t SET %3$s = t.%3$s + d.qty
+          FROM (SELECT n.%2$s AS id, sum(n.qty) AS qty FROM new_rows n
+                 GROUP BY n.%2$s HAVING sum(n.qty) <> 0) d
+         WHERE t.id = d.id;
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE sim.ship sh SET cargo_held = sh.cargo_held - d.qty
-          FROM (SELECT o.ship_id, sum(o.qty) AS qty FROM old_rows o GROUP BY o.ship_id) d
-         WHERE sh.id = d.ship_id;
+        UPDATE sim.%1$s t SET %3$s = t.%3$s - d.qty
+          FROM (SELECT o.%2$s AS id, sum(o.qty) AS qty FROM old_rows o
+                 GROUP BY o.%2$s HAVING sum(o.qty) <> 0) d
+         WHERE t.id = d.id;
     ELSIF TG_OP = 'UPDATE' THEN
-        UPDATE sim.ship sh SET cargo_held = sh.cargo_held + d.qty
-          FROM (SELECT x.ship_id, sum(x.qty) AS qty
-                  FROM (SELECT n.ship_id, n.qty FROM new_rows n
-                        UNION ALL SELECT o.ship_id, -o.qty FROM old_rows o) x
-                 GROUP BY x.ship_id HAVING sum(x.qty) <> 0) d
-         WHERE sh.id = d.ship_id;
+        UPDATE sim.%1$s t SET %3$s = t.%3$s + d.qty
+          FROM (SELECT x.id, sum(x.qty) AS qty
+                  FROM (SELECT n.%2$s AS id, n.qty FROM new_rows n
+                        UNION ALL SELECT o.%2$s, -o.qty FROM old_rows o) x
+                 GROUP BY x.id HAVING sum(x.qty) <> 0) d
+         WHERE t.id = d.id;
     ELSE    -- TRUNCATE
-        UPDATE sim.ship sh SET cargo_held = 0 WHERE sh.cargo_held <> 0;
+        UPDATE sim.%1$s t SET %3$s = 0 WHERE t.%3$s <> 0;
     END IF;
     RETURN NULL;
 END
-$$;
-COMMENT ON FUNCTION sim.tally_ship_cargo() IS
-    'Trigger: keep sim.ship.cargo_held equal to the sum of the ship''s sim.ship_cargo rows';
-
-CREATE TRIGGER ship_cargo_tally_ins AFTER INSERT ON sim.ship_cargo
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_ship_cargo();
-CREATE TRIGGER ship_cargo_tally_upd AFTER UPDATE ON sim.ship_cargo
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_ship_cargo();
-CREATE TRIGGER ship_cargo_tally_del AFTER DELETE ON sim.ship_cargo
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_ship_cargo();
-CREATE TRIGGER ship_cargo_tally_trunc AFTER TRUNCATE ON sim.ship_cargo
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_ship_cargo();
-
--- Keep sim.station.stock_held equal to the sum of the station's stock rows.
-CREATE FUNCTION sim.tally_station_stock() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        UPDATE sim.station st SET stock_held = st.stock_held + d.qty
-          FROM (SELECT n.station_id, sum(n.qty) AS qty FROM new_rows n
-                 GROUP BY n.station_id HAVING sum(n.qty) <> 0) d
-         WHERE st.id = d.station_id;
-    ELSIF TG_OP = 'DELETE' THEN
-        UPDATE sim.station st SET stock_held = st.stock_held - d.qty
-          FROM (SELECT o.station_id, sum(o.qty) AS qty FROM old_rows o
-                 GROUP BY o.station_id HAVING sum(o.qty) <> 0) d
-         WHERE st.id = d.station_id;
-    ELSIF TG_OP = 'UPDATE' THEN
-        UPDATE sim.station st SET stock_held = st.stock_held + d.qty
-          FROM (SELECT x.station_id, sum(x.qty) AS qty
-                  FROM (SELECT n.station_id, n.qty FROM new_rows n
-                        UNION ALL SELECT o.station_id, -o.qty FROM old_rows o) x
-                 GROUP BY x.station_id HAVING sum(x.qty) <> 0) d
-         WHERE st.id = d.station_id;
-    ELSE    -- TRUNCATE
-        UPDATE sim.station st SET stock_held = 0 WHERE st.stock_held <> 0;
-    END IF;
-    RETURN NULL;
+$$$fn$, t[1], t[2], t[3], t[4], t[5]);
+        EXECUTE format('COMMENT ON FUNCTION sim.%s() IS %L', t[5],
+                       format('Trigger: keep sim.%s.%s equal to the sum of its sim.%s rows', t[1], t[3], t[4]));
+        EXECUTE format('CREATE TRIGGER %1$s_tally_ins AFTER INSERT ON sim.%1$s REFERENCING NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sim.%2$s()', t[4], t[5]);
+        EXECUTE format('CREATE TRIGGER %1$s_tally_upd AFTER UPDATE ON sim.%1$s '
+                       'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sim.%2$s()', t[4], t[5]);
+        EXECUTE format('CREATE TRIGGER %1$s_tally_del AFTER DELETE ON sim.%1$s REFERENCING OLD TABLE AS old_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sim.%2$s()', t[4], t[5]);
+        EXECUTE format('CREATE TRIGGER %1$s_tally_trunc AFTER TRUNCATE ON sim.%1$s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sim.%2$s()', t[4], t[5]);
+    END LOOP;
 END
-$$;
-COMMENT ON FUNCTION sim.tally_station_stock() IS
-    'Trigger: keep sim.station.stock_held equal to the sum of the station''s sim.station_stock rows';
-
-CREATE TRIGGER station_stock_tally_ins AFTER INSERT ON sim.station_stock
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_station_stock();
-CREATE TRIGGER station_stock_tally_upd AFTER UPDATE ON sim.station_stock
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_station_stock();
-CREATE TRIGGER station_stock_tally_del AFTER DELETE ON sim.station_stock
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_station_stock();
-CREATE TRIGGER station_stock_tally_trunc AFTER TRUNCATE ON sim.station_stock
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.tally_station_stock();
+$do$;
 
 -- A new ship or station holds nothing yet (the goods' rows reference it, so
 -- they come after it): its tally starts at 0 whatever the insert says.  So a
