@@ -248,28 +248,6 @@ resolve_destination(const SimDestination *dest, const double from[3],
 	return true;
 }
 
-/*
- * Where a flight from `from` to a body (center, radius) ends: 50 km above the
- * surface on the side facing the ship (along +x if it starts at the center).
- */
-void
-SimBodyApproach(const double from[3], const double center[3], double radius, double to[3])
-{
-	double		standoff = radius + 50.0;
-	double		d[3] = {from[0] - center[0], from[1] - center[1], from[2] - center[2]};
-	double		n = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
-
-	if (n == 0.0)
-	{
-		d[0] = 1.0;
-		d[1] = d[2] = 0.0;
-		n = 1.0;
-	}
-	to[0] = center[0] + d[0] / n * standoff;
-	to[1] = center[1] + d[1] / n * standoff;
-	to[2] = center[2] + d[2] / n * standoff;
-}
-
 bool
 SimPlanShipJourney(int64 ship_id, const SimDestination *dest, SimMode mode,
 				   int32 faction, int64 start_tick, SimJourney *j,

@@ -1,30 +1,16 @@
 /*
- * navigation.h -- planning journeys: destinations, routes through jump
- * gates and the flight-plan legs that fly them (src/navigation.c,
- * src/journey.c).
+ * navigation.h -- ships' journeys in the glue: parsing commands, checking
+ * ships and destinations, storing planned legs (src/navigation.c) and
+ * planning from the tables (src/journey.c).  The journey types and the
+ * planner itself are Postgres-free, in sim/core/journey.h.
  */
 #ifndef SIM_NAVIGATION_H
 #define SIM_NAVIGATION_H
 
 #include "postgres.h"
 
-#include "sim/core/kinematics.h"
+#include "sim/core/journey.h"
 #include "sim/errcodes.h"
-
-typedef enum SimMode
-{
-	SIM_MODE_DRIFT,
-	SIM_MODE_CRUISE,
-	SIM_MODE_BURN
-} SimMode;
-
-/* Performance of a hull. */
-typedef struct SimHull
-{
-	double		max_speed;		/* km/s */
-	double		max_accel;		/* km/s^2 */
-	double		fuel_per_dv;	/* fuel units per km/s of speed change */
-} SimHull;
 
 /* A failure to plan, ready to be raised or recorded. */
 typedef struct SimNavError
@@ -34,25 +20,6 @@ typedef struct SimNavError
 	char	   *detail;
 	char	   *hint;
 } SimNavError;
-
-typedef struct SimJourneyLeg
-{
-	SimLeg		leg;
-	int64		arrival_tick;
-	int32		sector_id;
-	int32		gate_id;		/* gate jumped through before this leg; 0 for the first */
-} SimJourneyLeg;
-
-typedef struct SimJourney
-{
-	int			nlegs;
-	SimJourneyLeg *legs;
-	double		fuel;
-	int64		start_tick;
-	int64		arrival_tick;
-	const char *dest_kind;		/* "station", "body" or "point" */
-	int64		dest_id;
-} SimJourney;
 
 /* What a flight mode and a destination may be, for errors about either. */
 #define SIM_MODE_HINT "Use drift (slow, frugal), cruise or burn (fast, thirsty)."
@@ -94,6 +61,12 @@ extern bool SimPlanJourney(const SimHull *hull, SimMode mode,
 						   int64 start_tick, SimJourney *journey,
 						   SimNavError *err);
 
+/*
+ * The network of sim.jump_gate's gates for SimJourneyPlan (src/journey.c).
+ * The caller is connected to SPI; the graph stays valid until the next call.
+ */
+extern const SimGateGraph *SimGatesCurrent(void);
+
 /* Check that ship may be undocked by a caller commanding faction; returns false with *err if not. */
 extern bool SimCheckUndock(int64 ship_id, int32 faction, SimNavError *err);
 
@@ -106,9 +79,6 @@ extern int32 SimCommandingFaction(void);
 
 /* Write a planned journey into sim.ship and sim.flight_leg (tick only). */
 extern void SimJourneyStore(int64 ship_id, const SimJourney *journey);
-
-/* The point 50 km above a body's surface facing `from`, where flights to it end. */
-extern void SimBodyApproach(const double from[3], const double center[3], double radius, double to[3]);
 
 /* Fill *err. */
 extern void SimNavErrorSet(SimNavError *err, int code, char *message, char *detail, char *hint);
