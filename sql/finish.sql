@@ -164,6 +164,7 @@ GRANT ALL ON ALL TABLES IN SCHEMA sim TO sim_operator;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA sim TO sim_operator;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA sim TO sim_operator;
 REVOKE EXECUTE ON FUNCTION sim.run_stations(bigint) FROM sim_operator;  -- a step of the tick only
+REVOKE EXECUTE ON FUNCTION sim.economy_stations(bigint) FROM sim_operator;
 GRANT EXECUTE ON FUNCTION sim.leg_state(double precision, double precision, double precision,
                                         double precision, double precision, double precision,
                                         double precision, double precision, double precision,

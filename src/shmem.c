@@ -176,6 +176,8 @@ sim_shmem_startup(void)
 		h->nbuckets = nb;
 		layout(h, cap, nb);
 		pg_atomic_init_u64(&h->version, 1);
+		pg_atomic_init_u64(&h->economy_version[0], 1);
+		pg_atomic_init_u64(&h->economy_version[1], 1);
 		pg_atomic_init_u32(&h->published, 0);
 		pg_atomic_init_u32(&h->publisher, 0);
 		pg_atomic_init_u64(&h->grid_seq[0], 0);

@@ -37,6 +37,7 @@
 #include "sim/leg_row.h"
 #include "sim/navigation.h"
 #include "sim/sim.h"
+#include "sim/sql.h"
 #include "sim/tick.h"
 #include "sim/world.h"
 
@@ -53,30 +54,6 @@ typedef struct TickCounts
 	int			rejected;
 	int			arrivals;
 } TickCounts;
-
-static int64
-get_int64(int row, int col, bool *isnull)
-{
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull));
-}
-
-static char *
-get_text(int row, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-
-	return isnull ? NULL : TextDatumGetCString(d);
-}
-
-static double
-get_float8(int row, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-
-	return isnull ? 0.0 : DatumGetFloat8(d);
-}
 
 /* Mark a command applied, or rejected with err's message. */
 static void
@@ -270,22 +247,21 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 		int32		faction;
 		char	   *mode;
 		SimDestination dest;
-		bool		isnull;
 		const char *reason;
 		SimNavError rejected;
 
 		SPI_tuptable = cmds;
-		id = get_int64(i, 1, &isnull);
-		ship = get_int64(i, 2, &isnull);
-		kind = get_text(i, 3);
-		faction = (int32) get_int64(i, 10, &isnull);
-		mode = get_text(i, 9);
+		id = SimGetInt64(i, 1, 0);
+		ship = SimGetInt64(i, 2, 0);
+		kind = SimGetText(i, 3);
+		faction = (int32) SimGetInt64(i, 10, -1);
+		mode = SimGetText(i, 9);
 		memset(&dest, 0, sizeof(dest));
-		dest.kind = get_text(i, 4);
-		dest.id = get_int64(i, 5, &isnull);
-		dest.point[0] = get_float8(i, 6);
-		dest.point[1] = get_float8(i, 7);
-		dest.point[2] = get_float8(i, 8);
+		dest.kind = SimGetText(i, 4);
+		dest.id = SimGetInt64(i, 5, 0);
+		dest.point[0] = SimGetFloat8(i, 6, 0.0);
+		dest.point[1] = SimGetFloat8(i, 7, 0.0);
+		dest.point[2] = SimGetFloat8(i, 8, 0.0);
 
 		reason = apply_command(w, tick, ship, kind, &dest, mode, faction);
 		memset(&rejected, 0, sizeof(rejected));
@@ -295,59 +271,6 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 		if (reason)
 			counts->rejected++;
 	}
-}
-
-/*
- * The statements that start a ship's next leg; their text depends only on
- * the leg columns, so it is made once per backend.
- */
-static const char *next_leg_select = NULL;
-static const char *next_leg_update = NULL;
-
-static void
-make_next_leg_sql(void)
-{
-	if (next_leg_select != NULL)
-		return;
-	next_leg_select = MemoryContextStrdup(TopMemoryContext,
-										  psprintf("SELECT f.seq, f.arrival_tick, %s "
-												   "FROM sim.flight_leg f JOIN sim.ship s ON s.id = f.ship_id "
-												   "WHERE f.ship_id = $1 AND f.seq = s.leg_seq + 1",
-												   SimLegSql("f.{c}", 0)));
-	next_leg_update = MemoryContextStrdup(TopMemoryContext,
-										  psprintf("UPDATE sim.ship s SET sector_id = f.sector_id, %s, "
-												   "arrival_tick = f.arrival_tick, leg_seq = f.seq FROM sim.flight_leg f "
-												   "WHERE s.id = $1 AND f.ship_id = $1 AND f.seq = $2",
-												   SimLegSql("{c} = f.{c}", 0)));
-}
-
-/* Step 3, for a ship at the end of a leg with a later one: start it. */
-void
-SimArriveNextLeg(SimWorld *w, uint32 slot, int64 tick)
-{
-	int64		ship = w->id[slot];
-	Oid			types[2] = {INT8OID, INT4OID};
-	Datum		vals[2];
-	bool		isnull;
-	SimLeg		leg;
-	int32		seq;
-	int64		arrival;
-
-	make_next_leg_sql();
-	vals[0] = Int64GetDatum(ship);
-	if (SPI_execute_with_args(next_leg_select, 1, types, vals, NULL, false, 1) != SPI_OK_SELECT ||
-		SPI_processed == 0)
-		elog(ERROR, "ship " INT64_FORMAT " has no next flight leg", ship);
-
-	seq = (int32) get_int64(0, 1, &isnull);
-	arrival = get_int64(0, 2, &isnull);
-	SimLegFromTuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &leg);
-	vals[1] = Int32GetDatum(seq);
-	if (SPI_execute_with_args(next_leg_update, 2, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
-		SPI_execute_with_args("DELETE FROM sim.flight_leg WHERE ship_id = $1 AND seq = $2",
-							  2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
-		elog(ERROR, "could not start the next leg");
-	SimWorldSetLeg(w, slot, &leg, arrival);
 }
 
 /* Ships on a leg at tick (moving or not yet arrived). */
@@ -570,7 +493,7 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 			elog(ERROR, "could not read sim.world");
 		return SPI_processed == 0 ? SIM_TICK_NO_UNIVERSE : SIM_TICK_BUSY;
 	}
-	tick = get_int64(0, 1, &isnull);
+	tick = SimGetInt64(0, 1, 0);
 	if (from_worker && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
 		return SIM_TICK_PAUSED;
 

@@ -22,8 +22,4 @@ typedef enum SimTickOutcome
  */
 extern SimTickOutcome SimTickRun(bool from_worker, int ticks, int64 *tick);
 
-/* Start the next leg of the journey of the ship in slot (tick.c). */
-struct SimWorld;
-extern void SimArriveNextLeg(struct SimWorld *w, uint32 slot, int64 tick);
-
 #endif							/* SIM_TICK_H */

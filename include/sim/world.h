@@ -38,6 +38,8 @@ typedef struct SimShared
 	char		last_error[512];
 	TimestampTz last_error_at;
 	pg_atomic_uint64 version;	/* bumped by every invalidation */
+	pg_atomic_uint64 economy_version[2];	/* bumped by commits that wrote the economy's
+											 * static [0] or dynamic [1] tables (eco_load.c) */
 	pg_atomic_uint32 published; /* grid buffer readers use: 0 or 1 */
 	pg_atomic_uint32 publisher; /* pid whose built grid awaits its commit, or 0 */
 	pg_atomic_uint64 grid_seq[2];	/* seqlock per grid buffer: odd = writing */

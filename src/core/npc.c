@@ -9,14 +9,17 @@
  * the ship's own faction.  Everything is deterministic: candidates are
  * scanned in a fixed order and ties go to the lower id.
  */
-#include "postgres.h"
-
 #include <math.h>
+#include <stdbool.h>
+#include <string.h>
 
+#include "sim/core/economy.h"
 #include "sim/core/market.h"
 #include "sim/core/money.h"
 #include "sim/core/rng.h"
-#include "sim/economy.h"
+
+#define Max(a, b) ((a) > (b) ? (a) : (b))
+#define Min(a, b) ((a) < (b) ? (a) : (b))
 
 typedef enum Leaf
 {
@@ -73,7 +76,7 @@ EcoLeafCode(const char *name, bool *is_action)
 
 typedef struct Ctx
 {
-	EcoSnapshot *s;
+	EcoWorld *s;
 	EcoShip    *sh;
 } Ctx;
 
@@ -89,7 +92,7 @@ cls(Ctx *c)
 	return &c->s->classes[c->sh->cls];
 }
 
-static int64
+static int64_t
 hold_room(Ctx *c)
 {
 	return Max(cls(c)->cargo_capacity - c->sh->cargo_total, 0);
@@ -111,33 +114,15 @@ docked_station(Ctx *c)
 	return EcoStationIndex(c->s, r->docked_at);
 }
 
-static int64 *
-stock(EcoSnapshot *s, int st, int g)
+static int64_t *
+stock(EcoWorld *s, int st, int g)
 {
 	return &s->stock[st * s->ngoods + g];
 }
 
-static void
-stock_add(EcoSnapshot *s, int st, int g, int64 qty)
-{
-	*stock(s, st, g) += qty;
-	s->stock_dirty[st * s->ngoods + g] = true;
-	s->stations[st].held += qty;
-}
 
-static void
-credit(EcoSnapshot *s, int32 faction, int64 amount)
-{
-	int			f = EcoFaction(s, faction);
-
-	if (f < 0)
-		elog(ERROR, "faction %d has no wallet", faction);
-	s->credits[f] += amount;
-	s->credits_dirty[f] = true;
-}
-
-static int64
-wallet(EcoSnapshot *s, int32 faction)
+static int64_t
+wallet(EcoWorld *s, int32_t faction)
 {
 	int			f = EcoFaction(s, faction);
 
@@ -145,7 +130,7 @@ wallet(EcoSnapshot *s, int32 faction)
 }
 
 static void
-cargo_add(EcoShip *sh, int g, int64 qty)
+cargo_add(EcoShip *sh, int g, int64_t qty)
 {
 	sh->cargo[g] += qty;
 	sh->cargo_total += qty;
@@ -167,17 +152,17 @@ dist(const double a[3], const double b[3])
  * checked stock, room and credits); kind is the trade's: market or refuel.
  */
 static void
-market_buy(Ctx *c, int st, int g, int64 qty, int64 ask, const char *kind)
+market_buy(Ctx *c, int st, int g, int64_t qty, int64_t ask, const char *kind)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	EcoStation *station = &s->stations[st];
-	int64		value = qty * ask;
-	int64		tax = SimLevy(value, s->tax_ppm);
+	int64_t		value = qty * ask;
+	int64_t		tax = SimLevy(value, s->tax_ppm);
 	EcoTrade	t;
 
-	stock_add(s, st, g, -qty);
-	credit(s, c->sh->faction, -(value + tax));
-	credit(s, station->faction, value);
+	EcoStockAdd(s, st, g, -qty);
+	EcoCredit(s, c->sh->faction, -(value + tax));
+	EcoCredit(s, station->faction, value);
 	EcoRecordLedger(s, false, "tax", -1, tax, station->id, c->sh->id, c->sh->faction);
 	memset(&t, 0, sizeof(t));
 	t.station = st;
@@ -198,22 +183,22 @@ market_buy(Ctx *c, int st, int g, int64 qty, int64 ask, const char *kind)
  * buying a lot and selling it back always loses the spread.
  */
 static void
-lot_quote(EcoSnapshot *s, int st, int g, int64 stock_after, int64 *bid, int64 *ask)
+lot_quote(EcoWorld *s, int st, int g, int64_t stock_after, int64_t *bid, int64_t *ask)
 {
 	SimMarketQuote(s->base_price[g], Max(stock_after, 0), s->target[st * s->ngoods + g], s->spread, bid, ask);
 }
 
 /* The ask for buying qty, reducing qty until the faction can pay it. */
-static int64
-buy_lot(Ctx *c, int st, int g, int64 qty, int64 *ask_out)
+static int64_t
+buy_lot(Ctx *c, int st, int g, int64_t qty, int64_t *ask_out)
 {
-	EcoSnapshot *s = c->s;
-	int64		credits = wallet(s, c->sh->faction);
+	EcoWorld *s = c->s;
+	int64_t		credits = wallet(s, c->sh->faction);
 	int			i;
 
 	for (i = 0; i < 16 && qty > 0; i++)
 	{
-		int64		bid,
+		int64_t		bid,
 					ask,
 					afford;
 
@@ -228,13 +213,13 @@ buy_lot(Ctx *c, int st, int g, int64 qty, int64 *ask_out)
 }
 
 /* Most units of good g the ship can buy at station st (stock, hold, credits). */
-static int64
-affordable(Ctx *c, int st, int g, int64 ask, int64 room)
+static int64_t
+affordable(Ctx *c, int st, int g, int64_t ask, int64_t room)
 {
-	EcoSnapshot *s = c->s;
-	int64		have = *stock(s, st, g);
-	int64		credits = wallet(s, c->sh->faction);
-	int64		qty;
+	EcoWorld *s = c->s;
+	int64_t		have = *stock(s, st, g);
+	int64_t		credits = wallet(s, c->sh->faction);
+	int64_t		qty;
 
 	if (have <= 0 || room <= 0)
 		return 0;
@@ -246,13 +231,13 @@ affordable(Ctx *c, int st, int g, int64 ask, int64 room)
 
 /* Fly within the sector (or, with to_sector, beyond it) to pos. */
 static bool
-fly_to_mode(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 dest_id, bool hurry)
+fly_to_mode(Ctx *c, int32_t to_sector, const double pos[3], EcoDest kind, int64_t dest_id, bool hurry)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	EcoShip    *sh = c->sh;
 	EcoRow	   *r = cur(sh);
 	SimJourney	j;
-	SimNavError err;
+	SimJourneyError err;
 	SimMode		modes[3] = {SIM_MODE_BURN, SIM_MODE_CRUISE, SIM_MODE_DRIFT};
 	int			m;
 
@@ -262,7 +247,7 @@ fly_to_mode(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 de
 		return false;			/* already there */
 	for (m = hurry ? 0 : 1; m < 3; m++)
 	{
-		if (!SimPlanJourney(&cls(c)->hull, modes[m], r->sector_id, sh->pos, to_sector, pos,
+		if (!SimJourneyPlan(s->mem, s->gates, &cls(c)->hull, modes[m], r->sector_id, sh->pos, to_sector, pos,
 							s->tick, &j, &err))
 			return false;
 		if (j.fuel <= r->fuel)
@@ -294,7 +279,7 @@ fly_to_mode(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 de
 }
 
 static bool
-fly_to(Ctx *c, int32 to_sector, const double pos[3], EcoDest kind, int64 dest_id)
+fly_to(Ctx *c, int32_t to_sector, const double pos[3], EcoDest kind, int64_t dest_id)
 {
 	return fly_to_mode(c, to_sector, pos, kind, dest_id, false);
 }
@@ -334,15 +319,15 @@ score(Ctx *c, double profit, double km)
 static double
 hold_value_at(Ctx *c, int st)
 {
-	EcoSnapshot *s = c->s;
-	int64		room = s->stations[st].capacity - s->stations[st].held;
-	int64		funds = wallet(s, s->stations[st].faction);
+	EcoWorld *s = c->s;
+	int64_t		room = s->stations[st].capacity - s->stations[st].held;
+	int64_t		funds = wallet(s, s->stations[st].faction);
 	double		value = 0;
 	int			g;
 
 	for (g = 0; g < s->ngoods; g++)
 	{
-		int64		bid,
+		int64_t		bid,
 					ask,
 					qty;
 
@@ -367,10 +352,10 @@ hold_value_at(Ctx *c, int st)
 static bool
 act_refuel(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	int			st = docked_station(c);
 	EcoRow	   *r;
-	int64		bid,
+	int64_t		bid,
 				ask,
 				units;
 
@@ -378,7 +363,7 @@ act_refuel(Ctx *c)
 		return false;
 	r = cur(c->sh);
 	EcoQuote(s, st, s->fuel_good, &bid, &ask);
-	units = (int64) floor(cls(c)->fuel_capacity - r->fuel);
+	units = (int64_t) floor(cls(c)->fuel_capacity - r->fuel);
 	units = Min(units, affordable(c, st, s->fuel_good, ask, units));
 	units = buy_lot(c, st, s->fuel_good, units, &ask);
 	if (units <= 0)
@@ -392,7 +377,7 @@ act_refuel(Ctx *c)
 static bool
 act_sell_cargo(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	int			st = docked_station(c);
 	bool		sold = false;
 	int			g;
@@ -402,7 +387,7 @@ act_sell_cargo(Ctx *c)
 	for (g = 0; g < s->ngoods; g++)
 	{
 		EcoStation *station = &s->stations[st];
-		int64		bid,
+		int64_t		bid,
 					ask,
 					qty,
 					value,
@@ -421,9 +406,9 @@ act_sell_cargo(Ctx *c)
 		value = qty * bid;
 		tax = SimLevy(value, s->tax_ppm);
 		cargo_add(c->sh, g, -qty);
-		stock_add(s, st, g, qty);
-		credit(s, station->faction, -value);
-		credit(s, c->sh->faction, value - tax);
+		EcoStockAdd(s, st, g, qty);
+		EcoCredit(s, station->faction, -value);
+		EcoCredit(s, c->sh->faction, value - tax);
 		EcoRecordLedger(s, false, "tax", -1, tax, station->id, c->sh->id, c->sh->faction);
 		memset(&t, 0, sizeof(t));
 		t.station = st;
@@ -450,7 +435,7 @@ my_contract(Ctx *c)
 	{
 		EcoContract *ct = &c->s->contracts[i];
 
-		if (ct->accepted && !ct->closed && ct->ship_id == c->sh->id)
+		if (ct->accepted && !ct->closed && !ct->expired && ct->ship_id == c->sh->id)
 			return ct;
 	}
 	return NULL;
@@ -459,7 +444,7 @@ my_contract(Ctx *c)
 static bool
 act_deliver_contract(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	EcoContract *ct = my_contract(c);
 	int			st = docked_station(c);
 	EcoTrade	t;
@@ -469,8 +454,8 @@ act_deliver_contract(Ctx *c)
 		s->stations[st].capacity - s->stations[st].held < ct->qty)
 		return false;
 	cargo_add(c->sh, ct->good, -ct->qty);
-	stock_add(s, st, ct->good, ct->qty);
-	credit(s, ct->contractor, ct->reward);
+	EcoStockAdd(s, st, ct->good, ct->qty);
+	EcoCredit(s, ct->contractor, ct->reward);
 	ct->closed = true;
 	ct->dirty = true;
 	memset(&t, 0, sizeof(t));
@@ -488,16 +473,16 @@ act_deliver_contract(Ctx *c)
 
 /* The cheapest station of sector sec selling good g with at least min units; -1 if none. */
 static int
-cheapest_seller(EcoSnapshot *s, int sec, int g, int64 min, int except, int64 *ask_out)
+cheapest_seller(EcoWorld *s, int sec, int g, int64_t min, int except, int64_t *ask_out)
 {
 	int			best = -1;
-	int64		best_ask = 0;
+	int64_t		best_ask = 0;
 	int			i;
 
 	for (i = 0; i < s->sectors[sec].nstations; i++)
 	{
 		int			st = s->sectors[sec].first_station + i;
-		int64		bid,
+		int64_t		bid,
 					ask;
 
 		if (st == except || *stock(s, st, g) < Max(min, 1))
@@ -516,12 +501,12 @@ cheapest_seller(EcoSnapshot *s, int sec, int g, int64 min, int except, int64 *as
 static bool
 act_accept_contract(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	int			st = docked_station(c);
 	int			sec = sector_of(c);
 	EcoContract *best = NULL;
 	double		best_profit = 0;
-	int64		room = hold_room(c);
+	int64_t		room = hold_room(c);
 	int			i;
 
 	if (st < 0 || sec < 0 || my_contract(c) != NULL)
@@ -531,7 +516,7 @@ act_accept_contract(Ctx *c)
 		EcoContract *ct = &s->contracts[i];
 		double		profit;
 
-		if (ct->accepted || ct->station < 0 || ct->good < 0 ||
+		if (ct->accepted || ct->expired || ct->station < 0 || ct->good < 0 ||
 			s->stations[ct->station].sector != sec || ct->qty > room ||
 			ct->deadline < s->tick + 600)
 			continue;
@@ -543,7 +528,7 @@ act_accept_contract(Ctx *c)
 		}
 		else
 		{
-			int64		ask;
+			int64_t		ask;
 
 			if (cheapest_seller(s, sec, ct->good, ct->qty, ct->station, &ask) < 0)
 				continue;
@@ -568,7 +553,7 @@ act_accept_contract(Ctx *c)
 	best->ship_id = c->sh->id;
 	if (best->transport)
 	{
-		stock_add(s, st, best->good, -best->qty);
+		EcoStockAdd(s, st, best->good, -best->qty);
 		cargo_add(c->sh, best->good, best->qty);
 	}
 	return true;
@@ -577,10 +562,10 @@ act_accept_contract(Ctx *c)
 static bool
 act_buy_for_contract(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	EcoContract *ct = my_contract(c);
 	int			st = docked_station(c);
-	int64		need,
+	int64_t		need,
 				bid,
 				ask,
 				qty;
@@ -605,10 +590,10 @@ act_buy_for_contract(Ctx *c)
  * Credits left after buying qty at ask and selling them at bid, both taxed
  * by the rule the trades will be charged by.
  */
-static int64
-lot_profit(EcoSnapshot *s, int64 qty, int64 bid, int64 ask)
+static int64_t
+lot_profit(EcoWorld *s, int64_t qty, int64_t bid, int64_t ask)
 {
-	int64		sale = qty * bid,
+	int64_t		sale = qty * bid,
 				cost = qty * ask;
 
 	return (sale - SimLevy(sale, s->tax_ppm)) - (cost + SimLevy(cost, s->tax_ppm));
@@ -617,13 +602,13 @@ lot_profit(EcoSnapshot *s, int64 qty, int64 bid, int64 ask)
 static bool
 act_buy_for_trade(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	int			st = docked_station(c);
 	int			sec = sector_of(c);
-	int64		room = hold_room(c);
+	int64_t		room = hold_room(c);
 	double		best_score = 0;
 	int			best_good = -1;
-	int64		best_qty = 0,
+	int64_t		best_qty = 0,
 				best_ask = 0;
 	int			g,
 				i;
@@ -632,7 +617,7 @@ act_buy_for_trade(Ctx *c)
 		return false;
 	for (g = 0; g < s->ngoods; g++)
 	{
-		int64		bid,
+		int64_t		bid,
 					ask;
 
 		if (*stock(s, st, g) <= 0)
@@ -641,12 +626,12 @@ act_buy_for_trade(Ctx *c)
 		for (i = 0; i < s->sectors[sec].nstations; i++)
 		{
 			int			to = s->sectors[sec].first_station + i;
-			int64		to_bid,
+			int64_t		to_bid,
 						to_ask,
 						qty;
-			int64		profit = 0;
+			int64_t		profit = 0;
 			double		sc;
-			int64		lot_ask = ask;
+			int64_t		lot_ask = ask;
 			int			tries;
 
 			if (to == st || *stock(s, to, g) < 0)
@@ -662,7 +647,7 @@ act_buy_for_trade(Ctx *c)
 			/* priced as lots at both ends, a smaller lot may still pay */
 			for (tries = 0; tries < 8 && qty > 0; tries++)
 			{
-				int64		b2,
+				int64_t		b2,
 							a2;
 
 				qty = buy_lot(c, st, g, qty, &lot_ask);
@@ -699,7 +684,8 @@ act_undock(Ctx *c)
 
 	if (st < 0)
 		return false;
-	(void) EcoDockedCount(c->s, st);
+	if (c->s->stations[st].docked < 0)
+		EcoFail(c->s, "XX000", "the ships docked at station %d were not counted", c->s->stations[st].id);
 	c->s->stations[st].docked--;
 	r = EcoTransit(c->s, c->sh, ECO_UNDOCKING);
 	r->wake = c->s->tick + c->s->undock_ticks;
@@ -719,7 +705,7 @@ orbited_body(Ctx *c)
 }
 
 static bool
-deposit_left(EcoSnapshot *s, EcoBody *b)
+deposit_left(EcoWorld *s, EcoBody *b)
 {
 	int			i;
 
@@ -745,7 +731,7 @@ act_mine(Ctx *c)
 static bool
 act_goto_buyer(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	int			sec = sector_of(c);
 	int			best = -1;
 	double		best_score = 0;
@@ -774,10 +760,10 @@ act_goto_buyer(Ctx *c)
 static bool
 act_goto_contract(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	EcoContract *ct = my_contract(c);
 	int			sec = sector_of(c);
-	int64		ask;
+	int64_t		ask;
 	int			st;
 
 	if (ct == NULL || ct->station < 0 || ct->good < 0 || sec < 0)
@@ -791,7 +777,7 @@ act_goto_contract(Ctx *c)
 static bool
 act_goto_deposit(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	int			sec = sector_of(c);
 	EcoBody    *here = orbited_body(c);
 	int			best = -1;
@@ -841,7 +827,7 @@ act_goto_deposit(Ctx *c)
 static bool
 act_goto_station(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	int			sec = sector_of(c);
 	int			n,
 				pick,
@@ -850,8 +836,8 @@ act_goto_station(Ctx *c)
 
 	if (sec < 0 || (n = s->sectors[sec].nstations) == 0)
 		return false;
-	own_only = SimRandUnit((uint64) c->sh->id, 7001, (uint64) s->tick) < c->sh->loyalty;
-	pick = (int) (SimRandBits((uint64) c->sh->id, 7002, (uint64) s->tick) % (uint64) n);
+	own_only = SimRandUnit((uint64_t) c->sh->id, 7001, (uint64_t) s->tick) < c->sh->loyalty;
+	pick = (int) (SimRandBits((uint64_t) c->sh->id, 7002, (uint64_t) s->tick) % (uint64_t) n);
 	for (i = 0; i < 2 * n; i++)
 	{
 		int			st = s->sectors[sec].first_station + (pick + i) % n;
@@ -868,7 +854,7 @@ act_goto_station(Ctx *c)
 static bool
 act_goto_safe_sector(Ctx *c)
 {
-	EcoSnapshot *s = c->s;
+	EcoWorld *s = c->s;
 	int			sec = sector_of(c);
 	int			best = -1;
 	int			i;
@@ -939,7 +925,7 @@ condition(void *arg, int32_t code, double param)
 			return sec >= 0 && r->state != ECO_DOCKED &&
 				c->s->sectors[sec].security < 0.5 * c->sh->fear * param;
 		default:
-			elog(ERROR, "unknown behaviour tree condition %d", code);
+			EcoFail(c->s, "XX000", "unknown behaviour tree condition %d", code);
 	}
 	return 0;
 }
@@ -995,18 +981,18 @@ action(void *arg, int32_t code, double param)
 			ok = true;
 			break;
 		case L_WAIT:
-			EcoMutate(c->sh)->wake = c->s->tick + (param >= 1 ? (int64) param : c->s->cooldown_ticks);
+			EcoMutate(c->sh)->wake = c->s->tick + (param >= 1 ? (int64_t) param : c->s->cooldown_ticks);
 			ok = true;
 			break;
 		default:
-			elog(ERROR, "unknown behaviour tree action %d", code);
+			EcoFail(c->s, "XX000", "unknown behaviour tree action %d", code);
 			ok = false;
 	}
 	return ok ? SIM_BT_SUCCESS : SIM_BT_FAILURE;
 }
 
 void
-EcoDecide(EcoSnapshot *s, EcoShip *sh)
+EcoDecide(EcoWorld *s, EcoShip *sh)
 {
 	SimBtHooks	hooks = {condition, action};
 	Ctx			c = {s, sh};

@@ -1,0 +1,160 @@
+/*
+ * eco_wake.c -- what a woken ship's state does next: a flight ends (dock,
+ * orbit or rest), docking completes when a slot is free, undocking ends,
+ * a mining cycle fills the hold; then an NPC pilot decides
+ * (include/sim/core/economy.h).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "sim/core/economy.h"
+
+/* Bring the ship to rest where it is, with no plan. */
+static void
+rest_at(EcoRow *r, const double pos[3], int64_t tick)
+{
+	memset(&r->leg, 0, sizeof(r->leg));
+	r->leg.ox = pos[0];
+	r->leg.oy = pos[1];
+	r->leg.oz = pos[2];
+	r->leg.start_tick = (double) tick;
+	r->arrival = -1;
+	r->dest_kind = ECO_DEST_NONE;
+	r->dest_id = 0;
+	r->leg_seq = 0;
+}
+
+/* A flying ship reached the end of its last leg. */
+static void
+arrive_final(EcoWorld *s, EcoShip *sh)
+{
+	EcoRow		cur = sh->rows[sh->nrows - 1];
+	double		vel[3];
+	EcoRow	   *r;
+
+	SimLegEval(&cur.leg, (double) s->tick, sh->pos, vel);
+	if (cur.dest_kind == ECO_DEST_STATION && EcoStationIndex(s, (int32_t) cur.dest_id) >= 0)
+	{
+		r = EcoTransit(s, sh, ECO_DOCKING);
+		rest_at(r, sh->pos, s->tick);
+		r->docked_at = (int32_t) cur.dest_id;
+		r->wake = s->tick + s->dock_ticks;
+	}
+	else if (cur.dest_kind == ECO_DEST_BODY)
+	{
+		r = EcoTransit(s, sh, ECO_ORBITING);
+		rest_at(r, sh->pos, s->tick);
+		r->body_id = (int32_t) cur.dest_id;
+		r->wake = s->tick;
+	}
+	else
+	{
+		r = EcoTransit(s, sh, ECO_IDLE);
+		rest_at(r, sh->pos, s->tick);
+		r->wake = s->tick;
+	}
+}
+
+/* One mining cycle: the hold fills from the deposits of the orbited body. */
+static bool
+mine_cycle(EcoWorld *s, EcoShip *sh)
+{
+	EcoRow	   *r = &sh->rows[sh->nrows - 1];
+	EcoClass   *c = &s->classes[sh->cls];
+	int			b = EcoBodyIndex(s, r->body_id);
+	int			i;
+	bool		more = false;
+
+	if (b < 0)
+		return false;
+	for (i = 0; i < s->bodies[b].ndeposits; i++)
+	{
+		EcoDeposit *d = &s->deposits[s->bodies[b].first_deposit + i];
+		int64_t		room = c->cargo_capacity - sh->cargo_total;
+		int64_t		amount = (int64_t) floor(c->mining_rate * d->richness * s->mine_cycle_ticks);
+
+		if (d->good < 0 || d->remaining <= 0 || room <= 0)
+			continue;
+		if (amount < 1)
+			amount = 1;
+		if (amount > room)
+			amount = room;
+		if (amount > d->remaining)
+			amount = d->remaining;
+		d->remaining -= amount;
+		d->dirty = true;
+		sh->cargo[d->good] += amount;
+		sh->cargo_total += amount;
+		sh->cargo_dirty = true;
+		EcoRecordLedger(s, true, "mining", d->good, amount, 0, sh->id, sh->faction);
+		if (d->remaining > 0)
+			more = true;
+	}
+	return more && sh->cargo_total < c->cargo_capacity;
+}
+
+void
+EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals)
+{
+	EcoRow	   *r = &sh->rows[0];
+	bool		decide = false;
+
+	switch (r->state)
+	{
+		case ECO_FLYING:
+			(*arrivals)++;
+			arrive_final(s, sh);
+			decide = sh->rows[sh->nrows - 1].state != ECO_DOCKING;
+			break;
+		case ECO_DOCKING:
+			{
+				int			st = EcoStationIndex(s, r->docked_at);
+
+				if (st >= 0 && s->stations[st].docked < 0)
+					EcoFail(s, "XX000", "the ships docked at station %d were not counted", r->docked_at);
+				if (st >= 0 && s->stations[st].docked < s->stations[st].slots)
+				{
+					EcoRow	   *n = EcoTransit(s, sh, ECO_DOCKED);
+
+					n->wake = -1;
+					s->stations[st].docked++;
+					decide = true;
+				}
+				else
+					EcoMutate(sh)->wake = s->tick + 1;	/* queued for a slot */
+				break;
+			}
+		case ECO_UNDOCKING:
+			{
+				EcoRow	   *n = EcoTransit(s, sh, ECO_IDLE);
+
+				n->docked_at = 0;
+				n->wake = -1;
+				decide = true;
+				break;
+			}
+		case ECO_MINING:
+			if (mine_cycle(s, sh))
+				EcoMutate(sh)->wake = s->tick + s->mine_cycle_ticks;
+			else
+			{
+				EcoTransit(s, sh, ECO_ORBITING)->wake = -1;
+				decide = true;
+			}
+			break;
+		default:
+			EcoMutate(sh)->wake = -1;
+			decide = true;
+			break;
+	}
+
+	if (decide && sh->npc)
+		EcoDecide(s, sh);
+	else if (decide)
+	{
+		EcoRow	   *n = &sh->rows[sh->nrows - 1];
+
+		if (n->state != ECO_FLYING && n->wake == s->tick)
+			n->wake = -1;
+	}
+}

@@ -1,0 +1,943 @@
+/*
+ * eco_load.c -- the economy's world kept between ticks, and what a tick
+ * loads of the ships it wakes (include/sim/economy.h).
+ *
+ * The world (EcoWorld, include/sim/core/economy.h) lives in this backend's
+ * memory from tick to tick in two parts, each reloaded only when it may be
+ * out of date:
+ *   static   the rules, goods, hulls, sectors, gates (and their graph),
+ *            stations, behaviour trees, transitions, recipes and demands;
+ *   dynamic  stock and targets, the units each station holds, wallets, and
+ *            the bodies with deposits left.
+ * A statement trigger on each source table (sim.economy_written(), installed
+ * by sql/economy_stations.sql) marks a write: one by anyone but the tick
+ * makes this backend's part stale at once and, when its transaction
+ * commits, bumps that part's version in shared memory, so every backend
+ * reloads before its next tick.  The tick changes the world in memory
+ * first and writes the same changes back (eco_write.c); its own commit
+ * bumps the versions too, and the ticking backend keeps its world when no
+ * other commit bumped them in between.  An abort (of the transaction or of
+ * a subtransaction) throws the world away: it may hold changes never
+ * committed.  So does a transaction whose snapshot is older than the
+ * versions it read (REPEATABLE READ and SERIALIZABLE).
+ *
+ * Loaded every tick, one statement each: the open and accepted contracts,
+ * the woken ships with their cargo, the ships docked at the stations those
+ * ships are docked or docking at, and the open orders of books with both
+ * sides open.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+
+#include "sim/bounds.h"
+#include "sim/economy.h"
+#include "sim/leg_row.h"
+#include "sim/sql.h"
+#include "sim/world.h"
+
+#define PART_STATIC 0
+#define PART_DYNAMIC 1
+
+static EcoWorld world;
+static MemoryContext part_cxt[2];
+static bool part_valid[2];
+static uint64 part_version[2];	/* the shared version the part was loaded at */
+static Oid	world_db = InvalidOid;
+
+/* this transaction: a write by others, a write by the tick, a tick that ran */
+static bool others_wrote[2];
+static bool tick_wrote[2];
+static bool tick_ran;
+static bool callbacks_registered;
+
+bool		EcoTickWriting = false;
+
+/* ---------------------------------------------------------------- memory */
+
+static void *
+tick_alloc(size_t size)
+{
+	return palloc_extended(size, MCXT_ALLOC_HUGE);
+}
+
+static void
+tick_free(void *p)
+{
+	pfree(p);
+}
+
+static const SimAllocator tick_mem = {tick_alloc, tick_free};
+
+static void *
+part_alloc(int part, Size size)
+{
+	return MemoryContextAllocExtended(part_cxt[part], Max(size, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+static void *
+keep_alloc(size_t size)
+{
+	return part_alloc(PART_DYNAMIC, size);
+}
+
+static void
+keep_free(void *p)
+{
+	pfree(p);
+}
+
+static const SimAllocator keep_mem = {keep_alloc, keep_free};
+
+static void
+fail(const char *sqlstate, const char *message, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4])),
+			 errmsg_internal("%s", message),
+			 detail ? errdetail_internal("%s", detail) : 0));
+}
+
+/* ---------------------------------------------------------------- versions */
+
+static void
+forget(int part)
+{
+	part_valid[part] = false;
+	if (part == PART_STATIC)
+		part_valid[PART_DYNAMIC] = false;
+}
+
+void
+EcoWorldForget(void)
+{
+	forget(PART_STATIC);
+}
+
+static void
+xact_callback(XactEvent event, void *arg)
+{
+	SimWorld   *w;
+	int			p;
+
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			w = SimWorldGet();
+			for (p = 0; p < 2; p++)
+			{
+				uint64		before;
+
+				if (!others_wrote[p] && !tick_wrote[p])
+					continue;
+				if (w == NULL)
+				{
+					forget(p);
+					continue;
+				}
+				before = pg_atomic_fetch_add_u64(&w->hdr->economy_version[p], 1);
+				/* the tick's world is what it committed, unless someone else committed meanwhile */
+				if (part_valid[p] && !others_wrote[p] && before == part_version[p])
+					part_version[p] = before + 1;
+				else
+					forget(p);
+			}
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			if (tick_ran || tick_wrote[0] || tick_wrote[1])
+				forget(PART_STATIC);
+			break;
+		default:
+			return;
+	}
+	others_wrote[0] = others_wrote[1] = false;
+	tick_wrote[0] = tick_wrote[1] = false;
+	tick_ran = false;
+}
+
+static void
+subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+				 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && (tick_ran || tick_wrote[0] || tick_wrote[1]))
+		forget(PART_STATIC);
+}
+
+static void
+register_callbacks(void)
+{
+	if (callbacks_registered)
+		return;
+	RegisterXactCallback(xact_callback, NULL);
+	RegisterSubXactCallback(subxact_callback, NULL);
+	callbacks_registered = true;
+}
+
+PG_FUNCTION_INFO_V1(sim_economy_written);
+
+/*
+ * Statement trigger on the tables the economy's world is made of; its
+ * argument names the part ('static' or 'dynamic').
+ */
+Datum
+sim_economy_written(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	int			part;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || td->tg_trigger->tgnargs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("sim.economy_written() must be a trigger with one argument")));
+	part = strcmp(td->tg_trigger->tgargs[0], "static") == 0 ? PART_STATIC : PART_DYNAMIC;
+	register_callbacks();
+	if (EcoTickWriting)
+		tick_wrote[part] = true;
+	else
+	{
+		others_wrote[part] = true;
+		forget(part);
+	}
+	return PointerGetDatum(NULL);
+}
+
+/* ---------------------------------------------------------------- loading */
+
+static SimStmt st_rules = {.sql = "SELECT spread, tax_rate, dock_ticks, undock_ticks, mine_cycle_ticks, "
+	"npc_cooldown_ticks, contract_period_ticks, contract_ticks FROM sim.economy"};
+static SimStmt st_goods = {.sql = "SELECT id, base_price, name = 'fuel' FROM sim.good ORDER BY id"};
+static SimStmt st_classes = {.sql = "SELECT id, role, max_speed, max_accel, fuel_per_dv, cargo_capacity, "
+	"fuel_capacity, mining_rate FROM sim.ship_class ORDER BY id"};
+static SimStmt st_sectors = {.sql = "SELECT id, security FROM sim.sector ORDER BY id"};
+static SimStmt st_gates = {.sql = "SELECT id, sector_a, sim.st_x(pos_a), sim.st_y(pos_a), sim.st_z(pos_a), "
+	"sector_b, sim.st_x(pos_b), sim.st_y(pos_b), sim.st_z(pos_b), jump_ticks FROM sim.jump_gate ORDER BY id"};
+static SimStmt st_stations = {.sql = "SELECT id, faction_id, sector_id, docking_slots, storage_capacity, "
+	"sim.st_x(pos), sim.st_y(pos), sim.st_z(pos) FROM sim.station ORDER BY sector_id, id"};
+static SimStmt st_transitions = {.sql = "SELECT from_state, to_state FROM sim.ship_transition"};
+static SimStmt st_trees = {.sql = "SELECT t.role, n.node_id, coalesce(n.parent_id, 0), n.seq, n.kind, n.leaf, n.param "
+	"FROM sim.bt_node n JOIN sim.bt_tree t ON t.id = n.tree_id ORDER BY t.role, n.node_id"};
+static SimStmt st_recipes = {.sql = "SELECT r.id, r.cycle_ticks, x.input, x.good_id, x.qty FROM sim.recipe r "
+	"LEFT JOIN (SELECT recipe_id, true AS input, good_id, qty FROM sim.recipe_input "
+	"           UNION ALL SELECT recipe_id, false, good_id, qty FROM sim.recipe_output) x ON x.recipe_id = r.id "
+	"ORDER BY r.id, x.input DESC, x.good_id"};
+static SimStmt st_station_recipes = {.sql = "SELECT station_id, recipe_id FROM sim.station_recipe ORDER BY station_id, recipe_id"};
+static SimStmt st_demands = {.sql = "SELECT station_id, good_id, qty, cycle_ticks FROM sim.station_demand ORDER BY station_id, good_id"};
+static SimStmt st_wanted = {.sql = "SELECT sr.station_id, ri.good_id FROM sim.station_recipe sr "
+	"JOIN sim.recipe_input ri USING (recipe_id) UNION SELECT station_id, good_id FROM sim.station_demand"};
+
+static SimStmt st_stock = {.sql = "SELECT station_id, good_id, qty, target FROM sim.station_stock"};
+static SimStmt st_held = {.sql = "SELECT id, stock_held FROM sim.station"};
+static SimStmt st_wallets = {.sql = "SELECT faction_id, credits FROM sim.wallet ORDER BY faction_id"};
+static SimStmt st_deposits = {.sql = "SELECT b.id, b.sector_id, sim.st_x(b.pos), sim.st_y(b.pos), sim.st_z(b.pos), b.radius, "
+	"d.good_id, d.richness, d.remaining FROM sim.deposit d JOIN sim.body b ON b.id = d.body_id "
+	"WHERE d.remaining > 0 ORDER BY b.sector_id, b.id, d.good_id"};
+
+static EcoState
+parse_state(const char *s)
+{
+	int			i;
+
+	for (i = 0; i < ECO_NSTATES; i++)
+		if (s && strcmp(s, EcoStateNames[i]) == 0)
+			return (EcoState) i;
+	elog(ERROR, "unknown ship state \"%s\"", s ? s : "NULL");
+	return ECO_IDLE;
+}
+
+static EcoRole
+parse_role(const char *s)
+{
+	int			i;
+
+	for (i = 0; i < ECO_NROLES; i++)
+		if (s && strcmp(s, EcoRoleNames[i]) == 0)
+			return (EcoRole) i;
+	elog(ERROR, "unknown ship role \"%s\"", s ? s : "NULL");
+	return ECO_ROLE_MINER;
+}
+
+static EcoDest
+parse_dest(const char *s)
+{
+	if (s == NULL)
+		return ECO_DEST_NONE;
+	if (strcmp(s, "station") == 0)
+		return ECO_DEST_STATION;
+	if (strcmp(s, "body") == 0)
+		return ECO_DEST_BODY;
+	return ECO_DEST_POINT;
+}
+
+static void *
+tree_alloc(size_t size)
+{
+	return part_alloc(PART_STATIC, size);
+}
+
+static void
+tree_free(void *p)
+{
+	pfree(p);
+}
+
+static const SimAllocator tree_mem = {tree_alloc, tree_free};
+
+/* Compile the trees of st_trees' rows [from, to) for role r; a bad tree leaves the role without one. */
+static void
+build_tree(EcoWorld *s, int r, uint64 from, uint64 to)
+{
+	SimBtRow   *rows = palloc0((to - from) * sizeof(SimBtRow));
+	uint64		i;
+	char		errbuf[256];
+
+	for (i = from; i < to; i++)
+	{
+		SimBtRow   *row = &rows[i - from];
+		char	   *kind = SimGetText(i, 5);
+		char	   *leaf = SimGetText(i, 6);
+		bool		is_action = false;
+
+		row->node_id = (int32) SimGetInt64(i, 2, 0);
+		row->parent_id = (int32) SimGetInt64(i, 3, 0);
+		row->seq = (int32) SimGetInt64(i, 4, 0);
+		row->param = SimGetFloat8(i, 7, 0.0);
+		if (strcmp(kind, "sequence") == 0)
+			row->kind = SIM_BT_SEQUENCE;
+		else if (strcmp(kind, "selector") == 0)
+			row->kind = SIM_BT_SELECTOR;
+		else if (strcmp(kind, "inverter") == 0)
+			row->kind = SIM_BT_INVERTER;
+		else
+		{
+			row->code = EcoLeafCode(leaf, &is_action);
+			row->kind = strcmp(kind, "action") == 0 ? SIM_BT_ACTION : SIM_BT_CONDITION;
+			if (row->code < 0 || is_action != (row->kind == SIM_BT_ACTION))
+			{
+				ereport(WARNING,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("behaviour tree of role \"%s\" uses unknown %s \"%s\"",
+								EcoRoleNames[r], SimEcho(kind), SimEcho(leaf)),
+						 errdetail("NPC ships of that role wait until the tree is fixed.")));
+				return;
+			}
+		}
+	}
+	if (SimBtBuild(rows, (int) (to - from), &tree_mem, &s->trees[r], errbuf, sizeof(errbuf)) != 0)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("behaviour tree of role \"%s\" is invalid: %s", EcoRoleNames[r], errbuf),
+				 errdetail("NPC ships of that role wait until the tree is fixed.")));
+		s->trees[r] = NULL;
+	}
+}
+
+static void
+load_trees(EcoWorld *s)
+{
+	uint64		start = 0;
+	int			r;
+
+	for (r = 0; r < ECO_NROLES; r++)
+		s->trees[r] = NULL;
+	SimStmtRun(&st_trees, NULL, NULL, SPI_OK_SELECT);
+	while (start < SPI_processed)
+	{
+		char	   *role = SimGetText(start, 1);
+		uint64		end = start + 1;
+		int			k;
+
+		while (end < SPI_processed && strcmp(SimGetText(end, 1), role) == 0)
+			end++;
+		for (k = 0; k < ECO_NROLES; k++)
+			if (strcmp(role, EcoRoleNames[k]) == 0)
+				build_tree(s, k, start, end);
+		start = end;
+	}
+}
+
+static int
+station_id_cmp(const void *a, const void *b)
+{
+	int32		x = world.stations[*(const int *) a].id;
+	int32		y = world.stations[*(const int *) b].id;
+
+	return (x > y) - (x < y);
+}
+
+static void
+load_static(EcoWorld *s)
+{
+	uint64		i;
+	SimGate    *gates;
+	int			k;
+
+	MemoryContextReset(part_cxt[PART_STATIC]);
+	MemoryContextReset(part_cxt[PART_DYNAMIC]);
+	part_valid[PART_DYNAMIC] = false;
+	memset(s, 0, sizeof(*s));
+
+	SimStmtRun(&st_rules, NULL, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the universe has no economy rules"),
+				 errhint("Insert the row of sim.economy (INSERT INTO sim.economy DEFAULT VALUES).")));
+	s->spread = SimGetFloat8(0, 1, 0.0);
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+
+		s->tax_ppm = SimRatePpm(DatumGetNumeric(d), "sim.economy.tax_rate");
+	}
+	s->dock_ticks = (int) SimGetInt64(0, 3, 1);
+	s->undock_ticks = (int) SimGetInt64(0, 4, 1);
+	s->mine_cycle_ticks = (int) SimGetInt64(0, 5, 1);
+	s->cooldown_ticks = (int) SimGetInt64(0, 6, 1);
+	s->contract_period_ticks = (int) SimGetInt64(0, 7, 0);
+	s->contract_ticks = (int) SimGetInt64(0, 8, 0);
+
+	SimStmtRun(&st_goods, NULL, NULL, SPI_OK_SELECT);
+	s->ngoods = (int) SPI_processed;
+	s->good_id = part_alloc(PART_STATIC, s->ngoods * sizeof(int32));
+	s->base_price = part_alloc(PART_STATIC, s->ngoods * sizeof(int64));
+	s->fuel_good = -1;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		s->good_id[i] = (int32) SimGetInt64(i, 1, 0);
+		s->base_price[i] = SimGetInt64(i, 2, 1);
+		if (SimGetBool(i, 3))
+			s->fuel_good = (int) i;
+	}
+
+	SimStmtRun(&st_classes, NULL, NULL, SPI_OK_SELECT);
+	s->nclasses = (int) SPI_processed;
+	s->classes = part_alloc(PART_STATIC, s->nclasses * sizeof(EcoClass));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		EcoClass   *c = &s->classes[i];
+
+		c->id = (int32) SimGetInt64(i, 1, 0);
+		c->role = parse_role(SimGetText(i, 2));
+		c->hull.max_speed = SimGetFloat8(i, 3, 0.0);
+		c->hull.max_accel = SimGetFloat8(i, 4, 0.0);
+		c->hull.fuel_per_dv = SimGetFloat8(i, 5, 0.0);
+		c->cargo_capacity = SimGetInt64(i, 6, 0);
+		c->fuel_capacity = SimGetFloat8(i, 7, 0.0);
+		c->mining_rate = SimGetFloat8(i, 8, 0.0);
+	}
+
+	SimStmtRun(&st_sectors, NULL, NULL, SPI_OK_SELECT);
+	s->nsectors = (int) SPI_processed;
+	s->sectors = part_alloc(PART_STATIC, s->nsectors * sizeof(EcoSector));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		s->sectors[i].id = (int32) SimGetInt64(i, 1, 0);
+		s->sectors[i].security = SimGetFloat8(i, 2, 0.0);
+	}
+
+	SimStmtRun(&st_gates, NULL, NULL, SPI_OK_SELECT);
+	s->ngates = (int) SPI_processed;
+	s->gate_a = part_alloc(PART_STATIC, s->ngates * sizeof(int32));
+	s->gate_b = part_alloc(PART_STATIC, s->ngates * sizeof(int32));
+	gates = palloc0(Max(s->ngates, 1) * sizeof(SimGate));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		SimGate    *g = &gates[i];
+
+		g->id = (int32) SimGetInt64(i, 1, 0);
+		g->sector_a = (int32) SimGetInt64(i, 2, 0);
+		g->pos_a[0] = SimGetFloat8(i, 3, 0.0);
+		g->pos_a[1] = SimGetFloat8(i, 4, 0.0);
+		g->pos_a[2] = SimGetFloat8(i, 5, 0.0);
+		g->sector_b = (int32) SimGetInt64(i, 6, 0);
+		g->pos_b[0] = SimGetFloat8(i, 7, 0.0);
+		g->pos_b[1] = SimGetFloat8(i, 8, 0.0);
+		g->pos_b[2] = SimGetFloat8(i, 9, 0.0);
+		g->jump_ticks = (int32) SimGetInt64(i, 10, 0);
+		s->gate_a[i] = EcoSectorIndex(s, g->sector_a);
+		s->gate_b[i] = EcoSectorIndex(s, g->sector_b);
+	}
+	{
+		static SimAllocator graph_mem;
+
+		graph_mem.alloc = tree_alloc;
+		graph_mem.free = tree_free;
+		s->gates = SimGateGraphBuild(&graph_mem, gates, s->ngates);
+		if (s->gates == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the jump-gate network is too large to route through")));
+	}
+
+	SimStmtRun(&st_stations, NULL, NULL, SPI_OK_SELECT);
+	s->nstations = (int) SPI_processed;
+	s->stations = part_alloc(PART_STATIC, s->nstations * sizeof(EcoStation));
+	s->station_by_id = part_alloc(PART_STATIC, s->nstations * sizeof(int));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		EcoStation *st = &s->stations[i];
+		EcoSector  *sec;
+
+		st->id = (int32) SimGetInt64(i, 1, 0);
+		st->faction = (int32) SimGetInt64(i, 2, 0);
+		st->sector = EcoSectorIndex(s, (int32) SimGetInt64(i, 3, 0));
+		st->slots = (int32) SimGetInt64(i, 4, 0);
+		st->capacity = SimGetInt64(i, 5, 0);
+		st->pos[0] = SimGetFloat8(i, 6, 0.0);
+		st->pos[1] = SimGetFloat8(i, 7, 0.0);
+		st->pos[2] = SimGetFloat8(i, 8, 0.0);
+		st->docked = -1;
+		s->station_by_id[i] = (int) i;
+		sec = &s->sectors[st->sector];
+		if (sec->nstations == 0)
+			sec->first_station = (int) i;
+		sec->nstations++;
+	}
+	qsort(s->station_by_id, s->nstations, sizeof(int), station_id_cmp);
+
+	SimStmtRun(&st_transitions, NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+		s->allowed[parse_state(SimGetText(i, 1))][parse_state(SimGetText(i, 2))] = true;
+
+	load_trees(s);
+
+	/* recipes: inputs, then outputs, each by good id */
+	SimStmtRun(&st_recipes, NULL, NULL, SPI_OK_SELECT);
+	s->recipes = part_alloc(PART_STATIC, SPI_processed * sizeof(EcoRecipe));
+	s->items = part_alloc(PART_STATIC, SPI_processed * sizeof(EcoRecipeItem));
+	s->nrecipes = 0;
+	k = 0;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int32		id = (int32) SimGetInt64(i, 1, 0);
+		EcoRecipe  *r;
+		bool		isnull;
+
+		if (s->nrecipes == 0 || s->recipes[s->nrecipes - 1].id != id)
+		{
+			r = &s->recipes[s->nrecipes++];
+			r->id = id;
+			r->cycle_ticks = (int32) SimGetInt64(i, 2, 0);
+			r->first_item = k;
+		}
+		r = &s->recipes[s->nrecipes - 1];
+		(void) SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4, &isnull);
+		if (isnull)
+			continue;			/* a recipe without inputs or outputs */
+		s->items[k].good = EcoGood(s, (int32) SimGetInt64(i, 4, 0));
+		s->items[k].qty = SimGetInt64(i, 5, 0);
+		if (SimGetBool(i, 3))
+			r->ninputs++;
+		r->nitems++;
+		k++;
+	}
+
+	SimStmtRun(&st_station_recipes, NULL, NULL, SPI_OK_SELECT);
+	s->station_recipes = part_alloc(PART_STATIC, SPI_processed * sizeof(EcoStationRecipe));
+	s->nstation_recipes = 0;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int			st = EcoStationIndex(s, (int32) SimGetInt64(i, 1, 0));
+		int32		rid = (int32) SimGetInt64(i, 2, 0);
+		int			r;
+
+		for (r = 0; r < s->nrecipes && s->recipes[r].id != rid; r++)
+			;
+		if (st < 0 || r == s->nrecipes)
+			continue;
+		s->station_recipes[s->nstation_recipes].station = st;
+		s->station_recipes[s->nstation_recipes].recipe = r;
+		s->nstation_recipes++;
+	}
+
+	SimStmtRun(&st_demands, NULL, NULL, SPI_OK_SELECT);
+	s->demands = part_alloc(PART_STATIC, SPI_processed * sizeof(EcoDemand));
+	s->ndemands = 0;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		EcoDemand  *d = &s->demands[s->ndemands];
+
+		d->station = EcoStationIndex(s, (int32) SimGetInt64(i, 1, 0));
+		d->good = EcoGood(s, (int32) SimGetInt64(i, 2, 0));
+		d->qty = SimGetInt64(i, 3, 0);
+		d->cycle_ticks = (int32) SimGetInt64(i, 4, 0);
+		if (d->station >= 0 && d->good >= 0)
+			s->ndemands++;
+	}
+
+	s->wanted = part_alloc(PART_STATIC, (Size) s->nstations * Max(s->ngoods, 1) * sizeof(bool));
+	SimStmtRun(&st_wanted, NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int			st = EcoStationIndex(s, (int32) SimGetInt64(i, 1, 0));
+		int			g = EcoGood(s, (int32) SimGetInt64(i, 2, 0));
+
+		if (st >= 0 && g >= 0)
+			s->wanted[st * s->ngoods + g] = true;
+	}
+}
+
+static void
+load_dynamic(EcoWorld *s)
+{
+	uint64		i;
+	int			n = s->nstations * Max(s->ngoods, 1);
+
+	MemoryContextReset(part_cxt[PART_DYNAMIC]);
+	s->stock = part_alloc(PART_DYNAMIC, n * sizeof(int64));
+	s->target = part_alloc(PART_DYNAMIC, n * sizeof(int64));
+	s->stock_dirty = part_alloc(PART_DYNAMIC, n * sizeof(bool));
+	for (i = 0; i < (uint64) n; i++)
+	{
+		s->stock[i] = -1;
+		s->target[i] = 1;
+	}
+	SimStmtRun(&st_stock, NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int			st = EcoStationIndex(s, (int32) SimGetInt64(i, 1, 0));
+		int			g = EcoGood(s, (int32) SimGetInt64(i, 2, 0));
+
+		if (st < 0 || g < 0)
+			continue;
+		s->stock[st * s->ngoods + g] = SimGetInt64(i, 3, 0);
+		s->target[st * s->ngoods + g] = SimGetInt64(i, 4, 1);
+	}
+	SimStmtRun(&st_held, NULL, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int			st = EcoStationIndex(s, (int32) SimGetInt64(i, 1, 0));
+
+		if (st >= 0)
+			s->stations[st].held = SimGetInt64(i, 2, 0);
+	}
+
+	SimStmtRun(&st_wallets, NULL, NULL, SPI_OK_SELECT);
+	s->nfactions = (int) SPI_processed;
+	s->faction_id = part_alloc(PART_DYNAMIC, s->nfactions * sizeof(int32));
+	s->credits = part_alloc(PART_DYNAMIC, s->nfactions * sizeof(int64));
+	s->credits_dirty = part_alloc(PART_DYNAMIC, s->nfactions * sizeof(bool));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		s->faction_id[i] = (int32) SimGetInt64(i, 1, 0);
+		s->credits[i] = SimGetInt64(i, 2, 0);
+	}
+
+	SimStmtRun(&st_deposits, NULL, NULL, SPI_OK_SELECT);
+	s->ndeposits = (int) SPI_processed;
+	s->deposits = part_alloc(PART_DYNAMIC, s->ndeposits * sizeof(EcoDeposit));
+	s->bodies = part_alloc(PART_DYNAMIC, s->ndeposits * sizeof(EcoBody));
+	s->nbodies = 0;
+	for (i = 0; i < (uint64) s->nsectors; i++)
+		s->sectors[i].first_body = s->sectors[i].nbodies = 0;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int32		body_id = (int32) SimGetInt64(i, 1, 0);
+		EcoDeposit *d = &s->deposits[i];
+		EcoBody    *b;
+
+		if (s->nbodies == 0 || s->bodies[s->nbodies - 1].id != body_id)
+		{
+			EcoSector  *sec;
+
+			b = &s->bodies[s->nbodies];
+			b->id = body_id;
+			b->sector = EcoSectorIndex(s, (int32) SimGetInt64(i, 2, 0));
+			b->pos[0] = SimGetFloat8(i, 3, 0.0);
+			b->pos[1] = SimGetFloat8(i, 4, 0.0);
+			b->pos[2] = SimGetFloat8(i, 5, 0.0);
+			b->radius = SimGetFloat8(i, 6, 0.0);
+			b->first_deposit = (int) i;
+			sec = &s->sectors[b->sector];
+			if (sec->nbodies == 0)
+				sec->first_body = s->nbodies;
+			sec->nbodies++;
+			s->nbodies++;
+		}
+		b = &s->bodies[s->nbodies - 1];
+		b->ndeposits++;
+		d->body_id = body_id;
+		d->good = EcoGood(s, (int32) SimGetInt64(i, 7, 0));
+		d->richness = SimGetFloat8(i, 8, 0.0);
+		d->remaining = SimGetInt64(i, 9, 0);
+	}
+}
+
+EcoWorld *
+EcoWorldCurrent(int64 tick)
+{
+	SimWorld   *w = SimWorldRequire();
+	uint64		v[2];
+	int			p;
+
+	register_callbacks();
+	if (part_cxt[PART_STATIC] == NULL)
+	{
+		part_cxt[PART_STATIC] = AllocSetContextCreate(TopMemoryContext, "sim economy world",
+													  ALLOCSET_DEFAULT_SIZES);
+		part_cxt[PART_DYNAMIC] = AllocSetContextCreate(TopMemoryContext, "sim economy stock",
+													   ALLOCSET_DEFAULT_SIZES);
+	}
+	if (world_db != MyDatabaseId)
+		forget(PART_STATIC);
+	for (p = 0; p < 2; p++)
+	{
+		v[p] = pg_atomic_read_u64(&w->hdr->economy_version[p]);
+		if (v[p] != part_version[p])
+			forget(p);
+	}
+	pg_read_barrier();
+	tick_ran = true;
+	if (!part_valid[PART_STATIC])
+	{
+		load_static(&world);
+		part_version[PART_STATIC] = v[PART_STATIC];
+		part_valid[PART_STATIC] = true;
+		world_db = MyDatabaseId;
+	}
+	if (!part_valid[PART_DYNAMIC])
+	{
+		load_dynamic(&world);
+		part_version[PART_DYNAMIC] = v[PART_DYNAMIC];
+		part_valid[PART_DYNAMIC] = true;
+	}
+	/* a snapshot older than the versions read must not be kept */
+	if (IsolationUsesXactSnapshot())
+		others_wrote[PART_STATIC] = others_wrote[PART_DYNAMIC] = true;
+
+	world.mem = &tick_mem;
+	world.keep = &keep_mem;
+	world.fail = fail;
+	world.tick = tick;
+	world.contracts = NULL;
+	world.ncontracts = world.contracts_cap = 0;
+	world.orders = NULL;
+	world.trades = NULL;
+	world.trades_cap = 0;
+	world.ledger = NULL;
+	world.ledger_cap = 0;
+	world.deliveries = NULL;
+	world.deliveries_cap = 0;
+	EcoClearRecords(&world);
+	return &world;
+}
+
+/* A deposit ran out: the next tick reloads the bodies with deposits left. */
+void
+EcoWorldDepositsChanged(void)
+{
+	part_valid[PART_DYNAMIC] = false;
+}
+
+/* ---------------------------------------------------------------- per tick */
+
+static SimStmt st_contracts = {.sql = "SELECT id, kind = 'transport', issuer_faction, station_id, source_station_id, good_id, "
+	"qty, reward, deadline_tick, status = 'accepted', coalesce(contractor_faction, 0), coalesce(ship_id, 0) "
+	"FROM sim.contract WHERE status IN ('open', 'accepted') ORDER BY id"};
+
+void
+EcoLoadContracts(EcoWorld *s)
+{
+	uint64		i;
+
+	SimStmtRun(&st_contracts, NULL, NULL, SPI_OK_SELECT);
+	s->ncontracts = (int) SPI_processed;
+	s->contracts_cap = Max(s->ncontracts, 1);
+	s->contracts = palloc0(s->contracts_cap * sizeof(EcoContract));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		EcoContract *c = &s->contracts[i];
+
+		c->id = SimGetInt64(i, 1, 0);
+		c->transport = SimGetBool(i, 2);
+		c->issuer = (int32) SimGetInt64(i, 3, 0);
+		c->station = EcoStationIndex(s, (int32) SimGetInt64(i, 4, 0));
+		c->source = c->transport ? EcoStationIndex(s, (int32) SimGetInt64(i, 5, 0)) : -1;
+		c->good = EcoGood(s, (int32) SimGetInt64(i, 6, 0));
+		c->qty = SimGetInt64(i, 7, 0);
+		c->reward = SimGetInt64(i, 8, 0);
+		c->deadline = SimGetInt64(i, 9, 0);
+		c->accepted = SimGetBool(i, 10);
+		c->contractor = (int32) SimGetInt64(i, 11, 0);
+		c->ship_id = SimGetInt64(i, 12, 0);
+	}
+}
+
+static SimStmt st_ships;
+static SimStmt st_cargo = {.sql = "SELECT ship_id, good_id, qty FROM sim.ship_cargo WHERE ship_id = ANY($1) ORDER BY ship_id", .nargs = 1, .types = {INT8ARRAYOID}};
+
+EcoShip *
+EcoLoadShips(EcoWorld *s, SimWorld *w, const uint32 *due, int ndue, int *nships)
+{
+	SimCol		ids;
+	Datum		vals[1];
+	EcoShip    *ships;
+	uint64		i;
+	int			k;
+
+	if (st_ships.sql == NULL)
+	{
+		/* the leg's columns come last, from column 19 on */
+		SimStmtText(&st_ships, psprintf("SELECT s.id, s.faction_id, s.class_id, s.sector_id, s.state, coalesce(s.docked_at, 0), "
+										"coalesce(s.body_id, 0), coalesce(s.wake_tick, -1), s.fuel, "
+										"coalesce(s.arrival_tick, -1), s.dest_kind, coalesce(s.dest_id, 0), s.leg_seq, "
+										"EXISTS (SELECT 1 FROM sim.flight_leg f WHERE f.ship_id = s.id AND f.seq = s.leg_seq + 1), "
+										"p.ship_id IS NOT NULL, coalesce(p.greed, 0), coalesce(p.fear, 0), coalesce(p.loyalty, 0), "
+										"%s FROM sim.ship s LEFT JOIN sim.npc_personality p ON p.ship_id = s.id "
+										"WHERE s.id = ANY($1) ORDER BY s.id", SimLegSql("s.{c}", 0)));
+		st_ships.nargs = 1;
+		st_ships.types[0] = INT8ARRAYOID;
+	}
+	SimColInit(&ids, INT8OID);
+	for (k = 0; k < ndue; k++)
+		SimColI64(&ids, w->id[due[k]], false);
+	vals[0] = SimColArray(&ids);
+	SimStmtRun(&st_ships, vals, NULL, SPI_OK_SELECT);
+	*nships = (int) SPI_processed;
+	ships = palloc0(Max(*nships, 1) * sizeof(EcoShip));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		EcoShip    *sh = &ships[i];
+		EcoRow	   *r = &sh->rows[0];
+		int32		class_id;
+		int32		slot;
+		int			c;
+
+		sh->id = SimGetInt64(i, 1, 0);
+		slot = SimWorldSlot(w, sh->id);
+		if (slot < 0)
+			elog(ERROR, "ship " INT64_FORMAT " is missing from the shared-memory world", sh->id);
+		sh->slot = (uint32) slot;
+		sh->faction = (int32) SimGetInt64(i, 2, 0);
+		class_id = (int32) SimGetInt64(i, 3, 0);
+		sh->cls = 0;
+		for (c = 0; c < s->nclasses; c++)
+			if (s->classes[c].id == class_id)
+				sh->cls = c;
+		r->sector_id = (int32) SimGetInt64(i, 4, 0);
+		r->state = parse_state(SimGetText(i, 5));
+		r->docked_at = (int32) SimGetInt64(i, 6, 0);
+		r->body_id = (int32) SimGetInt64(i, 7, 0);
+		r->wake = SimGetInt64(i, 8, -1);
+		r->fuel = SimGetFloat8(i, 9, 0.0);
+		r->arrival = SimGetInt64(i, 10, -1);
+		r->dest_kind = parse_dest(SimGetText(i, 11));
+		r->dest_id = SimGetInt64(i, 12, 0);
+		r->leg_seq = (int32) SimGetInt64(i, 13, 0);
+		sh->next_leg = SimGetBool(i, 14);
+		sh->npc = SimGetBool(i, 15);
+		sh->greed = SimGetFloat8(i, 16, 0.0);
+		sh->fear = SimGetFloat8(i, 17, 0.0);
+		sh->loyalty = SimGetFloat8(i, 18, 0.0);
+		SimLegFromTuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 19, &r->leg);
+		sh->nrows = 1;
+		sh->cargo = palloc0(Max(s->ngoods, 1) * sizeof(int64));
+		sh->pos[0] = r->leg.ox;
+		sh->pos[1] = r->leg.oy;
+		sh->pos[2] = r->leg.oz;
+	}
+
+	SimStmtRun(&st_cargo, vals, NULL, SPI_OK_SELECT);
+	k = 0;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int64		ship = SimGetInt64(i, 1, 0);
+		int			g = EcoGood(s, (int32) SimGetInt64(i, 2, 0));
+
+		while (k < *nships && ships[k].id < ship)
+			k++;
+		if (k < *nships && ships[k].id == ship && g >= 0)
+		{
+			ships[k].cargo[g] = SimGetInt64(i, 3, 0);
+			ships[k].cargo_total += ships[k].cargo[g];
+		}
+	}
+	return ships;
+}
+
+static SimStmt st_docked = {.sql = "SELECT docked_at, count(*) FROM sim.ship WHERE docked_at = ANY($1) AND state = 'docked' "
+	"GROUP BY docked_at", .nargs = 1, .types = {INT4ARRAYOID}};
+
+void
+EcoCountDocked(EcoWorld *s, EcoShip *ships, int nships)
+{
+	SimCol		ids;
+	Datum		vals[1];
+	bool	   *asked = palloc0(Max(s->nstations, 1) * sizeof(bool));
+	uint64		i;
+	int			k;
+
+	SimColInit(&ids, INT4OID);
+	for (k = 0; k < nships; k++)
+	{
+		EcoRow	   *r = &ships[k].rows[0];
+		int			st;
+
+		if (r->state != ECO_DOCKED && r->state != ECO_DOCKING)
+			continue;
+		st = EcoStationIndex(s, r->docked_at);
+		if (st < 0 || asked[st])
+			continue;
+		asked[st] = true;
+		s->stations[st].docked = 0;
+		SimColI32(&ids, r->docked_at, false);
+	}
+	if (ids.n == 0)
+		return;
+	vals[0] = SimColArray(&ids);
+	SimStmtRun(&st_docked, vals, NULL, SPI_OK_SELECT);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		int			st = EcoStationIndex(s, (int32) SimGetInt64(i, 1, 0));
+
+		if (st >= 0)
+			s->stations[st].docked = (int32) SimGetInt64(i, 2, 0);
+	}
+}
+
+static SimStmt st_orders = {.sql = "SELECT o.id, o.station_id, o.good_id, o.side = 'buy', o.faction_id, o.ship_id, o.price, "
+	"o.qty_open, o.escrow, "
+	"CASE WHEN o.side = 'buy' THEN (SELECT c.cargo_capacity - s.cargo_held FROM sim.ship s "
+	"  JOIN sim.ship_class c ON c.id = s.class_id "
+	"  WHERE s.id = o.ship_id AND s.state = 'docked' AND s.docked_at = o.station_id) END "
+	"FROM sim.market_order o "
+	"WHERE o.status = 'open' AND EXISTS (SELECT 1 FROM sim.market_order x "
+	"  WHERE x.status = 'open' AND x.station_id = o.station_id AND x.good_id = o.good_id "
+	"  AND x.side <> o.side) ORDER BY o.station_id, o.good_id, o.id"};
+
+void
+EcoLoadOrders(EcoWorld *s)
+{
+	uint64		i;
+
+	SimStmtRun(&st_orders, NULL, NULL, SPI_OK_SELECT);
+	s->norders = (int) SPI_processed;
+	s->orders = palloc0(Max(s->norders, 1) * sizeof(EcoOrder));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		EcoOrder   *o = &s->orders[i];
+
+		o->id = SimGetInt64(i, 1, 0);
+		o->station = EcoStationIndex(s, (int32) SimGetInt64(i, 2, 0));
+		o->good = EcoGood(s, (int32) SimGetInt64(i, 3, 0));
+		o->buy = SimGetBool(i, 4);
+		o->faction = (int32) SimGetInt64(i, 5, 0);
+		o->ship = SimGetInt64(i, 6, 0);
+		o->price = SimGetInt64(i, 7, 0);
+		o->qty = SimGetInt64(i, 8, 0);
+		o->escrow = SimGetInt64(i, 9, 0);
+		o->room = SimGetInt64(i, 10, 0);
+		if (o->station < 0 || o->good < 0)
+			elog(ERROR, "order " INT64_FORMAT " names an unknown station or good", o->id);
+	}
+}
