@@ -27,9 +27,11 @@
 #include <math.h>
 
 #include "access/heapam.h"
+#include "access/hio.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_trigger.h"
@@ -44,9 +46,11 @@
 #include "parser/parse_relation.h"
 #include "parser/parsetree.h"
 #include "rewrite/rewriteHandler.h"
+#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -60,6 +64,7 @@ PG_FUNCTION_INFO_V1(sim_generate_ships);
 
 #define SIM_GEN_BATCH 1000		/* rows per heap multi-insert */
 #define SIM_GEN_MAX_SHIPS 10000000
+#define SIM_GEN_SORT_KB 262144		/* maintenance_work_mem for the index builds */
 
 /* A table being filled in bulk. */
 typedef struct BulkLoad
@@ -75,6 +80,7 @@ typedef struct BulkLoad
 	TupleTableSlot *slots[SIM_GEN_BATCH];
 	int			nslots;
 	MemoryContext batchcxt;		/* values of the rows buffered for the batch */
+	bool		build_indexes;	/* the table was empty: index it once at the end */
 	int64		rows;
 } BulkLoad;
 
@@ -100,7 +106,7 @@ bulk_open(BulkLoad *b, const char *schema, const char *name,
 	rte->rtekind = RTE_RELATION;
 	rte->relid = relid;
 	rte->relkind = RELKIND_RELATION;
-	rte->rellockmode = RowExclusiveLock;
+	rte->rellockmode = ShareRowExclusiveLock;
 	rte->requiredPerms = ACL_INSERT;
 
 	b->estate = CreateExecutorState();
@@ -139,7 +145,14 @@ bulk_open(BulkLoad *b, const char *schema, const char *name,
 					 errhint("Teach src/generate.c what the trigger does.")));
 	}
 
-	ExecOpenIndices(b->rri, false);
+	/*
+	 * Nobody else writes the table until commit (the lock above), so if it
+	 * has no page now, every row it will hold is one of ours: its indexes are
+	 * built once, sorted, at the end, not entry by entry.
+	 */
+	b->build_indexes = RelationGetNumberOfBlocks(b->rel) == 0;
+	if (!b->build_indexes)
+		ExecOpenIndices(b->rri, false);
 	b->given = palloc(sizeof(int) * b->natts);
 	b->defaults = palloc0(sizeof(ExprState *) * b->natts);
 	for (int a = 0; a < b->natts; a++)
@@ -163,7 +176,14 @@ bulk_open(BulkLoad *b, const char *schema, const char *name,
 
 	for (int s = 0; s < SIM_GEN_BATCH; s++)
 		b->slots[s] = table_slot_create(b->rel, &b->estate->es_tupleTable);
+	/*
+	 * A bulk insert state keeps the target page pinned between batches; its
+	 * ring of buffers is dropped, because the rows are read again at once
+	 * (foreign keys, index builds) and should still be in shared buffers.
+	 */
 	b->bistate = GetBulkInsertState();
+	FreeAccessStrategy(b->bistate->strategy);
+	b->bistate->strategy = NULL;
 	b->cid = GetCurrentCommandId(true);
 	b->batchcxt = AllocSetContextCreate(CurrentMemoryContext, "sim generator batch",
 										ALLOCSET_DEFAULT_SIZES);
@@ -238,9 +258,11 @@ bulk_row_context(BulkLoad *b)
 }
 
 /*
- * Ends the load: writes what is buffered, then checks every foreign key of
- * the table over all its rows at once, as the RI triggers would have row by
- * row (MATCH SIMPLE: a row with a null in the key is not checked).
+ * Ends the load: writes what is buffered, checks every foreign key of the
+ * table over all its rows at once, as the RI triggers would have row by row
+ * (MATCH SIMPLE: a row with a null in the key is not checked), and builds
+ * the indexes of a table that was empty (a duplicate key fails the build of
+ * a unique index with unique_violation, as an insert would have).
  */
 static void
 bulk_close(BulkLoad *b)
@@ -291,6 +313,18 @@ bulk_close(BulkLoad *b)
 	ExecCloseResultRelations(b->estate);	/* and its indexes */
 	ExecCloseRangeTableRelations(b->estate);
 	FreeExecutorState(b->estate);
+	if (b->build_indexes)
+	{
+		ReindexParams params = {0};
+		int			nest = NewGUCNestLevel();
+
+		/* a million keys sort in memory, not through temporary files */
+		if (maintenance_work_mem < SIM_GEN_SORT_KB)
+			(void) set_config_option("maintenance_work_mem", CppAsString2(SIM_GEN_SORT_KB),
+									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		reindex_relation(relid, 0, &params);
+		AtEOXact_GUC(true, nest);
+	}
 	MemoryContextDelete(b->batchcxt);
 }
 
