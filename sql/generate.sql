@@ -2,7 +2,9 @@
 --
 -- Every random choice is sim.rand_unit(seed, stream, key): a pure function,
 -- so the same arguments produce the same rows, bit for bit, in any database.
--- Streams number the kinds of decision; keys are entity ids.
+-- Streams number the kinds of decision; keys are entity ids.  The ships and
+-- their personalities, a million rows where the rest are hundreds, are drawn
+-- by sim.generate_ships in C from the same generator (src/core/rng.c).
 
 CREATE FUNCTION sim.rand_unit(seed bigint, stream bigint, key bigint)
 RETURNS double precision
@@ -48,6 +50,16 @@ END
 $$;
 COMMENT ON FUNCTION sim.reset_universe() IS 'Delete the whole universe (all rows of all world tables)';
 
+-- Ships 1..ships of a new universe and their NPC personalities, homed at
+-- its stations: src/generate.c draws them as the SQL here draws the rest and
+-- writes them the way COPY does.
+CREATE FUNCTION sim.generate_ships(seed bigint, ships integer, factions integer)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'sim_generate_ships'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION sim.generate_ships(bigint, integer, integer) IS
+    'Write ships 1..ships and their NPC personalities for sim.generate_universe (changes muted, stations, classes and sim.economy in place)';
+
 CREATE FUNCTION sim.generate_universe(
     seed bigint,
     sectors integer,
@@ -61,7 +73,7 @@ DECLARE
     m           integer;        -- lattice edge, in sectors
     spacing     constant double precision := 1.0e6;   -- km between lattice sites
     half        constant double precision := 2.5e5;   -- sector half-size, km
-    nstations   integer;
+    nships      bigint;
     result      jsonb;
 BEGIN
     IF sectors IS NULL OR ships IS NULL OR seed IS NULL
@@ -99,7 +111,6 @@ BEGIN
     -- a new universe starts the change record afresh: its rows are the first state
     PERFORM sim.mute_changes(true);
     m := ceil(power(sectors, 1.0 / 3) - 1e-9)::integer;
-    nstations := sectors * stations_per_sector;
 
     INSERT INTO sim.world (seed, params, tick)
     VALUES (seed, jsonb_build_object('sectors', sectors, 'ships', ships,
@@ -345,52 +356,11 @@ BEGIN
       FROM sim.station_stock s JOIN sim.station st ON st.id = s.station_id
      WHERE s.good_id IN (7, 8, 9);
 
-    -- Ships: role by weight, a class of that role, a home station; the first
-    -- half of each station's slots are taken by docked ships, the rest idle nearby
-    WITH pick AS (
-        SELECT i,
-               CASE WHEN u < 0.40 THEN 'miner' WHEN u < 0.75 THEN 'trader'
-                    WHEN u < 0.95 THEN 'hauler' ELSE 'patrol' END AS role,
-               sim.rand_int(seed, 51, i, 1, nstations) AS home
-          FROM generate_series(1, ships) i,
-               LATERAL (SELECT sim.rand_unit(seed, 50, i) AS u) r
-    ), placed AS (
-        SELECT p.*, c.id AS class_id, c.fuel_capacity,
-               row_number() OVER (PARTITION BY p.home ORDER BY p.i) AS rank
-          FROM pick p
-          JOIN LATERAL (SELECT cl.id, cl.fuel_capacity FROM sim.ship_class cl
-                         WHERE cl.role = p.role
-                         ORDER BY cl.id
-                        OFFSET sim.rand_int(seed, 52, p.i, 0, CASE p.role WHEN 'patrol' THEN 0 ELSE 1 END)
-                         LIMIT 1) c ON true
-    )
-    -- NPC pilots first decide within their first cooldown, spread over it
-    INSERT INTO sim.ship (id, name, faction_id, class_id, role, sector_id, state, docked_at, fuel, x, y, z, wake_tick)
-    SELECT p.i,
-           (ARRAY['Kestrel', 'Magpie', 'Osprey', 'Heron', 'Plover', 'Swift', 'Tern', 'Wren'])
-               [sim.rand_int(seed, 53, p.i, 1, 8)] || '-' || p.i,
-           CASE WHEN sim.rand_unit(seed, 54, p.i) < 0.85 THEN st.faction_id
-                ELSE sim.rand_int(seed, 55, p.i, 1, factions) END,
-           p.class_id, p.role, st.sector_id,
-           CASE WHEN docked THEN 'docked' ELSE 'idle' END,
-           CASE WHEN docked THEN st.id END,
-           round((p.fuel_capacity * (0.6 + 0.4 * sim.rand_unit(seed, 56, p.i)))::numeric, 1)::double precision,
-           ST_X(st.pos) + off * ux, ST_Y(st.pos) + off * uy, ST_Z(st.pos) + off * uz,
-           1 + p.i % (SELECT npc_cooldown_ticks FROM sim.economy)
-      FROM placed p
-      JOIN sim.station st ON st.id = p.home
-      CROSS JOIN LATERAL (SELECT p.rank * 2 <= st.docking_slots AS docked) d
-      CROSS JOIN LATERAL (
-            SELECT CASE WHEN d.docked THEN 0 ELSE 5 + 45 * sim.rand_unit(seed, 57, p.i) END AS off,
-                   sqrt(1 - zz * zz) * cos(ph) AS ux, sqrt(1 - zz * zz) * sin(ph) AS uy, zz AS uz
-              FROM (SELECT 2 * sim.rand_unit(seed, 58, p.i) - 1 AS zz,
-                           2 * pi() * sim.rand_unit(seed, 59, p.i) AS ph) r) u;
-
-    INSERT INTO sim.npc_personality (ship_id, greed, fear, loyalty)
-    SELECT i, round(sim.rand_unit(seed, 60, i)::numeric, 3)::double precision,
-              round(sim.rand_unit(seed, 61, i)::numeric, 3)::double precision,
-              round(sim.rand_unit(seed, 62, i)::numeric, 3)::double precision
-      FROM generate_series(1, ships) i;
+    -- Ships and their NPC pilots' personalities (src/generate.c): role by
+    -- weight, a class of that role, a home station; the first half of each
+    -- station's slots are taken by docked ships, the rest idle nearby; pilots
+    -- first decide within their first cooldown, spread over it
+    nships := sim.generate_ships(seed, ships, factions);
 
     -- The seed stock and credits are the economy's first faucet
     INSERT INTO sim.ledger (tick, flow, reason, good_id, amount)
@@ -410,7 +380,7 @@ BEGIN
                'bodies', (SELECT count(*) FROM sim.body),
                'stations', (SELECT count(*) FROM sim.station),
                'factions', (SELECT count(*) FROM sim.faction),
-               'ships', (SELECT count(*) FROM sim.ship))
+               'ships', nships)
       INTO result;
     PERFORM sim.mute_changes(false);
     PERFORM sim.reset_changes();
