@@ -804,7 +804,7 @@ EcoLoadShips(EcoWorld *s, SimWorld *w, const uint32 *due, int ndue, int *nships)
 	vals[0] = SimColArray(&ids);
 	SimStmtRun(&st_ships, vals, NULL, SPI_OK_SELECT);
 	*nships = (int) SPI_processed;
-	ships = palloc0(Max(*nships, 1) * sizeof(EcoShip));
+	ships = palloc_extended(Max(*nships, 1) * sizeof(EcoShip), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		EcoShip    *sh = &ships[i];
