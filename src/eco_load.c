@@ -787,14 +787,19 @@ EcoLoadShips(EcoWorld *s, SimWorld *w, const uint32 *due, int ndue, int *nships)
 
 	if (st_ships.sql == NULL)
 	{
-		/* the leg's columns come last, from column 19 on */
+		/*
+		 * the leg's columns from column 19 on, then the next leg's: its
+		 * seq, arrival, sector and columns
+		 */
 		SimStmtText(&st_ships, psprintf("SELECT s.id, s.faction_id, s.class_id, s.sector_id, s.state, coalesce(s.docked_at, 0), "
 										"coalesce(s.body_id, 0), coalesce(s.wake_tick, -1), s.fuel, "
 										"coalesce(s.arrival_tick, -1), s.dest_kind, coalesce(s.dest_id, 0), s.leg_seq, "
-										"EXISTS (SELECT 1 FROM sim.flight_leg f WHERE f.ship_id = s.id AND f.seq = s.leg_seq + 1), "
+										"f.seq IS NOT NULL, "
 										"p.ship_id IS NOT NULL, coalesce(p.greed, 0), coalesce(p.fear, 0), coalesce(p.loyalty, 0), "
-										"%s FROM sim.ship s LEFT JOIN sim.npc_personality p ON p.ship_id = s.id "
-										"WHERE s.id = ANY($1) ORDER BY s.id", SimLegSql("s.{c}", 0)));
+										"%s, f.seq, f.arrival_tick, f.sector_id, %s "
+										"FROM sim.ship s LEFT JOIN sim.npc_personality p ON p.ship_id = s.id "
+										"LEFT JOIN sim.flight_leg f ON f.ship_id = s.id AND f.seq = s.leg_seq + 1 "
+										"WHERE s.id = ANY($1) ORDER BY s.id", SimLegSql("s.{c}", 0), SimLegSql("f.{c}", 0)));
 		st_ships.nargs = 1;
 		st_ships.types[0] = INT8ARRAYOID;
 	}
@@ -840,6 +845,15 @@ EcoLoadShips(EcoWorld *s, SimWorld *w, const uint32 *due, int ndue, int *nships)
 		sh->fear = SimGetFloat8(i, 17, 0.0);
 		sh->loyalty = SimGetFloat8(i, 18, 0.0);
 		SimLegFromTuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 19, &r->leg);
+		if (sh->next_leg)
+		{
+			int			f = 19 + SIM_LEG_NFIELDS;
+
+			sh->next.leg_seq = (int32) SimGetInt64(i, f, 0);
+			sh->next.arrival = SimGetInt64(i, f + 1, -1);
+			sh->next.sector_id = (int32) SimGetInt64(i, f + 2, 0);
+			SimLegFromTuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, f + 3, &sh->next.leg);
+		}
 		sh->nrows = 1;
 		sh->cargo = palloc0(Max(s->ngoods, 1) * sizeof(int64));
 		sh->pos[0] = r->leg.ox;

@@ -2,10 +2,12 @@
  * eco_write.c -- a tick's economic changes written back, one set-based
  * statement per table, each prepared once per backend (include/sim/economy.h).
  *
- * Ship rows: each changed ship's final row in one UPDATE, and one
- * sim.ship_event row per transition it made on the way (each checked by
- * EcoTransit against sim.ship_transition, the table the trigger checks
- * other writes against).  Holds: the woken ships' cargo rewritten, and the
+ * Ship rows: each changed ship's final row in one UPDATE (a journey
+ * through gates flying its first leg, a started next leg in place of the
+ * last), and one sim.ship_event row per transition it made on the way
+ * (each checked against sim.ship_transition, the table the trigger checks
+ * other writes against).  Flight legs: those started and those replaced
+ * deleted, the later legs of new journeys inserted.  Holds: the woken ships' cargo rewritten, and the
  * units order matching delivered added.  Accounts: stock, wallets,
  * deposits, contracts, trades, ledger and orders.
  */
@@ -27,8 +29,48 @@ static SimStmt st_ship_rows;
 static SimStmt st_events = {.sql = "INSERT INTO sim.ship_event (tick, ship_id, from_state, to_state, station_id, body_id) "
 	"SELECT $6[1], s, f, t, st, b FROM unnest($1, $2, $3, $4, $5) AS u(s, f, t, st, b)", .nargs = 6};
 
+/* The row a journey through gates leaves: flying its first leg, the fuel of all paid. */
+static void
+journey_row(EcoWorld *s, EcoShip *sh, EcoRow *r)
+{
+	const SimJourney *j = &sh->journey;
+
+	if (!s->allowed[r->state][ECO_FLYING])
+	{
+		char		msg[160];
+
+		snprintf(msg, sizeof(msg), "ship " INT64_FORMAT " cannot go from %s to %s", sh->id,
+				 EcoStateNames[r->state], EcoStateNames[ECO_FLYING]);
+		s->fail("SM009", msg, "sim.ship_transition lists the state changes a ship may make.");
+	}
+	r->state = ECO_FLYING;
+	r->docked_at = 0;
+	r->body_id = 0;
+	r->wake = -1;
+	r->arrival = j->legs[0].arrival_tick;
+	r->dest_kind = strcmp(j->dest_kind, "station") == 0 ? ECO_DEST_STATION
+		: strcmp(j->dest_kind, "body") == 0 ? ECO_DEST_BODY : ECO_DEST_POINT;
+	r->dest_id = r->dest_kind == ECO_DEST_POINT ? 0 : j->dest_id;
+	r->fuel = r->fuel - j->fuel;
+	r->leg_seq = 0;
+	r->leg = j->legs[0].leg;
+}
+
+static void
+push_event(SimCol *e, int64 ship, const EcoRow *a, const EcoRow *b)
+{
+	int32		station = b->docked_at ? b->docked_at : a->docked_at;
+	int32		body = b->body_id ? b->body_id : a->body_id;
+
+	SimColI64(&e[0], ship, false);
+	SimColText(&e[1], EcoStateNames[a->state]);
+	SimColText(&e[2], EcoStateNames[b->state]);
+	SimColI32(&e[3], station, station == 0);
+	SimColI32(&e[4], body, body == 0);
+}
+
 void
-EcoWriteShips(int64 tick, EcoShip *ships, int nships)
+EcoWriteShips(EcoWorld *s, EcoShip *ships, int nships)
 {
 	SimCol		c[SHIP_COLS + SIM_LEG_NFIELDS];
 	SimCol		e[6];
@@ -70,44 +112,46 @@ EcoWriteShips(int64 tick, EcoShip *ships, int nships)
 	SimColInit(&e[3], INT4OID);
 	SimColInit(&e[4], INT4OID);
 	SimColInit(&e[5], INT8OID);
-	SimColI64(&e[5], tick, false);
+	SimColI64(&e[5], s->tick, false);
 	for (k = 0; k < nships; k++)
 	{
 		EcoShip    *sh = &ships[k];
-		EcoRow	   *r;
+		EcoRow		r;
 
-		if (sh->nrows <= 1)
+		if (sh->nrows <= 1 && !sh->store_journey)
 			continue;
-		r = &sh->rows[sh->nrows - 1];
+		r = sh->rows[sh->nrows - 1];
+		if (sh->store_journey)
+			journey_row(s, sh, &r);
 		SimColI64(&c[0], sh->id, false);
-		SimColText(&c[1], EcoStateNames[r->state]);
-		SimColI32(&c[2], r->docked_at, r->docked_at == 0);
-		SimColI32(&c[3], r->body_id, r->body_id == 0);
-		SimColI64(&c[4], r->wake, r->wake < 0);
-		SimColF8(&c[5], r->fuel);
-		SimColI64(&c[6], r->arrival, r->arrival < 0);
-		SimColText(&c[7], EcoDestNames[r->dest_kind]);
-		SimColI64(&c[8], r->dest_id, r->dest_kind == ECO_DEST_NONE || r->dest_kind == ECO_DEST_POINT);
-		SimColI32(&c[9], r->leg_seq, false);
-		SimColI32(&c[10], r->sector_id, false);
-		SimLegToParams(&r->leg, NULL, leg);
+		SimColText(&c[1], EcoStateNames[r.state]);
+		SimColI32(&c[2], r.docked_at, r.docked_at == 0);
+		SimColI32(&c[3], r.body_id, r.body_id == 0);
+		SimColI64(&c[4], r.wake, r.wake < 0);
+		SimColF8(&c[5], r.fuel);
+		SimColI64(&c[6], r.arrival, r.arrival < 0);
+		SimColText(&c[7], EcoDestNames[r.dest_kind]);
+		SimColI64(&c[8], r.dest_id, r.dest_kind == ECO_DEST_NONE || r.dest_kind == ECO_DEST_POINT);
+		SimColI32(&c[9], r.leg_seq, false);
+		SimColI32(&c[10], r.sector_id, false);
+		SimLegToParams(&r.leg, NULL, leg);
 		for (j = 0; j < SIM_LEG_NFIELDS; j++)
 			SimColPush(&c[SHIP_COLS + j], leg[j], false);
 		for (i = 1; i < sh->nrows; i++)
-		{
-			EcoRow	   *a = &sh->rows[i - 1];
-			EcoRow	   *b = &sh->rows[i];
-			int32		station = b->docked_at ? b->docked_at : a->docked_at;
-			int32		body = b->body_id ? b->body_id : a->body_id;
+			if (sh->rows[i - 1].state != sh->rows[i].state)
+				push_event(e, sh->id, &sh->rows[i - 1], &sh->rows[i]);
+	}
+	/* the take-offs of journeys through gates come after the tick's other transitions */
+	for (k = 0; k < nships; k++)
+	{
+		EcoShip    *sh = &ships[k];
+		EcoRow		r;
 
-			if (a->state == b->state)
-				continue;
-			SimColI64(&e[0], sh->id, false);
-			SimColText(&e[1], EcoStateNames[a->state]);
-			SimColText(&e[2], EcoStateNames[b->state]);
-			SimColI32(&e[3], station, station == 0);
-			SimColI32(&e[4], body, body == 0);
-		}
+		if (!sh->store_journey)
+			continue;
+		r = sh->rows[sh->nrows - 1];
+		journey_row(s, sh, &r);
+		push_event(e, sh->id, &sh->rows[sh->nrows - 1], &r);
 	}
 	EcoWritingShips = true;
 	PG_TRY();
@@ -121,6 +165,70 @@ EcoWriteShips(int64 tick, EcoShip *ships, int nships)
 	PG_END_TRY();
 	if (e[0].n > 0)
 		SimStmtRunCols(&st_events, e, 6, SPI_OK_INSERT);
+}
+
+/* flight_leg: the legs started this tick and the journeys replaced, then the journeys' later legs */
+static SimStmt st_legs_delete = {.sql = "DELETE FROM sim.flight_leg f USING unnest($1, $2) AS u(s, q) "
+	"WHERE f.ship_id = u.s AND (u.q IS NULL OR f.seq = u.q)", .nargs = 2};
+static SimStmt st_legs_insert;
+
+void
+EcoWriteLegs(EcoShip *ships, int nships)
+{
+	SimCol		d[2];
+	SimCol		l[5 + SIM_LEG_NFIELDS];
+	Datum		leg[SIM_LEG_NFIELDS];
+	int			k,
+				i,
+				f;
+
+	if (st_legs_insert.sql == NULL)
+	{
+		SimStmtText(&st_legs_insert,
+					psprintf("INSERT INTO sim.flight_leg (ship_id, arrival_tick, seq, sector_id, gate_id, %s) "
+							 "SELECT * FROM unnest($1, $2, $3, $4, $5, %s)",
+							 SimLegSql("{c}", 0), SimLegSql("${n}", 6)));
+		st_legs_insert.nargs = 5 + SIM_LEG_NFIELDS;
+	}
+	SimColInit(&d[0], INT8OID);
+	SimColInit(&d[1], INT4OID);
+	SimColInit(&l[0], INT8OID);
+	SimColInit(&l[1], INT8OID);
+	SimColInit(&l[2], INT4OID);
+	SimColInit(&l[3], INT4OID);
+	SimColInit(&l[4], INT4OID);
+	for (f = 0; f < SIM_LEG_NFIELDS; f++)
+		SimColInit(&l[5 + f], SimLegTypes[f]);
+	for (k = 0; k < nships; k++)
+	{
+		EcoShip    *sh = &ships[k];
+		const SimJourney *j = &sh->journey;
+
+		if (sh->next_leg && sh->rows[0].state == ECO_FLYING)
+		{
+			SimColI64(&d[0], sh->id, false);
+			SimColI32(&d[1], sh->next.leg_seq, false);
+		}
+		if (!sh->store_journey)
+			continue;
+		SimColI64(&d[0], sh->id, false);
+		SimColI32(&d[1], 0, true);
+		for (i = 1; i < j->nlegs; i++)
+		{
+			const SimJourneyLeg *jl = &j->legs[i];
+
+			SimColI64(&l[0], sh->id, false);
+			SimColI64(&l[1], jl->arrival_tick, false);
+			SimColI32(&l[2], i, false);
+			SimColI32(&l[3], jl->sector_id, false);
+			SimColI32(&l[4], jl->gate_id, jl->gate_id == 0);
+			SimLegToParams(&jl->leg, NULL, leg);
+			for (f = 0; f < SIM_LEG_NFIELDS; f++)
+				SimColPush(&l[5 + f], leg[f], false);
+		}
+	}
+	SimStmtRunCols(&st_legs_delete, d, 2, SPI_OK_DELETE);
+	SimStmtRunCols(&st_legs_insert, l, 5 + SIM_LEG_NFIELDS, SPI_OK_INSERT);
 }
 
 static SimStmt st_holds_del = {.sql = "DELETE FROM sim.ship_cargo WHERE ship_id = ANY($1)", .nargs = 1};

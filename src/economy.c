@@ -7,7 +7,7 @@
  * tick lock in share mode, see SimTickGuard).  Each step is one of:
  *   load   the kept world and what the tick wakes (eco_load.c)
  *   decide the pure economy (src/core: stations, wake, NPC pilots, matching)
- *   write  the changes, one statement per table (eco_write.c, flight.c)
+ *   write  the changes, one statement per table (eco_write.c)
  * and the tick flows one way: load, decide, write ships, load the books
  * (which need the holds as written), match, write accounts.
  */
@@ -21,7 +21,6 @@
 #include "utils/guc.h"
 
 #include "sim/economy.h"
-#include "sim/flight.h"
 #include "sim/sql.h"
 #include "sim/tick.h"
 
@@ -88,14 +87,8 @@ run_stations(EcoWorld *s)
 static void
 economy_steps(EcoWorld *s, SimWorld *w, const uint32 *due, int ndue, int *arrivals)
 {
-	int64		tick = s->tick;
 	EcoShip    *ships = NULL;
 	int			nships = 0;
-	uint32	   *next = palloc(Max(ndue, 1) * sizeof(uint32));
-	int			nnext = 0;
-	int64	   *jids = palloc(Max(ndue, 1) * sizeof(int64));
-	SimJourney **journeys = palloc(Max(ndue, 1) * sizeof(SimJourney *));
-	int			njourneys = 0;
 	int			k;
 	instr_time	t0,
 				t1,
@@ -109,31 +102,12 @@ economy_steps(EcoWorld *s, SimWorld *w, const uint32 *due, int ndue, int *arriva
 	if (ndue > 0)
 		ships = EcoLoadShips(s, w, due, ndue, &nships);
 	EcoCountDocked(s, ships, nships);
-
 	for (k = 0; k < nships; k++)
-	{
-		EcoShip    *sh = &ships[k];
-
-		/* a journey's next leg starts where this one ended */
-		if (sh->rows[0].state == ECO_FLYING && sh->next_leg)
-		{
-			next[nnext++] = sh->slot;
-			(*arrivals)++;
-			sh->nrows = 0;		/* nothing more to write */
-			continue;
-		}
-		EcoWake(s, sh, arrivals);
-	}
+		EcoWake(s, &ships[k], arrivals);
 	INSTR_TIME_SET_CURRENT(t2);
 
-	SimArriveNextLegs(w, next, nnext, tick);
-	EcoWriteShips(tick, ships, nships);
-	for (k = 0; k < nships; k++)
-		if (ships[k].store_journey)
-		{
-			jids[njourneys] = ships[k].id;
-			journeys[njourneys++] = &ships[k].journey;
-		}
+	EcoWriteShips(s, ships, nships);
+	EcoWriteLegs(ships, nships);
 	EcoWriteHolds(s, ships, nships);
 	INSTR_TIME_SET_CURRENT(t3);
 
@@ -141,13 +115,11 @@ economy_steps(EcoWorld *s, SimWorld *w, const uint32 *due, int ndue, int *arriva
 	EcoLoadOrders(s);
 	EcoMatchOrders(s);
 	EcoWriteAccounts(s);
-	SimStoreJourneys(jids, journeys, njourneys);
 	for (k = 0; k < nships; k++)
-		if (ships[k].nrows > 0)
-			sync_world(w, &ships[k]);
+		sync_world(w, &ships[k]);
 	INSTR_TIME_SET_CURRENT(t4);
 	elog(DEBUG1, "economy tick " INT64_FORMAT ": %d ships; stations %.2f load+decide %.2f ships %.2f accounts %.2f ms",
-		 tick, nships,
+		 s->tick, nships,
 		 INSTR_TIME_GET_MILLISEC(t1) - INSTR_TIME_GET_MILLISEC(t0),
 		 INSTR_TIME_GET_MILLISEC(t2) - INSTR_TIME_GET_MILLISEC(t1),
 		 INSTR_TIME_GET_MILLISEC(t3) - INSTR_TIME_GET_MILLISEC(t2),

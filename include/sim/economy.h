@@ -30,7 +30,8 @@ extern void EcoCountDocked(EcoWorld *s, EcoShip *ships, int nships);
 extern void EcoLoadOrders(EcoWorld *s);
 
 /* eco_write.c */
-extern void EcoWriteShips(int64 tick, EcoShip *ships, int nships);
+extern void EcoWriteShips(EcoWorld *s, EcoShip *ships, int nships);
+extern void EcoWriteLegs(EcoShip *ships, int nships);
 extern void EcoWriteHolds(EcoWorld *s, EcoShip *ships, int nships);
 extern void EcoNumberContracts(EcoWorld *s);
 extern void EcoWriteAccounts(EcoWorld *s);

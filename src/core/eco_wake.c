@@ -1,7 +1,8 @@
 /*
- * eco_wake.c -- what a woken ship's state does next: a flight ends (dock,
- * orbit or rest), docking completes when a slot is free, undocking ends,
- * a mining cycle fills the hold; then an NPC pilot decides
+ * eco_wake.c -- what a woken ship's state does next: a journey's next leg
+ * starts, a flight ends (dock, orbit or rest), docking completes when a
+ * slot is free, undocking ends, a mining cycle fills the hold; then an NPC
+ * pilot decides
  * (include/sim/core/economy.h).
  */
 #include <math.h>
@@ -99,6 +100,18 @@ EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals)
 	EcoRow	   *r = &sh->rows[0];
 	bool		decide = false;
 
+	if (r->state == ECO_FLYING && sh->next_leg)
+	{
+		/* a journey's next leg starts where this one ended */
+		EcoRow	   *n = EcoMutate(sh);
+
+		(*arrivals)++;
+		n->sector_id = sh->next.sector_id;
+		n->leg = sh->next.leg;
+		n->arrival = sh->next.arrival;
+		n->leg_seq = sh->next.leg_seq;
+		return;
+	}
 	switch (r->state)
 	{
 		case ECO_FLYING:

@@ -90,13 +90,15 @@ typedef struct EcoShip
 	double		greed,
 				fear,
 				loyalty;
-	bool		next_leg;		/* flying with a later leg waiting */
+	bool		next_leg;		/* flying with a later leg waiting: */
+	EcoRow		next;			/* the row that leg makes (sector, leg, arrival, leg_seq) */
 	EcoRow		rows[ECO_MAX_ROWS];	/* rows[0] as loaded */
 	int			nrows;
 	int64_t    *cargo;			/* per good index */
 	int64_t		cargo_total;
 	bool		cargo_dirty;
-	bool		store_journey;	/* a multi-sector journey to store after the rows */
+	bool		store_journey;	/* a journey through gates: its first leg flown from the
+								 * last row, the later ones stored (eco_write.c) */
 	SimJourney	journey;
 	double		pos[3];
 } EcoShip;
@@ -370,7 +372,10 @@ extern void EcoExpireContracts(EcoWorld *s);
 /* Stations short of a good they need offer procurement contracts; returns how many (ids 0: to number). */
 extern int	EcoOfferContracts(EcoWorld *s);
 
-/* eco_wake.c: what a woken ship does: its state's next step, then (NPC) a decision. */
+/*
+ * eco_wake.c: what a woken ship does: a flying ship with a later leg starts
+ * it (an arrival); else its state's next step, then (NPC) a decision.
+ */
 extern void EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals);
 
 /* npc.c */
