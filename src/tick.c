@@ -55,25 +55,10 @@ typedef struct TickCounts
 	int			arrivals;
 } TickCounts;
 
-/* Mark a command applied, or rejected with err's message. */
-static void
-finish_command(int64 id, int64 tick, const SimNavError *err)
-{
-	Oid			types[3] = {INT8OID, INT8OID, TEXTOID};
-	Datum		vals[3];
-	char		nulls[3] = {' ', ' ', ' '};
-
-	vals[0] = Int64GetDatum(id);
-	vals[1] = Int64GetDatum(tick);
-	if (err)
-		vals[2] = CStringGetTextDatum(err->message);
-	else
-		nulls[2] = 'n';
-	if (SPI_execute_with_args("UPDATE sim.command SET status = CASE WHEN $3 IS NULL THEN 'applied' "
-							  "ELSE 'rejected' END, applied_tick = $2, error = $3 WHERE id = $1",
-							  3, types, vals, nulls, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "could not update command");
-}
+/* Mark the tick's commands applied, or rejected with their reasons (NULL: applied), at once. */
+static SimStmt st_finish = {.sql = "UPDATE sim.command c SET status = CASE WHEN u.err IS NULL THEN 'applied' "
+	"ELSE 'rejected' END, applied_tick = $3[1], error = u.err FROM unnest($1, $2) AS u(id, err) WHERE c.id = u.id",
+.nargs = 3};
 
 /* Put a ship's current leg (from its row) into its slot. */
 static void
@@ -223,22 +208,31 @@ apply_command(SimWorld *w, int64 tick, int64 ship, const char *kind,
 	return reason;
 }
 
-/* Step 2: apply pending commands, in id order. */
+static SimStmt st_commands = {.sql = "SELECT c.id, c.ship_id, c.kind, c.dest_kind, c.dest_id, c.dest_x, c.dest_y, "
+	"c.dest_z, c.mode, (CASE WHEN c.player_id IS NULL THEN -1 ELSE p.faction_id END)::bigint "
+	"FROM sim.command c LEFT JOIN sim.player p ON p.id = c.player_id "
+	"WHERE c.status = 'pending' ORDER BY c.id"};
+
+/*
+ * Step 2: apply pending commands, in id order, each in its own
+ * subtransaction (one command's error rejects it alone); their statuses
+ * are written at once.
+ */
 static void
 apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 {
 	SPITupleTable *cmds;
 	uint64		ncmds;
 	uint64		i;
+	SimCol		done[3];
 
-	if (SPI_execute("SELECT c.id, c.ship_id, c.kind, c.dest_kind, c.dest_id, c.dest_x, c.dest_y, c.dest_z, c.mode, "
-					"(CASE WHEN c.player_id IS NULL THEN -1 ELSE p.faction_id END)::bigint "
-					"FROM sim.command c LEFT JOIN sim.player p ON p.id = c.player_id "
-					"WHERE c.status = 'pending' ORDER BY c.id",
-					false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read commands");
+	SimStmtRun(&st_commands, NULL, NULL, SPI_OK_SELECT);
 	cmds = SPI_tuptable;
 	ncmds = SPI_processed;
+	SimColInit(&done[0], INT8OID);
+	SimColInit(&done[1], TEXTOID);
+	SimColInit(&done[2], INT8OID);
+	SimColI64(&done[2], tick, false);
 	for (i = 0; i < ncmds; i++)
 	{
 		int64		id;
@@ -248,7 +242,6 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 		char	   *mode;
 		SimDestination dest;
 		const char *reason;
-		SimNavError rejected;
 
 		SPI_tuptable = cmds;
 		id = SimGetInt64(i, 1, 0);
@@ -264,13 +257,13 @@ apply_commands(SimWorld *w, int64 tick, TickCounts *counts)
 		dest.point[2] = SimGetFloat8(i, 8, 0.0);
 
 		reason = apply_command(w, tick, ship, kind, &dest, mode, faction);
-		memset(&rejected, 0, sizeof(rejected));
-		rejected.message = (char *) reason;
-		finish_command(id, tick, reason ? &rejected : NULL);
+		SimColI64(&done[0], id, false);
+		SimColText(&done[1], reason);
 		counts->commands++;
 		if (reason)
 			counts->rejected++;
 	}
+	SimStmtRunCols(&st_finish, done, 3, SPI_OK_UPDATE);
 }
 
 /* Ships on a leg at tick (moving or not yet arrived). */
