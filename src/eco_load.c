@@ -19,7 +19,9 @@
  * other commit bumped them in between.  An abort (of the transaction or of
  * a subtransaction) throws the world away: it may hold changes never
  * committed.  So does a transaction whose snapshot is older than the
- * versions it read (REPEATABLE READ and SERIALIZABLE).
+ * versions it read (REPEATABLE READ and SERIALIZABLE).  A transaction that
+ * wrote those tables cannot be prepared (0A000): COMMIT PREPARED could
+ * happen in any backend, unseen by the callbacks that bump the versions.
  *
  * Loaded every tick, one statement each: the open and accepted contracts,
  * the woken ships with their cargo, the ships docked at the stations those
@@ -151,6 +153,15 @@ xact_callback(XactEvent event, void *arg)
 					forget(p);
 			}
 			break;
+		case XACT_EVENT_PRE_PREPARE:
+			/* COMMIT PREPARED may run anywhere, and no callback would see it */
+			if (others_wrote[0] || others_wrote[1] || tick_wrote[0] || tick_wrote[1])
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("cannot prepare a transaction that changed the economy's tables"),
+						 errdetail("The ticks would not learn of the changes when the prepared transaction commits."),
+						 errhint("Commit the change in an ordinary transaction.")));
+			return;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			if (tick_ran || tick_wrote[0] || tick_wrote[1])
