@@ -76,6 +76,7 @@ load_gates(int32 *ngates)
 	return gates;
 }
 
+/* The graph of the gates as this snapshot sees them; valid until the next call. */
 const SimGateGraph *
 SimGatesCurrent(void)
 {
@@ -123,6 +124,7 @@ nav_error(const SimJourneyError *e, SimNavError *err)
 				   e->hint[0] ? pstrdup(e->hint) : NULL);
 }
 
+/* Plan through the current gates; false with *err (its SQLSTATE set) when impossible. */
 bool
 SimPlanJourney(const SimHull *hull, SimMode mode,
 			   int32 from_sector, const double from[3],
