@@ -743,6 +743,25 @@ EcoWorldCurrent(int64 tick)
 	return &world;
 }
 
+/*
+ * The shared version of the static part into *version, for a cache of
+ * something made only of its tables (the gate graph of src/journey.c);
+ * false when nothing may be cached now: this transaction changed those
+ * tables itself, or its snapshot may be older than the version.
+ */
+bool
+EcoStaticVersion(uint64 *version)
+{
+	SimWorld   *w = SimWorldGet();
+
+	register_callbacks();
+	if (w == NULL || others_wrote[PART_STATIC] || IsolationUsesXactSnapshot())
+		return false;
+	*version = pg_atomic_read_u64(&w->hdr->economy_version[PART_STATIC]);
+	pg_read_barrier();
+	return true;
+}
+
 /* A deposit ran out: the next tick reloads the bodies with deposits left. */
 void
 EcoWorldDepositsChanged(void)

@@ -4,17 +4,22 @@
  * and returns its failures with their SQLSTATEs.
  *
  * The gates are read in one place (load_gates) into one graph kept in its
- * own memory context (gates_cxt, a child of TopMemoryContext).  Today
- * SimGatesCurrent reads and builds it anew on every call, as the planner
- * always did, so a plan always sees the gates of its own snapshot; a cache
- * would keep the graph while the gates are unchanged.  The graph a call
- * returns stays valid until the next call.
+ * own memory context (gates_cxt, a child of TopMemoryContext), from call to
+ * call while the gates are unchanged: the graph is made of sim.jump_gate
+ * alone, a table of the economy's static part, whose version
+ * (EcoStaticVersion, src/eco_load.c) every committed write bumps.  A
+ * transaction that changed the gates itself, or whose snapshot may be older
+ * than that version, reads them anew.  The graph a call returns stays valid
+ * until the next call.
  */
 #include "postgres.h"
 
 #include "executor/spi.h"
 #include "utils/memutils.h"
 
+#include "miscadmin.h"
+
+#include "sim/economy.h"
 #include "sim/navigation.h"
 
 /* The allocator src/core uses here: palloc, allowing huge arrays. */
@@ -34,6 +39,9 @@ static const SimAllocator pg_mem = {pg_alloc, pg_free};
 
 static MemoryContext gates_cxt = NULL;	/* holds gates_graph */
 static SimGateGraph *gates_graph = NULL;
+static bool gates_kept = false;	/* gates_graph may serve later calls at gates_version */
+static uint64 gates_version = 0;
+static Oid	gates_db = InvalidOid;
 
 /* Read sim.jump_gate, in ascending id, into *ngates gates palloc'd in the current context. */
 static SimGate *
@@ -76,6 +84,7 @@ load_gates(int32 *ngates)
 	return gates;
 }
 
+/* The graph of the gates as this snapshot sees them; valid until the next call. */
 const SimGateGraph *
 SimGatesCurrent(void)
 {
@@ -83,11 +92,20 @@ SimGatesCurrent(void)
 	int32		ngates;
 	MemoryContext old;
 
+	uint64		version = 0;
+	bool		keep = EcoStaticVersion(&version);
+
+	if (gates_graph != NULL && keep && gates_kept && gates_version == version &&
+		gates_db == MyDatabaseId)
+		return gates_graph;
 	if (gates_cxt == NULL)
 		gates_cxt = AllocSetContextCreate(TopMemoryContext, "sim gate graph",
 										  ALLOCSET_SMALL_SIZES);
 	gates_graph = NULL;
 	MemoryContextReset(gates_cxt);
+	gates_kept = keep;
+	gates_version = version;
+	gates_db = MyDatabaseId;
 
 	gates = load_gates(&ngates);
 	old = MemoryContextSwitchTo(gates_cxt);
@@ -123,6 +141,7 @@ nav_error(const SimJourneyError *e, SimNavError *err)
 				   e->hint[0] ? pstrdup(e->hint) : NULL);
 }
 
+/* Plan through the current gates; false with *err (its SQLSTATE set) when impossible. */
 bool
 SimPlanJourney(const SimHull *hull, SimMode mode,
 			   int32 from_sector, const double from[3],

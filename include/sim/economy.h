@@ -24,6 +24,7 @@ extern bool EcoTickWriting;
 extern EcoWorld *EcoWorldCurrent(int64 tick);	/* reloaded where stale; records cleared */
 extern void EcoWorldForget(void);
 extern void EcoWorldDepositsChanged(void);
+extern bool EcoStaticVersion(uint64 *version);
 extern void EcoLoadContracts(EcoWorld *s);
 extern EcoShip *EcoLoadShips(EcoWorld *s, SimWorld *w, const uint32 *due, int ndue, int *nships);
 extern void EcoCountDocked(EcoWorld *s, EcoShip *ships, int nships);

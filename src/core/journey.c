@@ -285,6 +285,7 @@ sort_ids(int32_t *ids, int32_t n)
 	}
 }
 
+/* Free g and what it holds (NULL: nothing). */
 void
 SimGateGraphFree(const SimAllocator *mem, SimGateGraph *g)
 {
@@ -303,6 +304,7 @@ SimGateGraphFree(const SimAllocator *mem, SimGateGraph *g)
 	mem->free(g);
 }
 
+/* The gate network of ngates gates in ascending id, or NULL; see journey.h. */
 SimGateGraph *
 SimGateGraphBuild(const SimAllocator *mem, const SimGate *gates, int32_t ngates)
 {
@@ -793,6 +795,7 @@ plan_through_gates(const SimAllocator *mem, const SimGateGraph *g, const SimHull
 	return ok;
 }
 
+/* Plan a journey, or fail with *err and nothing allocated; see journey.h. */
 bool
 SimJourneyPlan(const SimAllocator *mem, const SimGateGraph *g, const SimHull *hull,
 			   SimMode mode, int32_t from_sector, const double from[3],
@@ -830,6 +833,7 @@ SimJourneyPlan(const SimAllocator *mem, const SimGateGraph *g, const SimHull *hu
 	return ok;
 }
 
+/* Free j's legs; j stays usable as an empty journey. */
 void
 SimJourneyFree(const SimAllocator *mem, SimJourney *j)
 {
