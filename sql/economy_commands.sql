@@ -13,7 +13,11 @@
 --      market_order and contract rows -- so that concurrent commands queue
 --      instead of deadlocking;
 --   4. checks the state on the locked rows only, and raises before its
---      first write, so a failed command changes nothing.
+--      first write, so a failed command changes nothing.  (sim.buy and
+--      sim.sell lock and check the wallets after writing the stock and the
+--      hold, writes whose bounds are checked before, so that the wallets,
+--      which all trades with a faction's stations lock, are held for the
+--      shortest time; when they raise, the error undoes those writes.)
 -- A bound over many rows is read from the one row that owns it: a hold's
 -- free room from the ship's cargo_held, a station's free storage from its
 -- stock_held (the tallies schema.sql keeps).  Every command that changes a
@@ -341,9 +345,10 @@ COMMENT ON FUNCTION sim.raise_storage_full(integer, bigint, bigint, bigint) IS '
 -- read and lock each row once, with statements PL/pgSQL plans once per
 -- session, and write each table with one statement (a hold's row is
 -- updated, inserted or deleted, never tried both ways; both wallets change
--- in one UPDATE), so that each write fires its tables' triggers once.  The
--- helpers above (sim.lock_ship, sim.lock_market, sim.require_docked, ...)
--- are called only to raise their errors, so the messages stay theirs.
+-- in one UPDATE, locked last), so that each write fires its tables'
+-- triggers once.  The helpers above (sim.lock_ship, sim.lock_market,
+-- sim.require_docked, ...) are called only to raise their errors, so the
+-- messages stay theirs.
 
 CREATE FUNCTION sim.buy(ship bigint, good integer, qty bigint, max_price bigint DEFAULT NULL,
                         OUT trade_id bigint, OUT price bigint, OUT total bigint, OUT tax bigint)
@@ -411,6 +416,17 @@ BEGIN
                   DETAIL = format('Station %s sells "%s" at %s credits per unit now.', s.docked_at, sim.echo(g.name), price),
                   HINT = 'Call again with a higher max_price, or wait for the price to fall.';
     END IF;
+    now_tick := sim.current_tick();
+    UPDATE sim.station_stock st SET qty = st.qty - buy.qty
+     WHERE st.station_id = s.docked_at AND st.good_id = good;
+    IF in_hold THEN
+        UPDATE sim.ship_cargo c SET qty = c.qty + buy.qty WHERE c.ship_id = ship AND c.good_id = good;
+    ELSE
+        INSERT INTO sim.ship_cargo (ship_id, good_id, qty) VALUES (ship, good, qty);
+    END IF;
+    -- the wallets last: every trade with a faction's stations locks its
+    -- wallet, so it is held for the shortest time (the writes above cannot
+    -- fail, their bounds checked; should this raise, the error undoes them)
     funds := 0;
     FOR w IN SELECT wl.faction_id, wl.credits FROM sim.wallet wl WHERE wl.faction_id IN (s.faction_id, seller)
               ORDER BY wl.faction_id FOR UPDATE LOOP
@@ -431,14 +447,6 @@ BEGIN
                   HINT = 'Buy fewer units.';
     END IF;
 
-    now_tick := sim.current_tick();
-    UPDATE sim.station_stock st SET qty = st.qty - buy.qty
-     WHERE st.station_id = s.docked_at AND st.good_id = good;
-    IF in_hold THEN
-        UPDATE sim.ship_cargo c SET qty = c.qty + buy.qty WHERE c.ship_id = ship AND c.good_id = good;
-    ELSE
-        INSERT INTO sim.ship_cargo (ship_id, good_id, qty) VALUES (ship, good, qty);
-    END IF;
     -- the buyer pays the price and the tax, the seller gets the price
     UPDATE sim.wallet wl
        SET credits = wl.credits - CASE WHEN wl.faction_id = s.faction_id THEN total + tax ELSE 0 END
@@ -527,6 +535,17 @@ BEGIN
                   DETAIL = format('Station %s buys "%s" at %s credits per unit now.', s.docked_at, sim.echo(g.name), price),
                   HINT = 'Call again with a lower min_price, or wait for the price to rise.';
     END IF;
+    now_tick := sim.current_tick();
+    IF carried = qty THEN
+        DELETE FROM sim.ship_cargo c WHERE c.ship_id = ship AND c.good_id = good;
+    ELSE
+        UPDATE sim.ship_cargo c SET qty = c.qty - sell.qty WHERE c.ship_id = ship AND c.good_id = good;
+    END IF;
+    UPDATE sim.station_stock st SET qty = st.qty + sell.qty
+     WHERE st.station_id = s.docked_at AND st.good_id = good;
+    -- the wallets last: every trade with a faction's stations locks its
+    -- wallet, so it is held for the shortest time (the writes above cannot
+    -- fail, their bounds checked; should this raise, the error undoes them)
     funds := 0;
     FOR w IN SELECT wl.faction_id, wl.credits FROM sim.wallet wl WHERE wl.faction_id IN (s.faction_id, buyer)
               ORDER BY wl.faction_id FOR UPDATE LOOP
@@ -546,14 +565,6 @@ BEGIN
                   HINT = 'Sell fewer units, or sell at another station.';
     END IF;
 
-    now_tick := sim.current_tick();
-    IF carried = qty THEN
-        DELETE FROM sim.ship_cargo c WHERE c.ship_id = ship AND c.good_id = good;
-    ELSE
-        UPDATE sim.ship_cargo c SET qty = c.qty - sell.qty WHERE c.ship_id = ship AND c.good_id = good;
-    END IF;
-    UPDATE sim.station_stock st SET qty = st.qty + sell.qty
-     WHERE st.station_id = s.docked_at AND st.good_id = good;
     -- the station's faction pays the price, the seller gets it less the tax
     UPDATE sim.wallet wl
        SET credits = wl.credits - CASE WHEN wl.faction_id = buyer THEN total ELSE 0 END
