@@ -102,6 +102,13 @@ goal_line() {
 [ -z "$p50_at_1m" ] || goal_line "tick p50 at 1000000 ships" "$p50_at_1m" 100
 
 # 2. commands per second
+#
+# Measured as players use them: each pgbench client is one player, acting
+# through its own login role (SET ROLE to it once per connection, so
+# sim.current_player() finds it as for a player's own login) and calling
+# the api functions (api.sell, api.buy, api.navigate) on its own ships, with
+# its own wallet.  Beside it, the same commands called by an operator
+# (the superuser) as sim.sell, sim.buy and sim.navigate on the same pools.
 [ "$CMD_SHIPS" -gt 0 ] || exit 0
 echo
 echo "commands per second: $CMD_SHIPS ships, $CLIENTS clients, $THREADS threads, $CMD_SECONDS s per run (no ticker)"
@@ -137,31 +144,66 @@ ALTER TABLE nav_pool ADD PRIMARY KEY (k);
 -- command)
 SELECT count(*) FROM nav_pool p CROSS JOIN LATERAL sim.navigate(p.ship, p.dest) c
  WHERE p.k >= (SELECT count(*) - least(1000, count(*) / 10) FROM nav_pool);
-VACUUM ANALYZE;
 SQL
 pool=$(psql -d "$db" -Atc "SELECT count(*) FROM trade_pool")
 navs=$(psql -d "$db" -Atc "SELECT count(*) - least(1000, count(*) / 10) FROM nav_pool")
-queued0=$(psql -d "$db" -Atc "SELECT count(*) FROM sim.command WHERE status = 'pending'")
+half=$((navs / 2))
 
-cat >"$dir/sell.sql" <<EOF
-\\set k random(1, $pool)
-SELECT s.price FROM trade_pool p CROSS JOIN LATERAL sim.sell(p.ship, p.good, 1) s WHERE p.k = :k;
+# The players: one per client, login bench_player_I for client I, owning the
+# trade pool's ships k with (k - 1) % CLIENTS = I and the first half of the
+# navigation pool's ships k with k % CLIENTS = I.  The second half of that
+# pool is the operator's.
+for ((i = 0; i < CLIENTS; i++)); do
+	psql -d "$db" -c "DROP ROLE IF EXISTS bench_player_$i" -c "CREATE ROLE bench_player_$i LOGIN" 2>/dev/null
+	psql -d "$db" >/dev/null <<SQL
+SELECT sim.create_player('bench player $i', login => 'bench_player_$i', credits => 1000000000);
+UPDATE sim.ship s SET faction_id = p.faction_id
+  FROM sim.player p
+ WHERE p.login = 'bench_player_$i'
+   AND (s.id IN (SELECT t.ship FROM trade_pool t WHERE (t.k - 1) % $CLIENTS = $i)
+        OR s.id IN (SELECT n.ship FROM nav_pool n WHERE n.k < $half AND n.k % $CLIENTS = $i));
+GRANT SELECT ON trade_pool, nav_pool TO bench_player_$i;
+SQL
+done
+psql -d "$db" >/dev/null <<'SQL'
+DELETE FROM sim.npc_personality WHERE ship_id IN (SELECT ship FROM nav_pool);
+VACUUM ANALYZE;
+SQL
+per=$((pool / CLIENTS))
+
+# a player's client takes its login's role once per connection
+as_player='\if :role_set = 0
+SET ROLE bench_player_:client_id;
+\set role_set 1
+\endif'
+for side in sell buy; do
+	cat >"$dir/player_$side.sql" <<EOF
+$as_player
+\\set k 1 + :client_id + :nclients * random(0, $per - 1)
+SELECT t.price FROM trade_pool p CROSS JOIN LATERAL api.$side(p.ship, p.good, 1) t WHERE p.k = :k;
 EOF
-cat >"$dir/buy.sql" <<EOF
+	cat >"$dir/operator_$side.sql" <<EOF
 \\set k random(1, $pool)
-SELECT b.price FROM trade_pool p CROSS JOIN LATERAL sim.buy(p.ship, p.good, 1) b WHERE p.k = :k;
+SELECT t.price FROM trade_pool p CROSS JOIN LATERAL sim.$side(p.ship, p.good, 1) t WHERE p.k = :k;
 EOF
-cat >"$dir/navigate.sql" <<EOF
+done
+cat >"$dir/player_navigate.sql" <<EOF
+$as_player
+\\set n :n + 1
+SELECT c.command_id FROM nav_pool p CROSS JOIN LATERAL api.navigate(p.ship, p.dest) c
+ WHERE p.k = :client_id + :nclients * :n AND p.k < $half;
+EOF
+cat >"$dir/operator_navigate.sql" <<EOF
 \\set n :n + 1
 SELECT c.command_id FROM nav_pool p CROSS JOIN LATERAL sim.navigate(p.ship, p.dest) c
- WHERE p.k = :client_id + :nclients * :n AND p.k < $navs;
+ WHERE p.k = $half + :client_id + :nclients * :n AND p.k < $navs;
 EOF
 
 # tps and failures of a pgbench run: run_pgbench (label, pgbench args...)
 run_pgbench() {
 	local label=$1 out
 	shift
-	out=$(cd "$dir" && pgbench -n -c "$CLIENTS" -j "$THREADS" -T "$CMD_SECONDS" "$@" 2>&1) || true
+	out=$(cd "$dir" && pgbench -n -c "$CLIENTS" -j "$THREADS" -T "$CMD_SECONDS" -D role_set=0 -D nclients="$CLIENTS" "$@" 2>&1) || true
 	if grep -q 'aborted' <<<"$out"; then
 		echo "warning: $label: some clients aborted:" >&2
 		grep -m 3 'aborted\|ERROR' <<<"$out" >&2 || true
@@ -169,15 +211,22 @@ run_pgbench() {
 	awk '/^tps/ {tps = $3} /^number of transactions actually processed/ {n = $6}
 	     /^number of failed transactions/ {f = $5} END {printf "%s %s %s\n", tps, n, f}' <<<"$out"
 }
+pending() { psql -d "$db" -Atc "SELECT count(*) FROM sim.command WHERE status = 'pending'"; }
 
-read -r trade_tps trade_n trade_failed < <(run_pgbench "sell/buy" -f "$dir/sell.sql@1" -f "$dir/buy.sql@1" "$db")
-read -r nav_tps nav_n nav_failed < <(run_pgbench navigate -D n=-1 -D nclients="$CLIENTS" -f "$dir/navigate.sql" "$db")
-queued=$(psql -d "$db" -Atc "SELECT count(*) - $queued0 FROM sim.command WHERE status = 'pending'")
+read -r ptrade_tps ptrade_n ptrade_failed < <(run_pgbench "player sell/buy" -f "$dir/player_sell.sql@1" -f "$dir/player_buy.sql@1" "$db")
+read -r otrade_tps otrade_n otrade_failed < <(run_pgbench "operator sell/buy" -f "$dir/operator_sell.sql@1" -f "$dir/operator_buy.sql@1" "$db")
+queued0=$(pending)
+read -r pnav_tps pnav_n pnav_failed < <(run_pgbench "player navigate" -D n=-1 -f "$dir/player_navigate.sql" "$db")
+queued1=$(pending)
+read -r onav_tps onav_n onav_failed < <(run_pgbench "operator navigate" -D n=-1 -f "$dir/operator_navigate.sql" "$db")
+queued2=$(pending)
+pqueued=$((queued1 - queued0))
+oqueued=$((queued2 - queued1))
 audit=$(psql -d "$db" -Atc "SELECT count(*) FROM sim.audit()")
-nav_note=""
-if [ "$queued" != "$nav_n" ]; then
-	nav_note=" -- POOL USED UP: $nav_n transactions for $queued commands, not a rate"
-fi
+pnote=""
+[ "$pqueued" = "$pnav_n" ] || pnote=" -- POOL USED UP: $pnav_n transactions for $pqueued commands, not a rate"
+onote=""
+[ "$oqueued" = "$onav_n" ] || onote=" -- POOL USED UP: $onav_n transactions for $oqueued commands, not a rate"
 
 pdb=eco_pgbench
 dbs+=("$pdb")
@@ -185,10 +234,19 @@ psql -d postgres -c "DROP DATABASE IF EXISTS $pdb" -c "CREATE DATABASE $pdb" 2>/
 pgbench -i -q -s 1 "$pdb" >/dev/null 2>&1
 read -r peer_tps _ _ < <(run_pgbench simple-update -b simple-update "$pdb")
 
-printf '%-30s %14s %14s %10s\n' measure "sim (cmd/s)" "peer (tps)" ratio
-printf '%-30s %14.0f %14.0f %9.2fx   (%s commands, %s failed; %s ships, %s audit violations)\n' \
-	"sell + buy vs simple-update" "$trade_tps" "$peer_tps" "$(ratio "$trade_tps" "$peer_tps")" \
-	"$trade_n" "${trade_failed:-0}" "$pool" "$audit"
-printf '%-30s %14.0f %14.0f %9.2fx   (%s commands queued, %s failed; pool %s idle ships)%s\n' \
-	"navigate vs simple-update" "$nav_tps" "$peer_tps" "$(ratio "$nav_tps" "$peer_tps")" \
-	"$queued" "${nav_failed:-0}" "$navs" "$nav_note"
+printf '%-40s %12s %12s %9s\n' measure "sim (cmd/s)" "peer (tps)" ratio
+printf '%-40s %12.0f %12.0f %8.2fx   (%s commands, %s failed; %s ships, %s audit violations)\n' \
+	"player api.sell + api.buy vs simple-update" "$ptrade_tps" "$peer_tps" "$(ratio "$ptrade_tps" "$peer_tps")" \
+	"$ptrade_n" "${ptrade_failed:-0}" "$pool" "$audit"
+printf '%-40s %12.0f %12.0f %8.2fx   (%s commands queued, %s failed; pool %s idle ships)%s\n' \
+	"player api.navigate vs simple-update" "$pnav_tps" "$peer_tps" "$(ratio "$pnav_tps" "$peer_tps")" \
+	"$pqueued" "${pnav_failed:-0}" "$half" "$pnote"
+printf '%-40s %12.0f %12.0f %8.2fx   (%s commands, %s failed)\n' \
+	"operator sim.sell + sim.buy" "$otrade_tps" "$peer_tps" "$(ratio "$otrade_tps" "$peer_tps")" \
+	"$otrade_n" "${otrade_failed:-0}"
+printf '%-40s %12.0f %12.0f %8.2fx   (%s commands queued, %s failed; pool %s idle ships)%s\n' \
+	"operator sim.navigate" "$onav_tps" "$peer_tps" "$(ratio "$onav_tps" "$peer_tps")" \
+	"$oqueued" "${onav_failed:-0}" "$((navs - half))" "$onote"
+for ((i = 0; i < CLIENTS; i++)); do
+	psql -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP ROLE IF EXISTS bench_player_$i" >/dev/null 2>&1 || true
+done

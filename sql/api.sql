@@ -10,7 +10,9 @@
 --     out.  The functions they call are granted to the API roles in
 --     sql/finish.sql (pure kinematics and quotes, the caller's own faction
 --     and contacts).
---   * functions are SECURITY DEFINER, one per command, no overloads; their
+--   * functions are SECURITY DEFINER, one per command, no overloads (the
+--     busiest -- api.buy, api.sell, api.navigate -- in PL/pgSQL, which keeps
+--     their plans between calls); their
 --     search_path is pg_catalog, pg_temp (sql/finish.sql) and they name
 --     everything with its schema.  Each first asks sim.current_player()
 --     who is calling -- the JWT's sub claim for role sim_player, a
@@ -359,9 +361,13 @@ COMMENT ON COLUMN api.contacts.seen_by IS 'That ship';
 CREATE FUNCTION api.navigate(ship bigint, destination text, mode text DEFAULT 'cruise',
     OUT command_id bigint, OUT start_tick bigint, OUT arrival_tick bigint,
     OUT fuel double precision, OUT legs integer)
-LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
-    SELECT sim.current_player();
-    SELECT n.command_id, n.start_tick, n.arrival_tick, n.fuel, n.legs FROM sim.navigate(ship, destination, mode) n
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER AS $$
+BEGIN
+    PERFORM sim.current_player();
+    SELECT n.command_id, n.start_tick, n.arrival_tick, n.fuel, n.legs
+      INTO command_id, start_tick, arrival_tick, fuel, legs
+      FROM sim.navigate(ship, destination, mode) n;
+END
 $$;
 COMMENT ON FUNCTION api.navigate(bigint, text, text) IS
     'Fly one of your ships: destination ''station:ID'', ''body:ID'' or ''point:X,Y,Z''; mode drift, cruise or burn. The next tick starts the flight; returns the plan';
@@ -400,18 +406,26 @@ COMMENT ON FUNCTION api.refuel(bigint, double precision) IS
 
 CREATE FUNCTION api.buy(ship bigint, good integer, qty bigint, max_price bigint DEFAULT NULL,
     OUT trade_id bigint, OUT price bigint, OUT total bigint, OUT tax bigint)
-LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
-    SELECT sim.current_player();
-    SELECT b.trade_id, b.price, b.total, b.tax FROM sim.buy(ship, good, qty, max_price) b
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER AS $$
+BEGIN
+    PERFORM sim.current_player();
+    SELECT b.trade_id, b.price, b.total, b.tax
+      INTO trade_id, price, total, tax
+      FROM sim.buy(ship, good, qty, max_price) b;
+END
 $$;
 COMMENT ON FUNCTION api.buy(bigint, integer, bigint, bigint) IS
     'Buy goods from the station one of your ships is docked at, at its ask (no more than max_price); returns the trade';
 
 CREATE FUNCTION api.sell(ship bigint, good integer, qty bigint, min_price bigint DEFAULT NULL,
     OUT trade_id bigint, OUT price bigint, OUT total bigint, OUT tax bigint)
-LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
-    SELECT sim.current_player();
-    SELECT s.trade_id, s.price, s.total, s.tax FROM sim.sell(ship, good, qty, min_price) s
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER AS $$
+BEGIN
+    PERFORM sim.current_player();
+    SELECT s.trade_id, s.price, s.total, s.tax
+      INTO trade_id, price, total, tax
+      FROM sim.sell(ship, good, qty, min_price) s;
+END
 $$;
 COMMENT ON FUNCTION api.sell(bigint, integer, bigint, bigint) IS
     'Sell goods from one of your ships to the station it is docked at, at its bid (no less than min_price); returns the trade';

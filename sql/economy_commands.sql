@@ -13,7 +13,11 @@
 --      market_order and contract rows -- so that concurrent commands queue
 --      instead of deadlocking;
 --   4. checks the state on the locked rows only, and raises before its
---      first write, so a failed command changes nothing.
+--      first write, so a failed command changes nothing.  (sim.buy and
+--      sim.sell lock and check the wallets after writing the stock and the
+--      hold, writes whose bounds are checked before, so that the wallets,
+--      which all trades with a faction's stations lock, are held for the
+--      shortest time; when they raise, the error undoes those writes.)
 -- A bound over many rows is read from the one row that owns it: a hold's
 -- free room from the ship's cargo_held, a station's free storage from its
 -- stock_held (the tallies schema.sql keeps).  Every command that changes a
@@ -115,15 +119,16 @@ COMMENT ON FUNCTION sim.good_row(integer) IS 'A row of sim.good; raises undefine
 -- The unit price of a lot of qty units a station sells (side 'buy': its
 -- ask) or buys (side 'sell': its bid): the quote for the stock the lot
 -- leaves, so a lot is never cheaper than unit by unit.  sim.buy, sim.sell,
--- sim.refuel and api.quote price by it.
+-- sim.refuel and api.quote price by it.  A standard SQL body (parsed at
+-- install, so it needs no search_path of its own): the planner inlines it
+-- into the commands' expressions.
 CREATE FUNCTION sim.lot_price(side text, g sim.good, m sim.station_stock, qty bigint, e sim.economy)
 RETURNS bigint
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE side
-           WHEN 'buy' THEN (sim.market_quote(g.base_price, m.qty - qty, m.target, e.spread)).ask
-           WHEN 'sell' THEN (sim.market_quote(g.base_price, m.qty + qty, m.target, e.spread)).bid
-           END
-$$;
+LANGUAGE sql IMMUTABLE
+RETURN CASE side
+       WHEN 'buy' THEN (sim.market_quote(g.base_price, m.qty - qty, m.target, e.spread)).ask
+       WHEN 'sell' THEN (sim.market_quote(g.base_price, m.qty + qty, m.target, e.spread)).bid
+       END;
 COMMENT ON FUNCTION sim.lot_price(text, sim.good, sim.station_stock, bigint, sim.economy) IS
     'Unit price of a lot a station sells (buy: its ask) or buys (sell: its bid): the quote for the stock the lot leaves';
 
@@ -335,6 +340,15 @@ $$;
 COMMENT ON FUNCTION sim.raise_storage_full(integer, bigint, bigint, bigint) IS 'Raise SM006 (station storage full)';
 
 -- Market trades ----------------------------------------------------------------
+--
+-- sim.buy and sim.sell are the commands players call most: their bodies
+-- read and lock each row once, with statements PL/pgSQL plans once per
+-- session, and write each table with one statement (a hold's row is
+-- updated, inserted or deleted, never tried both ways; both wallets change
+-- in one UPDATE, locked last), so that each write fires its tables'
+-- triggers once.  The helpers above (sim.lock_ship, sim.lock_market,
+-- sim.require_docked, ...) are called only to raise their errors, so the
+-- messages stay theirs.
 
 CREATE FUNCTION sim.buy(ship bigint, good integer, qty bigint, max_price bigint DEFAULT NULL,
                         OUT trade_id bigint, OUT price bigint, OUT total bigint, OUT tax bigint)
@@ -344,29 +358,56 @@ DECLARE
     g       sim.good;
     s       sim.ship;
     m       sim.station_stock;
+    f       integer;
     seller  integer;
-    cargo   record;
+    carried bigint;
+    in_hold boolean;
+    room    bigint;
     funds   bigint;
+    seller_wallet boolean := false;
+    w       record;
+    now_tick bigint;
 BEGIN
-    PERFORM sim.require_arg(ship, 'ship');
-    PERFORM sim.require_arg(good, 'good');
-    PERFORM sim.require_arg(qty, 'qty');
-    PERFORM sim.require_positive(qty, 'qty');
-    PERFORM sim.require_positive(max_price, 'max_price');
+    IF ship IS NULL OR good IS NULL OR qty IS NULL THEN
+        PERFORM sim.require_arg(ship, 'ship');
+        PERFORM sim.require_arg(good, 'good');
+        PERFORM sim.require_arg(qty, 'qty');
+    END IF;
+    IF qty <= 0 OR max_price <= 0 THEN
+        PERFORM sim.require_positive(qty, 'qty');
+        PERFORM sim.require_positive(max_price, 'max_price');
+    END IF;
     PERFORM sim.tick_guard();
-    e := sim.economy_rules();
-    g := sim.good_row(good);
+    SELECT * INTO e FROM sim.economy;
+    IF NOT FOUND THEN
+        e := sim.economy_rules();
+    END IF;
+    SELECT * INTO g FROM sim.good gd WHERE gd.id = good;
+    IF NOT FOUND THEN
+        g := sim.good_row(good);
+    END IF;
 
-    s := sim.lock_ship(ship);
-    PERFORM sim.require_docked(s);
-    PERFORM sim.lock_station_stock(s.docked_at);
-    m := sim.lock_market(s.docked_at, good);
+    f := sim.commanding_faction();
+    SELECT * INTO s FROM sim.ship sh WHERE sh.id = ship FOR UPDATE;
+    IF NOT FOUND OR s.faction_id <> f THEN
+        s := sim.lock_ship(ship);
+    END IF;
+    IF s.state <> 'docked' THEN
+        PERFORM sim.require_docked(s);
+    END IF;
+    SELECT st.faction_id INTO seller FROM sim.station st WHERE st.id = s.docked_at FOR NO KEY UPDATE;
+    SELECT * INTO m FROM sim.station_stock k WHERE k.station_id = s.docked_at AND k.good_id = good FOR UPDATE;
+    IF NOT FOUND THEN
+        m := sim.lock_market(s.docked_at, good);
+    END IF;
     IF m.qty < qty THEN
         PERFORM sim.raise_not_enough_stock(s.docked_at, g, m.qty, qty);
     END IF;
-    cargo := sim.lock_cargo(s, good);
-    IF cargo.room < qty THEN
-        PERFORM sim.raise_hold_full(ship, cargo.room, qty);
+    SELECT c.qty INTO carried FROM sim.ship_cargo c WHERE c.ship_id = ship AND c.good_id = good FOR UPDATE;
+    in_hold := FOUND;
+    SELECT k.cargo_capacity - s.cargo_held INTO room FROM sim.ship_class k WHERE k.id = s.class_id;
+    IF room < qty THEN
+        PERFORM sim.raise_hold_full(ship, room, qty);
     END IF;
     price := sim.lot_price('buy', g, m, qty, e);
     IF price > max_price THEN
@@ -375,11 +416,29 @@ BEGIN
                   DETAIL = format('Station %s sells "%s" at %s credits per unit now.', s.docked_at, sim.echo(g.name), price),
                   HINT = 'Call again with a higher max_price, or wait for the price to fall.';
     END IF;
-    seller := (SELECT st.faction_id FROM sim.station st WHERE st.id = s.docked_at);
-    PERFORM sim.lock_wallets(s.faction_id, seller);
+    now_tick := sim.current_tick();
+    UPDATE sim.station_stock st SET qty = st.qty - buy.qty
+     WHERE st.station_id = s.docked_at AND st.good_id = good;
+    IF in_hold THEN
+        UPDATE sim.ship_cargo c SET qty = c.qty + buy.qty WHERE c.ship_id = ship AND c.good_id = good;
+    ELSE
+        INSERT INTO sim.ship_cargo (ship_id, good_id, qty) VALUES (ship, good, qty);
+    END IF;
+    -- the wallets last: every trade with a faction's stations locks its
+    -- wallet, so it is held for the shortest time (the writes above cannot
+    -- fail, their bounds checked; should this raise, the error undoes them)
+    funds := 0;
+    FOR w IN SELECT wl.faction_id, wl.credits FROM sim.wallet wl WHERE wl.faction_id IN (s.faction_id, seller)
+              ORDER BY wl.faction_id FOR UPDATE LOOP
+        IF w.faction_id = s.faction_id THEN
+            funds := w.credits;
+        END IF;
+        IF w.faction_id = seller THEN
+            seller_wallet := true;
+        END IF;
+    END LOOP;
     total := qty * price;
     tax := sim.levy(total, e.tax_rate);
-    funds := sim.credits_of(s.faction_id);
     IF funds < total + tax THEN
         RAISE EXCEPTION 'faction % has % credits, not the % that % units of "%" cost',
                         s.faction_id, funds, total + tax, qty, sim.echo(g.name)
@@ -388,18 +447,21 @@ BEGIN
                   HINT = 'Buy fewer units.';
     END IF;
 
-    UPDATE sim.station_stock st SET qty = st.qty - buy.qty
-     WHERE st.station_id = s.docked_at AND st.good_id = good;
-    PERFORM sim.cargo_add(ship, good, qty);
-    UPDATE sim.wallet w SET credits = w.credits - (total + tax) WHERE w.faction_id = s.faction_id;
-    PERFORM sim.wallet_add(seller, total);
+    -- the buyer pays the price and the tax, the seller gets the price
+    UPDATE sim.wallet wl
+       SET credits = wl.credits - CASE WHEN wl.faction_id = s.faction_id THEN total + tax ELSE 0 END
+                                + CASE WHEN wl.faction_id = seller AND seller_wallet THEN total ELSE 0 END
+     WHERE wl.faction_id IN (s.faction_id, seller);
+    IF NOT seller_wallet THEN
+        INSERT INTO sim.wallet (faction_id, credits) VALUES (seller, total);
+    END IF;
     IF tax > 0 THEN
         INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, ship_id, faction_id)
-        VALUES (sim.current_tick(), 'sink', 'tax', NULL, tax, s.docked_at, ship, s.faction_id);
+        VALUES (now_tick, 'sink', 'tax', NULL, tax, s.docked_at, ship, s.faction_id);
     END IF;
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
                            buyer_ship, seller_ship, kind, tax)
-    VALUES (sim.current_tick(), s.docked_at, good, qty, price, s.faction_id, seller, ship, NULL, 'market', tax)
+    VALUES (now_tick, s.docked_at, good, qty, price, s.faction_id, seller, ship, NULL, 'market', tax)
     RETURNING id INTO trade_id;
 END
 $$;
@@ -414,30 +476,54 @@ DECLARE
     g       sim.good;
     s       sim.ship;
     m       sim.station_stock;
+    f       integer;
     buyer   integer;
     held    bigint;
     capacity bigint;
-    cargo   record;
+    carried bigint;
     funds   bigint;
+    seller_wallet boolean := false;
+    w       record;
+    now_tick bigint;
 BEGIN
-    PERFORM sim.require_arg(ship, 'ship');
-    PERFORM sim.require_arg(good, 'good');
-    PERFORM sim.require_arg(qty, 'qty');
-    PERFORM sim.require_positive(qty, 'qty');
-    PERFORM sim.require_positive(min_price, 'min_price');
-    PERFORM sim.tick_guard();
-    e := sim.economy_rules();
-    g := sim.good_row(good);
-
-    s := sim.lock_ship(ship);
-    PERFORM sim.require_docked(s);
-    held := sim.lock_station_stock(s.docked_at);
-    m := sim.lock_market(s.docked_at, good);
-    cargo := sim.lock_cargo(s, good);
-    IF cargo.carried < qty THEN
-        PERFORM sim.raise_not_enough_cargo(ship, g, cargo.carried, qty);
+    IF ship IS NULL OR good IS NULL OR qty IS NULL THEN
+        PERFORM sim.require_arg(ship, 'ship');
+        PERFORM sim.require_arg(good, 'good');
+        PERFORM sim.require_arg(qty, 'qty');
     END IF;
-    SELECT st.faction_id, st.storage_capacity INTO buyer, capacity FROM sim.station st WHERE st.id = s.docked_at;
+    IF qty <= 0 OR min_price <= 0 THEN
+        PERFORM sim.require_positive(qty, 'qty');
+        PERFORM sim.require_positive(min_price, 'min_price');
+    END IF;
+    PERFORM sim.tick_guard();
+    SELECT * INTO e FROM sim.economy;
+    IF NOT FOUND THEN
+        e := sim.economy_rules();
+    END IF;
+    SELECT * INTO g FROM sim.good gd WHERE gd.id = good;
+    IF NOT FOUND THEN
+        g := sim.good_row(good);
+    END IF;
+
+    f := sim.commanding_faction();
+    SELECT * INTO s FROM sim.ship sh WHERE sh.id = ship FOR UPDATE;
+    IF NOT FOUND OR s.faction_id <> f THEN
+        s := sim.lock_ship(ship);
+    END IF;
+    IF s.state <> 'docked' THEN
+        PERFORM sim.require_docked(s);
+    END IF;
+    SELECT st.stock_held, st.faction_id, st.storage_capacity INTO held, buyer, capacity
+      FROM sim.station st WHERE st.id = s.docked_at FOR NO KEY UPDATE;
+    SELECT * INTO m FROM sim.station_stock k WHERE k.station_id = s.docked_at AND k.good_id = good FOR UPDATE;
+    IF NOT FOUND THEN
+        m := sim.lock_market(s.docked_at, good);
+    END IF;
+    SELECT c.qty INTO carried FROM sim.ship_cargo c WHERE c.ship_id = ship AND c.good_id = good FOR UPDATE;
+    carried := coalesce(carried, 0);
+    IF carried < qty THEN
+        PERFORM sim.raise_not_enough_cargo(ship, g, carried, qty);
+    END IF;
     IF held + qty > capacity THEN
         PERFORM sim.raise_storage_full(s.docked_at, held, capacity, qty);
     END IF;
@@ -449,10 +535,29 @@ BEGIN
                   DETAIL = format('Station %s buys "%s" at %s credits per unit now.', s.docked_at, sim.echo(g.name), price),
                   HINT = 'Call again with a lower min_price, or wait for the price to rise.';
     END IF;
-    PERFORM sim.lock_wallets(s.faction_id, buyer);
+    now_tick := sim.current_tick();
+    IF carried = qty THEN
+        DELETE FROM sim.ship_cargo c WHERE c.ship_id = ship AND c.good_id = good;
+    ELSE
+        UPDATE sim.ship_cargo c SET qty = c.qty - sell.qty WHERE c.ship_id = ship AND c.good_id = good;
+    END IF;
+    UPDATE sim.station_stock st SET qty = st.qty + sell.qty
+     WHERE st.station_id = s.docked_at AND st.good_id = good;
+    -- the wallets last: every trade with a faction's stations locks its
+    -- wallet, so it is held for the shortest time (the writes above cannot
+    -- fail, their bounds checked; should this raise, the error undoes them)
+    funds := 0;
+    FOR w IN SELECT wl.faction_id, wl.credits FROM sim.wallet wl WHERE wl.faction_id IN (s.faction_id, buyer)
+              ORDER BY wl.faction_id FOR UPDATE LOOP
+        IF w.faction_id = buyer THEN
+            funds := w.credits;
+        END IF;
+        IF w.faction_id = s.faction_id THEN
+            seller_wallet := true;
+        END IF;
+    END LOOP;
     total := qty * price;
     tax := sim.levy(total, e.tax_rate);
-    funds := sim.credits_of(buyer);
     IF funds < total THEN
         RAISE EXCEPTION 'station % cannot pay % credits for % units of "%"', s.docked_at, total, qty, sim.echo(g.name)
             USING ERRCODE = 'SM004',
@@ -460,20 +565,21 @@ BEGIN
                   HINT = 'Sell fewer units, or sell at another station.';
     END IF;
 
-    PERFORM sim.cargo_remove(ship, good, qty);
-    UPDATE sim.station_stock st SET qty = st.qty + sell.qty
-     WHERE st.station_id = s.docked_at AND st.good_id = good;
-    UPDATE sim.wallet w SET credits = w.credits - total WHERE w.faction_id = buyer;
-    IF total - tax > 0 THEN
-        PERFORM sim.wallet_add(s.faction_id, total - tax);
+    -- the station's faction pays the price, the seller gets it less the tax
+    UPDATE sim.wallet wl
+       SET credits = wl.credits - CASE WHEN wl.faction_id = buyer THEN total ELSE 0 END
+                                + CASE WHEN wl.faction_id = s.faction_id THEN total - tax ELSE 0 END
+     WHERE wl.faction_id IN (buyer, s.faction_id);
+    IF NOT seller_wallet AND total - tax > 0 THEN
+        INSERT INTO sim.wallet (faction_id, credits) VALUES (s.faction_id, total - tax);
     END IF;
     IF tax > 0 THEN
         INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, ship_id, faction_id)
-        VALUES (sim.current_tick(), 'sink', 'tax', NULL, tax, s.docked_at, ship, s.faction_id);
+        VALUES (now_tick, 'sink', 'tax', NULL, tax, s.docked_at, ship, s.faction_id);
     END IF;
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
                            buyer_ship, seller_ship, kind, tax)
-    VALUES (sim.current_tick(), s.docked_at, good, qty, price, buyer, s.faction_id, NULL, ship, 'market', tax)
+    VALUES (now_tick, s.docked_at, good, qty, price, buyer, s.faction_id, NULL, ship, 'market', tax)
     RETURNING id INTO trade_id;
 END
 $$;

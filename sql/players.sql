@@ -135,10 +135,11 @@ $$;
 COMMENT ON FUNCTION sim.identify(boolean) IS
     'The calling player''s id, or NULL for an operator; raises 42501 for anyone else (or, quiet, returns NULL)';
 
+-- A standard SQL body (parsed at install, no search_path of its own), so
+-- the planner inlines it where it is called.
 CREATE FUNCTION sim.current_player() RETURNS bigint
-LANGUAGE sql STABLE AS $$
-    SELECT sim.identify(false)
-$$;
+LANGUAGE sql STABLE
+RETURN sim.identify(false);
 COMMENT ON FUNCTION sim.current_player() IS
     'The calling player''s id: the JWT sub claim for role sim_player, else the login''s row of sim.player; NULL for an operator; 42501 for anyone else';
 

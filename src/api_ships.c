@@ -1,7 +1,8 @@
 /*
  * api_ships.c -- SQL commands for ships: sim.navigate, sim.undock, and the
  * route planner sim.route.  Commands are checked now and queued in
- * sim.command; the next tick applies them (checking again).
+ * sim.command; the next tick applies them (checking again).  The fixed
+ * statements here are prepared once per backend (prepared()).
  */
 #include "postgres.h"
 
@@ -22,13 +23,35 @@ PG_FUNCTION_INFO_V1(sim_navigate);
 PG_FUNCTION_INFO_V1(sim_undock);
 PG_FUNCTION_INFO_V1(sim_route_xyz);
 
+/*
+ * The plan of a fixed statement, prepared on first use in this backend and
+ * kept in *slot (the plan cache revalidates it when the tables change).
+ */
+static SPIPlanPtr
+prepared(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep the plan of \"%s\"", sql);
+		*slot = plan;
+	}
+	return *slot;
+}
+
 /* Current tick; ERROR when there is no universe. */
 static int64
 current_tick(void)
 {
+	static SPIPlanPtr plan = NULL;
 	bool		isnull;
 
-	if (SPI_execute("SELECT tick FROM sim.world", false, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(prepared(&plan, "SELECT tick FROM sim.world", 0, NULL), NULL, NULL, false, 1)
+		!= SPI_OK_SELECT)
 		elog(ERROR, "could not read sim.world");
 	if (SPI_processed == 0)
 		ereport(ERROR,
@@ -42,12 +65,14 @@ current_tick(void)
 static void
 check_no_pending(int64 ship)
 {
+	static SPIPlanPtr plan = NULL;
 	Oid			types[1] = {INT8OID};
 	Datum		vals[1] = {Int64GetDatum(ship)};
 	bool		isnull;
 
-	if (SPI_execute_with_args("SELECT id FROM sim.command WHERE ship_id = $1 AND status = 'pending' "
-							  "ORDER BY id LIMIT 1", 1, types, vals, NULL, false, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(prepared(&plan, "SELECT id FROM sim.command WHERE ship_id = $1 AND status = 'pending' "
+								  "ORDER BY id LIMIT 1", 1, types),
+						 vals, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read commands");
 	if (SPI_processed > 0)
 		ereport(ERROR,
@@ -60,18 +85,18 @@ check_no_pending(int64 ship)
 }
 
 /*
- * Queue a command: the INSERT ... RETURNING id of sql, which ends in ON
+ * Queue a command: the INSERT ... RETURNING id that plan runs, which ends in ON
  * CONFLICT DO NOTHING on the one-pending-command-per-ship index.  A command
  * another session queued for the ship since check_no_pending looked wins:
  * under READ COMMITTED this reports it like check_no_pending; under
  * REPEATABLE READ and SERIALIZABLE the INSERT itself fails with 40001.
  */
 static int64
-queue_command(int64 ship, const char *sql, int nargs, Oid *types, Datum *vals, const char *nulls)
+queue_command(int64 ship, SPIPlanPtr plan, Datum *vals, const char *nulls)
 {
 	bool		isnull;
 
-	if (SPI_execute_with_args(sql, nargs, types, vals, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
+	if (SPI_execute_plan(plan, vals, nulls, false, 1) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not queue command");
 	if (SPI_processed == 0)
 	{
@@ -100,6 +125,7 @@ require_arg(FunctionCallInfo fcinfo, int n, const char *name)
 Datum
 sim_navigate(PG_FUNCTION_ARGS)
 {
+	static SPIPlanPtr queue_navigate = NULL;
 	int64		ship;
 	char	   *dest_text;
 	char	   *mode_text;
@@ -146,10 +172,13 @@ sim_navigate(PG_FUNCTION_ARGS)
 		vnulls[2] = 'n';
 	else
 		vnulls[3] = vnulls[4] = vnulls[5] = 'n';
-	command_id = queue_command(ship, "INSERT INTO sim.command (ship_id, kind, dest_kind, dest_id, dest_x, dest_y, "
-							   "dest_z, mode, issued_tick) VALUES ($1, 'navigate', $2, $3, $4, $5, $6, $7, $8) "
-							   "ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING RETURNING id",
-							   8, types, vals, vnulls);
+	command_id = queue_command(ship,
+							   prepared(&queue_navigate,
+										"INSERT INTO sim.command (ship_id, kind, dest_kind, dest_id, dest_x, dest_y, "
+										"dest_z, mode, issued_tick) VALUES ($1, 'navigate', $2, $3, $4, $5, $6, $7, $8) "
+										"ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING RETURNING id",
+										8, types),
+							   vals, vnulls);
 	SPI_finish();
 
 	values[0] = Int64GetDatum(command_id);
@@ -164,6 +193,7 @@ sim_navigate(PG_FUNCTION_ARGS)
 Datum
 sim_undock(PG_FUNCTION_ARGS)
 {
+	static SPIPlanPtr queue_undock = NULL;
 	int64		ship;
 	SimNavError err;
 	Oid			types[2] = {INT8OID, INT8OID};
@@ -178,9 +208,12 @@ sim_undock(PG_FUNCTION_ARGS)
 		SimNavRaise(&err);
 	check_no_pending(ship);
 	vals[0] = Int64GetDatum(ship);
-	command_id = queue_command(ship, "INSERT INTO sim.command (ship_id, kind, issued_tick) VALUES ($1, 'undock', $2) "
-							   "ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING RETURNING id",
-							   2, types, vals, NULL);
+	command_id = queue_command(ship,
+							   prepared(&queue_undock,
+										"INSERT INTO sim.command (ship_id, kind, issued_tick) VALUES ($1, 'undock', $2) "
+										"ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING RETURNING id",
+										2, types),
+							   vals, NULL);
 	SPI_finish();
 	PG_RETURN_INT64(command_id);
 }
