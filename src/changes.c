@@ -18,6 +18,7 @@
 #include "access/xact.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "storage/proc.h"
 #include "utils/snapmgr.h"
 
 #include "sim/sim.h"
@@ -30,6 +31,11 @@ PG_FUNCTION_INFO_V1(sim_change_horizon);
 static bool changes_muted = false;
 static SPIPlanPtr tick_plan = NULL;
 static SPIPlanPtr horizon_plan = NULL;
+
+/* sim_change_tick's answer in transaction cached_lxid, after tick cached_after_tick (-1: NULL) */
+static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+static int64 cached_after_tick = -1;
+static int64 cached_tick = -1;
 
 static void
 changes_xact_callback(XactEvent event, void *arg)
@@ -90,10 +96,27 @@ sim_change_tick(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	SimTickGuard();
+
+	/*
+	 * With the guard held no tick commits until this transaction ends: the
+	 * answer stands for the rest of it, unless this backend ticks itself
+	 * (sim.step), which moves SimCurrentTick.
+	 */
+	if (cached_lxid == MyProc->lxid && cached_after_tick == SimCurrentTick)
+	{
+		if (cached_tick < 0)
+			PG_RETURN_NULL();
+		PG_RETURN_INT64(cached_tick);
+	}
 	/* no universe, or a restored one whose record the next tick starts */
 	if (!latest_int64("SELECT w.tick FROM sim.world w, sim.change_log l", &tick_plan, &tick))
+		tick = -2;
+	cached_lxid = MyProc->lxid;
+	cached_after_tick = SimCurrentTick;
+	cached_tick = tick + 1;
+	if (cached_tick < 0)
 		PG_RETURN_NULL();
-	PG_RETURN_INT64(tick + 1);
+	PG_RETURN_INT64(cached_tick);
 }
 
 /*
@@ -117,5 +140,7 @@ Datum
 sim_mute_changes(PG_FUNCTION_ARGS)
 {
 	changes_muted = PG_GETARG_BOOL(0);
+	/* the generator and a reset mute the record while they remake the universe */
+	cached_lxid = InvalidLocalTransactionId;
 	PG_RETURN_VOID();
 }
