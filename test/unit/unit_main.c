@@ -55,6 +55,7 @@ main(void)
 	test_market();
 	test_delta();
 	test_money();
+	test_economy();
 	printf("%d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed > 0 ? 1 : 0;
 }
