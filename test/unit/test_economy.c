@@ -2,8 +2,9 @@
  * test_economy.c -- unit tests of the economy's decisions in src/core
  * (include/sim/core/economy.h) on worlds built by hand: order matching
  * against a naive reference on random books (fills, orders, wallets,
- * deliveries, tax ledger, conservation, hold room); stations' production,
- * consumption, contract expiry and offers with exact numbers; a woken
+ * deliveries, tax ledger, conservation, hold room, escrow returned);
+ * stations' production, consumption, contract expiry and offers with
+ * exact numbers; a woken
  * ship's next step (arrival, docking, undocking, mining, a refused
  * transition); NPC pilots running behaviour trees built from rows.
  * Memory comes from a tracking malloc allocator freed after each world;
@@ -477,6 +478,9 @@ match_trial(TestRng *rng, int trial)
 				o->price = 1 + (int64_t) (test_rng_next(rng) % 20);
 				o->qty = 1 + (int64_t) (test_rng_next(rng) % 15);
 				o->escrow = o->buy ? o->price * o->qty : 0;
+				/* now and then an escrow above price * qty: a filled buy returns the rest */
+				if (o->buy && test_rng_next(rng) % 4 == 0)
+					o->escrow += 1 + (int64_t) (test_rng_next(rng) % 5);
 				o->room = o->buy ? room[k] : 0;
 			}
 		}
