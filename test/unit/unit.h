@@ -48,5 +48,6 @@ extern void test_eventq(void);
 extern void test_delta(void);
 extern void test_money(void);
 extern void test_journey(void);
+extern void test_economy(void);
 
 #endif							/* SIM_TEST_UNIT_H */

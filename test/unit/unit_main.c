@@ -56,6 +56,7 @@ main(void)
 	test_delta();
 	test_money();
 	test_journey();
+	test_economy();
 	printf("%d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed > 0 ? 1 : 0;
 }
