@@ -34,7 +34,9 @@ COMMENT ON FUNCTION sim.run_stations(bigint) IS
 -- The economy's world is kept in each ticking backend between ticks
 -- (src/eco_load.c).  Every write to a table it is made of marks it: a
 -- statement trigger per table, its argument the part of the world the table
--- belongs to.  The triggers fire on subscribers too (ENABLE ALWAYS).
+-- belongs to.  The triggers fire on subscribers too (ENABLE ALWAYS); the
+-- apply of logical replication fires row triggers only, so a row trigger,
+-- enabled in replica mode alone, marks what it writes.
 CREATE FUNCTION sim.economy_written() RETURNS trigger
 AS 'MODULE_PATHNAME', 'sim_economy_written'
 LANGUAGE C;
@@ -65,6 +67,10 @@ BEGIN
                        'EXECUTE FUNCTION sim.economy_written(%L)', r.tab, r.part);
         EXECUTE format('ALTER TABLE sim.%I ENABLE ALWAYS TRIGGER economy_written', r.tab);
         EXECUTE format('ALTER TABLE sim.%I ENABLE ALWAYS TRIGGER economy_truncated', r.tab);
+        -- logical replication's apply fires row triggers only: one that runs in replica mode alone
+        EXECUTE format('CREATE TRIGGER economy_replicated AFTER INSERT OR UPDATE OR DELETE ON sim.%I '
+                       'FOR EACH ROW EXECUTE FUNCTION sim.economy_written(%L)', r.tab, r.part);
+        EXECUTE format('ALTER TABLE sim.%I ENABLE REPLICA TRIGGER economy_replicated', r.tab);
     END LOOP;
 END
 $$;

@@ -32,10 +32,12 @@
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 
@@ -59,6 +61,9 @@ static bool others_wrote[2];
 static bool tick_wrote[2];
 static bool tick_ran;
 static bool callbacks_registered;
+static int	tick_firings;		/* sim.economy_written() firings while the tick writes */
+static Oid	kept_rel[32];		/* the tables the world is made of (for pending triggers) */
+static int	nkept_rel;
 
 bool		EcoTickWriting = false;
 
@@ -212,11 +217,18 @@ sim_economy_written(PG_FUNCTION_ARGS)
 	part = strcmp(td->tg_trigger->tgargs[0], "static") == 0 ? PART_STATIC : PART_DYNAMIC;
 	register_callbacks();
 	if (EcoTickWriting)
+	{
+		/* EcoTickStatement checks that only the tick's own statement fired */
 		tick_wrote[part] = true;
+		tick_firings++;
+	}
 	else
 	{
 		others_wrote[part] = true;
 		forget(part);
+		/* no tick may start between this commit and the bump of the version */
+		if (!SimInTick)
+			SimTickGuard();
 	}
 	return PointerGetDatum(NULL);
 }
@@ -396,6 +408,23 @@ load_static(EcoWorld *s)
 	MemoryContextReset(part_cxt[PART_DYNAMIC]);
 	part_valid[PART_DYNAMIC] = false;
 	memset(s, 0, sizeof(*s));
+
+	nkept_rel = 0;
+	{
+		static const char *const kept[] = {"economy", "good", "ship_class", "sector", "jump_gate", "station",
+			"ship_transition", "bt_tree", "bt_node", "recipe", "recipe_input", "recipe_output",
+		"station_recipe", "station_demand", "station_stock", "wallet", "body", "deposit"};
+		Oid			ns = get_namespace_oid("sim", false);
+		int			k;
+
+		for (k = 0; k < (int) lengthof(kept); k++)
+		{
+			Oid			rel = get_relname_relid(kept[k], ns);
+
+			if (OidIsValid(rel))
+				kept_rel[nkept_rel++] = rel;
+		}
+	}
 
 	SimStmtRun(&st_rules, NULL, NULL, SPI_OK_SELECT);
 	if (SPI_processed == 0)
@@ -606,6 +635,7 @@ load_dynamic(EcoWorld *s)
 
 	MemoryContextReset(part_cxt[PART_DYNAMIC]);
 	s->stock = part_alloc(PART_DYNAMIC, n * sizeof(int64));
+	s->stock_base = part_alloc(PART_DYNAMIC, n * sizeof(int64));
 	s->target = part_alloc(PART_DYNAMIC, n * sizeof(int64));
 	s->stock_dirty = part_alloc(PART_DYNAMIC, n * sizeof(bool));
 	for (i = 0; i < (uint64) n; i++)
@@ -622,6 +652,7 @@ load_dynamic(EcoWorld *s)
 		if (st < 0 || g < 0)
 			continue;
 		s->stock[st * s->ngoods + g] = SimGetInt64(i, 3, 0);
+		s->stock_base[st * s->ngoods + g] = s->stock[st * s->ngoods + g];
 		s->target[st * s->ngoods + g] = SimGetInt64(i, 4, 1);
 	}
 	SimStmtRun(&st_held, NULL, NULL, SPI_OK_SELECT);
@@ -637,11 +668,13 @@ load_dynamic(EcoWorld *s)
 	s->nfactions = (int) SPI_processed;
 	s->faction_id = part_alloc(PART_DYNAMIC, s->nfactions * sizeof(int32));
 	s->credits = part_alloc(PART_DYNAMIC, s->nfactions * sizeof(int64));
+	s->credits_base = part_alloc(PART_DYNAMIC, s->nfactions * sizeof(int64));
 	s->credits_dirty = part_alloc(PART_DYNAMIC, s->nfactions * sizeof(bool));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		s->faction_id[i] = (int32) SimGetInt64(i, 1, 0);
 		s->credits[i] = SimGetInt64(i, 2, 0);
+		s->credits_base[i] = s->credits[i];
 	}
 
 	SimStmtRun(&st_deposits, NULL, NULL, SPI_OK_SELECT);
@@ -681,6 +714,7 @@ load_dynamic(EcoWorld *s)
 		d->good = EcoGood(s, (int32) SimGetInt64(i, 7, 0));
 		d->richness = SimGetFloat8(i, 8, 0.0);
 		d->remaining = SimGetInt64(i, 9, 0);
+		d->remaining_base = d->remaining;
 	}
 }
 
@@ -692,6 +726,11 @@ EcoWorldCurrent(int64 tick)
 	int			p;
 
 	register_callbacks();
+	if (EcoTickWriting)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a tick cannot run inside another tick"),
+				 errdetail("A trigger or function called by the tick's writes started a tick or the stations' part.")));
 	if (part_cxt[PART_STATIC] == NULL)
 	{
 		part_cxt[PART_STATIC] = AllocSetContextCreate(TopMemoryContext, "sim economy world",
@@ -701,6 +740,13 @@ EcoWorldCurrent(int64 tick)
 	}
 	if (world_db != MyDatabaseId)
 		forget(PART_STATIC);
+	/* a statement of this transaction still running (sim.step in a DML's CTE) may have written them */
+	for (p = 0; p < nkept_rel; p++)
+		if (AfterTriggerPendingOnRel(kept_rel[p]))
+		{
+			forget(PART_STATIC);
+			break;
+		}
 	for (p = 0; p < 2; p++)
 	{
 		v[p] = pg_atomic_read_u64(&w->hdr->economy_version[p]);
@@ -760,6 +806,42 @@ EcoStaticVersion(uint64 *version)
 	*version = pg_atomic_read_u64(&w->hdr->economy_version[PART_STATIC]);
 	pg_read_barrier();
 	return true;
+}
+
+/*
+ * Run one of the tick's writes; `own` is how many times its own statement
+ * fires sim.economy_written() (a kept table's statement trigger: one per
+ * event).  More means a trigger set off by the write changed a kept table
+ * too: the world no longer matches the tables, and is read again.
+ */
+static void
+check_firings(int before, int own)
+{
+	if (tick_firings - before != own)
+	{
+		others_wrote[PART_STATIC] = others_wrote[PART_DYNAMIC] = true;
+		forget(PART_STATIC);
+	}
+}
+
+void
+EcoTickStatement(SimStmt *st, SimCol *cols, int ncols, int expect, int own)
+{
+	int			before = tick_firings;
+
+	if (cols[0].n == 0)
+		return;
+	SimStmtRunCols(st, cols, ncols, expect);
+	check_firings(before, own);
+}
+
+void
+EcoTickRun(SimStmt *st, Datum *vals, int expect)
+{
+	int			before = tick_firings;
+
+	SimStmtRun(st, vals, NULL, expect);
+	check_firings(before, 0);
 }
 
 /* A deposit ran out: the next tick reloads the bodies with deposits left. */

@@ -156,7 +156,7 @@ EcoWriteShips(EcoWorld *s, EcoShip *ships, int nships)
 	EcoWritingShips = true;
 	PG_TRY();
 	{
-		SimStmtRunCols(&st_ship_rows, c, SHIP_COLS + SIM_LEG_NFIELDS, SPI_OK_UPDATE);
+		EcoTickStatement(&st_ship_rows, c, SHIP_COLS + SIM_LEG_NFIELDS, SPI_OK_UPDATE, 0);
 	}
 	PG_FINALLY();
 	{
@@ -164,7 +164,7 @@ EcoWriteShips(EcoWorld *s, EcoShip *ships, int nships)
 	}
 	PG_END_TRY();
 	if (e[0].n > 0)
-		SimStmtRunCols(&st_events, e, 6, SPI_OK_INSERT);
+		EcoTickStatement(&st_events, e, 6, SPI_OK_INSERT, 0);
 }
 
 /* flight_leg: the legs started this tick and the journeys replaced, then the journeys' later legs */
@@ -227,8 +227,8 @@ EcoWriteLegs(EcoShip *ships, int nships)
 				SimColPush(&l[5 + f], leg[f], false);
 		}
 	}
-	SimStmtRunCols(&st_legs_delete, d, 2, SPI_OK_DELETE);
-	SimStmtRunCols(&st_legs_insert, l, 5 + SIM_LEG_NFIELDS, SPI_OK_INSERT);
+	EcoTickStatement(&st_legs_delete, d, 2, SPI_OK_DELETE, 0);
+	EcoTickStatement(&st_legs_insert, l, 5 + SIM_LEG_NFIELDS, SPI_OK_INSERT, 0);
 }
 
 static SimStmt st_holds_del = {.sql = "DELETE FROM sim.ship_cargo WHERE ship_id = ANY($1)", .nargs = 1};
@@ -258,8 +258,8 @@ EcoWriteHolds(EcoWorld *s, EcoShip *ships, int nships)
 				SimColI64(&c[3], ships[k].cargo[g], false);
 			}
 	}
-	SimStmtRunCols(&st_holds_del, &c[0], 1, SPI_OK_DELETE);
-	SimStmtRunCols(&st_holds_ins, &c[1], 3, SPI_OK_INSERT);
+	EcoTickStatement(&st_holds_del, &c[0], 1, SPI_OK_DELETE, 0);
+	EcoTickStatement(&st_holds_ins, &c[1], 3, SPI_OK_INSERT, 0);
 }
 
 static SimStmt st_contracts_new = {.sql = "INSERT INTO sim.contract (kind, issuer_faction, station_id, source_station_id, "
@@ -297,7 +297,7 @@ EcoNumberContracts(EcoWorld *s)
 	}
 	if (c[0].n == 0)
 		return;
-	SimStmtRunCols(&st_contracts_new, c, 7, SPI_OK_INSERT_RETURNING);
+	EcoTickStatement(&st_contracts_new, c, 7, SPI_OK_INSERT_RETURNING, 0);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		int			st = EcoStationIndex(s, (int32) SimGetInt64(i, 2, 0));
@@ -311,11 +311,19 @@ EcoNumberContracts(EcoWorld *s)
 	}
 }
 
-static SimStmt st_stock = {.sql = "UPDATE sim.station_stock k SET qty = u.qty FROM unnest($1, $2, $3) AS u(st, g, qty) "
+/*
+ * Stock, wallets and deposits are written as the tick's change to them, not
+ * as its result: a change another statement made meanwhile (a user's
+ * trigger set off by the tick's writes) adds up instead of being lost, and
+ * marks the kept world stale (EcoTickStatement).
+ */
+static SimStmt st_stock = {.sql = "UPDATE sim.station_stock k SET qty = k.qty + u.d FROM unnest($1, $2, $3) AS u(st, g, d) "
 	"WHERE k.station_id = u.st AND k.good_id = u.g", .nargs = 3};
-static SimStmt st_wallets = {.sql = "INSERT INTO sim.wallet AS w (faction_id, credits) SELECT * FROM unnest($1, $2) "
-	"ON CONFLICT ON CONSTRAINT wallet_pkey DO UPDATE SET credits = excluded.credits", .nargs = 2};
-static SimStmt st_deposits = {.sql = "UPDATE sim.deposit d SET remaining = u.r FROM unnest($1, $2, $3) AS u(b, g, r) "
+static SimStmt st_wallets = {.sql = "WITH u AS (SELECT * FROM unnest($1, $2) AS u(f, d)), "
+	"w AS (UPDATE sim.wallet w SET credits = w.credits + u.d FROM u WHERE w.faction_id = u.f RETURNING w.faction_id) "
+	"INSERT INTO sim.wallet (faction_id, credits) SELECT u.f, u.d FROM u WHERE u.f NOT IN (SELECT faction_id FROM w)",
+.nargs = 2};
+static SimStmt st_deposits = {.sql = "UPDATE sim.deposit d SET remaining = d.remaining + u.d FROM unnest($1, $2, $3) AS u(b, g, d) "
 	"WHERE d.body_id = u.b AND d.good_id = u.g", .nargs = 3};
 static SimStmt st_contracts = {.sql = "UPDATE sim.contract c SET status = u.status, contractor_faction = u.f, ship_id = u.ship, "
 	"accepted_tick = CASE WHEN c.status = 'open' AND u.status <> 'expired' THEN $5[1] ELSE c.accepted_tick END, "
@@ -346,13 +354,14 @@ EcoWriteAccounts(EcoWorld *s)
 	SimColInit(&c[1], INT4OID);
 	SimColInit(&c[2], INT8OID);
 	for (i = 0; i < s->nstations * s->ngoods; i++)
-		if (s->stock_dirty[i])
+		if (s->stock_dirty[i] && s->stock[i] != s->stock_base[i])
 		{
 			SimColI32(&c[0], s->stations[i / s->ngoods].id, false);
 			SimColI32(&c[1], s->good_id[i % s->ngoods], false);
-			SimColI64(&c[2], s->stock[i], false);
+			SimColI64(&c[2], s->stock[i] - s->stock_base[i], false);
+			s->stock_base[i] = s->stock[i];
 		}
-	SimStmtRunCols(&st_stock, c, 3, SPI_OK_UPDATE);
+	EcoTickStatement(&st_stock, c, 3, SPI_OK_UPDATE, 1);
 
 	/* wallets (a wallet the tick opened is inserted) */
 	SimColInit(&c[0], INT4OID);
@@ -361,9 +370,10 @@ EcoWriteAccounts(EcoWorld *s)
 		if (s->credits_dirty[i])
 		{
 			SimColI32(&c[0], s->faction_id[i], false);
-			SimColI64(&c[1], s->credits[i], false);
+			SimColI64(&c[1], s->credits[i] - s->credits_base[i], false);
+			s->credits_base[i] = s->credits[i];
 		}
-	SimStmtRunCols(&st_wallets, c, 2, SPI_OK_INSERT);
+	EcoTickStatement(&st_wallets, c, 2, SPI_OK_INSERT, 2);
 
 	/* deposits */
 	SimColInit(&c[0], INT4OID);
@@ -374,11 +384,12 @@ EcoWriteAccounts(EcoWorld *s)
 		{
 			SimColI32(&c[0], s->deposits[i].body_id, false);
 			SimColI32(&c[1], s->good_id[s->deposits[i].good], false);
-			SimColI64(&c[2], s->deposits[i].remaining, false);
+			SimColI64(&c[2], s->deposits[i].remaining - s->deposits[i].remaining_base, false);
+			s->deposits[i].remaining_base = s->deposits[i].remaining;
 			if (s->deposits[i].remaining <= 0)
 				EcoWorldDepositsChanged();
 		}
-	SimStmtRunCols(&st_deposits, c, 3, SPI_OK_UPDATE);
+	EcoTickStatement(&st_deposits, c, 3, SPI_OK_UPDATE, 1);
 
 	/* contracts taken, fulfilled or expired */
 	SimColInit(&c[0], INT8OID);
@@ -398,7 +409,7 @@ EcoWriteAccounts(EcoWorld *s)
 		SimColI32(&c[2], ct->contractor, ct->contractor == 0);
 		SimColI64(&c[3], ct->ship_id, ct->ship_id == 0);
 	}
-	SimStmtRunCols(&st_contracts, c, 5, SPI_OK_UPDATE);
+	EcoTickStatement(&st_contracts, c, 5, SPI_OK_UPDATE, 0);
 
 	/* trades */
 	for (i = 0; i < 13; i++)
@@ -421,7 +432,7 @@ EcoWriteAccounts(EcoWorld *s)
 		SimColI64(&c[10], t->sell_order, t->sell_order == 0);
 		SimColI64(&c[11], t->tax, false);
 	}
-	SimStmtRunCols(&st_trades, c, 13, SPI_OK_INSERT);
+	EcoTickStatement(&st_trades, c, 13, SPI_OK_INSERT, 0);
 
 	/* ledger */
 	SimColInit(&c[0], TEXTOID);
@@ -445,7 +456,7 @@ EcoWriteAccounts(EcoWorld *s)
 		SimColI64(&c[5], l->ship_id, l->ship_id == 0);
 		SimColI32(&c[6], l->faction_id, l->faction_id == 0);
 	}
-	SimStmtRunCols(&st_ledger, c, 8, SPI_OK_INSERT);
+	EcoTickStatement(&st_ledger, c, 8, SPI_OK_INSERT, 0);
 
 	/* orders matched */
 	SimColInit(&c[0], INT8OID);
@@ -465,7 +476,7 @@ EcoWriteAccounts(EcoWorld *s)
 		SimColI64(&c[2], o->escrow, false);
 		SimColText(&c[3], o->qty == 0 ? "filled" : "open");
 	}
-	SimStmtRunCols(&st_orders, c, 5, SPI_OK_UPDATE);
+	EcoTickStatement(&st_orders, c, 5, SPI_OK_UPDATE, 0);
 
 	/* units matched into buyers' holds */
 	SimColInit(&c[0], INT8OID);
@@ -477,5 +488,5 @@ EcoWriteAccounts(EcoWorld *s)
 		SimColI32(&c[1], s->good_id[s->deliveries[i].good], false);
 		SimColI64(&c[2], s->deliveries[i].qty, false);
 	}
-	SimStmtRunCols(&st_deliveries, c, 3, SPI_OK_INSERT);
+	EcoTickStatement(&st_deliveries, c, 3, SPI_OK_INSERT, 0);
 }

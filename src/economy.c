@@ -21,6 +21,7 @@
 #include "utils/guc.h"
 
 #include "sim/economy.h"
+#include "sim/guard.h"
 #include "sim/sql.h"
 #include "sim/tick.h"
 
@@ -79,7 +80,7 @@ run_stations(EcoWorld *s)
 	{
 		Datum		last = Int64GetDatum(SimGetInt64(0, 1, 0));
 
-		SimStmtRun(&st_prices, &last, NULL, SPI_OK_UPDATE);
+		EcoTickRun(&st_prices, &last, SPI_OK_UPDATE);
 	}
 }
 
@@ -193,6 +194,8 @@ sim_economy_stations(PG_FUNCTION_ARGS)
 	int64		tick = PG_GETARG_INT64(0);
 	EcoWorld   *s;
 
+	/* as a tick does: it writes stock and wallets from the kept world */
+	(void) SimTickLockAcquire();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "could not connect to SPI");
 	s = EcoWorldCurrent(tick);

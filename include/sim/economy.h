@@ -12,6 +12,7 @@
 #include "utils/numeric.h"
 
 #include "sim/core/economy.h"
+#include "sim/sql.h"
 #include "sim/world.h"
 
 /* True while the tick writes ship rows whose transitions it records itself. */
@@ -25,6 +26,9 @@ extern EcoWorld *EcoWorldCurrent(int64 tick);	/* reloaded where stale; records c
 extern void EcoWorldForget(void);
 extern void EcoWorldDepositsChanged(void);
 extern bool EcoStaticVersion(uint64 *version);
+/* Run a write of the tick whose own statement fires sim.economy_written() `own` times. */
+extern void EcoTickStatement(SimStmt *st, SimCol *cols, int ncols, int expect, int own);
+extern void EcoTickRun(SimStmt *st, Datum *vals, int expect);
 extern void EcoLoadContracts(EcoWorld *s);
 extern EcoShip *EcoLoadShips(EcoWorld *s, SimWorld *w, const uint32 *due, int ndue, int *nships);
 extern void EcoCountDocked(EcoWorld *s, EcoShip *ships, int nships);

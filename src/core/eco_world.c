@@ -164,6 +164,8 @@ wallet_of(EcoWorld *s, int32_t faction)
 		at++;
 	s->faction_id = insert_gap(s, s->faction_id, s->nfactions, at, sizeof(int32_t));
 	s->credits = insert_gap(s, s->credits, s->nfactions, at, sizeof(int64_t));
+	if (s->credits_base)
+		s->credits_base = insert_gap(s, s->credits_base, s->nfactions, at, sizeof(int64_t));
 	s->credits_dirty = insert_gap(s, s->credits_dirty, s->nfactions, at, sizeof(bool));
 	s->nfactions++;
 	s->faction_id[at] = faction;

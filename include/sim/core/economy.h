@@ -131,6 +131,7 @@ typedef struct EcoDeposit
 	int			good;			/* good index */
 	double		richness;
 	int64_t		remaining;
+	int64_t		remaining_base;	/* the glue's: as last read or written */
 	bool		dirty;
 } EcoDeposit;
 
@@ -296,6 +297,7 @@ typedef struct EcoWorld
 	EcoStation *stations;		/* sorted by (sector, id) */
 	int		   *station_by_id;	/* station indexes in ascending id order */
 	int64_t    *stock;			/* nstations x ngoods; -1: no market */
+	int64_t    *stock_base;		/* the glue's: stock as last read or written */
 	int64_t    *target;
 	bool	   *stock_dirty;
 	bool	   *wanted;			/* nstations x ngoods: an input of its recipes or in its demand */
@@ -311,6 +313,7 @@ typedef struct EcoWorld
 	int			nfactions;
 	int32_t    *faction_id;		/* ascending */
 	int64_t    *credits;
+	int64_t    *credits_base;	/* the glue's: credits as last read or written (0: opened) */
 	bool	   *credits_dirty;
 
 	int			nbodies;
