@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "executor/spi.h"
@@ -127,14 +128,23 @@ append_count(StringInfo buf, bool first, const char *name, int64 count)
 	appendStringInfo(buf, ": " INT64_FORMAT, count);
 }
 
-/* Send every pending tick's notifications, stamped with the time now. */
+/*
+ * Send every pending tick's notifications, stamped with the time now.  When
+ * the commit will wait for its WAL to reach disk, the transaction's WAL is
+ * flushed first: the commit that follows then writes only its commit
+ * record, so "at" is taken once the ticks' rows are durable and the
+ * listeners are signalled right after it.
+ */
 static void
 send_pending(void)
 {
-	const char *at = timestamptz_to_str(GetCurrentTimestamp());
+	const char *at;
 	StringInfoData payload;
 	ListCell   *lc;
 
+	if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF && XactLastRecEnd != InvalidXLogRecPtr)
+		XLogFlush(XactLastRecEnd);
+	at = timestamptz_to_str(GetCurrentTimestamp());
 	initStringInfo(&payload);
 	foreach(lc, pending)
 	{
