@@ -5,9 +5,10 @@
  *   listen CONNINFO CHANNEL...
  *
  * It LISTENs on each channel and, for each notification, prints one line
- * "<channel> <ms>": the receipt time (CLOCK_REALTIME, taken as soon as the
- * notification is read off the socket) minus the commit time the payload
- * carries.  That time is the "at" field of a sim_tick payload (taken in the
+ * "<channel> <ms> <tick> <receipt>": the receipt time (CLOCK_REALTIME, taken
+ * as soon as the notification is read off the socket) minus the commit time
+ * the payload carries, the payload's "tick" ("-" if none), and the receipt
+ * time in seconds since the epoch.  That time is the "at" field of a sim_tick payload (taken in the
  * tick's pre-commit callback, src/notify.c), or the whole payload when it is
  * not JSON (the peer sends clock_timestamp()::text).  Both are written by
  * timestamptz output in ISO style with a UTC offset, on the same machine's
@@ -95,6 +96,19 @@ payload_time(const char *payload, double *at)
 	return parse_timestamptz(v + strlen("\"at\": \""), at);
 }
 
+/* The "tick" field of a JSON payload as text, or "-". */
+static const char *
+payload_tick(const char *payload)
+{
+	static char tick[32];
+	const char *v = strstr(payload, "\"tick\": ");
+
+	if (payload[0] != '{' || v == NULL ||
+		sscanf(v + strlen("\"tick\": "), "%31[0-9]", tick) != 1)
+		return "-";
+	return tick;
+}
+
 static void
 listen_on(PGconn *conn, const char *channel)
 {
@@ -163,7 +177,8 @@ main(int argc, char **argv)
 			double		at;
 
 			if (payload_time(note->extra, &at))
-				printf("%s %.3f\n", note->relname, (received - at) * 1000.0);
+				printf("%s %.3f %s %.6f\n", note->relname, (received - at) * 1000.0,
+					   payload_tick(note->extra), received);
 			else
 				fprintf(stderr, "listen: no commit time in the payload %s\n", note->extra);
 			PQfreemem(note);

@@ -6,11 +6,12 @@
  * (SimNotifyTick), but queues them with Async_Notify only in the
  * transaction's pre-commit callback, the last moment PostgreSQL still takes
  * notifications (CommitTransaction runs the XACT_EVENT_PRE_COMMIT callbacks,
- * then PreCommit_Notify, then writes and flushes the commit record, then
- * signals the listeners).  So the "at" of every sim_tick payload is the
- * time the transaction began to commit, read after everything the tick and
- * its caller did before the commit: a listener's receipt time minus "at" is
- * the commit and the notification's trip, nothing else.  sim.step(n) sends
+ * then PreCommit_Notify, then writes the commit record and flushes the
+ * transaction's WAL, then signals the listeners).  So the "at" of every
+ * sim_tick payload is the time the transaction began to commit, read after
+ * everything the tick and its caller did before the commit: a listener's
+ * receipt time minus "at" is the commit (with synchronous_commit, the WAL
+ * flush) and the notification's trip, nothing else.  sim.step(n) sends
  * its n ticks' notifications in tick order, all with the one commit time.
  *
  * State: a backend-local list of the ticks whose notifications wait for
@@ -24,7 +25,6 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "executor/spi.h"
@@ -128,23 +128,14 @@ append_count(StringInfo buf, bool first, const char *name, int64 count)
 	appendStringInfo(buf, ": " INT64_FORMAT, count);
 }
 
-/*
- * Send every pending tick's notifications, stamped with the time now.  When
- * the commit will wait for its WAL to reach disk, the transaction's WAL is
- * flushed first: the commit that follows then writes only its commit
- * record, so "at" is taken once the ticks' rows are durable and the
- * listeners are signalled right after it.
- */
+/* Send every pending tick's notifications, stamped with the time now. */
 static void
 send_pending(void)
 {
-	const char *at;
+	const char *at = timestamptz_to_str(GetCurrentTimestamp());
 	StringInfoData payload;
 	ListCell   *lc;
 
-	if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF && XactLastRecEnd != InvalidXLogRecPtr)
-		XLogFlush(XactLastRecEnd);
-	at = timestamptz_to_str(GetCurrentTimestamp());
 	initStringInfo(&payload);
 	foreach(lc, pending)
 	{
