@@ -162,6 +162,7 @@ send_pending(void)
 	pending = NIL;
 }
 
+/* Send the pending ticks' notifications at pre-commit; forget them at the end. */
 static void
 notify_xact_callback(XactEvent event, void *arg)
 {
@@ -183,6 +184,7 @@ notify_xact_callback(XactEvent event, void *arg)
 	}
 }
 
+/* Drop the ticks of an aborted subtransaction; pass a committed one's up. */
 static void
 notify_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 						SubTransactionId parentSubid, void *arg)
@@ -212,6 +214,7 @@ notify_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
+/* Count the tick's changes and queue its notifications for the commit (notify.h). */
 void
 SimNotifyTick(const SimTickReport *report)
 {
