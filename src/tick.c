@@ -36,6 +36,7 @@
 #include "sim/economy.h"
 #include "sim/leg_row.h"
 #include "sim/navigation.h"
+#include "sim/notify.h"
 #include "sim/sim.h"
 #include "sim/sql.h"
 #include "sim/tick.h"
@@ -280,84 +281,6 @@ flying_count(SimWorld *w, int64 tick)
 }
 
 /*
- * Finish the sim_tick payload begun in *payload with the tick's change
- * counts by kind and the sectors it touched, and NOTIFY it; NOTIFY each
- * touched sector's channel "sim_sector_<id>" with that sector's counts.
- * Payloads stay under SIM_NOTIFY_MAX bytes: a sector list that would not
- * fit is left out and "sectors_truncated" says so.
- */
-#define SIM_NOTIFY_MAX 7900
-static void
-notify_changes(int64 tick, StringInfo payload)
-{
-	Oid			types[1] = {INT8OID};
-	Datum		vals[1];
-	StringInfoData totals;
-	StringInfoData sectors;
-	StringInfoData one;
-	char	   *p;
-	int64		total = 0;
-	int			nsectors = 0;
-	uint64		i;
-
-	vals[0] = Int64GetDatum(tick);
-	/* one row per sector: its counts by kind as JSON; the last row totals them */
-	if (SPI_execute_with_args("SELECT sector_id, jsonb_object_agg(name, n)::text, sum(n)::bigint "
-							  "  FROM (SELECT c.sector_id, k.name, count(*) AS n "
-							  "          FROM sim.change c JOIN sim.change_kind k ON k.kind = c.kind "
-							  "         WHERE c.tick = $1 GROUP BY GROUPING SETS ((c.sector_id, k.name), (k.name))) s "
-							  " GROUP BY sector_id ORDER BY sector_id NULLS LAST",
-							  1, types, vals, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not count the tick's changes");
-
-	initStringInfo(&totals);
-	initStringInfo(&sectors);
-	initStringInfo(&one);
-	appendStringInfoString(&totals, "{}");
-	for (i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		int32		sector;
-		char	   *counts = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-
-		sector = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		if (isnull)
-		{
-			resetStringInfo(&totals);
-			appendStringInfoString(&totals, counts);
-			total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull));
-			continue;
-		}
-		if (sector == 0)		/* changes of no sector (wallets) */
-			continue;
-		appendStringInfo(&sectors, "%s%d", nsectors > 0 ? ", " : "", sector);
-		nsectors++;
-		appendStringInfo(&one, "sim_sector_%d", sector);
-		appendStringInfoChar(&one, '\0');
-		appendStringInfo(&one, "{\"tick\": " INT64_FORMAT ", \"sector\": %d, \"changes\": %s}",
-						 tick, sector, counts);
-		appendStringInfoChar(&one, '\0');
-	}
-	appendStringInfo(payload, ", \"changes\": %s, \"changes_total\": " INT64_FORMAT ", \"sectors_touched\": %d",
-					 totals.data, total, nsectors);
-	if (payload->len + sectors.len + 32 < SIM_NOTIFY_MAX)
-		appendStringInfo(payload, ", \"sectors\": [%s]}", sectors.data);
-	else
-		appendStringInfoString(payload, ", \"sectors_truncated\": true}");
-	Async_Notify("sim_tick", payload->data);
-
-	/* then each sector's: channel and payload pairs, NUL-separated */
-	for (p = one.data; p < one.data + one.len;)
-	{
-		char	   *channel = p;
-		char	   *body = channel + strlen(channel) + 1;
-
-		Async_Notify(channel, body);
-		p = body + strlen(body) + 1;
-	}
-}
-
-/*
  * Steps 2-6 of one tick; the caller holds the tick and advances sim.world.
  * waited_ms is how long it waited for commands to take the tick lock.
  */
@@ -377,7 +300,7 @@ tick_once(SimWorld *w, int64 tick, bool from_worker, double waited_ms)
 	uint32		in_flight;
 	uint32	   *due_slots;
 	int			ndue;
-	StringInfoData payload;
+	SimTickReport report;
 	Oid			types[7] = {INT8OID, FLOAT8OID, INT4OID, INT4OID, INT4OID, TEXTOID, FLOAT8OID};
 	Datum		vals[7];
 
@@ -449,13 +372,13 @@ tick_once(SimWorld *w, int64 tick, bool from_worker, double waited_ms)
 							  7, types, vals, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record tick");
 
-	initStringInfo(&payload);
-	appendStringInfo(&payload,
-					 "{\"tick\": " INT64_FORMAT ", \"at\": \"%s\", \"ships_in_flight\": %u, "
-					 "\"arrivals\": %d, \"commands\": %d, \"rejected\": %d, \"ms\": %.3f",
-					 tick, timestamptz_to_str(GetCurrentTimestamp()), in_flight, counts.arrivals,
-					 counts.commands, counts.rejected, ms);
-	notify_changes(tick, &payload);
+	report.tick = tick;
+	report.ships_in_flight = in_flight;
+	report.arrivals = counts.arrivals;
+	report.commands = counts.commands;
+	report.rejected = counts.rejected;
+	report.ms = ms;
+	SimNotifyTick(&report);
 }
 
 SimTickOutcome
