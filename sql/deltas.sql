@@ -153,6 +153,75 @@ BEGIN
     RETURN NULL;
 END
 $$$fn$, val, cur, prev);
+
+    -- Every UPDATE of sim.ship, in one trigger (a hold's tally, a trade's
+    -- fuel, a tick's rows): recorded, then checked -- the tank, the hold,
+    -- the state machine -- in that order.  The tick's own rows
+    -- (sim.tick_writing_ships()) have had their transitions checked and
+    -- recorded by the tick.
+    EXECUTE format($fn$
+CREATE FUNCTION sim.ship_updated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    t   bigint := sim.change_tick();
+    bad record;
+BEGIN
+    IF t IS NOT NULL THEN
+        INSERT INTO sim.change (tick, kind, id, sector_id, val)
+        SELECT t, 1, n.id, n.sector_id, ARRAY[%1$s]::double precision[]
+          FROM new_rows n JOIN old_rows o ON o.id = n.id
+         WHERE (%2$s, n.sector_id) IS DISTINCT FROM (%3$s, o.sector_id)
+         ORDER BY n.id;
+    END IF;
+
+    SELECT sh.id, sh.class_id, sh.fuel, c.fuel_capacity, sh.fuel > c.fuel_capacity AS over_tank,
+           c.cargo_capacity, sh.cargo_held AS held INTO bad
+      FROM new_rows sh
+      JOIN sim.ship_class c ON c.id = sh.class_id
+     WHERE sh.fuel > c.fuel_capacity OR sh.cargo_held > c.cargo_capacity
+     ORDER BY sh.fuel > c.fuel_capacity DESC, sh.id
+     LIMIT 1;
+    IF FOUND THEN
+        IF bad.over_tank THEN
+            RAISE EXCEPTION 'ship %% would hold %% fuel, over its tank of %%',
+                bad.id, bad.fuel, bad.fuel_capacity
+                USING ERRCODE = 'check_violation';
+        END IF;
+        IF EXISTS (SELECT 1 FROM old_rows o WHERE o.id = bad.id AND o.class_id <> bad.class_id) THEN
+            RAISE EXCEPTION 'ship %% carries %% units, over the cargo capacity of %% of its hull',
+                bad.id, bad.held, bad.cargo_capacity
+                USING ERRCODE = 'check_violation',
+                      HINT = 'Unload goods before moving the ship to a smaller hull.';
+        END IF;
+        RAISE EXCEPTION 'ship %% would carry %% units, over its cargo capacity of %%',
+            bad.id, bad.held, bad.cargo_capacity
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Unload goods first.';
+    END IF;
+
+    IF sim.tick_writing_ships() THEN
+        RETURN NULL;
+    END IF;
+    SELECT o.id, o.state AS from_state, n.state AS to_state INTO bad
+      FROM old_rows o JOIN new_rows n ON n.id = o.id
+     WHERE o.state <> n.state
+       AND NOT EXISTS (SELECT 1 FROM sim.ship_transition tr
+                        WHERE tr.from_state = o.state AND tr.to_state = n.state)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ship %% cannot go from %% to %%', bad.id, bad.from_state, bad.to_state
+            USING ERRCODE = 'SM009',
+                  DETAIL = 'sim.ship_transition lists the state changes a ship may make.';
+    END IF;
+    INSERT INTO sim.ship_event (tick, ship_id, from_state, to_state, station_id, body_id)
+    SELECT sim.current_tick(), n.id, o.state, n.state, coalesce(n.docked_at, o.docked_at),
+           coalesce(n.body_id, o.body_id)
+      FROM old_rows o JOIN new_rows n ON n.id = o.id
+     WHERE o.state <> n.state
+     ORDER BY n.id;
+    RETURN NULL;
+END
+$$$fn$, val, cur, prev);
 END
 $do$;
 
@@ -160,6 +229,10 @@ $do$;
 -- loop would be quadratic in the rows a statement changed (a tick writes
 -- hundreds of ships in one statement).
 ALTER FUNCTION sim.record_ship_change() SET enable_nestloop = off;
+ALTER FUNCTION sim.ship_updated() SET enable_nestloop = off;
+ALTER FUNCTION sim.ship_updated() SET jit = off;
+COMMENT ON FUNCTION sim.ship_updated() IS
+    'Trigger: every UPDATE of sim.ship recorded in sim.change, and checked against the tank, the hold and sim.ship_transition';
 
 CREATE FUNCTION sim.record_cargo_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $$
@@ -311,6 +384,7 @@ BEGIN
     LOOP
         FOREACH ev IN ARRAY ARRAY['insert', 'update', 'delete'] LOOP
             CONTINUE WHEN r.ops = 'I' AND ev <> 'insert';
+            CONTINUE WHEN r.tab = 'ship' AND ev = 'update';     -- sim.ship_updated, below
             EXECUTE format('CREATE TRIGGER %I AFTER %s ON sim.%I REFERENCING %s FOR EACH STATEMENT '
                            'EXECUTE FUNCTION sim.%I()',
                            'change_' || ev, upper(ev), r.tab,
@@ -322,6 +396,12 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- sim.ship's UPDATE statements fire one trigger, sim.ship_updated(): the
+-- record and the checks of the tank, the hold and the state machine.
+CREATE TRIGGER ship_updated AFTER UPDATE ON sim.ship
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sim.ship_updated();
 
 -- The values of a change as a JSON object keyed by field name (NULL: deleted);
 -- 54000 for more values than a change record holds.

@@ -100,40 +100,10 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.tick_writing_ships() IS
     'True while the tick writes ship rows whose transitions it has checked and records itself';
 
--- State transitions are checked against sim.ship_transition and recorded:
--- here for every write to sim.ship, except the tick's batched write, which
+-- State transitions are checked against sim.ship_transition and recorded
+-- in sim.ship_event for every UPDATE of sim.ship by the trigger
+-- sim.ship_updated (sql/deltas.sql), except the tick's batched write, which
 -- checks each step against the same table and records the events itself.
-CREATE FUNCTION sim.ship_state_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    bad record;
-BEGIN
-    IF sim.tick_writing_ships() THEN
-        RETURN NULL;
-    END IF;
-    SELECT o.id, o.state AS from_state, n.state AS to_state INTO bad
-      FROM old_ships o JOIN new_ships n ON n.id = o.id
-     WHERE o.state <> n.state
-       AND NOT EXISTS (SELECT 1 FROM sim.ship_transition t
-                        WHERE t.from_state = o.state AND t.to_state = n.state)
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'ship % cannot go from % to %', bad.id, bad.from_state, bad.to_state
-            USING ERRCODE = 'SM009',
-                  DETAIL = 'sim.ship_transition lists the state changes a ship may make.';
-    END IF;
-    INSERT INTO sim.ship_event (tick, ship_id, from_state, to_state, station_id, body_id)
-    SELECT sim.current_tick(), n.id, o.state, n.state, coalesce(n.docked_at, o.docked_at),
-           coalesce(n.body_id, o.body_id)
-      FROM old_ships o JOIN new_ships n ON n.id = o.id
-     WHERE o.state <> n.state
-     ORDER BY n.id;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER ship_state_changed AFTER UPDATE ON sim.ship
-    REFERENCING OLD TABLE AS old_ships NEW TABLE AS new_ships
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.ship_state_changed();
 
 -- Prices: the supply/demand curve, computed by the same C code the tick uses.
 CREATE FUNCTION sim.market_quote(base_price bigint, stock bigint, target bigint, spread double precision,

@@ -288,7 +288,7 @@ COMMENT ON TABLE sim.npc_personality IS 'Traits of the NPC pilot of a ship, each
 -- SQL).  So:
 --   - the bound is checked on that one row: a station's by its CHECK
 --     constraint station_storage, a ship's (whose capacity is its hull's) by
---     the trigger check_ship_hold;
+--     the trigger ship_updated (sql/deltas.sql);
 --   - every change to a hold or to a station's stock updates the owning row.
 --     Two concurrent writers of one hold or one station's stock therefore
 --     meet on one row, whatever rows of goods they touch: under READ
@@ -395,38 +395,9 @@ CREATE TRIGGER station_storage_upd BEFORE UPDATE ON sim.station
     FOR EACH ROW WHEN (NEW.stock_held > NEW.storage_capacity)
     EXECUTE FUNCTION sim.check_station_storage();
 
--- A hold over its hull's capacity: after goods came aboard (the tally
--- grew), or after a change of hull.
-CREATE FUNCTION sim.check_ship_hold() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    bad record;
-BEGIN
-    SELECT sh.id, sh.class_id, c.cargo_capacity, sh.cargo_held AS held INTO bad
-      FROM changed sh
-      JOIN sim.ship_class c ON c.id = sh.class_id
-     WHERE sh.cargo_held > c.cargo_capacity
-     ORDER BY sh.id
-     LIMIT 1;
-    IF FOUND THEN
-        IF EXISTS (SELECT 1 FROM old_ships o WHERE o.id = bad.id AND o.class_id <> bad.class_id) THEN
-            RAISE EXCEPTION 'ship % carries % units, over the cargo capacity of % of its hull',
-                bad.id, bad.held, bad.cargo_capacity
-                USING ERRCODE = 'check_violation',
-                      HINT = 'Unload goods before moving the ship to a smaller hull.';
-        END IF;
-        RAISE EXCEPTION 'ship % would carry % units, over its cargo capacity of %',
-            bad.id, bad.held, bad.cargo_capacity
-            USING ERRCODE = 'check_violation',
-                  HINT = 'Unload goods first.';
-    END IF;
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER ship_hold_upd AFTER UPDATE ON sim.ship
-    REFERENCING OLD TABLE AS old_ships NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_hold();
+-- A hold over its hull's capacity, after goods came aboard (the tally grew)
+-- or after a change of hull, and fuel over the tank after an UPDATE: checked
+-- by the one trigger on sim.ship's updates, sim.ship_updated (sql/deltas.sql).
 
 CREATE FUNCTION sim.check_class_limits() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -471,8 +442,5 @@ END
 $$;
 
 CREATE TRIGGER ship_fuel_ins AFTER INSERT ON sim.ship
-    REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_fuel();
-CREATE TRIGGER ship_fuel_upd AFTER UPDATE ON sim.ship
     REFERENCING NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION sim.check_ship_fuel();

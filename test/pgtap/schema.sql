@@ -72,11 +72,13 @@ SELECT ok(EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = 'sim.station'::re
 SELECT has_trigger('sim', 'ship_cargo', 'ship_cargo_tally_ins', 'cargo inserts update the ship''s tally');
 SELECT has_trigger('sim', 'ship_cargo', 'ship_cargo_tally_upd', 'cargo updates update the ship''s tally');
 SELECT has_trigger('sim', 'ship', 'ship_fuel_ins', 'ship inserts check the tank');
-SELECT has_trigger('sim', 'ship', 'ship_fuel_upd', 'ship updates check the tank');
-SELECT has_trigger('sim', 'ship', 'ship_state_changed', 'ship updates check and record state changes');
-SELECT ok(EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'sim.ship'::regclass AND tgname = 'ship_state_changed'
+SELECT has_trigger('sim', 'ship', 'ship_updated', 'ship updates are recorded and check the tank, the hold and state changes');
+SELECT is((SELECT count(*)::int FROM pg_trigger WHERE tgrelid = 'sim.ship'::regclass AND NOT tgisinternal
+             AND tgtype & 16 <> 0 AND tgtype & 2 = 0),
+          1, 'one trigger runs after an UPDATE of sim.ship');
+SELECT ok(EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'sim.ship'::regclass AND tgname = 'ship_updated'
                      AND tgtype & 1 = 0 AND tgtype & 2 = 0 AND tgtype & 16 <> 0),
-          'the state-change trigger runs once per statement, after it, on UPDATE');
+          'it runs once per statement, after it, on UPDATE');
 SELECT set_eq($$SELECT conname::text FROM pg_constraint WHERE conrelid = 'sim.ship'::regclass AND contype = 'c'
                  AND conname IN ('ship_docked_at_station', 'ship_at_body', 'ship_flying_has_arrival',
                                  'ship_flying_has_no_wake', 'ship_at_rest_has_no_burn')$$,
