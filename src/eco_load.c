@@ -19,7 +19,10 @@
  * other commit bumped them in between.  An abort (of the transaction or of
  * a subtransaction) throws the world away: it may hold changes never
  * committed.  So does a transaction whose snapshot is older than the
- * versions it read (REPEATABLE READ and SERIALIZABLE).  A transaction that
+ * versions it read (REPEATABLE READ and SERIALIZABLE), and whatever makes
+ * the ticks reload the ships from the tables (sim.invalidate_cache(), a
+ * restore): writes that fire no trigger (triggers disabled, a table
+ * rewritten) are followed by sim.invalidate_cache().  A transaction that
  * wrote those tables cannot be prepared (0A000): COMMIT PREPARED could
  * happen in any backend, unseen by the callbacks that bump the versions.
  *
@@ -55,6 +58,7 @@ static MemoryContext part_cxt[2];
 static bool part_valid[2];
 static uint64 part_version[2];	/* the shared version the part was loaded at */
 static Oid	world_db = InvalidOid;
+static uint64 ships_version;	/* the shared-memory world's invalidation count at the load */
 
 /* this transaction: a write by others, a write by the tick, a tick that ran */
 static bool others_wrote[2];
@@ -738,7 +742,8 @@ EcoWorldCurrent(int64 tick)
 		part_cxt[PART_DYNAMIC] = AllocSetContextCreate(TopMemoryContext, "sim economy stock",
 													   ALLOCSET_DEFAULT_SIZES);
 	}
-	if (world_db != MyDatabaseId)
+	/* whatever reloads the ships (sim.invalidate_cache(), a restore) reloads the economy too */
+	if (world_db != MyDatabaseId || pg_atomic_read_u64(&w->hdr->version) != ships_version)
 		forget(PART_STATIC);
 	/* a statement of this transaction still running (sim.step in a DML's CTE) may have written them */
 	for (p = 0; p < nkept_rel; p++)
@@ -757,6 +762,7 @@ EcoWorldCurrent(int64 tick)
 	tick_ran = true;
 	if (!part_valid[PART_STATIC])
 	{
+		ships_version = pg_atomic_read_u64(&w->hdr->version);
 		load_static(&world);
 		part_version[PART_STATIC] = v[PART_STATIC];
 		part_valid[PART_STATIC] = true;
