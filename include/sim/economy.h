@@ -1,7 +1,7 @@
 /*
  * economy.h -- the glue of the economy's part of a tick: the world kept
- * between ticks and what each tick loads (src/eco_load.c), the writes
- * (src/eco_write.c) and the order of the steps (src/economy.c).  The
+ * between ticks (src/eco_load.c), what is read afresh (src/eco_read.c),
+ * the writes (src/eco_write.c) and the order of the steps (src/economy.c).  The
  * economy itself, Postgres-free, is include/sim/core/economy.h.
  */
 #ifndef SIM_ECONOMY_H
@@ -29,6 +29,11 @@ extern bool EcoStaticVersion(uint64 *version);
 /* Run a write of the tick whose own statement fires sim.economy_written() `own` times. */
 extern void EcoTickStatement(SimStmt *st, SimCol *cols, int ncols, int expect, int own);
 extern void EcoTickRun(SimStmt *st, Datum *vals, int expect);
+extern EcoState EcoStateByName(const char *name);
+extern EcoDest EcoDestByName(const char *name);
+
+/* eco_read.c */
+extern void EcoLoadTrees(EcoWorld *s, const SimAllocator *mem);
 extern void EcoLoadContracts(EcoWorld *s);
 extern EcoShip *EcoLoadShips(EcoWorld *s, SimWorld *w, const uint32 *due, int ndue, int *nships);
 extern void EcoCountDocked(EcoWorld *s, EcoShip *ships, int nships);
