@@ -170,8 +170,11 @@ xact_callback(XactEvent event, void *arg)
 			}
 			break;
 		case XACT_EVENT_PRE_PREPARE:
-			/* COMMIT PREPARED may run anywhere, and no callback would see it */
-			if (others_wrote[0] || others_wrote[1] || tick_wrote[0] || tick_wrote[1])
+			/*
+			 * COMMIT PREPARED may run anywhere, and no callback would see
+			 * it (a transaction that ticked is refused by shmem.c's)
+			 */
+			if (others_wrote[0] || others_wrote[1])
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("cannot prepare a transaction that changed the economy's tables"),
