@@ -16,98 +16,11 @@
  * All memory comes from the caller's allocator and is returned before the
  * function returns.
  */
+#include "sim/core/openlist.h"
 #include "sim/core/route.h"
 
 #include <math.h>
 #include <string.h>
-
-/* An open-list entry: node with its cost when pushed and its key f. */
-typedef struct OpenEntry
-{
-	double		f;
-	double		g;
-	int32_t		node;
-} OpenEntry;
-
-/* The open list: a binary min-heap on (f, node). */
-typedef struct OpenList
-{
-	OpenEntry  *e;
-	size_t		n;
-	size_t		cap;
-} OpenList;
-
-/* Whether entry a is to be expanded before entry b. */
-static inline int
-open_before(const OpenEntry *a, const OpenEntry *b)
-{
-	if (a->f != b->f)
-		return a->f < b->f;
-	if (a->node != b->node)
-		return a->node < b->node;
-	return a->g < b->g;
-}
-
-/* Push an entry, growing the heap through the allocator; 0 if out of memory. */
-static int
-open_push(const SimAllocator *mem, OpenList *ol, OpenEntry x)
-{
-	size_t		i;
-
-	if (ol->n == ol->cap)
-	{
-		size_t		ncap = ol->cap * 2;
-		OpenEntry  *ne = mem->alloc(ncap * sizeof(OpenEntry));
-
-		if (ne == NULL)
-			return 0;
-		memcpy(ne, ol->e, ol->n * sizeof(OpenEntry));
-		mem->free(ol->e);
-		ol->e = ne;
-		ol->cap = ncap;
-	}
-
-	i = ol->n++;
-	while (i > 0)
-	{
-		size_t		p = (i - 1) / 2;
-
-		if (!open_before(&x, &ol->e[p]))
-			break;
-		ol->e[i] = ol->e[p];
-		i = p;
-	}
-	ol->e[i] = x;
-	return 1;
-}
-
-/* Remove and return the first entry (the heap must not be empty). */
-static OpenEntry
-open_pop(OpenList *ol)
-{
-	OpenEntry	top = ol->e[0];
-	OpenEntry	x = ol->e[--ol->n];
-	size_t		i = 0;
-
-	for (;;)
-	{
-		size_t		l = 2 * i + 1;
-		size_t		c;
-
-		if (l >= ol->n)
-			break;
-		c = l;
-		if (l + 1 < ol->n && open_before(&ol->e[l + 1], &ol->e[l]))
-			c = l + 1;
-		if (!open_before(&ol->e[c], &x))
-			break;
-		ol->e[i] = ol->e[c];
-		i = c;
-	}
-	if (ol->n > 0)
-		ol->e[i] = x;
-	return top;
-}
 
 /* The heuristic's value, with negative and NaN values taken as 0. */
 static inline double
