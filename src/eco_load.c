@@ -133,12 +133,6 @@ forget(int part)
 		part_valid[PART_DYNAMIC] = false;
 }
 
-void
-EcoWorldForget(void)
-{
-	forget(PART_STATIC);
-}
-
 static void
 xact_callback(XactEvent event, void *arg)
 {

@@ -23,7 +23,6 @@ extern bool EcoTickWriting;
 
 /* eco_load.c */
 extern EcoWorld *EcoWorldCurrent(int64 tick);	/* reloaded where stale; records cleared */
-extern void EcoWorldForget(void);
 extern void EcoWorldDepositsChanged(void);
 extern bool EcoStaticVersion(uint64 *version);
 /* Run a write of the tick whose own statement fires sim.economy_written() `own` times. */

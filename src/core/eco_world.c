@@ -28,15 +28,6 @@ EcoFail(const EcoWorld *s, const char *sqlstate, const char *fmt,...)
 	__builtin_unreachable();
 }
 
-void *
-EcoAlloc(const EcoWorld *s, size_t size)
-{
-	void	   *p = s->mem->alloc(size > 0 ? size : 1);
-
-	memset(p, 0, size > 0 ? size : 1);
-	return p;
-}
-
 int
 EcoGood(const EcoWorld *s, int32_t good_id)
 {

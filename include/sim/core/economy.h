@@ -349,7 +349,6 @@ extern int	EcoStationIndex(const EcoWorld *s, int32_t station_id);
 extern int	EcoFaction(const EcoWorld *s, int32_t faction_id);
 extern int	EcoBodyIndex(const EcoWorld *s, int32_t body_id);
 extern int	EcoSectorIndex(const EcoWorld *s, int32_t sector_id);
-extern void *EcoAlloc(const EcoWorld *s, size_t size);	/* zeroed */
 extern void EcoFail(const EcoWorld *s, const char *sqlstate, const char *fmt,...)
 			__attribute__((format(printf, 3, 4), noreturn));
 
