@@ -262,6 +262,22 @@ $$;
 COMMENT ON FUNCTION sim.history_cover(bigint) IS
     'Create the partitions of the raw history tables that hold tick, where missing';
 
+-- Start the raw history afresh (sim.reset_universe): drop every partition
+-- and make those of tick 0 under the policy of the time.
+CREATE FUNCTION sim.reset_history() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    r   record;
+BEGIN
+    FOR r IN SELECT h.name FROM sim.history_partitions() h ORDER BY h.parent, h.lo LOOP
+        EXECUTE format('DROP TABLE sim.%I', r.name);
+    END LOOP;
+    PERFORM sim.history_cover(0);
+END
+$$;
+COMMENT ON FUNCTION sim.reset_history() IS
+    'Drop every partition of the raw history tables and make those of tick 0 (the universe is being emptied)';
+
 -- A universe's first tick is covered as soon as it exists (a restore finds
 -- its partitions there already).
 CREATE FUNCTION sim.world_history() RETURNS trigger
@@ -281,7 +297,7 @@ CREATE TRIGGER world_history AFTER INSERT ON sim.world
 -- of tick e, before anything changes); otherwise those already stored for
 -- the period are kept.  at_tick is the tick at whose start it is written.
 CREATE FUNCTION sim.rollup_period(p bigint, e bigint, live boolean, at_tick bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER AS $$
+LANGUAGE plpgsql AS $$
 BEGIN
     IF live THEN
         DELETE FROM sim.market_period m WHERE m.period_start = p;

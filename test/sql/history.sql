@@ -43,7 +43,9 @@ SELECT count(*) AS rows, bool_and(period_ticks = 3600 AND partition_ticks = 3600
 
 -- A short policy, so retention cycles many times: partitions of 20 ticks,
 -- periods of 40, raw rows kept 60 ticks
+-- (new partitions follow the policy: reset, so that tick 0's do too)
 UPDATE sim.history_policy SET partition_ticks = 20, period_ticks = 40, raw_retention_ticks = 60;
+SELECT sim.reset_universe();
 SELECT (sim.generate_universe(11, 3, 400)) ->> 'ships' AS ships;
 SELECT parent, name, lo, hi FROM sim.history_partition ORDER BY parent, lo;
 SELECT sim.step(200);
