@@ -27,9 +27,9 @@ CREATE SCHEMA api;
 COMMENT ON SCHEMA api IS
     'The sim universe for players and web apps: views of what a player may see, one function per command';
 
--- Trades a player took part in are found by faction.
-CREATE INDEX trade_buyer_faction ON sim.trade (buyer_faction, tick);
-CREATE INDEX trade_seller_faction ON sim.trade (seller_faction, tick);
+-- Trades a player took part in are found by faction: the partitions of
+-- sim.trade have indexes on (buyer_faction, tick) and (seller_faction, tick)
+-- (sim.history_table).
 
 -- ===================================================================
 -- Public views

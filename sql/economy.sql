@@ -67,7 +67,8 @@ INSERT INTO sim.ship_transition (from_state, to_state, cause) VALUES
     ('orbiting',  'idle',      'taken out of orbit by an operator (no command does it)');
 
 -- Every state change of every ship, written by the trigger below.
--- Partitioned by tick (sql/history.sql keeps the partitions and their retention).
+-- Partitioned by tick: sql/history.sql keeps the partitions and their
+-- retention, and gives each its primary key and indexes (the parent has none).
 CREATE TABLE sim.ship_event (
     id          bigint GENERATED ALWAYS AS IDENTITY,
     tick        bigint NOT NULL,
@@ -75,12 +76,9 @@ CREATE TABLE sim.ship_event (
     from_state  text NOT NULL,
     to_state    text NOT NULL,
     station_id  integer,
-    body_id     integer,
-    PRIMARY KEY (id, tick)
+    body_id     integer
 ) PARTITION BY RANGE (tick);
 COMMENT ON TABLE sim.ship_event IS 'One row per ship state transition (no foreign keys: history outlives ships; partitioned by tick, kept sim.history_policy.raw_retention_ticks)';
-CREATE INDEX ship_event_ship ON sim.ship_event (ship_id, tick);
-CREATE INDEX ship_event_tick ON sim.ship_event USING brin (tick);
 
 -- The tick being run in this backend, else the universe's tick.
 CREATE FUNCTION sim.current_tick() RETURNS bigint
@@ -147,7 +145,7 @@ INSERT INTO sim.trade_kind (code, name, meaning) VALUES
     (3, 'refuel', 'fuel bought into a ship''s tank, not its hold');
 
 -- Every trade: market purchases and sales, refuels, matched orders, contract
--- deliveries.  Partitioned by tick (sql/history.sql).
+-- deliveries.  Partitioned by tick (sql/history.sql: partitions, their keys and indexes).
 CREATE TABLE sim.trade (
     id              bigint GENERATED ALWAYS AS IDENTITY,
     tick            bigint NOT NULL,
@@ -162,16 +160,11 @@ CREATE TABLE sim.trade (
     kind            text NOT NULL REFERENCES sim.trade_kind (name),
     buy_order       bigint,
     sell_order      bigint,
-    tax             bigint NOT NULL CHECK (tax >= 0),
-    PRIMARY KEY (id, tick)
+    tax             bigint NOT NULL CHECK (tax >= 0)
 ) PARTITION BY RANGE (tick);
 COMMENT ON TABLE sim.trade IS 'Every trade: tick, station, good, quantity, unit price, buyer and seller, and the tax it paid (history: no foreign keys but its kind; partitioned by tick, kept sim.history_policy.raw_retention_ticks)';
 COMMENT ON COLUMN sim.trade.kind IS 'One of sim.trade_kind: market, refuel, order or contract';
 COMMENT ON COLUMN sim.trade.tax IS 'Credits taken as tax: sim.levy(qty * price, tax_rate) for market, refuel and order trades (0 for contracts)';
-CREATE INDEX trade_station_good ON sim.trade (station_id, good_id, tick);
-CREATE INDEX trade_buyer_ship ON sim.trade (buyer_ship, tick) WHERE buyer_ship IS NOT NULL;
-CREATE INDEX trade_seller_ship ON sim.trade (seller_ship, tick) WHERE seller_ship IS NOT NULL;
-CREATE INDEX trade_tick ON sim.trade USING brin (tick);
 
 CREATE TABLE sim.price_history (
     station_id      integer NOT NULL,
@@ -245,7 +238,8 @@ CREATE INDEX contract_active ON sim.contract (deadline_tick) WHERE status IN ('o
 CREATE INDEX contract_station_good ON sim.contract (station_id, good_id) WHERE status IN ('open', 'accepted');
 
 -- The ledger: every creation (faucet) and destruction (sink) of goods and credits.
--- Partitioned by tick (sql/history.sql); sector_id and body_id say where the
+-- Partitioned by tick (sql/history.sql: partitions, their keys and indexes);
+-- sector_id and body_id say where the
 -- flow happened (NULL: nowhere in particular, like the seed or a player's grant).
 CREATE TABLE sim.ledger (
     id          bigint GENERATED ALWAYS AS IDENTITY,
@@ -259,18 +253,16 @@ CREATE TABLE sim.ledger (
     body_id     integer,
     ship_id     bigint,
     faction_id  integer,
-    PRIMARY KEY (id, tick),
-    CHECK ((flow, reason) IN (('faucet', 'seed'), ('faucet', 'mining'), ('faucet', 'production'),
-                              ('faucet', 'population'), ('faucet', 'operator'), ('faucet', 'player'),
-                              ('sink', 'consumption'), ('sink', 'recipe_input'), ('sink', 'jettison'),
-                              ('sink', 'refuel'), ('sink', 'tax'), ('sink', 'order_fee'),
-                              ('sink', 'operator'), ('sink', 'player'))),
+    -- (written as a flat OR of two INs, which pg_dump writes back the same
+    -- way: the partitions of a restored ledger must match it exactly)
+    CHECK ((flow = 'faucet' AND reason IN ('seed', 'mining', 'production', 'population', 'operator', 'player'))
+           OR (flow = 'sink' AND reason IN ('consumption', 'recipe_input', 'jettison', 'refuel', 'tax',
+                                            'order_fee', 'operator', 'player'))),
     CHECK (reason NOT IN ('tax', 'order_fee', 'population') OR good_id IS NULL),
     CHECK (reason NOT IN ('mining', 'production', 'consumption', 'recipe_input', 'jettison', 'refuel')
            OR good_id IS NOT NULL)
 ) PARTITION BY RANGE (tick);
 COMMENT ON TABLE sim.ledger IS 'Faucets and sinks of goods (good_id set) and credits (good_id NULL), where they happened (partitioned by tick, kept sim.history_policy.raw_retention_ticks)';
-CREATE INDEX ledger_tick ON sim.ledger USING brin (tick);
 
 -- Behaviour trees for NPC pilots: one tree per role, nodes as rows.
 CREATE TABLE sim.bt_leaf (

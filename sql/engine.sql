@@ -3,8 +3,9 @@
 ALTER TABLE sim.world ADD COLUMN paused boolean NOT NULL DEFAULT false;
 
 -- Commands wait here until the next tick applies them, in id order.
--- Partitioned by issued_tick (sql/history.sql keeps the partitions; a
--- partition holding a pending command is never dropped).
+-- Partitioned by issued_tick (sql/history.sql keeps the partitions and gives
+-- each its primary key and indexes; a partition holding a pending command is
+-- never dropped).
 CREATE TABLE sim.command (
     id              bigint GENERATED ALWAYS AS IDENTITY,
     ship_id         bigint NOT NULL REFERENCES sim.ship ON DELETE CASCADE,
@@ -25,11 +26,9 @@ CREATE TABLE sim.command (
     CHECK ((status = 'rejected') = (error IS NOT NULL)),
     CHECK (kind <> 'navigate' OR (dest_kind IS NOT NULL AND mode IS NOT NULL)),
     CHECK ((dest_kind IN ('station', 'body')) = (dest_id IS NOT NULL)),
-    CHECK ((dest_kind = 'point') = (dest_x IS NOT NULL AND dest_y IS NOT NULL AND dest_z IS NOT NULL)),
-    PRIMARY KEY (id, issued_tick)
+    CHECK ((dest_kind = 'point') = (dest_x IS NOT NULL AND dest_y IS NOT NULL AND dest_z IS NOT NULL))
 ) PARTITION BY RANGE (issued_tick);
 COMMENT ON TABLE sim.command IS 'Player and API commands; each is applied (or rejected with a reason) by the next tick';
-CREATE INDEX command_pending ON sim.command (id) WHERE status = 'pending';
 -- At most one command per ship waits for the tick.  A partitioned table holds
 -- no unique index without its partition key, so a ship's pending command is
 -- also its row of sim.pending_command, inserted by the trigger below with
@@ -86,8 +85,6 @@ END
 $$;
 CREATE TRIGGER command_issuer BEFORE INSERT OR UPDATE OF issued_by, player_id ON sim.command
     FOR EACH ROW EXECUTE FUNCTION sim.command_issuer();
-CREATE INDEX command_ship ON sim.command (ship_id);
-CREATE INDEX command_player ON sim.command (player_id) WHERE player_id IS NOT NULL;
 
 -- Legs of a multi-sector journey that follow the ship's current leg.
 CREATE TABLE sim.flight_leg (

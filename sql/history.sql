@@ -16,20 +16,43 @@
 -- what is measured at the period's end (quotes, money, wallets, ships), from
 -- the live tables.  Rollups are kept rollup_retention_ticks.
 --
--- Partitions are not members of the extension: pg_dump writes them (their
--- CREATE TABLE, ATTACH PARTITION and rows) under the extension's parent
--- tables, so a restored universe keeps its history; DROP EXTENSION drops them
--- with their parents.  The catalog is their one list (sim.history_partition).
+-- Partitions of sim.trade, sim.ship_event, sim.ledger and sim.command are
+-- not members of the extension: pg_dump writes them (their CREATE TABLE,
+-- ATTACH PARTITION, rows and indexes) under the extension's parent tables,
+-- so a restored universe keeps its history; DROP EXTENSION drops them with
+-- their parents.  For that, those parents have no index of their own: an
+-- index on a parent would be created on each partition again when a restore
+-- attaches it, and then once more from the dump.  Each partition gets the
+-- primary key and indexes sim.history_table lists -- add an index there,
+-- never on a parent.  sim.price_history keeps its primary key on the parent
+-- (the tick's upsert names it), so its partitions are members of the
+-- extension like sim.change's: a dump leaves them out (the rollups keep its
+-- OHLCV), and a restored universe starts it afresh.  The catalog is the one
+-- list of partitions (sim.history_partition).
 
--- The five partitioned tables and the column each is partitioned by.
+-- The five partitioned tables, the column each is partitioned by, whether
+-- its partitions are members of the extension, and the primary key and
+-- indexes of each partition.
 CREATE TABLE sim.history_table (
     name        text PRIMARY KEY,
-    key_column  text NOT NULL
+    key_column  text NOT NULL,
+    member      boolean NOT NULL,
+    indexes     text[] NOT NULL
 );
-COMMENT ON TABLE sim.history_table IS 'The raw history tables, partitioned by range of the tick in key_column';
-INSERT INTO sim.history_table (name, key_column) VALUES
-    ('command', 'issued_tick'), ('ledger', 'tick'), ('price_history', 'period_start'),
-    ('ship_event', 'tick'), ('trade', 'tick');
+COMMENT ON TABLE sim.history_table IS
+    'The raw history tables: partitioned by range of the tick in key_column, partitions members of the extension or not, and each partition''s primary key and indexes';
+INSERT INTO sim.history_table (name, key_column, member, indexes) VALUES
+    ('command', 'issued_tick', false,
+     ARRAY['PRIMARY KEY (id, issued_tick)', '(id) WHERE status = ''pending''', '(ship_id)',
+           '(player_id) WHERE player_id IS NOT NULL']),
+    ('ledger', 'tick', false, ARRAY['PRIMARY KEY (id, tick)', 'USING brin (tick)']),
+    ('price_history', 'period_start', true, ARRAY[]::text[]),
+    ('ship_event', 'tick', false, ARRAY['PRIMARY KEY (id, tick)', '(ship_id, tick)', 'USING brin (tick)']),
+    -- realised routes by ship, markets' trades, a faction's trades (api), time ranges
+    ('trade', 'tick', false,
+     ARRAY['PRIMARY KEY (id, tick)', '(station_id, good_id, tick)',
+           '(buyer_ship, tick) WHERE buyer_ship IS NOT NULL', '(seller_ship, tick) WHERE seller_ship IS NOT NULL',
+           '(buyer_faction, tick)', '(seller_faction, tick)', 'USING brin (tick)']);
 
 -- The policy: one row, created with the extension and kept across
 -- sim.reset_universe.  Changing it is an operator's UPDATE; the CHECKs say
@@ -239,28 +262,53 @@ DECLARE
     lo      bigint;
     hi      bigint;
     pname   text;
+    ix      text;
 BEGIN
-    FOR r IN SELECT t.name,
+    FOR r IN SELECT t.name, t.member, t.indexes,
                     bool_or(h.lo <= tick AND tick < h.hi) AS covered,
                     max(h.hi) FILTER (WHERE h.hi <= tick) AS below,
                     min(h.lo) FILTER (WHERE h.lo > tick) AS above
                FROM sim.history_table t
                LEFT JOIN sim.history_partitions() h ON h.parent = t.name
-              GROUP BY t.name ORDER BY t.name LOOP
+              GROUP BY t.name, t.member, t.indexes ORDER BY t.name LOOP
         CONTINUE WHEN r.covered;
         lo := greatest(tick - (tick % width + width) % width, r.below);
         hi := least(lo + width, r.above);
         pname := format('%s_%s_%s', r.name, lo, hi);
         EXECUTE format('CREATE TABLE sim.%I (LIKE sim.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
                        pname, r.name);
+        FOREACH ix IN ARRAY r.indexes LOOP
+            IF ix LIKE 'PRIMARY KEY%' THEN
+                EXECUTE format('ALTER TABLE sim.%I ADD %s', pname, ix);
+            ELSE
+                EXECUTE format('CREATE INDEX ON sim.%I %s', pname, ix);
+            END IF;
+        END LOOP;
         EXECUTE format('ALTER TABLE sim.%I ATTACH PARTITION sim.%I FOR VALUES FROM (%s) TO (%s)',
                        r.name, pname, lo, hi);
-        EXECUTE format('GRANT SELECT ON sim.%I TO sim_operator', pname);
+        IF r.member THEN
+            EXECUTE format('ALTER EXTENSION sim ADD TABLE sim.%I', pname);
+        ELSE
+            EXECUTE format('GRANT SELECT ON sim.%I TO sim_operator', pname);   -- dumped with it
+        END IF;
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION sim.history_cover(bigint) IS
     'Create the partitions of the raw history tables that hold tick, where missing';
+
+-- Drop a partition of the raw history (leaving the extension first if a member).
+CREATE FUNCTION sim.drop_history_partition(name text, member boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF member THEN
+        EXECUTE format('ALTER EXTENSION sim DROP TABLE sim.%I', name);
+    END IF;
+    EXECUTE format('DROP TABLE sim.%I', name);
+END
+$$;
+COMMENT ON FUNCTION sim.drop_history_partition(text, boolean) IS
+    'Drop one partition of the raw history tables';
 
 -- Start the raw history afresh (sim.reset_universe): drop every partition
 -- and make those of tick 0 under the policy of the time.
@@ -269,8 +317,9 @@ LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
     r   record;
 BEGIN
-    FOR r IN SELECT h.name FROM sim.history_partitions() h ORDER BY h.parent, h.lo LOOP
-        EXECUTE format('DROP TABLE sim.%I', r.name);
+    FOR r IN SELECT h.name, t.member FROM sim.history_partitions() h JOIN sim.history_table t ON t.name = h.parent
+              ORDER BY h.parent, h.lo LOOP
+        PERFORM sim.drop_history_partition(r.name, r.member);
     END LOOP;
     PERFORM sim.history_cover(0);
 END
@@ -498,7 +547,8 @@ BEGIN
     END IF;
 
     -- raw partitions wholly older than the retention
-    FOR r IN SELECT h.parent, h.name FROM sim.history_partitions() h
+    FOR r IN SELECT h.parent, h.name, t.member FROM sim.history_partitions() h
+               JOIN sim.history_table t ON t.name = h.parent
               WHERE h.hi <= tick - pol.raw_retention_ticks ORDER BY h.parent, h.lo LOOP
         BEGIN
             -- readers hold the history in share mode: never wait for them
@@ -508,7 +558,7 @@ BEGIN
                    INTO pending;
                 CONTINUE WHEN pending;  -- a pending command is never dropped
             END IF;
-            EXECUTE format('DROP TABLE sim.%I', r.name);
+            PERFORM sim.drop_history_partition(r.name, r.member);
         EXCEPTION WHEN lock_not_available THEN
             NULL;   -- a later tick tries again
         END;
