@@ -250,7 +250,20 @@ SELECT h.parent, h.name, h.lo, h.hi,
 COMMENT ON VIEW sim.history_partition IS
     'The partitions of the raw history: parent table, partition, ticks [lo, hi) and bytes on disk (with indexes)';
 
--- Make sure every history table has a partition holding tick: a missing one
+-- The partition key of the rows written at tick: the tick, except in
+-- sim.price_history, whose rows are keyed by the start of their price period
+-- (sim.economy.price_period_ticks) and updated until it ends.
+CREATE FUNCTION sim.history_key(tab text, tick bigint) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN tab = 'price_history'
+                THEN tick - tick % coalesce((SELECT e.price_period_ticks FROM sim.economy e), 1)
+                ELSE tick END
+$$;
+COMMENT ON FUNCTION sim.history_key(text, bigint) IS
+    'The partition key of the rows a history table gets at a tick (price_history: the price period''s start)';
+
+-- Make sure every history table has a partition holding the rows of tick
+-- (sim.history_key): a missing one
 -- is created, partition_ticks wide and aligned to it, or narrower where it
 -- meets an existing partition.  Created with CREATE TABLE and ATTACH
 -- PARTITION, which do not wait for readers of the parent.
@@ -264,15 +277,16 @@ DECLARE
     pname   text;
     ix      text;
 BEGIN
-    FOR r IN SELECT t.name, t.member, t.indexes,
-                    bool_or(h.lo <= tick AND tick < h.hi) AS covered,
-                    max(h.hi) FILTER (WHERE h.hi <= tick) AS below,
-                    min(h.lo) FILTER (WHERE h.lo > tick) AS above
+    FOR r IN SELECT t.name, t.member, t.indexes, k.k,
+                    bool_or(h.lo <= k.k AND k.k < h.hi) AS covered,
+                    max(h.hi) FILTER (WHERE h.hi <= k.k) AS below,
+                    min(h.lo) FILTER (WHERE h.lo > k.k) AS above
                FROM sim.history_table t
+              CROSS JOIN LATERAL (SELECT sim.history_key(t.name, tick) AS k) k
                LEFT JOIN sim.history_partitions() h ON h.parent = t.name
-              GROUP BY t.name, t.member, t.indexes ORDER BY t.name LOOP
+              GROUP BY t.name, t.member, t.indexes, k.k ORDER BY t.name LOOP
         CONTINUE WHEN r.covered;
-        lo := greatest(tick - (tick % width + width) % width, r.below);
+        lo := greatest(r.k - (r.k % width + width) % width, r.below);
         hi := least(lo + width, r.above);
         pname := format('%s_%s_%s', r.name, lo, hi);
         EXECUTE format('CREATE TABLE sim.%I (LIKE sim.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
@@ -532,10 +546,13 @@ BEGIN
 
     -- one look at the catalog decides whether partitions are to be made or dropped
     SELECT bool_and(c.now_and_next), bool_or(c.old) INTO covered, old
-      FROM (SELECT bool_or(h.lo <= tick AND tick < h.hi) AND bool_or(h.lo <= tick + 1 AND tick + 1 < h.hi)
+      FROM (SELECT bool_or(h.lo <= k.now AND k.now < h.hi) AND bool_or(h.lo <= k.next AND k.next < h.hi)
                        AS now_and_next,
-                   bool_or(h.hi <= tick - pol.raw_retention_ticks) AS old
+                   bool_or(h.hi <= k.kept) AS old
               FROM sim.history_table t
+             CROSS JOIN LATERAL (SELECT sim.history_key(t.name, tick) AS now,
+                                        sim.history_key(t.name, tick + 1) AS next,
+                                        sim.history_key(t.name, tick - pol.raw_retention_ticks) AS kept) k
               LEFT JOIN sim.history_partitions() h ON h.parent = t.name
              GROUP BY t.name) c;
     IF NOT covered THEN
@@ -549,7 +566,7 @@ BEGIN
     -- raw partitions wholly older than the retention
     FOR r IN SELECT h.parent, h.name, t.member FROM sim.history_partitions() h
                JOIN sim.history_table t ON t.name = h.parent
-              WHERE h.hi <= tick - pol.raw_retention_ticks ORDER BY h.parent, h.lo LOOP
+              WHERE h.hi <= sim.history_key(t.name, tick - pol.raw_retention_ticks) ORDER BY h.parent, h.lo LOOP
         BEGIN
             -- readers hold the history in share mode: never wait for them
             EXECUTE format('LOCK TABLE sim.%I, sim.%I IN ACCESS EXCLUSIVE MODE NOWAIT', r.parent, r.name);
