@@ -314,7 +314,8 @@ COMMENT ON VIEW report.price_index IS
     'Per period and goods category: a chain-linked volume-weighted price index, 100 at the first period kept; link is the factor from the period before, goods how many goods it was measured on';
 
 -- Money supply by holder class, its change, the credit flows that made the
--- change, and velocity.
+-- change, and velocity.  Before period 0 there was no money: its flows
+-- hold the seed.  The first period kept after that has no change.
 CREATE VIEW report.money_supply WITH (security_barrier) AS
 WITH money AS (
     SELECT m.period_start, sum(m.credits) AS money,
@@ -337,7 +338,8 @@ WITH money AS (
      GROUP BY m.period_start
 )
 SELECT m.period_start, m.money, m.factions, m.players, m.order_escrow, m.contract_escrow,
-       m.money - lag(m.money) OVER (ORDER BY m.period_start) AS money_change,
+       m.money - coalesce(lag(m.money) OVER (ORDER BY m.period_start),
+                          CASE WHEN m.period_start = 0 THEN 0 END) AS money_change,
        coalesce(f.faucets, 0) AS faucets, coalesce(f.sinks, 0) AS sinks,
        coalesce(f.faucets, 0) - coalesce(f.sinks, 0) AS net_flow,
        coalesce(t.value, 0) AS value_traded,
