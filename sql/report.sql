@@ -515,13 +515,21 @@ SELECT x.period_start, x.faction_id, x.ship_id, count(*) AS trades,
 COMMENT ON VIEW report.trader_profit IS
     'Per period, faction and ship (NULL: a station''s side): trades, credits paid for purchases, received for sales, tax paid, realised profit (sales - purchases - tax); a player sees its own faction, an operator all (raw trades: within the retention)';
 
+-- The health, for everyone: aggregates of the rollups and the bands.
+CREATE VIEW report.economy_health WITH (security_barrier) AS
+SELECT h.period_start, h.indicator, h.value, h.lo, h.hi, h.ok
+  FROM sim.economy_health h;
+COMMENT ON VIEW report.economy_health IS
+    'sim.economy_health for every reader: each health indicator per period beside its band, ok when inside';
+
 -- Grants: everything in report reads as its owner; the callers need only
 -- the functions the views call.
 GRANT USAGE ON SCHEMA report TO sim_anon, sim_player, sim_operator;
 GRANT SELECT ON report.market_ohlcv, report.sector_ohlcv, report.market_ohlcv_day, report.sector_ohlcv_day,
                 report.order_book, report.price_index, report.money_supply, report.faucets_sinks,
                 report.sector_production, report.trade_flows, report.arbitrage, report.station_margin,
-                report.station_margin_period, report.manufacturing_margin, report.wealth_distribution
+                report.station_margin_period, report.manufacturing_margin, report.wealth_distribution,
+                report.economy_health
     TO sim_anon, sim_player, sim_operator;
 GRANT SELECT ON report.trader_profit TO sim_player, sim_operator;
 GRANT EXECUTE ON FUNCTION sim.sector_jumps(), sim.acting_as_operator() TO sim_anon, sim_player;

@@ -48,12 +48,47 @@ BEGIN
 END
 $$;
 
+-- Who may read each view, and what a hostile reader learns from it: the
+-- answer for every view of report (a view without one fails below).
+CREATE TEMP TABLE answer (view text PRIMARY KEY, public boolean, learns text);
+INSERT INTO answer VALUES
+    ('market_ohlcv', true, 'prices, volumes and quotes per station: what every docked pilot sees, summed'),
+    ('market_ohlcv_day', true, 'the same per day'),
+    ('sector_ohlcv', true, 'the same per sector'),
+    ('sector_ohlcv_day', true, 'the same per sector and day'),
+    ('order_book', true, 'open orders per price level: how many and how much, not whose'),
+    ('price_index', true, 'price levels per category'),
+    ('money_supply', true, 'money by holder class: the players'' total, not any one''s'),
+    ('faucets_sinks', true, 'credits created and destroyed per reason'),
+    ('sector_production', true, 'goods made, used and mined per sector'),
+    ('trade_flows', true, 'goods carried between sectors; a route one ship alone flew, but not which ship'),
+    ('arbitrage', true, 'spreads between public quotes'),
+    ('station_margin', true, 'spreads of public quotes'),
+    ('station_margin_period', true, 'the same per period'),
+    ('manufacturing_margin', true, 'recipes at public quotes'),
+    ('wealth_distribution', true, 'inequality; the richest faction''s wealth (top1_share * wealth), not who it is'),
+    ('economy_health', true, 'the health indicators and their bands'),
+    ('trader_profit', false, 'a player: its own trades and profit; an operator: everyone''s');
+SELECT coalesce(a.view, c.relname) AS view,
+       CASE WHEN a.view IS NULL THEN 'no answer' WHEN c.relname IS NULL THEN 'no view' END AS missing
+  FROM answer a FULL JOIN (SELECT relname FROM pg_class WHERE relnamespace = 'report'::regnamespace) c
+    ON c.relname = a.view
+ WHERE a.view IS NULL OR c.relname IS NULL;
+-- the grants say the same
+SELECT a.view, a.public, has_table_privilege('sim_anon', 'report.' || a.view, 'SELECT') AS anon_grant,
+       has_table_privilege('sim_player', 'report.' || a.view, 'SELECT') AS player_grant
+  FROM answer a
+ WHERE has_table_privilege('sim_anon', 'report.' || a.view, 'SELECT') <> a.public
+    OR NOT has_table_privilege('sim_player', 'report.' || a.view, 'SELECT')
+    OR NOT has_table_privilege('sim_operator', 'report.' || a.view, 'SELECT');
+GRANT SELECT ON answer TO PUBLIC;
+
 -- Every view of report, read by each caller: rows seen, or the SQLSTATE
-SELECT c.relname AS view,
-       pg_temp.request('sim_anon', NULL, format('SELECT count(*) FROM report.%I', c.relname)) AS anon,
+SELECT c.relname AS view, a.public,
+       pg_temp.request('sim_anon', NULL, format('SELECT count(*) > 0 FROM report.%I', c.relname)) AS anon,
        pg_temp.request('sim_player', (SELECT a::text FROM who), format('SELECT count(*) > 0 FROM report.%I', c.relname)) AS player,
        pg_temp.request('sim_operator', NULL, format('SELECT count(*) > 0 FROM report.%I', c.relname)) AS operator
-  FROM pg_class c
+  FROM pg_class c LEFT JOIN answer a ON a.view = c.relname
  WHERE c.relnamespace = 'report'::regnamespace
  ORDER BY 1;
 
