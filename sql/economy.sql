@@ -67,18 +67,20 @@ INSERT INTO sim.ship_transition (from_state, to_state, cause) VALUES
     ('orbiting',  'idle',      'taken out of orbit by an operator (no command does it)');
 
 -- Every state change of every ship, written by the trigger below.
+-- Partitioned by tick (sql/history.sql keeps the partitions and their retention).
 CREATE TABLE sim.ship_event (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id          bigint GENERATED ALWAYS AS IDENTITY,
     tick        bigint NOT NULL,
     ship_id     bigint NOT NULL,
     from_state  text NOT NULL,
     to_state    text NOT NULL,
     station_id  integer,
-    body_id     integer
-);
-COMMENT ON TABLE sim.ship_event IS 'One row per ship state transition (no foreign keys: history outlives ships)';
+    body_id     integer,
+    PRIMARY KEY (id, tick)
+) PARTITION BY RANGE (tick);
+COMMENT ON TABLE sim.ship_event IS 'One row per ship state transition (no foreign keys: history outlives ships; partitioned by tick, kept sim.history_policy.raw_retention_ticks)';
 CREATE INDEX ship_event_ship ON sim.ship_event (ship_id, tick);
-CREATE INDEX ship_event_tick ON sim.ship_event (tick);
+CREATE INDEX ship_event_tick ON sim.ship_event USING brin (tick);
 
 -- The tick being run in this backend, else the universe's tick.
 CREATE FUNCTION sim.current_tick() RETURNS bigint
@@ -145,9 +147,9 @@ INSERT INTO sim.trade_kind (code, name, meaning) VALUES
     (3, 'refuel', 'fuel bought into a ship''s tank, not its hold');
 
 -- Every trade: market purchases and sales, refuels, matched orders, contract
--- deliveries.
+-- deliveries.  Partitioned by tick (sql/history.sql).
 CREATE TABLE sim.trade (
-    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id              bigint GENERATED ALWAYS AS IDENTITY,
     tick            bigint NOT NULL,
     station_id      integer NOT NULL,
     good_id         integer NOT NULL,
@@ -160,13 +162,16 @@ CREATE TABLE sim.trade (
     kind            text NOT NULL REFERENCES sim.trade_kind (name),
     buy_order       bigint,
     sell_order      bigint,
-    tax             bigint NOT NULL CHECK (tax >= 0)
-);
-COMMENT ON TABLE sim.trade IS 'Every trade: tick, station, good, quantity, unit price, buyer and seller, and the tax it paid (history: no foreign keys but its kind)';
+    tax             bigint NOT NULL CHECK (tax >= 0),
+    PRIMARY KEY (id, tick)
+) PARTITION BY RANGE (tick);
+COMMENT ON TABLE sim.trade IS 'Every trade: tick, station, good, quantity, unit price, buyer and seller, and the tax it paid (history: no foreign keys but its kind; partitioned by tick, kept sim.history_policy.raw_retention_ticks)';
 COMMENT ON COLUMN sim.trade.kind IS 'One of sim.trade_kind: market, refuel, order or contract';
 COMMENT ON COLUMN sim.trade.tax IS 'Credits taken as tax: sim.levy(qty * price, tax_rate) for market, refuel and order trades (0 for contracts)';
 CREATE INDEX trade_station_good ON sim.trade (station_id, good_id, tick);
-CREATE INDEX trade_tick ON sim.trade (tick);
+CREATE INDEX trade_buyer_ship ON sim.trade (buyer_ship, tick) WHERE buyer_ship IS NOT NULL;
+CREATE INDEX trade_seller_ship ON sim.trade (seller_ship, tick) WHERE seller_ship IS NOT NULL;
+CREATE INDEX trade_tick ON sim.trade USING brin (tick);
 
 CREATE TABLE sim.price_history (
     station_id      integer NOT NULL,
@@ -180,8 +185,8 @@ CREATE TABLE sim.price_history (
     trades          integer NOT NULL CHECK (trades > 0),
     PRIMARY KEY (station_id, good_id, period_start),
     CHECK (low <= open AND low <= close AND high >= open AND high >= close AND low > 0)
-);
-COMMENT ON TABLE sim.price_history IS 'Open, high, low, close and volume of trades per station, good and period (sim.economy.price_period_ticks)';
+) PARTITION BY RANGE (period_start);
+COMMENT ON TABLE sim.price_history IS 'Open, high, low, close and volume of trades per station, good and period (sim.economy.price_period_ticks; partitioned by period_start, kept sim.history_policy.raw_retention_ticks)';
 
 -- Limit orders, matched by the tick with price-time priority.
 CREATE TABLE sim.market_order (
@@ -240,16 +245,21 @@ CREATE INDEX contract_active ON sim.contract (deadline_tick) WHERE status IN ('o
 CREATE INDEX contract_station_good ON sim.contract (station_id, good_id) WHERE status IN ('open', 'accepted');
 
 -- The ledger: every creation (faucet) and destruction (sink) of goods and credits.
+-- Partitioned by tick (sql/history.sql); sector_id and body_id say where the
+-- flow happened (NULL: nowhere in particular, like the seed or a player's grant).
 CREATE TABLE sim.ledger (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id          bigint GENERATED ALWAYS AS IDENTITY,
     tick        bigint NOT NULL,
     flow        text NOT NULL CHECK (flow IN ('faucet', 'sink')),
     reason      text NOT NULL,
     good_id     integer,
     amount      bigint NOT NULL CHECK (amount > 0),
     station_id  integer,
+    sector_id   integer,
+    body_id     integer,
     ship_id     bigint,
     faction_id  integer,
+    PRIMARY KEY (id, tick),
     CHECK ((flow, reason) IN (('faucet', 'seed'), ('faucet', 'mining'), ('faucet', 'production'),
                               ('faucet', 'population'), ('faucet', 'operator'), ('faucet', 'player'),
                               ('sink', 'consumption'), ('sink', 'recipe_input'), ('sink', 'jettison'),
@@ -258,9 +268,9 @@ CREATE TABLE sim.ledger (
     CHECK (reason NOT IN ('tax', 'order_fee', 'population') OR good_id IS NULL),
     CHECK (reason NOT IN ('mining', 'production', 'consumption', 'recipe_input', 'jettison', 'refuel')
            OR good_id IS NOT NULL)
-);
-COMMENT ON TABLE sim.ledger IS 'Faucets and sinks of goods (good_id set) and credits (good_id NULL)';
-CREATE INDEX ledger_tick ON sim.ledger (tick);
+) PARTITION BY RANGE (tick);
+COMMENT ON TABLE sim.ledger IS 'Faucets and sinks of goods (good_id set) and credits (good_id NULL), where they happened (partitioned by tick, kept sim.history_policy.raw_retention_ticks)';
+CREATE INDEX ledger_tick ON sim.ledger USING brin (tick);
 
 -- Behaviour trees for NPC pilots: one tree per role, nodes as rows.
 CREATE TABLE sim.bt_leaf (

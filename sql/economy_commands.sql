@@ -456,8 +456,8 @@ BEGIN
         INSERT INTO sim.wallet (faction_id, credits) VALUES (seller, total);
     END IF;
     IF tax > 0 THEN
-        INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, ship_id, faction_id)
-        VALUES (now_tick, 'sink', 'tax', NULL, tax, s.docked_at, ship, s.faction_id);
+        INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, sector_id, body_id, ship_id, faction_id)
+        VALUES (now_tick, 'sink', 'tax', NULL, tax, s.docked_at, s.sector_id, s.body_id, ship, s.faction_id);
     END IF;
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
                            buyer_ship, seller_ship, kind, tax)
@@ -574,8 +574,8 @@ BEGIN
         INSERT INTO sim.wallet (faction_id, credits) VALUES (s.faction_id, total - tax);
     END IF;
     IF tax > 0 THEN
-        INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, ship_id, faction_id)
-        VALUES (now_tick, 'sink', 'tax', NULL, tax, s.docked_at, ship, s.faction_id);
+        INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, sector_id, body_id, ship_id, faction_id)
+        VALUES (now_tick, 'sink', 'tax', NULL, tax, s.docked_at, s.sector_id, s.body_id, ship, s.faction_id);
     END IF;
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
                            buyer_ship, seller_ship, kind, tax)
@@ -654,11 +654,11 @@ BEGIN
     UPDATE sim.ship sh SET fuel = sh.fuel + units WHERE sh.id = ship;
     UPDATE sim.wallet w SET credits = w.credits - (total + tax) WHERE w.faction_id = s.faction_id;
     PERFORM sim.wallet_add(seller, total);
-    INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, ship_id, faction_id)
-    VALUES (sim.current_tick(), 'sink', 'refuel', g.id, units, s.docked_at, ship, s.faction_id);
+    INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, sector_id, body_id, ship_id, faction_id)
+    VALUES (sim.current_tick(), 'sink', 'refuel', g.id, units, s.docked_at, s.sector_id, s.body_id, ship, s.faction_id);
     IF tax > 0 THEN
-        INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, ship_id, faction_id)
-        VALUES (sim.current_tick(), 'sink', 'tax', NULL, tax, s.docked_at, ship, s.faction_id);
+        INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, sector_id, body_id, ship_id, faction_id)
+        VALUES (sim.current_tick(), 'sink', 'tax', NULL, tax, s.docked_at, s.sector_id, s.body_id, ship, s.faction_id);
     END IF;
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
                            buyer_ship, seller_ship, kind, tax)
@@ -781,8 +781,8 @@ BEGIN
     END IF;
 
     PERFORM sim.cargo_remove(ship, good, qty);
-    INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, ship_id, faction_id)
-    VALUES (sim.current_tick(), 'sink', 'jettison', good, qty, s.docked_at, ship, s.faction_id);
+    INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, sector_id, body_id, ship_id, faction_id)
+    VALUES (sim.current_tick(), 'sink', 'jettison', good, qty, s.docked_at, s.sector_id, s.body_id, ship, s.faction_id);
     RETURN qty;
 END
 $$;
@@ -858,8 +858,8 @@ BEGIN
         UPDATE sim.wallet w SET credits = w.credits - (hold + fee) WHERE w.faction_id = s.faction_id;
     END IF;
     IF fee > 0 THEN
-        INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, ship_id, faction_id)
-        VALUES (sim.current_tick(), 'sink', 'order_fee', NULL, fee, s.docked_at, ship, s.faction_id);
+        INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, sector_id, body_id, ship_id, faction_id)
+        VALUES (sim.current_tick(), 'sink', 'order_fee', NULL, fee, s.docked_at, s.sector_id, s.body_id, ship, s.faction_id);
     END IF;
     INSERT INTO sim.market_order (station_id, good_id, side, faction_id, ship_id, price, qty, qty_open,
                                   escrow, placed_tick)

@@ -136,11 +136,10 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'Wait for the next tick to apply it.';
     END IF;
-    -- a command queued meanwhile by another session wins (see command_pending_ship)
+    -- a command queued meanwhile by another session wins (see sim.pending_command)
     INSERT INTO sim.command (ship_id, kind, dest_kind, dest_id, issued_tick)
     VALUES (ship, kind, CASE WHEN kind = 'dock' THEN 'station' WHEN target IS NOT NULL THEN 'body' END,
             target, (SELECT w.tick FROM sim.world w))
-    ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING
     RETURNING sim.command.id INTO id;
     IF id IS NULL THEN
         RAISE EXCEPTION 'ship % already has a pending command', ship

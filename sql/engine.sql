@@ -3,8 +3,10 @@
 ALTER TABLE sim.world ADD COLUMN paused boolean NOT NULL DEFAULT false;
 
 -- Commands wait here until the next tick applies them, in id order.
+-- Partitioned by issued_tick (sql/history.sql keeps the partitions; a
+-- partition holding a pending command is never dropped).
 CREATE TABLE sim.command (
-    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id              bigint GENERATED ALWAYS AS IDENTITY,
     ship_id         bigint NOT NULL REFERENCES sim.ship ON DELETE CASCADE,
     kind            text NOT NULL CHECK (kind IN ('navigate', 'undock')),
     dest_kind       text CHECK (dest_kind IN ('station', 'body', 'point')),
@@ -23,16 +25,53 @@ CREATE TABLE sim.command (
     CHECK ((status = 'rejected') = (error IS NOT NULL)),
     CHECK (kind <> 'navigate' OR (dest_kind IS NOT NULL AND mode IS NOT NULL)),
     CHECK ((dest_kind IN ('station', 'body')) = (dest_id IS NOT NULL)),
-    CHECK ((dest_kind = 'point') = (dest_x IS NOT NULL AND dest_y IS NOT NULL AND dest_z IS NOT NULL))
-);
+    CHECK ((dest_kind = 'point') = (dest_x IS NOT NULL AND dest_y IS NOT NULL AND dest_z IS NOT NULL)),
+    PRIMARY KEY (id, issued_tick)
+) PARTITION BY RANGE (issued_tick);
 COMMENT ON TABLE sim.command IS 'Player and API commands; each is applied (or rejected with a reason) by the next tick';
 CREATE INDEX command_pending ON sim.command (id) WHERE status = 'pending';
--- At most one command per ship waits for the tick.  The commands insert with
--- ON CONFLICT DO NOTHING on this index, so two sessions queueing for one
--- ship cannot both succeed, at any isolation level (the second reports the
--- pending command, or fails with 40001 under REPEATABLE READ and
--- SERIALIZABLE when its snapshot cannot see the first's).
-CREATE UNIQUE INDEX command_pending_ship ON sim.command (ship_id) WHERE status = 'pending';
+-- At most one command per ship waits for the tick.  A partitioned table holds
+-- no unique index without its partition key, so a ship's pending command is
+-- also its row of sim.pending_command, inserted by the trigger below with
+-- ON CONFLICT DO NOTHING: of two sessions queueing for one ship the second's
+-- command row is skipped (its INSERT ... RETURNING returns no row, and the
+-- command reports the pending one), or fails with 40001 under REPEATABLE
+-- READ and SERIALIZABLE when its snapshot cannot see the first's.  The row
+-- goes when the command is applied, rejected or deleted.
+CREATE TABLE sim.pending_command (
+    ship_id     bigint PRIMARY KEY REFERENCES sim.ship ON DELETE CASCADE,
+    command_id  bigint NOT NULL UNIQUE
+);
+COMMENT ON TABLE sim.pending_command IS
+    'The pending command of each ship that has one (kept by triggers on sim.command; at most one per ship)';
+CREATE FUNCTION sim.command_queued() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    IF NEW.status <> 'pending' THEN
+        RETURN NEW;
+    END IF;
+    INSERT INTO sim.pending_command (ship_id, command_id) VALUES (NEW.ship_id, NEW.id)
+    ON CONFLICT (ship_id) DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN NULL;    -- the ship has a pending command: this one is not queued
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER command_queued BEFORE INSERT ON sim.command
+    FOR EACH ROW EXECUTE FUNCTION sim.command_queued();
+CREATE FUNCTION sim.command_settled() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    DELETE FROM sim.pending_command p USING changed_rows c
+     WHERE p.command_id = c.id AND (TG_OP = 'DELETE' OR c.status <> 'pending');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER command_settled AFTER UPDATE ON sim.command
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION sim.command_settled();
+CREATE TRIGGER command_deleted AFTER DELETE ON sim.command
+    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION sim.command_settled();
 
 -- The issuer is whoever inserts the command (sim.current_player(): a
 -- player, or NULL for an operator; anyone else cannot): the tick checks

@@ -174,6 +174,9 @@ GRANT EXECUTE ON FUNCTION sim.leg_state(double precision, double precision, doub
     TO sim_player, sim_anon;
 
 -- The universe's rows belong in dumps (the extension's own objects do not).
+-- The raw history's rows are in its partitions, which are not members of the
+-- extension, so pg_dump writes them whole (sql/history.sql); the policy's row
+-- replaces the one the extension installs.
 DO $$
 DECLARE
     t   text;
@@ -186,7 +189,9 @@ BEGIN
                              'ship_event_id_seq', 'trade', 'trade_id_seq', 'price_history',
                              'market_order', 'market_order_id_seq', 'contract', 'contract_id_seq',
                              'ledger', 'ledger_id_seq', 'bt_tree', 'bt_node', 'player_id_seq',
-                             'player_ship_id'] LOOP
+                             'player_ship_id', 'pending_command', 'history_policy', 'history_period',
+                             'market_period', 'sector_market_period', 'flow_period', 'money_period',
+                             'wallet_period', 'ship_period'] LOOP
         PERFORM pg_catalog.pg_extension_config_dump(('sim.' || t)::regclass, '');
     END LOOP;
 END

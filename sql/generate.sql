@@ -43,7 +43,9 @@ BEGIN
              sim.station_stock, sim.station_recipe, sim.station, sim.deposit,
              sim.body, sim.jump_gate, sim.sector, sim.recipe_input,
              sim.recipe_output, sim.recipe, sim.ship_class, sim.good,
-             sim.wallet, sim.faction RESTART IDENTITY;
+             sim.wallet, sim.faction, sim.pending_command, sim.history_period, sim.market_period,
+             sim.sector_market_period, sim.flow_period, sim.money_period, sim.wallet_period,
+             sim.ship_period RESTART IDENTITY;
     PERFORM sim.reset_changes();
     PERFORM sim.invalidate_cache();
 END
@@ -402,7 +404,9 @@ BEGIN
                              'station_recipe', 'station_stock', 'ship_class', 'ship', 'ship_cargo',
                              'npc_personality', 'flight_leg', 'player', 'economy', 'station_demand',
                              'market_order', 'contract', 'trade', 'price_history', 'ledger',
-                             'ship_event', 'bt_tree', 'bt_node']
+                             'ship_event', 'bt_tree', 'bt_node', 'history_period', 'market_period',
+                             'sector_market_period', 'flow_period', 'money_period', 'wallet_period',
+                             'ship_period']
     LOOP
         table_name := t;
         EXECUTE format('SELECT count(*), md5(coalesce(string_agg(r::text, E''\n'' ORDER BY r::text COLLATE "C"), '''')) FROM sim.%I r', t)

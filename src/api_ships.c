@@ -85,8 +85,8 @@ check_no_pending(int64 ship)
 }
 
 /*
- * Queue a command: the INSERT ... RETURNING id that plan runs, which ends in ON
- * CONFLICT DO NOTHING on the one-pending-command-per-ship index.  A command
+ * Queue a command: the INSERT ... RETURNING id that plan runs, which inserts
+ * nothing when the ship has a pending command (sim.command_queued).  A command
  * another session queued for the ship since check_no_pending looked wins:
  * under READ COMMITTED this reports it like check_no_pending; under
  * REPEATABLE READ and SERIALIZABLE the INSERT itself fails with 40001.
@@ -176,7 +176,7 @@ sim_navigate(PG_FUNCTION_ARGS)
 							   prepared(&queue_navigate,
 										"INSERT INTO sim.command (ship_id, kind, dest_kind, dest_id, dest_x, dest_y, "
 										"dest_z, mode, issued_tick) VALUES ($1, 'navigate', $2, $3, $4, $5, $6, $7, $8) "
-										"ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING RETURNING id",
+										"RETURNING id",
 										8, types),
 							   vals, vnulls);
 	SPI_finish();
@@ -211,7 +211,7 @@ sim_undock(PG_FUNCTION_ARGS)
 	command_id = queue_command(ship,
 							   prepared(&queue_undock,
 										"INSERT INTO sim.command (ship_id, kind, issued_tick) VALUES ($1, 'undock', $2) "
-										"ON CONFLICT (ship_id) WHERE status = 'pending' DO NOTHING RETURNING id",
+										"RETURNING id",
 										2, types),
 							   vals, NULL);
 	SPI_finish();

@@ -7,7 +7,10 @@
  * it takes first serialises ticks and guards the shared-memory world (see
  * shmem.c).  Steps, in order:
  *   1. lock sim.world and the tick lock (waiting for commands a bounded
- *      time, guard.c), advance the tick counter;
+ *      time, guard.c), advance the tick counter; keep the change record's
+ *      partitions, and the history's (sim.maintain_history: roll up the
+ *      period that ended with the last tick, while the tables still hold its
+ *      end, create partitions ahead, drop what is past the retention);
  *   2. apply the commands committed since the last tick, in id order;
  *   3. wake the ships whose arrival is due (event queue): next leg or stop;
  *   4. evaluate every ship's position (SIMD kernel);
@@ -55,6 +58,9 @@ typedef struct TickCounts
 	int			rejected;
 	int			arrivals;
 } TickCounts;
+
+/* Step 1: the history's rollups, partitions and retention (sql/history.sql). */
+static SimStmt st_history = {.sql = "SELECT sim.maintain_history($1)", .nargs = 1, .types = {INT8OID}};
 
 /* Mark the tick's commands applied, or rejected with their reasons (NULL: applied), at once. */
 static SimStmt st_finish = {.sql = "UPDATE sim.command c SET status = CASE WHEN u.err IS NULL THEN 'applied' "
@@ -311,6 +317,7 @@ tick_once(SimWorld *w, int64 tick, bool from_worker, double waited_ms)
 	vals[0] = Int64GetDatum(tick);
 	if (SPI_execute_with_args("SELECT sim.maintain_changes($1)", 1, types, vals, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not maintain the change record");
+	SimStmtRun(&st_history, vals, NULL, SPI_OK_SELECT);
 
 	/* 2. commands */
 	apply_commands(w, tick, &counts);
