@@ -12,7 +12,7 @@ CREATE EXTENSION IF NOT EXISTS sim CASCADE;
 SELECT sim.reset_universe();
 RESET client_min_messages;
 SELECT sim.generate_universe(31, 2, 60) IS NOT NULL AS generated;
-UPDATE sim.history_policy SET period_ticks = 50, partition_ticks = 200;
+UPDATE sim.history_policy SET period_ticks = 50, partition_ticks = 50;
 CREATE TEMP TABLE who AS
 SELECT sim.create_player('Report A', credits => 50000) AS a, sim.create_player('Report B', credits => 50000) AS b;
 ALTER TABLE who ADD COLUMN fa integer;

@@ -21,7 +21,7 @@ CREATE EXTENSION IF NOT EXISTS sim CASCADE;
 SELECT sim.reset_universe();
 RESET client_min_messages;
 SELECT sim.generate_universe(2026, 4, 200) IS NOT NULL AS generated;
-UPDATE sim.history_policy SET period_ticks = 20, partition_ticks = 200;
+UPDATE sim.history_policy SET period_ticks = 20, partition_ticks = 20;
 SELECT sim.step(1000);
 
 -- the periods the rollups hold
@@ -71,9 +71,6 @@ WITH sectors AS (
 SELECT count(*) AS rows, count(*) FILTER (WHERE s IS DISTINCT FROM l) AS off,
        sum(s.mined) > 0 AS mined, sum(s.produced) > 0 AS produced, sum(s.consumed) > 0 AS consumed
   FROM sectors s FULL JOIN ledger l USING (period_start, good_id);
--- mining has a place: its ledger rows name the sector and the body
-SELECT count(*) FILTER (WHERE sector_id IS NULL OR body_id IS NULL) AS mining_without_place
-  FROM sim.ledger WHERE reason = 'mining';
 -- credit flows: sectors sum to the global rows
 SELECT count(*) FILTER (WHERE s.credits <> g.credits) AS off
   FROM (SELECT period_start, flow, reason, sum(amount) AS credits FROM sim.flow_period
@@ -214,6 +211,27 @@ SELECT count(*) AS opportunities,
 SELECT count(*) FILTER (WHERE from_sector = to_sector) AS flows_within_a_sector,
        count(*) FILTER (WHERE margin <> sold_value - bought_value) AS margin_off
   FROM report.trade_flows;
+-- the pairing, on two ships' trades written here: 900001 buys in sector 1
+-- and sells in sector 2 (a flow); 900002 buys in sector 2, then in sector
+-- 1, and sells in sector 1 (its last purchase was there: no flow)
+BEGIN;
+CREATE TEMP TABLE st AS
+SELECT (SELECT min(id) FROM sim.station WHERE sector_id = 1) AS s1,
+       (SELECT max(id) FROM sim.station WHERE sector_id = 1) AS s1b,
+       (SELECT min(id) FROM sim.station WHERE sector_id = 2) AS s2;
+CREATE TEMP TABLE flows_before AS SELECT * FROM report.trade_flows;
+INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction, buyer_ship, seller_ship, kind, tax)
+SELECT x.tick, x.station, 1, x.qty, x.price, 1, 1, x.buyer, x.seller, 'market', 0
+  FROM st, LATERAL (VALUES (990, st.s1, 10, 10, 900001, NULL), (995, st.s2, 10, 15, NULL, 900001),
+                           (990, st.s2, 4, 10, 900002, NULL), (992, st.s1b, 4, 11, 900002, NULL),
+                           (996, st.s1, 4, 20, NULL, 900002)) x(tick, station, qty, price, buyer, seller);
+SELECT period_start, from_sector, to_sector, good, f.trips - coalesce(b.trips, 0) AS trips,
+       f.qty - coalesce(b.qty, 0) AS qty, f.bought_value - coalesce(b.bought_value, 0) AS bought,
+       f.sold_value - coalesce(b.sold_value, 0) AS sold, f.margin - coalesce(b.margin, 0) AS margin
+  FROM report.trade_flows f
+  LEFT JOIN flows_before b USING (period_start, from_sector, to_sector, good_id, good)
+ WHERE f IS DISTINCT FROM b;
+ROLLBACK;
 -- every unit sold is bought: profits sum to minus the tax paid
 SELECT sum(profit) = -(SELECT sum(tax) FROM sim.trade) AS profits_sum_to_minus_tax,
        sum(trades) = 2 * (SELECT count(*) FROM sim.trade) AS both_sides
