@@ -28,7 +28,7 @@ run() {
 	psql -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" 2>/dev/null
 	psql -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION sim CASCADE"
 	psql -d "$db" -Atc "SELECT sim.generate_universe($seed, $SECTORS, $ships)" >/dev/null
-	psql -d "$db" -c "UPDATE sim.history_policy SET period_ticks = $period"
+	psql -d "$db" -c "UPDATE sim.history_policy SET period_ticks = $period, partition_ticks = $period"
 	t0=$(date +%s.%N)
 	warm "$db" "$ticks"
 	secs=$(echo "$(date +%s.%N) - $t0" | bc -l)

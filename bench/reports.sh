@@ -22,7 +22,7 @@ bench_cluster "synchronous_commit = off"
 
 db=reports
 gen_ms=$(newdb "$db" "$SHIPS")
-psql -d "$db" -c "UPDATE sim.history_policy SET period_ticks = $PERIOD"
+psql -d "$db" -c "UPDATE sim.history_policy SET period_ticks = $PERIOD, partition_ticks = $PERIOD"
 t0=$(date +%s.%N)
 warm "$db" "$TICKS"
 warm_s=$(echo "$(date +%s.%N) - $t0" | bc -l)
