@@ -162,32 +162,6 @@ SELECT r.indicator, r.periods, r.inside, r.worst, r.mean, r.lo, r.hi
 COMMENT ON VIEW sim.economy_health_summary IS
     'sim.economy_health_report(NULL): each indicator over the periods after the first fifth of the ticks so far';
 
--- Gate jumps between every two sectors (a breadth-first search per
--- source, one level per step); pairs with no path are absent.  SECURITY
--- DEFINER: the gates are public (api.jump_gates), and report.arbitrage's
--- readers cannot read sim.jump_gate.
-CREATE FUNCTION sim.sector_jumps()
-RETURNS TABLE (from_sector integer, to_sector integer, jumps integer)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-    WITH RECURSIVE link AS (
-        SELECT g.sector_a AS a, g.sector_b AS b FROM sim.jump_gate g
-        UNION
-        SELECT g.sector_b, g.sector_a FROM sim.jump_gate g
-    ), bfs (src, frontier, seen, jumps) AS (
-        SELECT s.id, ARRAY[s.id], ARRAY[s.id], 0 FROM sim.sector s
-        UNION ALL
-        SELECT b.src, n.next, b.seen || n.next, b.jumps + 1
-          FROM bfs b
-         CROSS JOIN LATERAL (SELECT array_agg(DISTINCT l.b) AS next
-                               FROM link l
-                              WHERE l.a = ANY (b.frontier) AND l.b <> ALL (b.seen)) n
-         WHERE n.next IS NOT NULL
-    )
-    SELECT b.src, f.sector, b.jumps FROM bfs b CROSS JOIN LATERAL unnest(b.frontier) f(sector)
-$$;
-COMMENT ON FUNCTION sim.sector_jumps() IS
-    'Fewest gate jumps between every two connected sectors (0 from a sector to itself)';
-
 -- ===================================================================
 -- The report schema
 -- ===================================================================
@@ -195,6 +169,29 @@ COMMENT ON FUNCTION sim.sector_jumps() IS
 CREATE SCHEMA report;
 COMMENT ON SCHEMA report IS
     'Read-only views for analysts: prices, order books, indices, money, flows, production, routes, margins, wealth and traders (docs/reports.md)';
+
+-- Gate jumps between every two sectors: a breadth-first search per source,
+-- one level per step; pairs with no path are absent.  The gates are public
+-- (api.jump_gates).
+CREATE VIEW report.sector_jumps WITH (security_barrier) AS
+WITH RECURSIVE link AS (
+    SELECT g.sector_a AS a, g.sector_b AS b FROM sim.jump_gate g
+    UNION
+    SELECT g.sector_b, g.sector_a FROM sim.jump_gate g
+), bfs (src, frontier, seen, jumps) AS (
+    SELECT s.id, ARRAY[s.id], ARRAY[s.id], 0 FROM sim.sector s
+    UNION ALL
+    SELECT b.src, n.next, b.seen || n.next, b.jumps + 1
+      FROM bfs b
+     CROSS JOIN LATERAL (SELECT array_agg(DISTINCT l.b) AS next
+                           FROM link l
+                          WHERE l.a = ANY (b.frontier) AND l.b <> ALL (b.seen)) n
+     WHERE n.next IS NOT NULL
+)
+SELECT b.src AS from_sector, f.sector AS to_sector, b.jumps
+  FROM bfs b CROSS JOIN LATERAL unnest(b.frontier) f(sector);
+COMMENT ON VIEW report.sector_jumps IS
+    'Fewest gate jumps between every two connected sectors (0 from a sector to itself)';
 
 -- Prices per station and good per period
 CREATE VIEW report.market_ohlcv WITH (security_barrier) AS
@@ -423,7 +420,7 @@ SELECT h.good_id, h.good, h.station_id AS buy_station, h.sector_id AS buy_sector
  CROSS JOIN LATERAL (SELECT bb.station_id, bb.sector_id, bb.bid FROM best_bid bb
                       WHERE bb.good_id = h.good_id AND bb.station_id <> h.station_id AND bb.rank <= 2
                       ORDER BY bb.rank LIMIT 1) b
-  LEFT JOIN sim.sector_jumps() j ON j.from_sector = h.sector_id AND j.to_sector = b.sector_id
+  LEFT JOIN report.sector_jumps j ON j.from_sector = h.sector_id AND j.to_sector = b.sector_id
  WHERE h.stock > 0 AND b.bid > h.ask * (1 + e.tax_rate);
 COMMENT ON VIEW report.arbitrage IS
     'Now: markets whose ask, plus the buyer''s tax, is below the best bid for the good at another station; margin per unit, margin / ask, and the gate jumps between their sectors';
@@ -529,7 +526,7 @@ GRANT SELECT ON report.market_ohlcv, report.sector_ohlcv, report.market_ohlcv_da
                 report.order_book, report.price_index, report.money_supply, report.faucets_sinks,
                 report.sector_production, report.trade_flows, report.arbitrage, report.station_margin,
                 report.station_margin_period, report.manufacturing_margin, report.wealth_distribution,
-                report.economy_health
+                report.economy_health, report.sector_jumps
     TO sim_anon, sim_player, sim_operator;
 GRANT SELECT ON report.trader_profit TO sim_player, sim_operator;
-GRANT EXECUTE ON FUNCTION sim.sector_jumps(), sim.acting_as_operator() TO sim_anon, sim_player;
+GRANT EXECUTE ON FUNCTION sim.acting_as_operator() TO sim_anon, sim_player;

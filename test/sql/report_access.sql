@@ -68,6 +68,7 @@ INSERT INTO answer VALUES
     ('manufacturing_margin', true, 'recipes at public quotes'),
     ('wealth_distribution', true, 'inequality; the richest faction''s wealth (top1_share * wealth), not who it is'),
     ('economy_health', true, 'the health indicators and their bands'),
+    ('sector_jumps', true, 'the gate graph''s distances, as api.jump_gates shows the gates'),
     ('trader_profit', false, 'a player: its own trades and profit; an operator: everyone''s');
 SELECT coalesce(a.view, c.relname) AS view,
        CASE WHEN a.view IS NULL THEN 'no answer' WHEN c.relname IS NULL THEN 'no view' END AS missing

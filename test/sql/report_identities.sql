@@ -208,6 +208,24 @@ SELECT count(*) AS opportunities,
   FROM report.arbitrage a CROSS JOIN sim.economy e
   JOIN sim.market b ON b.station_id = a.buy_station AND b.good_id = a.good_id
   JOIN sim.market s ON s.station_id = a.sell_station AND s.good_id = a.good_id;
+-- jumps: every pair, symmetric, 1 across a gate, and each step of a path
+-- one jump shorter than the last (a neighbour nearer by one, none nearer by more)
+WITH link AS (SELECT sector_a AS a, sector_b AS b FROM sim.jump_gate
+              UNION SELECT sector_b, sector_a FROM sim.jump_gate)
+SELECT count(*) = (SELECT count(*) * count(*) FROM sim.sector) AS every_pair,
+       count(*) FILTER (WHERE j.jumps <> r.jumps) AS asymmetric,
+       count(*) FILTER (WHERE (j.jumps = 0) <> (j.from_sector = j.to_sector)) AS zero_off,
+       count(*) FILTER (WHERE j.jumps > 0 AND NOT EXISTS (
+                          SELECT 1 FROM link l JOIN report.sector_jumps n
+                                 ON n.from_sector = j.from_sector AND n.to_sector = l.a
+                           WHERE l.b = j.to_sector AND n.jumps = j.jumps - 1)) AS no_step_back,
+       count(*) FILTER (WHERE EXISTS (
+                          SELECT 1 FROM link l JOIN report.sector_jumps n
+                                 ON n.from_sector = j.from_sector AND n.to_sector = l.a
+                           WHERE l.b = j.to_sector AND n.jumps < j.jumps - 1)) AS shortcut_missed,
+       max(j.jumps) AS diameter
+  FROM report.sector_jumps j
+  JOIN report.sector_jumps r ON r.from_sector = j.to_sector AND r.to_sector = j.from_sector;
 SELECT count(*) FILTER (WHERE from_sector = to_sector) AS flows_within_a_sector,
        count(*) FILTER (WHERE margin <> sold_value - bought_value) AS margin_off
   FROM report.trade_flows;
