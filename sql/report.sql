@@ -375,26 +375,38 @@ COMMENT ON VIEW report.sector_production IS
 -- Realised routes: each sale of a good by a ship, paired with that ship's
 -- last purchase of the good before it; a flow when the two stations are in
 -- different sectors.  From the raw trades: as far back as they are kept.
+-- Set-based: the retained trades of each ship and good in order, each sale
+-- taking the station and price of the purchase that last raised the count
+-- of purchases (one sort, rather than one probe of the per-ship indexes of
+-- every partition per sale).
 CREATE VIEW report.trade_flows WITH (security_barrier) AS
-SELECT s.tick - s.tick % hp.period_ticks AS period_start,
-       b.from_sector, st.sector_id AS to_sector, s.good_id, g.name AS good,
-       count(*) AS trips, sum(s.qty) AS qty,
-       sum(s.qty * b.price) AS bought_value, sum(s.qty * s.price) AS sold_value,
-       sum(s.qty * (s.price - b.price)) AS margin
-  FROM sim.trade s
+WITH leg AS (
+    SELECT t.buyer_ship AS ship_id, t.good_id, t.tick, t.id, t.station_id, t.price, t.qty, true AS buy
+      FROM sim.trade t
+     WHERE t.buyer_ship IS NOT NULL AND t.kind IN ('market', 'order')
+    UNION ALL
+    SELECT t.seller_ship, t.good_id, t.tick, t.id, t.station_id, t.price, t.qty, false
+      FROM sim.trade t
+     WHERE t.seller_ship IS NOT NULL AND t.kind IN ('market', 'order', 'contract')
+), counted AS (
+    SELECT l.*, count(*) FILTER (WHERE l.buy) OVER (PARTITION BY l.ship_id, l.good_id ORDER BY l.tick, l.id) AS buys
+      FROM leg l
+), paired AS (
+    SELECT c.*, first_value(c.station_id) OVER w AS from_station, first_value(c.price) OVER w AS bought_at
+      FROM counted c
+    WINDOW w AS (PARTITION BY c.ship_id, c.good_id, c.buys ORDER BY c.tick, c.id)
+)
+SELECT p.tick - p.tick % hp.period_ticks AS period_start, bs.sector_id AS from_sector, ss.sector_id AS to_sector,
+       p.good_id, g.name AS good, count(*) AS trips, sum(p.qty) AS qty,
+       sum(p.qty * p.bought_at) AS bought_value, sum(p.qty * p.price) AS sold_value,
+       sum(p.qty * (p.price - p.bought_at)) AS margin
+  FROM paired p
  CROSS JOIN sim.history_policy hp
-  JOIN sim.station st ON st.id = s.station_id
- CROSS JOIN LATERAL (SELECT t.price, bs.sector_id AS from_sector
-                       FROM sim.trade t
-                       JOIN sim.station bs ON bs.id = t.station_id
-                      WHERE t.buyer_ship = s.seller_ship AND t.good_id = s.good_id
-                        AND t.kind IN ('market', 'order') AND t.tick <= s.tick AND t.id < s.id
-                      ORDER BY t.tick DESC, t.id DESC
-                      LIMIT 1) b
-  JOIN sim.good g ON g.id = s.good_id
- WHERE s.seller_ship IS NOT NULL AND s.kind IN ('market', 'order', 'contract')
-   AND b.from_sector <> st.sector_id
- GROUP BY 1, b.from_sector, st.sector_id, s.good_id, g.name;
+  JOIN sim.station ss ON ss.id = p.station_id
+  JOIN sim.station bs ON bs.id = p.from_station
+  JOIN sim.good g ON g.id = p.good_id
+ WHERE NOT p.buy AND p.buys > 0 AND bs.sector_id <> ss.sector_id
+ GROUP BY 1, bs.sector_id, ss.sector_id, p.good_id, g.name;
 COMMENT ON VIEW report.trade_flows IS
     'Goods carried between sectors per period of the sale: sales by a ship paired with its last purchase of the good, when in another sector; trips, units, what they cost and fetched (raw trades: within sim.history_policy.raw_retention_ticks)';
 
