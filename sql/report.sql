@@ -50,89 +50,76 @@ INSERT INTO sim.economy_band (indicator, lo, hi, unit, meaning) VALUES
 
 -- One row per complete period (one with rollups) and indicator.  Periods
 -- are the rollups' period_start values; "the previous period" is the one
--- before in sim.money_period.
+-- before in sim.money_period.  Each period's figures are read from the
+-- rollups by period_start (their primary keys' first column), so a query
+-- for some periods reads only theirs.
 CREATE VIEW sim.economy_health AS
-WITH periods AS (
-    SELECT m.period_start, sum(m.credits)::double precision AS money,
-           lag(sum(m.credits)) OVER (ORDER BY m.period_start)::double precision AS money_before
-      FROM sim.money_period m
-     GROUP BY m.period_start
-), credits AS (
-    SELECT f.period_start,
-           sum(f.amount) FILTER (WHERE f.flow = 'faucet' AND f.reason <> 'seed')::double precision AS faucets,
-           sum(f.amount) FILTER (WHERE f.flow = 'sink')::double precision AS sinks,
-           sum(f.amount) FILTER (WHERE f.flow = 'faucet' AND f.reason = 'seed')::double precision AS seed
-      FROM sim.flow_period f
-     WHERE f.good_id = 0
-     GROUP BY f.period_start
-), tiers AS (
-    SELECT f.period_start, g.tier,
-           sum(f.amount) FILTER (WHERE f.flow = 'faucet'
-                                   AND f.reason = CASE WHEN g.tier = 0 THEN 'mining' ELSE 'production' END) AS made,
-           sum(f.amount) FILTER (WHERE f.flow = 'sink'
-                                   AND f.reason NOT IN ('jettison', 'operator', 'player')) AS used
-      FROM sim.flow_period f
-      JOIN sim.good g ON g.id = f.good_id
-     GROUP BY f.period_start, g.tier
-), chain AS (
-    SELECT t.period_start,
-           (sum(t.made) FILTER (WHERE t.tier > 0))::double precision
-               / nullif(sum(t.used) FILTER (WHERE t.tier > 0), 0) AS recipe_share,
-           count(*) FILTER (WHERE t.made > 0 AND t.used > 0)::double precision AS tiers_active
-      FROM tiers t
-     GROUP BY t.period_start
-), fleet AS (
-    SELECT s.period_start, sum(s.ships)::double precision AS ships,
-           sum(s.stranded)::double precision AS stranded,
-           sum(s.ships) FILTER (WHERE s.state = 'docked')::double precision AS docked,
-           sum(s.ships) FILTER (WHERE s.state = 'flying')::double precision AS flying,
-           sum(s.ships) FILTER (WHERE s.state = 'mining')::double precision AS mining
-      FROM sim.ship_period s
-     GROUP BY s.period_start
-), goods AS (
-    SELECT m.period_start, m.good_id,
-           avg((m.bid + m.ask) / 2.0) / g.base_price AS level,
-           stddev_pop((m.bid + m.ask) / 2.0) / nullif(avg((m.bid + m.ask) / 2.0), 0) AS cv,
-           count(*) AS markets,
-           sum(m.trades) AS trades
-      FROM sim.market_period m
-      JOIN sim.good g ON g.id = m.good_id
-     GROUP BY m.period_start, m.good_id, g.base_price
-), prices AS (
-    SELECT q.period_start,
-           avg(q.level) FILTER (WHERE EXISTS (SELECT 1 FROM sim.flow_period f
-                                               WHERE f.period_start = q.period_start AND f.good_id = q.good_id
-                                                 AND f.flow = 'sink' AND f.reason = 'consumption'))::double precision
-               AS price_level,
-           avg(q.cv) FILTER (WHERE q.markets >= 2)::double precision AS price_dispersion,
-           sum(q.trades)::double precision AS trades
-      FROM goods q
-     GROUP BY q.period_start
-), measured AS (
-    SELECT p.period_start, v.indicator, v.value
-      FROM periods p
-      LEFT JOIN credits c ON c.period_start = p.period_start
-      LEFT JOIN chain ch ON ch.period_start = p.period_start
-      LEFT JOIN fleet s ON s.period_start = p.period_start
-      LEFT JOIN prices q ON q.period_start = p.period_start
-     CROSS JOIN LATERAL (VALUES
-            ('money_drift', abs(p.money - coalesce(p.money_before, c.seed))
-                            / nullif(coalesce(p.money_before, c.seed), 0)),
-            ('faucet_sink_ratio', coalesce(c.faucets, 0) / nullif(c.sinks, 0)),
-            ('recipe_share', ch.recipe_share),
-            ('tiers_active', coalesce(ch.tiers_active, 0)),
-            ('stranded_share', coalesce(s.stranded, 0) / nullif(s.ships, 0)),
-            ('docked_share', coalesce(s.docked, 0) / nullif(s.ships, 0)),
-            ('flying_share', coalesce(s.flying, 0) / nullif(s.ships, 0)),
-            ('mining_share', coalesce(s.mining, 0) / nullif(s.ships, 0)),
-            ('price_level', q.price_level),
-            ('price_dispersion', q.price_dispersion),
-            ('trades_per_ship', coalesce(q.trades, 0) / nullif(s.ships, 0))) v(indicator, value)
-)
-SELECT m.period_start, m.indicator, m.value, b.lo, b.hi,
-       coalesce(m.value >= coalesce(b.lo, '-Infinity') AND m.value <= coalesce(b.hi, 'Infinity'), false) AS ok
-  FROM measured m
-  JOIN sim.economy_band b ON b.indicator = m.indicator;
+SELECT p.period_start, v.indicator, v.value, b.lo, b.hi,
+       coalesce(v.value >= coalesce(b.lo, '-Infinity') AND v.value <= coalesce(b.hi, 'Infinity'), false) AS ok
+  FROM (SELECT m.period_start, sum(m.credits)::double precision AS money
+          FROM sim.money_period m
+         GROUP BY m.period_start) p
+ CROSS JOIN LATERAL (
+        SELECT sum(m.credits)::double precision AS money
+          FROM sim.money_period m
+         WHERE m.period_start = (SELECT max(m2.period_start) FROM sim.money_period m2
+                                  WHERE m2.period_start < p.period_start)) before
+ CROSS JOIN LATERAL (
+        SELECT sum(f.amount) FILTER (WHERE f.flow = 'faucet' AND f.reason <> 'seed')::double precision AS faucets,
+               sum(f.amount) FILTER (WHERE f.flow = 'sink')::double precision AS sinks,
+               sum(f.amount) FILTER (WHERE f.flow = 'faucet' AND f.reason = 'seed')::double precision AS seed
+          FROM sim.flow_period f
+         WHERE f.period_start = p.period_start AND f.good_id = 0) c
+ CROSS JOIN LATERAL (
+        SELECT (sum(t.made) FILTER (WHERE t.tier > 0))::double precision
+                   / nullif(sum(t.used) FILTER (WHERE t.tier > 0), 0) AS recipe_share,
+               count(*) FILTER (WHERE t.made > 0 AND t.used > 0)::double precision AS tiers_active
+          FROM (SELECT g.tier,
+                       sum(f.amount) FILTER (WHERE f.flow = 'faucet'
+                                               AND f.reason = CASE WHEN g.tier = 0 THEN 'mining'
+                                                                   ELSE 'production' END) AS made,
+                       sum(f.amount) FILTER (WHERE f.flow = 'sink'
+                                               AND f.reason NOT IN ('jettison', 'operator', 'player')) AS used
+                  FROM sim.flow_period f
+                  JOIN sim.good g ON g.id = f.good_id
+                 WHERE f.period_start = p.period_start
+                 GROUP BY g.tier) t) ch
+ CROSS JOIN LATERAL (
+        SELECT sum(s.ships)::double precision AS ships,
+               sum(s.stranded)::double precision AS stranded,
+               sum(s.ships) FILTER (WHERE s.state = 'docked')::double precision AS docked,
+               sum(s.ships) FILTER (WHERE s.state = 'flying')::double precision AS flying,
+               sum(s.ships) FILTER (WHERE s.state = 'mining')::double precision AS mining
+          FROM sim.ship_period s
+         WHERE s.period_start = p.period_start) s
+ CROSS JOIN LATERAL (
+        SELECT avg(q.level) FILTER (WHERE q.consumed)::double precision AS price_level,
+               avg(q.cv) FILTER (WHERE q.markets >= 2)::double precision AS price_dispersion,
+               sum(q.trades)::double precision AS trades
+          FROM (SELECT avg((m.bid + m.ask) / 2.0) / g.base_price AS level,
+                       stddev_pop((m.bid + m.ask) / 2.0) / nullif(avg((m.bid + m.ask) / 2.0), 0) AS cv,
+                       count(m.bid) AS markets,
+                       sum(m.trades) AS trades,
+                       EXISTS (SELECT 1 FROM sim.flow_period f
+                                WHERE f.period_start = p.period_start AND f.good_id = m.good_id
+                                  AND f.flow = 'sink' AND f.reason = 'consumption') AS consumed
+                  FROM sim.market_period m
+                  JOIN sim.good g ON g.id = m.good_id
+                 WHERE m.period_start = p.period_start
+                 GROUP BY m.good_id, g.base_price) q) q
+ CROSS JOIN LATERAL (VALUES
+        ('money_drift', abs(p.money - coalesce(before.money, c.seed)) / nullif(coalesce(before.money, c.seed), 0)),
+        ('faucet_sink_ratio', coalesce(c.faucets, 0) / nullif(c.sinks, 0)),
+        ('recipe_share', ch.recipe_share),
+        ('tiers_active', ch.tiers_active),
+        ('stranded_share', coalesce(s.stranded, 0) / nullif(s.ships, 0)),
+        ('docked_share', coalesce(s.docked, 0) / nullif(s.ships, 0)),
+        ('flying_share', coalesce(s.flying, 0) / nullif(s.ships, 0)),
+        ('mining_share', coalesce(s.mining, 0) / nullif(s.ships, 0)),
+        ('price_level', q.price_level),
+        ('price_dispersion', q.price_dispersion),
+        ('trades_per_ship', coalesce(q.trades, 0) / nullif(s.ships, 0))) v(indicator, value)
+  JOIN sim.economy_band b ON b.indicator = v.indicator;
 COMMENT ON VIEW sim.economy_health IS
     'Each health indicator of each rolled-up period beside its band (sim.economy_band); ok is false outside the band or when the indicator cannot be measured (NULL value)';
 
