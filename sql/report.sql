@@ -2,8 +2,9 @@
 -- sim.economy_health_report, sim.economy_health_summary) and the analysts'
 -- schema report: read-only views over the rollups of sql/history.sql
 -- (sim.market_period, sim.sector_market_period, sim.flow_period,
--- sim.money_period, sim.wallet_period, sim.ship_period), the raw history
--- while it is kept (sim.trade) and the live markets (docs/reports.md).
+-- sim.money_period, sim.wallet_period, sim.ship_period, sim.history_period),
+-- the raw history while it is kept (sim.trade) and the live markets
+-- (docs/reports.md).
 --
 -- Who reads what: report's views run with their owner's rights, like api's
 -- (sql/api.sql).  Aggregated market data -- prices, volumes, the order book
@@ -403,24 +404,35 @@ CREATE VIEW report.arbitrage WITH (security_barrier) AS
 WITH quote AS (
     SELECT m.station_id, m.sector_id, m.good_id, m.good, m.stock, m.bid, m.ask
       FROM sim.market m
-), best_bid AS (
-    SELECT q.good_id, q.station_id, q.sector_id, q.bid,
-           row_number() OVER (PARTITION BY q.good_id ORDER BY q.bid DESC, q.station_id) AS rank
-      FROM quote q
+), best AS (
+    -- the two best bids for each good: the best elsewhere is one of them
+    SELECT r.good_id,
+           max(r.station_id) FILTER (WHERE r.rank = 1) AS station_1,
+           max(r.sector_id) FILTER (WHERE r.rank = 1) AS sector_1,
+           max(r.bid) FILTER (WHERE r.rank = 1) AS bid_1,
+           max(r.station_id) FILTER (WHERE r.rank = 2) AS station_2,
+           max(r.sector_id) FILTER (WHERE r.rank = 2) AS sector_2,
+           max(r.bid) FILTER (WHERE r.rank = 2) AS bid_2
+      FROM (SELECT q.good_id, q.station_id, q.sector_id, q.bid,
+                   row_number() OVER (PARTITION BY q.good_id ORDER BY q.bid DESC, q.station_id) AS rank
+              FROM quote q) r
+     WHERE r.rank <= 2
+     GROUP BY r.good_id
 )
 SELECT h.good_id, h.good, h.station_id AS buy_station, h.sector_id AS buy_sector, h.ask, h.stock,
-       b.station_id AS sell_station, b.sector_id AS sell_sector, b.bid,
+       x.station_id AS sell_station, x.sector_id AS sell_sector, x.bid,
        e.tax_rate * h.ask AS tax,
-       b.bid - h.ask * (1 + e.tax_rate) AS margin,
-       round((b.bid - h.ask * (1 + e.tax_rate)) / h.ask, 4) AS margin_ratio,
+       x.bid - h.ask * (1 + e.tax_rate) AS margin,
+       round((x.bid - h.ask * (1 + e.tax_rate)) / h.ask, 4) AS margin_ratio,
        j.jumps
   FROM quote h
  CROSS JOIN sim.economy e
- CROSS JOIN LATERAL (SELECT bb.station_id, bb.sector_id, bb.bid FROM best_bid bb
-                      WHERE bb.good_id = h.good_id AND bb.station_id <> h.station_id AND bb.rank <= 2
-                      ORDER BY bb.rank LIMIT 1) b
-  LEFT JOIN report.sector_jumps j ON j.from_sector = h.sector_id AND j.to_sector = b.sector_id
- WHERE h.stock > 0 AND b.bid > h.ask * (1 + e.tax_rate);
+  JOIN best b ON b.good_id = h.good_id
+ CROSS JOIN LATERAL (SELECT CASE WHEN b.station_1 = h.station_id THEN b.station_2 ELSE b.station_1 END AS station_id,
+                            CASE WHEN b.station_1 = h.station_id THEN b.sector_2 ELSE b.sector_1 END AS sector_id,
+                            CASE WHEN b.station_1 = h.station_id THEN b.bid_2 ELSE b.bid_1 END AS bid) x
+  LEFT JOIN report.sector_jumps j ON j.from_sector = h.sector_id AND j.to_sector = x.sector_id
+ WHERE h.stock > 0 AND x.bid > h.ask * (1 + e.tax_rate);
 COMMENT ON VIEW report.arbitrage IS
     'Now: markets whose ask, plus the buyer''s tax, is below the best bid for the good at another station; margin per unit, margin / ask, and the gate jumps between their sectors';
 
@@ -495,21 +507,31 @@ COMMENT ON VIEW report.wealth_distribution IS
     'Per period: factions, total wealth (credits and escrow), its Gini coefficient, the shares of the richest 1, 5 and 10 factions, and the median -- not who holds it';
 
 -- Private: each ship's trading per period, shown to its own player and to
--- operators.  The buyer pays the tax (sql/economy_commands.sql).
+-- operators.  The buyer pays the tax (sql/economy_commands.sql).  Periods
+-- are those rolled up (sim.history_period) and the one under way; each
+-- reads its own ticks' partitions of sim.trade.
 CREATE VIEW report.trader_profit WITH (security_barrier) AS
-SELECT x.period_start, x.faction_id, x.ship_id, count(*) AS trades,
+WITH period AS (
+    SELECT h.period_start, h.period_end FROM sim.history_period h
+    UNION ALL
+    SELECT coalesce(max(h.period_end), 0), NULL FROM sim.history_period h
+)
+SELECT p.period_start, x.faction_id, x.ship_id, count(*) AS trades,
        sum(x.bought) AS bought, sum(x.sold) AS sold, sum(x.tax) AS tax,
        sum(x.sold) - sum(x.bought) - sum(x.tax) AS profit
-  FROM (SELECT t.tick - t.tick % hp.period_ticks AS period_start, t.buyer_faction AS faction_id,
-               t.buyer_ship AS ship_id, t.qty * t.price AS bought, 0 AS sold, t.tax
-          FROM sim.trade t CROSS JOIN sim.history_policy hp
+  FROM period p
+ CROSS JOIN LATERAL (
+        SELECT t.buyer_faction AS faction_id, t.buyer_ship AS ship_id, t.qty * t.price AS bought, 0 AS sold, t.tax
+          FROM sim.trade t
+         WHERE t.tick >= p.period_start AND t.tick < coalesce(p.period_end, 9223372036854775807)
         UNION ALL
-        SELECT t.tick - t.tick % hp.period_ticks, t.seller_faction, t.seller_ship, 0, t.qty * t.price, 0
-          FROM sim.trade t CROSS JOIN sim.history_policy hp) x
+        SELECT t.seller_faction, t.seller_ship, 0, t.qty * t.price, 0
+          FROM sim.trade t
+         WHERE t.tick >= p.period_start AND t.tick < coalesce(p.period_end, 9223372036854775807)) x
  WHERE sim.acting_as_operator() OR x.faction_id = sim.viewer_faction()
- GROUP BY x.period_start, x.faction_id, x.ship_id;
+ GROUP BY p.period_start, x.faction_id, x.ship_id;
 COMMENT ON VIEW report.trader_profit IS
-    'Per period, faction and ship (NULL: a station''s side): trades, credits paid for purchases, received for sales, tax paid, realised profit (sales - purchases - tax); a player sees its own faction, an operator all (raw trades: within the retention)';
+    'Per period (rolled up or under way), faction and ship (NULL: a station''s side): trades, credits paid for purchases, received for sales, tax paid, realised profit (sales - purchases - tax); a player sees its own faction, an operator all (raw trades: within the retention)';
 
 -- The health, for everyone: aggregates of the rollups and the bands.
 CREATE VIEW report.economy_health WITH (security_barrier) AS
