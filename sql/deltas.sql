@@ -591,8 +591,10 @@ BEGIN
       FROM pg_catalog.pg_extension e
      CROSS JOIN LATERAL unnest(e.extconfig) AS x(oid)
       JOIN pg_catalog.pg_class c ON c.oid = x.oid
-     WHERE e.extname = 'sim' AND c.relkind = 'r';
-    EXECUTE format('CREATE PUBLICATION %I FOR TABLE %s', name, tables);
+     WHERE e.extname = 'sim' AND c.relkind IN ('r', 'p');
+    -- the history's partitioned tables through their parents: a subscriber
+    -- has partitions of its own (sql/history.sql)
+    EXECUTE format('CREATE PUBLICATION %I FOR TABLE %s WITH (publish_via_partition_root = true)', name, tables);
     IF current_setting('wal_level') <> 'logical' THEN
         RAISE WARNING 'wal_level is "%", so nothing can subscribe to publication "%" yet',
                       current_setting('wal_level'), sim.echo(name)

@@ -28,6 +28,9 @@ CREATE TABLE sim.command (
     CHECK ((dest_kind IN ('station', 'body')) = (dest_id IS NOT NULL)),
     CHECK ((dest_kind = 'point') = (dest_x IS NOT NULL AND dest_y IS NOT NULL AND dest_z IS NOT NULL))
 ) PARTITION BY RANGE (issued_tick);
+-- updated by the tick, published through its parent, which has no key: a
+-- logical subscriber finds the row by all its columns
+ALTER TABLE sim.command REPLICA IDENTITY FULL;
 COMMENT ON TABLE sim.command IS 'Player and API commands; each is applied (or rejected with a reason) by the next tick';
 -- At most one command per ship waits for the tick.  A partitioned table holds
 -- no unique index without its partition key, so a ship's pending command is

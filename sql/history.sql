@@ -111,6 +111,8 @@ END
 $$;
 CREATE TRIGGER history_policy_guard BEFORE INSERT OR UPDATE OR DELETE ON sim.history_policy
     FOR EACH ROW EXECUTE FUNCTION sim.history_policy_guard();
+-- also when a logical replication subscriber copies the publisher's row
+ALTER TABLE sim.history_policy ENABLE ALWAYS TRIGGER history_policy_guard;
 
 -- The periods rolled up, with their ends (periods follow each other; a
 -- policy change applies from the next period).
@@ -298,6 +300,9 @@ BEGIN
                 EXECUTE format('CREATE INDEX ON sim.%I %s', pname, ix);
             END IF;
         END LOOP;
+        IF (SELECT c.relreplident FROM pg_catalog.pg_class c WHERE c.oid = format('sim.%I', r.name)::regclass) = 'f' THEN
+            EXECUTE format('ALTER TABLE sim.%I REPLICA IDENTITY FULL', pname);   -- as its parent
+        END IF;
         EXECUTE format('ALTER TABLE sim.%I ATTACH PARTITION sim.%I FOR VALUES FROM (%s) TO (%s)',
                        r.name, pname, lo, hi);
         IF r.member THEN
@@ -352,6 +357,8 @@ END
 $$;
 CREATE TRIGGER world_history AFTER INSERT ON sim.world
     FOR EACH ROW EXECUTE FUNCTION sim.world_history();
+-- also on a logical replication subscriber, which has its own partitions
+ALTER TABLE sim.world ENABLE ALWAYS TRIGGER world_history;
 
 -- The rollups of the period [p, e), in one INSERT per table (after deleting
 -- what a recomputation replaces).  The OHLCV
