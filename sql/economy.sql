@@ -544,3 +544,28 @@ END
 $$;
 COMMENT ON FUNCTION sim.audit() IS
     'Every violation of conservation and of the economy''s invariants; an empty result means all is accounted for';
+
+-- Ships that cannot move on their own: at rest in space (idle or orbiting,
+-- not mining) and unable to reach any station of their sector with the fuel
+-- in their tank.  The cheapest flight is the one in drift mode (a quarter of
+-- the hull's acceleration, 35% of its top speed: SimModeAccel and
+-- SimModeSpeed in src/core/journey.c); a rest-to-rest leg of d km burns
+-- 2 * fuel_per_dv * min(0.35 * max_speed, sqrt(0.25 * max_accel * d)).
+-- docs/gameplay.md says what happens to them.
+CREATE VIEW sim.stranded_ship AS
+SELECT s.id AS ship_id, s.sector_id, s.state, s.fuel,
+       CASE WHEN n.dist IS NULL THEN 'no station in its sector'
+            ELSE 'too little fuel to reach a station' END AS reason
+  FROM sim.ship s
+  JOIN sim.ship_class c ON c.id = s.class_id
+  LEFT JOIN LATERAL (
+        SELECT ST_3DDistance(st.pos, ST_MakePoint(s.x, s.y, s.z)) AS dist
+          FROM sim.station st
+         WHERE st.sector_id = s.sector_id
+         ORDER BY 1
+         LIMIT 1) n ON true
+ WHERE s.state IN ('idle', 'orbiting')
+   AND (n.dist IS NULL
+        OR s.fuel < 2 * c.fuel_per_dv * least(0.35 * c.max_speed, sqrt(0.25 * c.max_accel * n.dist)));
+COMMENT ON VIEW sim.stranded_ship IS
+    'Ships at rest in space that cannot reach a station of their sector with their fuel, and why';
