@@ -24,16 +24,16 @@ CREATE TABLE sim.economy (
     trades_aggregated   bigint NOT NULL DEFAULT 0 CHECK (trades_aggregated >= 0),
     -- the balance of the economy (docs/gameplay.md, "The economy in balance")
     budget_period_ticks integer NOT NULL DEFAULT 100 CHECK (budget_period_ticks BETWEEN 1 AND 86400),
-    population_pay_ppm  integer NOT NULL DEFAULT 1000000
+    population_pay_ppm  integer NOT NULL DEFAULT 250000
         CHECK (population_pay_ppm BETWEEN 1000 AND 1000000),
     money_anchor        bigint CHECK (money_anchor >= 0),
-    anchor_pull_ppm     integer NOT NULL DEFAULT 100000 CHECK (anchor_pull_ppm BETWEEN 0 AND 1000000),
+    anchor_pull_ppm     integer NOT NULL DEFAULT 10000 CHECK (anchor_pull_ppm BETWEEN 0 AND 1000000),
     docking_fee         bigint NOT NULL DEFAULT 100 CHECK (docking_fee >= 0),
     tow_fee             bigint NOT NULL DEFAULT 5000 CHECK (tow_fee >= 0),
-    dock_stay_ticks     integer NOT NULL DEFAULT 300 CHECK (dock_stay_ticks BETWEEN 0 AND 86400),
+    dock_stay_ticks     integer NOT NULL DEFAULT 400 CHECK (dock_stay_ticks BETWEEN 0 AND 86400),
     handling_rate       integer NOT NULL DEFAULT 10 CHECK (handling_rate BETWEEN 1 AND 1000000),
     recipe_batches      integer NOT NULL DEFAULT 40 CHECK (recipe_batches BETWEEN 1 AND 100000),
-    mining_speed        double precision NOT NULL DEFAULT 0.1 CHECK (mining_speed > 0 AND mining_speed <= 100)
+    mining_speed        double precision NOT NULL DEFAULT 0.07 CHECK (mining_speed > 0 AND mining_speed <= 100)
 );
 COMMENT ON TABLE sim.economy IS 'Rules of the economy: spread, tax and fee rates, durations and ranges (one row)';
 COMMENT ON COLUMN sim.economy.budget_period_ticks IS 'How often the monetary rule sets population_pay_ppm from the sinks and pay of the last SIM_BUDGET_WINDOW (10) periods';
@@ -362,7 +362,7 @@ INSERT INTO sim.bt_leaf (name, kind, description) VALUES
     ('mine',             'action',    'start mining the orbited body'),
     ('goto_buyer',       'action',    'fly to the best station to sell the hold'),
     ('goto_contract',    'action',    'fly to where the accepted contract leads'),
-    ('goto_deposit',     'action',    'fly to the best deposit'),
+    ('goto_deposit',     'action',    'fly to the deposit whose goods the sector''s stations bid most for'),
     ('goto_station',     'action',    'fly to a station of the sector (loyalty prefers the own faction''s)'),
     ('goto_safe_sector', 'action',    'fly to the best station of a safer neighbouring sector'),
     ('buy_for_contract', 'action',    'buy here what the accepted procurement contract still lacks'),

@@ -74,6 +74,7 @@ DECLARE
     spacing     constant double precision := 1.0e6;   -- km between lattice sites
     half        constant double precision := 2.5e5;   -- sector half-size, km
     nships      bigint;
+    fleet_scale double precision := least(1.0, ships / 30000.0);
     result      jsonb;
 BEGIN
     IF sectors IS NULL OR ships IS NULL OR seed IS NULL
@@ -121,11 +122,11 @@ BEGIN
     INSERT INTO sim.good (id, name, category, tier, base_price, volume) VALUES
         (1,  'ore',         'raw',        0,   12, 1.0),
         (2,  'silicate',    'raw',        0,   10, 1.0),
-        (3,  'ice',         'raw',        0,    8, 1.0),
+        (3,  'ice',         'raw',        0,   14, 1.0),
         (4,  'gas',         'raw',        0,   14, 1.5),
         (5,  'metal',       'refined',    1,   40, 0.5),
         (6,  'silicon',     'refined',    1,   45, 0.5),
-        (7,  'water',       'refined',    1,   20, 1.0),
+        (7,  'water',       'refined',    1,   30, 1.0),
         (8,  'fuel',        'consumable', 1,   55, 1.0),
         (9,  'food',        'consumable', 2,   60, 0.8),
         (10, 'components',  'component',  2,  180, 0.4),
@@ -331,6 +332,8 @@ BEGIN
 
     -- Starting stock: each good a station uses or makes (a hub trades all
     -- tier 0-2 goods), together filling between 10% and 50% of its storage
+    -- and targets of 30% of it, both in proportion to the fleet up to 30,000
+    -- ships (fleet_scale), so that what the ships move shows in the prices
     WITH used AS (
         SELECT sr.station_id, ri.good_id FROM sim.station_recipe sr JOIN sim.recipe_input ri USING (recipe_id)
         UNION
@@ -344,18 +347,18 @@ BEGIN
     )
     INSERT INTO sim.station_stock (station_id, good_id, qty, target)
     SELECT c.station_id, c.good_id,
-           floor(st.storage_capacity * (0.1 + 0.4 * sim.rand_unit(seed, 43, c.station_id::bigint * 100 + c.good_id)) / c.n)::bigint,
-           greatest(1, floor(st.storage_capacity * 0.3 / c.n))::bigint
+           floor(st.storage_capacity * fleet_scale
+                 * (0.1 + 0.4 * sim.rand_unit(seed, 43, c.station_id::bigint * 100 + c.good_id)) / c.n)::bigint,
+           greatest(1, floor(st.storage_capacity * fleet_scale * 0.3 / c.n))::bigint
       FROM counted c JOIN sim.station st ON st.id = c.station_id;
 
-    -- Populations eat, drink and burn fuel: a share of the target per cycle,
-    -- as large as the fleet that supplies them (a hub's 1/100 of its target
-    -- per cycle at 30,000 ships, another station's 1/300); shipyards refit
-    -- the fleet: one ship part per 500 ships (at least two) every 300 ticks
+    -- Populations eat, drink and burn fuel: a share of the target per cycle
+    -- (a hub's 1/100, another station's 1/300); shipyards refit the fleet:
+    -- one ship part per 500 ships (at least two) every 300 ticks
     INSERT INTO sim.economy DEFAULT VALUES;
     INSERT INTO sim.station_demand (station_id, good_id, qty, cycle_ticks)
     SELECT s.station_id, s.good_id,
-           greatest(1, s.target * ships / CASE WHEN st.kind = 'trade_hub' THEN 100 ELSE 300 END / 30000)::integer,
+           greatest(1, s.target / CASE WHEN st.kind = 'trade_hub' THEN 100 ELSE 300 END)::integer,
            60 + 10 * sim.rand_int(seed, 44, s.station_id::bigint * 100 + s.good_id, 0, 6)
       FROM sim.station_stock s JOIN sim.station st ON st.id = s.station_id
      WHERE s.good_id IN (7, 8, 9);
