@@ -380,8 +380,13 @@ BEGIN
     INSERT INTO sim.ledger (tick, flow, reason, amount, faction_id)
     SELECT 0, 'faucet', 'seed', credits, faction_id
       FROM sim.wallet WHERE credits > 0 ORDER BY faction_id;
-    -- the monetary rule steers the money supply back to what was seeded
-    UPDATE sim.economy SET money_anchor = (SELECT sum(credits) FROM sim.wallet);
+    -- the balanced economy (docs/gameplay.md, "The economy in balance"); the
+    -- monetary rule steers the money supply back to what was seeded
+    UPDATE sim.economy
+       SET budget_period_ticks = 100, population_pay_ppm = 250000,
+           money_anchor = (SELECT sum(credits) FROM sim.wallet), anchor_pull_ppm = 10000,
+           docking_fee = 100, tow_fee = 5000, dock_stay_ticks = 400, handling_rate = 10,
+           recipe_batches = 40, mining_speed = 0.07;
 
     PERFORM sim.install_default_trees();
     PERFORM sim.invalidate_cache();

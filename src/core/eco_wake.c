@@ -3,8 +3,8 @@
  * starts, a flight ends (dock, orbit or rest), docking completes when a
  * slot is free (the ship pays the docking fee, a sink, as far as its
  * wallet goes; an NPC then stays dock_stay_ticks, give or take half,
- * plus one tick per handling_rate units in its hold, and a tick, before
- * it decides), undocking ends, a
+ * plus one tick per handling_rate units in its hold, before it decides --
+ * at once if that is no time), undocking ends, a
  * mining cycle fills the hold (mining_rate times mining_speed times the
  * deposit's richness per tick); then an NPC pilot decides
  * (include/sim/core/economy.h).
@@ -150,6 +150,7 @@ EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals)
 				{
 					EcoRow	   *n = EcoTransit(s, sh, ECO_DOCKED);
 					int			f = EcoFaction(s, sh->faction);
+					int64_t		stay;
 					int64_t		fee = f < 0 ? 0 : (s->docking_fee < s->credits[f] ? s->docking_fee : s->credits[f]);
 
 					n->wake = -1;
@@ -159,8 +160,9 @@ EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals)
 						EcoCredit(s, sh->faction, -fee);
 						EcoRecordLedger(s, false, "docking_fee", -1, fee, r->docked_at, sh->id, sh->faction);
 					}
-					if (sh->npc)
-						n->wake = s->tick + 1 + dock_stay(s, sh) + sh->cargo_total / s->handling_rate;
+					stay = sh->npc ? dock_stay(s, sh) + sh->cargo_total / s->handling_rate : 0;
+					if (stay > 0)
+						n->wake = s->tick + stay;
 					else
 						decide = true;
 				}
