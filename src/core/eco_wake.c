@@ -167,7 +167,7 @@ EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals)
 						decide = true;
 				}
 				else
-					EcoMutate(sh)->wake = s->tick + 1;	/* queued for a slot */
+					EcoMutate(sh)->wake = s->tick + (sh->npc ? SIM_NPC_DOCK_RETRY_TICKS : 1);	/* queued */
 				break;
 			}
 		case ECO_UNDOCKING:
