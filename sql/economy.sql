@@ -1,6 +1,7 @@
--- sim: the economy's tables -- ship states and their events, markets, trades,
--- price history, limit orders, contracts, behaviour trees, the ledger and
--- the audit.  Commands live in economy_commands.sql.
+-- sim: the economy's tables -- its knobs, ship states and their events,
+-- markets, trades, price history, limit orders, contracts, behaviour trees,
+-- the ledger, the audit and the stranded ships.  Commands live in
+-- economy_commands.sql.
 
 -- Knobs of the economy: one row, present with the universe.
 CREATE TABLE sim.economy (
@@ -21,9 +22,34 @@ CREATE TABLE sim.economy (
     contract_period_ticks integer NOT NULL DEFAULT 60 CHECK (contract_period_ticks BETWEEN 1 AND 86400),
     contract_ticks      integer NOT NULL DEFAULT 3600 CHECK (contract_ticks BETWEEN 1 AND 10000000),
     npc_cooldown_ticks  integer NOT NULL DEFAULT 30 CHECK (npc_cooldown_ticks BETWEEN 1 AND 86400),
-    trades_aggregated   bigint NOT NULL DEFAULT 0 CHECK (trades_aggregated >= 0)
+    trades_aggregated   bigint NOT NULL DEFAULT 0 CHECK (trades_aggregated >= 0),
+    -- the balance of the economy (docs/gameplay.md, "The economy in balance"):
+    -- the defaults are the plain rules (no fees, no stays, one batch, the
+    -- population pays the whole bid); sim.generate_universe sets the
+    -- balanced values
+    budget_period_ticks integer CHECK (budget_period_ticks BETWEEN 1 AND 86400),
+    population_pay_ppm  integer NOT NULL DEFAULT 1000000
+        CHECK (population_pay_ppm BETWEEN 1000 AND 1000000),
+    money_anchor        bigint CHECK (money_anchor >= 0),
+    anchor_pull_ppm     integer NOT NULL DEFAULT 0 CHECK (anchor_pull_ppm BETWEEN 0 AND 1000000),
+    docking_fee         bigint NOT NULL DEFAULT 0 CHECK (docking_fee >= 0),
+    tow_fee             bigint NOT NULL DEFAULT 0 CHECK (tow_fee >= 0),
+    dock_stay_ticks     integer NOT NULL DEFAULT 0 CHECK (dock_stay_ticks BETWEEN 0 AND 86400),
+    handling_rate       integer NOT NULL DEFAULT 1000000 CHECK (handling_rate BETWEEN 1 AND 1000000),
+    recipe_batches      integer NOT NULL DEFAULT 1 CHECK (recipe_batches BETWEEN 1 AND 100000),
+    mining_speed        double precision NOT NULL DEFAULT 1 CHECK (mining_speed > 0 AND mining_speed <= 100)
 );
 COMMENT ON TABLE sim.economy IS 'Rules of the economy: spread, tax and fee rates, durations and ranges (one row)';
+COMMENT ON COLUMN sim.economy.budget_period_ticks IS 'How often the monetary rule sets population_pay_ppm from the sinks and pay of the last SIM_BUDGET_WINDOW (10) periods (NULL: never, the rate stays)';
+COMMENT ON COLUMN sim.economy.population_pay_ppm IS 'Millionths of the bid the population pays for what it consumes: the monetary rule''s state, written by the tick';
+COMMENT ON COLUMN sim.economy.money_anchor IS 'The money supply the monetary rule steers back to (the seeded credits; NULL: no pull)';
+COMMENT ON COLUMN sim.economy.anchor_pull_ppm IS 'Millionths of the gap between money_anchor and the money supply the population is to pay back per window of the monetary rule';
+COMMENT ON COLUMN sim.economy.docking_fee IS 'Credits a ship pays (a sink) when it docks';
+COMMENT ON COLUMN sim.economy.tow_fee IS 'Credits a stranded NPC ship pays (a sink, as far as its wallet goes) to be towed to a station';
+COMMENT ON COLUMN sim.economy.dock_stay_ticks IS 'Ticks an NPC ship stays docked before it decides, plus one per handling_rate units in its hold';
+COMMENT ON COLUMN sim.economy.handling_rate IS 'Units of cargo loaded or unloaded per tick at a station';
+COMMENT ON COLUMN sim.economy.recipe_batches IS 'Most batches a recipe runs per cycle at a station, as inputs, room and its outputs'' targets allow';
+COMMENT ON COLUMN sim.economy.mining_speed IS 'Multiplies every hull''s mining_rate';
 
 -- Each market is a station_stock row: the station buys and sells that good
 -- at prices set by its stock relative to the target (see docs/gameplay.md).
@@ -239,8 +265,8 @@ CREATE INDEX contract_station_good ON sim.contract (station_id, good_id) WHERE s
 
 -- The ledger: every creation (faucet) and destruction (sink) of goods and credits.
 -- Partitioned by tick (sql/history.sql: partitions, their keys and indexes);
--- sector_id and body_id say where the
--- flow happened (NULL: nowhere in particular, like the seed or a player's grant).
+-- sector_id and body_id say where the flow happened (NULL: nowhere in
+-- particular, like the seed or a player's grant).
 CREATE TABLE sim.ledger (
     id          bigint GENERATED ALWAYS AS IDENTITY,
     tick        bigint NOT NULL,
@@ -257,12 +283,14 @@ CREATE TABLE sim.ledger (
     -- way: the partitions of a restored ledger must match it exactly)
     CHECK ((flow = 'faucet' AND reason IN ('seed', 'mining', 'production', 'population', 'operator', 'player'))
            OR (flow = 'sink' AND reason IN ('consumption', 'recipe_input', 'jettison', 'refuel', 'tax',
-                                            'order_fee', 'operator', 'player'))),
-    CHECK (reason NOT IN ('tax', 'order_fee', 'population') OR good_id IS NULL),
+                                            'order_fee', 'operator', 'player', 'docking_fee', 'towing'))),
+    CHECK (reason NOT IN ('tax', 'order_fee', 'population', 'docking_fee', 'towing') OR good_id IS NULL),
     CHECK (reason NOT IN ('mining', 'production', 'consumption', 'recipe_input', 'jettison', 'refuel')
            OR good_id IS NOT NULL)
 ) PARTITION BY RANGE (tick);
 COMMENT ON TABLE sim.ledger IS 'Faucets and sinks of goods (good_id set) and credits (good_id NULL), where they happened (partitioned by tick, kept sim.history_policy.raw_retention_ticks)';
+COMMENT ON COLUMN sim.ledger.sector_id IS 'Where the flow happened: the station''s sector, else the ship''s (NULL: nowhere, as the seed)';
+COMMENT ON COLUMN sim.ledger.body_id IS 'The body mined (mining rows)';
 
 -- Behaviour trees for NPC pilots: one tree per role, nodes as rows.
 CREATE TABLE sim.bt_leaf (
@@ -337,7 +365,7 @@ INSERT INTO sim.bt_leaf (name, kind, description) VALUES
     ('mine',             'action',    'start mining the orbited body'),
     ('goto_buyer',       'action',    'fly to the best station to sell the hold'),
     ('goto_contract',    'action',    'fly to where the accepted contract leads'),
-    ('goto_deposit',     'action',    'fly to the best deposit'),
+    ('goto_deposit',     'action',    'fly to the deposit whose goods the sector''s stations bid most for'),
     ('goto_station',     'action',    'fly to a station of the sector (loyalty prefers the own faction''s)'),
     ('goto_safe_sector', 'action',    'fly to the best station of a safer neighbouring sector'),
     ('buy_for_contract', 'action',    'buy here what the accepted procurement contract still lacks'),
@@ -546,3 +574,28 @@ END
 $$;
 COMMENT ON FUNCTION sim.audit() IS
     'Every violation of conservation and of the economy''s invariants; an empty result means all is accounted for';
+
+-- Ships that cannot move on their own: at rest in space (idle or orbiting,
+-- not mining) and unable to reach any station of their sector with the fuel
+-- in their tank.  The cheapest flight is the one in drift mode (a quarter of
+-- the hull's acceleration, 35% of its top speed: SimModeAccel and
+-- SimModeSpeed in src/core/journey.c); a rest-to-rest leg of d km burns
+-- 2 * fuel_per_dv * min(0.35 * max_speed, sqrt(0.25 * max_accel * d)).
+-- docs/gameplay.md says what happens to them.
+CREATE VIEW sim.stranded_ship AS
+SELECT s.id AS ship_id, s.sector_id, s.state, s.fuel,
+       CASE WHEN n.dist IS NULL THEN 'no station in its sector'
+            ELSE 'too little fuel to reach a station' END AS reason
+  FROM sim.ship s
+  JOIN sim.ship_class c ON c.id = s.class_id
+  LEFT JOIN LATERAL (
+        SELECT ST_3DDistance(st.pos, ST_MakePoint(s.x, s.y, s.z)) AS dist
+          FROM sim.station st
+         WHERE st.sector_id = s.sector_id
+         ORDER BY 1
+         LIMIT 1) n ON true
+ WHERE s.state IN ('idle', 'orbiting')
+   AND (n.dist IS NULL
+        OR s.fuel < 2 * c.fuel_per_dv * least(0.35 * c.max_speed, sqrt(0.25 * c.max_accel * n.dist)));
+COMMENT ON VIEW sim.stranded_ship IS
+    'Ships at rest in space that cannot reach a station of their sector with their fuel, and why';

@@ -215,20 +215,6 @@ CREATE TABLE sim.ship_period (
 COMMENT ON TABLE sim.ship_period IS
     'Ships at the period''s end by sector, role and state, and how many of them are stranded (sim.stranded_ship)';
 
--- Ships that cannot move on their own.  The economy defines the rule (the
--- view of the same name in economy.sql); where it does not yet, none are.
-DO $$
-BEGIN
-    IF to_regclass('sim.stranded_ship') IS NULL THEN
-        CREATE VIEW sim.stranded_ship AS
-        SELECT NULL::bigint AS ship_id, NULL::integer AS sector_id, NULL::text AS state,
-               NULL::double precision AS fuel, NULL::text AS reason
-         WHERE false;
-        COMMENT ON VIEW sim.stranded_ship IS 'Ships that cannot move on their own (none until the economy defines the rule)';
-    END IF;
-END
-$$;
-
 -- The partitions of the raw history, from the catalog: parent table, name,
 -- and the ticks [lo, hi) each holds.  A partition is named after its parent
 -- and its bounds, parent_lo_hi (sim.history_cover names them), which is

@@ -1,14 +1,19 @@
 /*
  * eco_wake.c -- what a woken ship's state does next: a journey's next leg
  * starts, a flight ends (dock, orbit or rest), docking completes when a
- * slot is free, undocking ends, a mining cycle fills the hold; then an NPC
- * pilot decides
+ * slot is free (the ship pays the docking fee, a sink, as far as its
+ * wallet goes; an NPC then stays dock_stay_ticks, give or take half,
+ * plus one tick per handling_rate units in its hold, before it decides --
+ * at once if that is no time), undocking ends, a
+ * mining cycle fills the hold (mining_rate times mining_speed times the
+ * deposit's richness per tick); then an NPC pilot decides
  * (include/sim/core/economy.h).
  */
 #include <math.h>
 #include <string.h>
 
 #include "sim/core/economy.h"
+#include "sim/core/rng.h"
 
 /* Bring the ship to rest where it is, with no plan. */
 static void
@@ -56,6 +61,28 @@ arrive_final(EcoWorld *s, EcoShip *sh)
 	}
 }
 
+/*
+ * An NPC's stay at a dock before it decides, unloading aside: between half
+ * and one and a half dock_stay_ticks, drawn per ship and tick (so that
+ * pilots generated together drift apart).
+ */
+static int64_t
+dock_stay(const EcoWorld *s, const EcoShip *sh)
+{
+	int64_t		half = s->dock_stay_ticks / 2;
+
+	if (s->dock_stay_ticks <= 0)
+		return 0;
+	return half + (int64_t) (SimRandBits((uint64_t) sh->id, 7101, (uint64_t) s->tick) % (uint64_t) s->dock_stay_ticks);
+}
+
+/* How long a queued NPC waits before it tries a full dock again: a quarter stay, at least SIM_NPC_DOCK_RETRY_TICKS. */
+static int64_t
+dock_retry(const EcoWorld *s)
+{
+	return s->dock_stay_ticks / 4 > SIM_NPC_DOCK_RETRY_TICKS ? s->dock_stay_ticks / 4 : SIM_NPC_DOCK_RETRY_TICKS;
+}
+
 /* One mining cycle: the hold fills from the deposits of the orbited body. */
 static bool
 mine_cycle(EcoWorld *s, EcoShip *sh)
@@ -72,7 +99,7 @@ mine_cycle(EcoWorld *s, EcoShip *sh)
 	{
 		EcoDeposit *d = &s->deposits[s->bodies[b].first_deposit + i];
 		int64_t		room = c->cargo_capacity - sh->cargo_total;
-		int64_t		amount = (int64_t) floor(c->mining_rate * d->richness * s->mine_cycle_ticks);
+		int64_t		amount = (int64_t) floor(c->mining_rate * s->mining_speed * d->richness * s->mine_cycle_ticks);
 
 		if (d->good < 0 || d->remaining <= 0 || room <= 0)
 			continue;
@@ -87,7 +114,8 @@ mine_cycle(EcoWorld *s, EcoShip *sh)
 		sh->cargo[d->good] += amount;
 		sh->cargo_total += amount;
 		sh->cargo_dirty = true;
-		EcoRecordLedger(s, true, "mining", d->good, amount, 0, sh->id, sh->faction);
+		EcoRecordLedgerAt(s, true, "mining", d->good, amount, sh->id, sh->faction,
+						  s->sectors[s->bodies[b].sector].id, r->body_id);
 		if (d->remaining > 0)
 			more = true;
 	}
@@ -128,13 +156,25 @@ EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals)
 				if (st >= 0 && s->stations[st].docked < s->stations[st].slots)
 				{
 					EcoRow	   *n = EcoTransit(s, sh, ECO_DOCKED);
+					int			f = EcoFaction(s, sh->faction);
+					int64_t		stay;
+					int64_t		fee = f < 0 ? 0 : (s->docking_fee < s->credits[f] ? s->docking_fee : s->credits[f]);
 
 					n->wake = -1;
 					s->stations[st].docked++;
-					decide = true;
+					if (fee > 0)
+					{
+						EcoCredit(s, sh->faction, -fee);
+						EcoRecordLedger(s, false, "docking_fee", -1, fee, r->docked_at, sh->id, sh->faction);
+					}
+					stay = sh->npc ? dock_stay(s, sh) + sh->cargo_total / s->handling_rate : 0;
+					if (stay > 0)
+						n->wake = s->tick + stay;
+					else
+						decide = true;
 				}
 				else
-					EcoMutate(sh)->wake = s->tick + 1;	/* queued for a slot */
+					EcoMutate(sh)->wake = s->tick + (sh->npc ? dock_retry(s) : 1);	/* queued */
 				break;
 			}
 		case ECO_UNDOCKING:
