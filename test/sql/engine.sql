@@ -28,6 +28,11 @@ SELECT pg_temp.try('SELECT sim.step()') AS step_without_universe;
 SELECT pg_temp.try($$SELECT * FROM sim.navigate(1, 'station:1')$$) AS navigate_without_universe;
 
 SELECT sim.generate_universe(7, 8, 3000) IS NOT NULL AS generated;
+-- thirsty hulls (ten times the generated burn), so that fuel decides
+-- between modes on a journey of a few jumps
+UPDATE sim.ship_class k SET fuel_per_dv = v.fuel_per_dv
+  FROM (VALUES (1, 0.25), (2, 0.45), (3, 0.10), (4, 0.20), (5, 0.50), (6, 0.80), (7, 0.12)) v(id, fuel_per_dv)
+ WHERE k.id = v.id;
 -- No autopilots: without an NPC personality every ship is a player's ship,
 -- and only the commands below move ships (NPCs are the economy tests'
 -- business)

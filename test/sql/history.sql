@@ -47,6 +47,9 @@ SELECT count(*) AS rows, bool_and(period_ticks = 3600 AND partition_ticks = 3600
 UPDATE sim.history_policy SET partition_ticks = 20, period_ticks = 40, raw_retention_ticks = 60;
 SELECT sim.reset_universe();
 SELECT (sim.generate_universe(11, 3, 400)) ->> 'ships' AS ships;
+-- (the plain rules of trade, not the generated balance: ships trade every
+-- few ticks, so every retained period has trades)
+UPDATE sim.economy SET dock_stay_ticks = 0, handling_rate = 1000000;
 SELECT parent, name, lo, hi FROM sim.history_partition ORDER BY parent, lo;
 SELECT sim.step(200);
 
