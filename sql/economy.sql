@@ -21,9 +21,31 @@ CREATE TABLE sim.economy (
     contract_period_ticks integer NOT NULL DEFAULT 60 CHECK (contract_period_ticks BETWEEN 1 AND 86400),
     contract_ticks      integer NOT NULL DEFAULT 3600 CHECK (contract_ticks BETWEEN 1 AND 10000000),
     npc_cooldown_ticks  integer NOT NULL DEFAULT 30 CHECK (npc_cooldown_ticks BETWEEN 1 AND 86400),
-    trades_aggregated   bigint NOT NULL DEFAULT 0 CHECK (trades_aggregated >= 0)
+    trades_aggregated   bigint NOT NULL DEFAULT 0 CHECK (trades_aggregated >= 0),
+    -- the balance of the economy (docs/gameplay.md, "The economy in balance")
+    budget_period_ticks integer NOT NULL DEFAULT 100 CHECK (budget_period_ticks BETWEEN 1 AND 86400),
+    population_pay_ppm  integer NOT NULL DEFAULT 1000000
+        CHECK (population_pay_ppm BETWEEN 1000 AND 1000000),
+    money_anchor        bigint CHECK (money_anchor >= 0),
+    anchor_pull_ppm     integer NOT NULL DEFAULT 100000 CHECK (anchor_pull_ppm BETWEEN 0 AND 1000000),
+    docking_fee         bigint NOT NULL DEFAULT 100 CHECK (docking_fee >= 0),
+    tow_fee             bigint NOT NULL DEFAULT 5000 CHECK (tow_fee >= 0),
+    dock_stay_ticks     integer NOT NULL DEFAULT 300 CHECK (dock_stay_ticks BETWEEN 0 AND 86400),
+    handling_rate       integer NOT NULL DEFAULT 10 CHECK (handling_rate BETWEEN 1 AND 1000000),
+    recipe_batches      integer NOT NULL DEFAULT 40 CHECK (recipe_batches BETWEEN 1 AND 100000),
+    mining_speed        double precision NOT NULL DEFAULT 0.1 CHECK (mining_speed > 0 AND mining_speed <= 100)
 );
 COMMENT ON TABLE sim.economy IS 'Rules of the economy: spread, tax and fee rates, durations and ranges (one row)';
+COMMENT ON COLUMN sim.economy.budget_period_ticks IS 'How often the monetary rule sets population_pay_ppm from the sinks and pay of the last SIM_BUDGET_WINDOW (10) periods';
+COMMENT ON COLUMN sim.economy.population_pay_ppm IS 'Millionths of the bid the population pays for what it consumes: the monetary rule''s state, written by the tick';
+COMMENT ON COLUMN sim.economy.money_anchor IS 'The money supply the monetary rule steers back to (the seeded credits; NULL: no pull)';
+COMMENT ON COLUMN sim.economy.anchor_pull_ppm IS 'Millionths of the gap between money_anchor and the money supply the population is to pay back per window of the monetary rule';
+COMMENT ON COLUMN sim.economy.docking_fee IS 'Credits a ship pays (a sink) when it docks';
+COMMENT ON COLUMN sim.economy.tow_fee IS 'Credits a stranded NPC ship pays (a sink, as far as its wallet goes) to be towed to a station';
+COMMENT ON COLUMN sim.economy.dock_stay_ticks IS 'Ticks an NPC ship stays docked before it decides, plus one per handling_rate units in its hold';
+COMMENT ON COLUMN sim.economy.handling_rate IS 'Units of cargo loaded or unloaded per tick at a station';
+COMMENT ON COLUMN sim.economy.recipe_batches IS 'Most batches a recipe runs per cycle at a station, as inputs, room and its outputs'' targets allow';
+COMMENT ON COLUMN sim.economy.mining_speed IS 'Multiplies every hull''s mining_rate';
 
 -- Each market is a station_stock row: the station buys and sells that good
 -- at prices set by its stock relative to the target (see docs/gameplay.md).
@@ -264,12 +286,15 @@ CREATE TABLE sim.ledger (
                               ('faucet', 'population'), ('faucet', 'operator'), ('faucet', 'player'),
                               ('sink', 'consumption'), ('sink', 'recipe_input'), ('sink', 'jettison'),
                               ('sink', 'refuel'), ('sink', 'tax'), ('sink', 'order_fee'),
-                              ('sink', 'operator'), ('sink', 'player'))),
-    CHECK (reason NOT IN ('tax', 'order_fee', 'population') OR good_id IS NULL),
+                              ('sink', 'operator'), ('sink', 'player'),
+                              ('sink', 'docking_fee'), ('sink', 'towing'))),
+    CHECK (reason NOT IN ('tax', 'order_fee', 'population', 'docking_fee', 'towing') OR good_id IS NULL),
     CHECK (reason NOT IN ('mining', 'production', 'consumption', 'recipe_input', 'jettison', 'refuel')
            OR good_id IS NOT NULL)
 ) PARTITION BY RANGE (tick);
 COMMENT ON TABLE sim.ledger IS 'Faucets and sinks of goods (good_id set) and credits (good_id NULL), where they happened (partitioned by tick, kept sim.history_policy.raw_retention_ticks)';
+COMMENT ON COLUMN sim.ledger.sector_id IS 'Where the flow happened: the station''s sector, else the ship''s (NULL: nowhere, as the seed)';
+COMMENT ON COLUMN sim.ledger.body_id IS 'The body mined (mining rows)';
 CREATE INDEX ledger_tick ON sim.ledger USING brin (tick);
 
 -- Behaviour trees for NPC pilots: one tree per role, nodes as rows.
@@ -554,3 +579,28 @@ END
 $$;
 COMMENT ON FUNCTION sim.audit() IS
     'Every violation of conservation and of the economy''s invariants; an empty result means all is accounted for';
+
+-- Ships that cannot move on their own: at rest in space (idle or orbiting,
+-- not mining) and unable to reach any station of their sector with the fuel
+-- in their tank.  The cheapest flight is the one in drift mode (a quarter of
+-- the hull's acceleration, 35% of its top speed: SimModeAccel and
+-- SimModeSpeed in src/core/journey.c); a rest-to-rest leg of d km burns
+-- 2 * fuel_per_dv * min(0.35 * max_speed, sqrt(0.25 * max_accel * d)).
+-- docs/gameplay.md says what happens to them.
+CREATE VIEW sim.stranded_ship AS
+SELECT s.id AS ship_id, s.sector_id, s.state, s.fuel,
+       CASE WHEN n.dist IS NULL THEN 'no station in its sector'
+            ELSE 'too little fuel to reach a station' END AS reason
+  FROM sim.ship s
+  JOIN sim.ship_class c ON c.id = s.class_id
+  LEFT JOIN LATERAL (
+        SELECT ST_3DDistance(st.pos, ST_MakePoint(s.x, s.y, s.z)) AS dist
+          FROM sim.station st
+         WHERE st.sector_id = s.sector_id
+         ORDER BY 1
+         LIMIT 1) n ON true
+ WHERE s.state IN ('idle', 'orbiting')
+   AND (n.dist IS NULL
+        OR s.fuel < 2 * c.fuel_per_dv * least(0.35 * c.max_speed, sqrt(0.25 * c.max_accel * n.dist)));
+COMMENT ON VIEW sim.stranded_ship IS
+    'Ships at rest in space that cannot reach a station of their sector with their fuel, and why';

@@ -49,7 +49,9 @@ DECLARE
 BEGIN
     FOR r IN SELECT * FROM (VALUES
             ('economy', 'static', 'UPDATE OF spread, tax_rate, dock_ticks, undock_ticks, mine_cycle_ticks, '
-                                  'contract_period_ticks, contract_ticks, npc_cooldown_ticks OR INSERT OR DELETE'),
+                                  'contract_period_ticks, contract_ticks, npc_cooldown_ticks, budget_period_ticks, '
+                                  'money_anchor, anchor_pull_ppm, docking_fee, tow_fee, dock_stay_ticks, '
+                                  'handling_rate, recipe_batches, mining_speed OR INSERT OR DELETE'),
             ('good', 'static', NULL), ('ship_class', 'static', NULL), ('sector', 'static', NULL),
             ('jump_gate', 'static', NULL),
             ('station', 'static', 'UPDATE OF id, faction_id, sector_id, pos, docking_slots, storage_capacity '

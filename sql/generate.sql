@@ -144,24 +144,25 @@ BEGIN
         (6, 'assemble components', 180),
         (7, 'etch electronics',    240),
         (8, 'roll hull plates',    150),
-        (9, 'build ship parts',    600);
+        (9, 'build ship parts',    600),
+        (10, 'split ice',           30);
     INSERT INTO sim.recipe_input (recipe_id, good_id, qty) VALUES
         (1, 1, 4), (2, 2, 4), (3, 3, 2), (4, 4, 3), (5, 7, 3),
         (6, 5, 3), (6, 6, 1), (7, 6, 3), (7, 5, 1), (8, 5, 4),
-        (9, 10, 4), (9, 11, 2), (9, 12, 3);
+        (9, 10, 4), (9, 11, 2), (9, 12, 3), (10, 3, 3);
     INSERT INTO sim.recipe_output (recipe_id, good_id, qty) VALUES
         (1, 5, 2), (2, 6, 2), (3, 7, 2), (4, 8, 2), (5, 9, 2),
-        (6, 10, 2), (7, 11, 1), (8, 12, 2), (9, 13, 1);
+        (6, 10, 2), (7, 11, 1), (8, 12, 2), (9, 13, 1), (10, 8, 2);
 
     INSERT INTO sim.ship_class (id, name, role, max_speed, max_accel, cargo_capacity,
                                 fuel_capacity, fuel_per_dv, mining_rate, sensor_range) VALUES
-        (1, 'Prospector',  'miner',   500,  2.0,  400,  600, 0.25,  5.0, 150),
-        (2, 'Excavator',   'miner',   350,  1.2, 1200, 1000, 0.45, 12.0, 100),
-        (3, 'Courier',     'trader', 1500,  6.0,  150,  500, 0.10, 0,    200),
-        (4, 'Merchantman', 'trader',  900,  3.0,  800,  900, 0.20, 0,    150),
-        (5, 'Freighter',   'hauler',  600,  1.5, 4000, 1600, 0.50, 0,    100),
-        (6, 'Bulk Barge',  'hauler',  400,  0.8, 9000, 2400, 0.80, 0,     80),
-        (7, 'Cutter',      'patrol', 2000,  8.0,   50,  700, 0.12, 0,    600);
+        (1, 'Prospector',  'miner',   500,  2.0,  400,  600, 0.025,  5.0, 150),
+        (2, 'Excavator',   'miner',   350,  1.2, 1200, 1000, 0.045, 12.0, 100),
+        (3, 'Courier',     'trader', 1500,  6.0,  150,  500, 0.010, 0,    200),
+        (4, 'Merchantman', 'trader',  900,  3.0,  800,  900, 0.020, 0,    150),
+        (5, 'Freighter',   'hauler',  600,  1.5, 4000, 1600, 0.050, 0,    100),
+        (6, 'Bulk Barge',  'hauler',  400,  0.8, 9000, 2400, 0.080, 0,     80),
+        (7, 'Cutter',      'patrol', 2000,  8.0,   50,  700, 0.012, 0,    600);
 
     -- Factions and their wallets
     INSERT INTO sim.faction (id, name, kind, color)
@@ -322,11 +323,11 @@ BEGIN
     SELECT DISTINCT st.id, r
       FROM sim.station st,
            LATERAL (SELECT CASE st.kind
-                             WHEN 'refinery' THEN ARRAY[1, 2, 3, 4]
+                             WHEN 'refinery' THEN ARRAY[1, 10, 2, 3, 4]
                              WHEN 'factory'  THEN ARRAY[6, 7, 8]
                              WHEN 'shipyard' THEN ARRAY[9, 8]
                              WHEN 'farm'     THEN ARRAY[5, 3]
-                             WHEN 'outpost'  THEN ARRAY[1, 3]
+                             WHEN 'outpost'  THEN ARRAY[10, 1, 3]
                              ELSE ARRAY[]::integer[] END AS rs) k,
            LATERAL unnest(k.rs[1:1 + sim.rand_int(seed, 42, st.id, 0, greatest(cardinality(k.rs) - 1, 0))]) r;
 
@@ -349,14 +350,21 @@ BEGIN
            greatest(1, floor(st.storage_capacity * 0.3 / c.n))::bigint
       FROM counted c JOIN sim.station st ON st.id = c.station_id;
 
-    -- Populations eat, drink and burn fuel: a share of the target per cycle
+    -- Populations eat, drink and burn fuel: a share of the target per cycle,
+    -- as large as the fleet that supplies them (a hub's 1/100 of its target
+    -- per cycle at 30,000 ships, another station's 1/300); shipyards refit
+    -- the fleet: one ship part per 500 ships (at least two) every 300 ticks
     INSERT INTO sim.economy DEFAULT VALUES;
     INSERT INTO sim.station_demand (station_id, good_id, qty, cycle_ticks)
     SELECT s.station_id, s.good_id,
-           greatest(1, s.target / CASE WHEN st.kind = 'trade_hub' THEN 100 ELSE 300 END)::integer,
+           greatest(1, s.target * ships / CASE WHEN st.kind = 'trade_hub' THEN 100 ELSE 300 END / 30000)::integer,
            60 + 10 * sim.rand_int(seed, 44, s.station_id::bigint * 100 + s.good_id, 0, 6)
       FROM sim.station_stock s JOIN sim.station st ON st.id = s.station_id
      WHERE s.good_id IN (7, 8, 9);
+    INSERT INTO sim.station_demand (station_id, good_id, qty, cycle_ticks)
+    SELECT s.station_id, s.good_id, greatest(2, ships / 500), 300
+      FROM sim.station_stock s JOIN sim.station st ON st.id = s.station_id
+     WHERE s.good_id = 13 AND st.kind = 'shipyard';
 
     -- Ships and their NPC pilots' personalities (src/generate.c): role by
     -- weight, a class of that role, a home station; the first half of each
@@ -371,6 +379,8 @@ BEGIN
     INSERT INTO sim.ledger (tick, flow, reason, amount, faction_id)
     SELECT 0, 'faucet', 'seed', credits, faction_id
       FROM sim.wallet WHERE credits > 0 ORDER BY faction_id;
+    -- the monetary rule steers the money supply back to what was seeded
+    UPDATE sim.economy SET money_anchor = (SELECT sum(credits) FROM sim.wallet);
 
     PERFORM sim.install_default_trees();
     PERFORM sim.invalidate_cache();

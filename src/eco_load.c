@@ -244,7 +244,9 @@ sim_economy_written(PG_FUNCTION_ARGS)
 /* ---------------------------------------------------------------- loading */
 
 static SimStmt st_rules = {.sql = "SELECT spread, tax_rate, dock_ticks, undock_ticks, mine_cycle_ticks, "
-	"npc_cooldown_ticks, contract_period_ticks, contract_ticks FROM sim.economy"};
+	"npc_cooldown_ticks, contract_period_ticks, contract_ticks, budget_period_ticks, population_pay_ppm, "
+	"coalesce(money_anchor, -1), anchor_pull_ppm, docking_fee, tow_fee, dock_stay_ticks, handling_rate, "
+	"recipe_batches, mining_speed FROM sim.economy"};
 static SimStmt st_goods = {.sql = "SELECT id, base_price, name = 'fuel' FROM sim.good ORDER BY id"};
 static SimStmt st_classes = {.sql = "SELECT id, role, max_speed, max_accel, fuel_per_dv, cargo_capacity, "
 	"fuel_capacity, mining_rate FROM sim.ship_class ORDER BY id"};
@@ -363,6 +365,16 @@ load_static(EcoWorld *s)
 	s->cooldown_ticks = (int) SimGetInt64(0, 6, 1);
 	s->contract_period_ticks = (int) SimGetInt64(0, 7, 0);
 	s->contract_ticks = (int) SimGetInt64(0, 8, 0);
+	s->budget_period_ticks = (int) SimGetInt64(0, 9, 100);
+	s->pay_ppm = SimGetInt64(0, 10, 1000000);
+	s->money_anchor = SimGetInt64(0, 11, -1);
+	s->anchor_pull_ppm = SimGetInt64(0, 12, 0);
+	s->docking_fee = SimGetInt64(0, 13, 0);
+	s->tow_fee = SimGetInt64(0, 14, 0);
+	s->dock_stay_ticks = (int) SimGetInt64(0, 15, 0);
+	s->handling_rate = (int) SimGetInt64(0, 16, 1);
+	s->recipe_batches = (int) SimGetInt64(0, 17, 1);
+	s->mining_speed = SimGetFloat8(0, 18, 1.0);
 
 	SimStmtRun(&st_goods, NULL, NULL, SPI_OK_SELECT);
 	s->ngoods = (int) SPI_processed;

@@ -333,8 +333,8 @@ static SimStmt st_contracts = {.sql = "UPDATE sim.contract c SET status = u.stat
 static SimStmt st_trades = {.sql = "INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction, "
 	"buyer_ship, seller_ship, kind, buy_order, sell_order, tax) "
 	"SELECT $13[1], * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", .nargs = 13};
-static SimStmt st_ledger = {.sql = "INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, ship_id, faction_id) "
-	"SELECT $8[1], * FROM unnest($1, $2, $3, $4, $5, $6, $7)", .nargs = 8};
+static SimStmt st_ledger = {.sql = "INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, ship_id, faction_id, sector_id, body_id) "
+	"SELECT $10[1], * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)", .nargs = 10};
 static SimStmt st_orders = {.sql = "UPDATE sim.market_order o SET qty_open = u.qty, escrow = u.escrow, status = u.status, "
 	"closed_tick = CASE WHEN u.status = 'open' THEN NULL ELSE $5[1] END "
 	"FROM unnest($1, $2, $3, $4) AS u(id, qty, escrow, status) "
@@ -442,8 +442,10 @@ EcoWriteAccounts(EcoWorld *s)
 	SimColInit(&c[4], INT4OID);
 	SimColInit(&c[5], INT8OID);
 	SimColInit(&c[6], INT4OID);
-	SimColInit(&c[7], INT8OID);
-	SimColI64(&c[7], s->tick, false);
+	SimColInit(&c[7], INT4OID);
+	SimColInit(&c[8], INT4OID);
+	SimColInit(&c[9], INT8OID);
+	SimColI64(&c[9], s->tick, false);
 	for (i = 0; i < s->nledger; i++)
 	{
 		EcoLedger  *l = &s->ledger[i];
@@ -455,8 +457,10 @@ EcoWriteAccounts(EcoWorld *s)
 		SimColI32(&c[4], l->station_id, l->station_id == 0);
 		SimColI64(&c[5], l->ship_id, l->ship_id == 0);
 		SimColI32(&c[6], l->faction_id, l->faction_id == 0);
+		SimColI32(&c[7], l->sector_id, l->sector_id == 0);
+		SimColI32(&c[8], l->body_id, l->body_id == 0);
 	}
-	EcoTickStatement(&st_ledger, c, 8, SPI_OK_INSERT, 0);
+	EcoTickStatement(&st_ledger, c, 10, SPI_OK_INSERT, 0);
 
 	/* orders matched */
 	SimColInit(&c[0], INT8OID);

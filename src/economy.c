@@ -46,7 +46,44 @@ sync_world(SimWorld *w, EcoShip *sh)
 	}
 }
 
-static SimStmt st_aggregated = {.sql = "SELECT trades_aggregated FROM sim.economy"};
+static SimStmt st_aggregated = {.sql = "SELECT trades_aggregated, population_pay_ppm FROM sim.economy"};
+
+/* the credit sinks and population pay of ticks [$1, $2), and the money supply now */
+static SimStmt st_budget = {.sql = "SELECT "
+	"(SELECT coalesce(sum(amount), 0)::bigint FROM sim.ledger "
+	"  WHERE tick >= $1 AND tick < $2 AND good_id IS NULL AND flow = 'sink'), "
+	"(SELECT coalesce(sum(amount), 0)::bigint FROM sim.ledger WHERE tick >= $1 AND tick < $2 AND reason = 'population'), "
+	"((SELECT coalesce(sum(credits), 0) FROM sim.wallet) "
+	" + (SELECT coalesce(sum(escrow), 0) FROM sim.market_order WHERE status = 'open') "
+	" + (SELECT coalesce(sum(escrow), 0) FROM sim.contract WHERE status IN ('open', 'accepted')))::bigint",
+.nargs = 2, .types = {INT8OID, INT8OID}, .custom_plan = true};
+static SimStmt st_pay = {.sql = "UPDATE sim.economy SET population_pay_ppm = $1", .nargs = 1, .types = {INT8OID}};
+
+/*
+ * The monetary rule (EcoPopulationRate), at the start of every budget
+ * period: the population's pay rate from the period before.  The wallets
+ * read are as the last tick left them: this tick has changed none yet.
+ */
+static void
+run_budget(EcoWorld *s)
+{
+	Datum		args[2];
+	int64		next;
+
+	if (s->tick < s->budget_period_ticks || s->tick % s->budget_period_ticks != 0)
+		return;
+	args[0] = Int64GetDatum(s->tick - (int64) SIM_BUDGET_WINDOW * s->budget_period_ticks);
+	args[1] = Int64GetDatum(s->tick);
+	SimStmtRun(&st_budget, args, NULL, SPI_OK_SELECT);
+	next = EcoPopulationRate(s->pay_ppm, SimGetInt64(0, 2, 0), SimGetInt64(0, 1, 0), SimGetInt64(0, 3, 0),
+							 s->money_anchor, s->anchor_pull_ppm);
+	if (next != s->pay_ppm)
+	{
+		args[0] = Int64GetDatum(next);
+		EcoTickRun(&st_pay, args, SPI_OK_UPDATE);
+		s->pay_ppm = next;
+	}
+}
 
 /* the trades after $1 (the last aggregated), planned for the value each time */
 static SimStmt st_prices = {.sql = "WITH t AS (SELECT t.* FROM sim.trade t WHERE t.id > $1 AND t.kind <> 'contract'), "
@@ -63,25 +100,31 @@ static SimStmt st_prices = {.sql = "WITH t AS (SELECT t.* FROM sim.trade t WHERE
 	"  WHERE t.id > $1) m WHERE m.last IS NOT NULL", .nargs = 1, .types = {INT8OID}, .custom_plan = true};
 
 /*
- * The stations' part: production, consumption, contracts expired and
- * offered (numbered at once, so that pilots may take them this tick), and
+ * The stations' part: the monetary rule, production, consumption,
+ * contracts expired and offered (numbered at once, so that pilots may take them this tick), and
  * the price history of the trades recorded since the last tick.
  */
 static void
 run_stations(EcoWorld *s)
 {
+	bool		have = false;
+	Datum		last = 0;
+
+	SimStmtRun(&st_aggregated, NULL, NULL, SPI_OK_SELECT);
+	if (SPI_processed == 1)
+	{
+		have = true;
+		last = Int64GetDatum(SimGetInt64(0, 1, 0));
+		s->pay_ppm = SimGetInt64(0, 2, 1000000);	/* another backend's tick may have changed it */
+	}
+	run_budget(s);
 	EcoRunStations(s);
 	EcoLoadContracts(s);
 	EcoExpireContracts(s);
 	if (EcoOfferContracts(s) > 0)
 		EcoNumberContracts(s);
-	SimStmtRun(&st_aggregated, NULL, NULL, SPI_OK_SELECT);
-	if (SPI_processed == 1)
-	{
-		Datum		last = Int64GetDatum(SimGetInt64(0, 1, 0));
-
+	if (have)
 		EcoTickRun(&st_prices, &last, SPI_OK_UPDATE);
-	}
 }
 
 /* The steps, the tick's own writes marked as such by the caller. */

@@ -1,11 +1,13 @@
 /*
  * eco_stations.c -- the stations' part of a tick (include/sim/core/economy.h):
  *   1. production: each recipe due at a station (tick + station id is a
- *      multiple of its cycle) runs one cycle when its inputs are in stock,
- *      its outputs have a market there and the station has room for the net
- *      gain of units;
+ *      multiple of its cycle) runs as many batches as its inputs in stock,
+ *      the station's room for the net gain of units and its outputs'
+ *      targets allow (no output above twice its target), at most
+ *      recipe_batches, when its outputs have a market there;
  *   2. consumption: each population demand due consumes what it can and
- *      pays the station's bid (at the stock before) for it;
+ *      pays pay_ppm millionths of the station's bid (at the stock before)
+ *      for it -- pay_ppm is set by the monetary rule (EcoPopulationRate);
  *   3. contracts past their deadline expire, the escrow back to the issuer;
  *   4. every contract period, a station short of a good it needs (stock
  *      below half the target, an input of its recipes or in its demand)
@@ -19,6 +21,11 @@
 
 #include "sim/core/economy.h"
 #include "sim/core/market.h"
+
+#ifndef Max
+#define Max(a, b) ((a) > (b) ? (a) : (b))
+#define Min(a, b) ((a) < (b) ? (a) : (b))
+#endif
 
 static int64_t
 stock_of(const EcoWorld *s, int st, int g)
@@ -37,6 +44,7 @@ produce(EcoWorld *s, int st, const EcoRecipe *r)
 {
 	EcoStation *station = &s->stations[st];
 	int64_t		net = 0;
+	int64_t		n = s->recipe_batches;
 	int			i;
 
 	for (i = 0; i < r->nitems; i++)
@@ -46,32 +54,32 @@ produce(EcoWorld *s, int st, const EcoRecipe *r)
 
 		if (i < r->ninputs)
 		{
-			if ((have < 0 ? 0 : have) < it->qty)
-				return;			/* inputs short */
+			if (have < 0)
+				return;			/* no market for an input */
+			n = Min(n, have / it->qty);
 			net -= it->qty;
 		}
 		else
 		{
+			int64_t		t = s->target[st * s->ngoods + it->good];
+
 			if (have < 0)
 				return;			/* no market for an output */
+			n = Min(n, have >= 2 * t ? 0 : (2 * t - have + it->qty - 1) / it->qty);
 			net += it->qty;
 		}
 	}
-	if (net > station->capacity - station->held)
+	if (net > 0)
+		n = Min(n, (station->capacity - station->held) / net);
+	if (n <= 0)
 		return;
 	for (i = 0; i < r->nitems; i++)
 	{
 		const EcoRecipeItem *it = &s->items[r->first_item + i];
 
-		if (stock_of(s, st, it->good) >= 0)
-			EcoStockAdd(s, st, it->good, i < r->ninputs ? -it->qty : it->qty);
-	}
-	for (i = 0; i < r->nitems; i++)
-	{
-		const EcoRecipeItem *it = &s->items[r->first_item + i];
-
+		EcoStockAdd(s, st, it->good, i < r->ninputs ? -it->qty * n : it->qty * n);
 		EcoRecordLedger(s, i >= r->ninputs, i < r->ninputs ? "recipe_input" : "production",
-						it->good, it->qty, station->id, 0, station->faction);
+						it->good, it->qty * n, station->id, 0, station->faction);
 	}
 }
 
@@ -82,7 +90,8 @@ consume(EcoWorld *s, const EcoDemand *d)
 	int64_t		have = stock_of(s, d->station, d->good);
 	int64_t		consumed,
 				bid,
-				ask;
+				ask,
+				paid;
 
 	if (have < 0)
 		return;
@@ -92,8 +101,40 @@ consume(EcoWorld *s, const EcoDemand *d)
 	EcoQuote(s, d->station, d->good, &bid, &ask);
 	EcoStockAdd(s, d->station, d->good, -consumed);
 	EcoRecordLedger(s, false, "consumption", d->good, consumed, station->id, 0, station->faction);
-	EcoRecordLedger(s, true, "population", -1, consumed * bid, station->id, 0, station->faction);
-	EcoCredit(s, station->faction, consumed * bid);
+	paid = EcoPopulationPays(consumed, bid, s->pay_ppm);
+	if (paid > 0)
+	{
+		EcoRecordLedger(s, true, "population", -1, paid, station->id, 0, station->faction);
+		EcoCredit(s, station->faction, paid);
+	}
+}
+
+int64_t
+EcoPopulationPays(int64_t qty, int64_t bid, int64_t ppm)
+{
+	return (int64_t) ((__int128) qty * bid * ppm / 1000000);
+}
+
+int64_t
+EcoPopulationRate(int64_t ppm, int64_t paid, int64_t sinks, int64_t money,
+				  int64_t anchor, int64_t pull_ppm)
+{
+	__int128	want = sinks;
+	__int128	next;
+
+	if (anchor >= 0)
+		want += ((__int128) anchor - money) * pull_ppm / 1000000;
+	if (want < 0)
+		want = 0;
+	if (paid <= 0)
+		next = (__int128) ppm * 11 / 10;
+	else
+		next = (__int128) ppm * (9 * (__int128) paid + want) / (10 * (__int128) paid);
+	next = Max(next, (__int128) ppm * 9 / 10);
+	next = Min(next, (__int128) ppm * 11 / 10);
+	next = Max(next, SIM_PAY_PPM_MIN);
+	next = Min(next, 1000000);
+	return (int64_t) next;
 }
 
 void

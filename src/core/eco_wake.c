@@ -1,8 +1,11 @@
 /*
  * eco_wake.c -- what a woken ship's state does next: a journey's next leg
  * starts, a flight ends (dock, orbit or rest), docking completes when a
- * slot is free, undocking ends, a mining cycle fills the hold; then an NPC
- * pilot decides
+ * slot is free (the ship pays the docking fee, a sink, as far as its
+ * wallet goes; an NPC then stays dock_stay_ticks plus one tick per
+ * handling_rate units in its hold, and a tick, before it decides), undocking ends, a
+ * mining cycle fills the hold (mining_rate times mining_speed times the
+ * deposit's richness per tick); then an NPC pilot decides
  * (include/sim/core/economy.h).
  */
 #include <math.h>
@@ -72,7 +75,7 @@ mine_cycle(EcoWorld *s, EcoShip *sh)
 	{
 		EcoDeposit *d = &s->deposits[s->bodies[b].first_deposit + i];
 		int64_t		room = c->cargo_capacity - sh->cargo_total;
-		int64_t		amount = (int64_t) floor(c->mining_rate * d->richness * s->mine_cycle_ticks);
+		int64_t		amount = (int64_t) floor(c->mining_rate * s->mining_speed * d->richness * s->mine_cycle_ticks);
 
 		if (d->good < 0 || d->remaining <= 0 || room <= 0)
 			continue;
@@ -87,7 +90,8 @@ mine_cycle(EcoWorld *s, EcoShip *sh)
 		sh->cargo[d->good] += amount;
 		sh->cargo_total += amount;
 		sh->cargo_dirty = true;
-		EcoRecordLedger(s, true, "mining", d->good, amount, 0, sh->id, sh->faction);
+		EcoRecordLedgerAt(s, true, "mining", d->good, amount, sh->id, sh->faction,
+						  s->sectors[s->bodies[b].sector].id, r->body_id);
 		if (d->remaining > 0)
 			more = true;
 	}
@@ -128,10 +132,20 @@ EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals)
 				if (st >= 0 && s->stations[st].docked < s->stations[st].slots)
 				{
 					EcoRow	   *n = EcoTransit(s, sh, ECO_DOCKED);
+					int			f = EcoFaction(s, sh->faction);
+					int64_t		fee = f < 0 ? 0 : (s->docking_fee < s->credits[f] ? s->docking_fee : s->credits[f]);
 
 					n->wake = -1;
 					s->stations[st].docked++;
-					decide = true;
+					if (fee > 0)
+					{
+						EcoCredit(s, sh->faction, -fee);
+						EcoRecordLedger(s, false, "docking_fee", -1, fee, r->docked_at, sh->id, sh->faction);
+					}
+					if (sh->npc)
+						n->wake = s->tick + 1 + s->dock_stay_ticks + sh->cargo_total / s->handling_rate;
+					else
+						decide = true;
 				}
 				else
 					EcoMutate(sh)->wake = s->tick + 1;	/* queued for a slot */

@@ -196,23 +196,50 @@ EcoRecordTrade(EcoWorld *s, const EcoTrade *t)
 	s->trades[s->ntrades++] = *t;
 }
 
+static EcoLedger *
+new_ledger(EcoWorld *s, bool faucet, const char *reason, int good, int64_t amount,
+		   int64_t ship_id, int32_t faction_id)
+{
+	EcoLedger  *l;
+
+	s->ledger = grow(s, s->ledger, s->nledger, &s->ledger_cap, sizeof(EcoLedger));
+	l = &s->ledger[s->nledger++];
+	memset(l, 0, sizeof(*l));
+	l->faucet = faucet;
+	l->reason = reason;
+	l->good = good;
+	l->amount = amount;
+	l->ship_id = ship_id;
+	l->faction_id = faction_id;
+	return l;
+}
+
 void
 EcoRecordLedger(EcoWorld *s, bool faucet, const char *reason, int good,
 				int64_t amount, int32_t station_id, int64_t ship_id, int32_t faction_id)
 {
 	EcoLedger  *l;
+	int			st;
 
 	if (amount <= 0)
 		return;
-	s->ledger = grow(s, s->ledger, s->nledger, &s->ledger_cap, sizeof(EcoLedger));
-	l = &s->ledger[s->nledger++];
-	l->faucet = faucet;
-	l->reason = reason;
-	l->good = good;
-	l->amount = amount;
+	l = new_ledger(s, faucet, reason, good, amount, ship_id, faction_id);
 	l->station_id = station_id;
-	l->ship_id = ship_id;
-	l->faction_id = faction_id;
+	if (station_id != 0 && (st = EcoStationIndex(s, station_id)) >= 0)
+		l->sector_id = s->sectors[s->stations[st].sector].id;
+}
+
+void
+EcoRecordLedgerAt(EcoWorld *s, bool faucet, const char *reason, int good, int64_t amount,
+				  int64_t ship_id, int32_t faction_id, int32_t sector_id, int32_t body_id)
+{
+	EcoLedger  *l;
+
+	if (amount <= 0)
+		return;
+	l = new_ledger(s, faucet, reason, good, amount, ship_id, faction_id);
+	l->sector_id = sector_id;
+	l->body_id = body_id;
 }
 
 void

@@ -8,7 +8,10 @@
  * (trades, flights, mining, waiting).  Personality weighs the choices:
  * greed scales profit against distance, fear raises the fuel margin and
  * drives pilots out of low-security sectors, loyalty favours stations of
- * the ship's own faction.  Everything is deterministic: candidates are
+ * the ship's own faction.  After its tree, a pilot left at rest in space
+ * with less than SIM_FUEL_RESERVE of its tank heads for the nearest station
+ * of its sector, or is towed there when its fuel cannot reach it (the
+ * rescue; docs/gameplay.md).  Everything is deterministic: candidates are
  * scanned in a fixed order and ties go to the lower id.
  */
 #include <math.h>
@@ -175,7 +178,8 @@ act_undock(Ctx *c)
 		EcoFail(c->s, "XX000", "the ships docked at station %d were not counted", c->s->stations[st].id);
 	c->s->stations[st].docked--;
 	r = EcoTransit(c->s, c->sh, ECO_UNDOCKING);
-	r->wake = c->s->tick + c->s->undock_ticks;
+	/* the hold is loaded before the ship casts off */
+	r->wake = c->s->tick + c->s->undock_ticks + c->sh->cargo_total / c->s->handling_rate;
 	return true;
 }
 
@@ -478,6 +482,113 @@ action(void *arg, int32_t code, double param)
 	return ok ? SIM_BT_SUCCESS : SIM_BT_FAILURE;
 }
 
+/* ---------------------------------------------------------------- rescue */
+
+/* The station of the ship's sector nearest to it (-1: none). */
+static int
+nearest_station(Ctx *c)
+{
+	EcoWorld   *s = c->s;
+	int			sec = sector_of(c);
+	int			best = -1;
+	double		best_km = 0;
+	int			i;
+
+	if (sec < 0)
+		return -1;
+	for (i = 0; i < s->sectors[sec].nstations; i++)
+	{
+		int			st = s->sectors[sec].first_station + i;
+		double		km = dist(c->sh->pos, s->stations[st].pos);
+
+		if (best < 0 || km < best_km)
+		{
+			best = st;
+			best_km = km;
+		}
+	}
+	return best;
+}
+
+double
+EcoDriftFuel(const SimHull *hull, double km)
+{
+	double		vmax = hull->max_speed * SimModeSpeed[SIM_MODE_DRIFT];
+	double		accel = hull->max_accel * SimModeAccel[SIM_MODE_DRIFT];
+	double		vpk = km <= vmax * vmax / accel ? sqrt(km * accel) : vmax;
+
+	return 2.0 * vpk * hull->fuel_per_dv;
+}
+
+/*
+ * Towed to station st in drift mode, its tank untouched: the flight a tug
+ * flies for it; the pilot's faction pays tow_fee as far as its wallet goes.
+ */
+static bool
+tow_to_station(Ctx *c, int st)
+{
+	EcoWorld   *s = c->s;
+	EcoStation *station = &s->stations[st];
+	EcoRow	   *r = cur(c->sh);
+	SimJourney	j;
+	SimJourneyError err;
+	int			f = EcoFaction(s, c->sh->faction);
+	int64_t		fee;
+
+	if (!SimJourneyPlan(s->mem, s->gates, &cls(c)->hull, SIM_MODE_DRIFT, r->sector_id, c->sh->pos,
+						r->sector_id, station->pos, s->tick, &j, &err) || j.nlegs != 1)
+		return false;
+	fee = f < 0 ? 0 : Min(s->tow_fee, s->credits[f]);
+	if (fee > 0)
+	{
+		EcoCredit(s, c->sh->faction, -fee);
+		EcoRecordLedger(s, false, "towing", -1, fee, station->id, c->sh->id, c->sh->faction);
+	}
+	r = EcoTransit(s, c->sh, ECO_FLYING);
+	r->leg = j.legs[0].leg;
+	r->arrival = j.arrival_tick;
+	r->dest_kind = ECO_DEST_STATION;
+	r->dest_id = station->id;
+	r->wake = -1;
+	r->docked_at = 0;
+	r->body_id = 0;
+	r->leg_seq = 0;
+	return true;
+}
+
+/*
+ * A pilot left at rest in space by its tree keeps a fuel reserve: below a
+ * quarter of its tank it flies to the nearest station of its sector (to
+ * refuel there); when it cannot reach even that one in drift mode, it is
+ * towed there.
+ */
+static void
+keep_moving(Ctx *c)
+{
+	EcoRow	   *r = cur(c->sh);
+	int			st;
+	double		km;
+
+	if ((r->state != ECO_IDLE && r->state != ECO_ORBITING) || c->sh->store_journey)
+		return;
+	if (r->fuel >= SIM_FUEL_RESERVE * cls(c)->fuel_capacity)
+		return;
+	if ((st = nearest_station(c)) < 0)
+		return;
+	km = dist(c->sh->pos, c->s->stations[st].pos);
+	if (km < 100.0 && r->state == ECO_IDLE)
+	{
+		/* alongside: dock at once */
+		r = EcoTransit(c->s, c->sh, ECO_DOCKING);
+		r->docked_at = c->s->stations[st].id;
+		r->wake = c->s->tick + c->s->dock_ticks;
+	}
+	else if (r->fuel < EcoDriftFuel(&cls(c)->hull, km))
+		(void) tow_to_station(c, st);
+	else
+		(void) fly_to_station(c, st);
+}
+
 void
 EcoDecide(EcoWorld *s, EcoShip *sh)
 {
@@ -488,6 +599,7 @@ EcoDecide(EcoWorld *s, EcoShip *sh)
 
 	if (tree != NULL)
 		(void) SimBtRun(tree, &hooks, &c, NULL);
+	keep_moving(&c);
 
 	/* a pilot at rest always wakes again */
 	r = cur(sh);

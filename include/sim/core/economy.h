@@ -232,6 +232,8 @@ typedef struct EcoLedger
 	int32_t		station_id;		/* 0: NULL */
 	int64_t		ship_id;
 	int32_t		faction_id;
+	int32_t		sector_id;		/* where it happened (0: NULL): the station's, the ship's */
+	int32_t		body_id;		/* mined from (0: NULL) */
 } EcoLedger;
 
 /* An open order of a book with both sides open, as the matcher needs it. */
@@ -277,6 +279,18 @@ typedef struct EcoWorld
 				cooldown_ticks,
 				contract_period_ticks,
 				contract_ticks;
+
+	/* the balance (docs/gameplay.md, "The economy in balance") */
+	int64_t		pay_ppm;		/* millionths of the bid the population pays */
+	int			budget_period_ticks;
+	int64_t		money_anchor;	/* -1: none */
+	int64_t		anchor_pull_ppm;
+	int64_t		docking_fee,
+				tow_fee;
+	int			dock_stay_ticks,
+				handling_rate,
+				recipe_batches;
+	double		mining_speed;
 
 	int			ngoods;
 	int32_t    *good_id;
@@ -357,8 +371,12 @@ extern void EcoStockAdd(EcoWorld *s, int st, int g, int64_t qty);
 /* Add amount to the wallet of faction (opened when it has none: written as an upsert). */
 extern void EcoCredit(EcoWorld *s, int32_t faction, int64_t amount);
 extern void EcoRecordTrade(EcoWorld *s, const EcoTrade *t);
+/* A ledger row; at a station (station_id not 0) it happened in the station's sector. */
 extern void EcoRecordLedger(EcoWorld *s, bool faucet, const char *reason, int good,
 							int64_t amount, int32_t station_id, int64_t ship_id, int32_t faction_id);
+/* A ledger row of a ship away from stations: in sector_id, at body_id (0: none). */
+extern void EcoRecordLedgerAt(EcoWorld *s, bool faucet, const char *reason, int good, int64_t amount,
+							  int64_t ship_id, int32_t faction_id, int32_t sector_id, int32_t body_id);
 /* Start a tick's records afresh: trades, ledger, deliveries, dirty marks. */
 extern void EcoClearRecords(EcoWorld *s);
 
@@ -366,6 +384,22 @@ extern void EcoClearRecords(EcoWorld *s);
 extern EcoRow *EcoMutate(EcoShip *sh);
 /* A new version of the ship's row in state `to` (checked against sim.ship_transition). */
 extern EcoRow *EcoTransit(EcoWorld *s, EcoShip *sh, EcoState to);
+
+/*
+ * eco_stations.c: the monetary rule.  Every budget period the population's
+ * pay rate moves a tenth of the way to what the last SIM_BUDGET_WINDOW
+ * periods ask: they paid `paid` while sinks removed `sinks`, and the money
+ * supply is `money`; they should have paid want = sinks + (anchor - money)
+ * * pull_ppm / 10^6 (at least 0; no pull when anchor < 0).  So
+ * next = ppm * (9 * paid + want) / (10 * paid), at most 10% from ppm
+ * (paid 0: 10% up), within [SIM_PAY_PPM_MIN, 10^6].
+ */
+#define SIM_BUDGET_WINDOW 10
+#define SIM_PAY_PPM_MIN 1000
+extern int64_t EcoPopulationRate(int64_t ppm, int64_t paid, int64_t sinks, int64_t money,
+								 int64_t anchor, int64_t pull_ppm);
+/* What the population pays for qty units at bid at rate ppm: floor(qty * bid * ppm / 10^6). */
+extern int64_t EcoPopulationPays(int64_t qty, int64_t bid, int64_t ppm);
 
 /* eco_stations.c: the stations' part of tick s->tick, before the ships wake. */
 extern void EcoRunStations(EcoWorld *s);
@@ -382,6 +416,14 @@ extern void EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals);
 
 /* npc.c */
 extern void EcoDecide(EcoWorld *s, EcoShip *sh);
+/* A pilot at rest in space below this share of its tank makes for a station. */
+#define SIM_FUEL_RESERVE 0.25
+/*
+ * Fuel of the cheapest rest-to-rest flight of km (drift mode): the rule of
+ * sim.stranded_ship, which counts ships at rest in space that cannot reach
+ * the nearest station of their sector.
+ */
+extern double EcoDriftFuel(const SimHull *hull, double km);
 extern const char *const EcoLeafNames[];
 extern int	EcoLeafCode(const char *name, bool *is_action);
 
