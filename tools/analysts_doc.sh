@@ -150,5 +150,20 @@ if [ "$mode" = check ]; then
 		exit 1
 	fi
 else
+	# the entries whose generated part changes: their readings were written
+	# for the old output
+	changed=$(awk '
+		/^<!-- cookbook Q[0-9]+ -->$/ { cur = $3; next }
+		/^<!-- \/cookbook -->$/ { cur = ""; next }
+		cur != "" { block[FILENAME, cur] = block[FILENAME, cur] $0 "\n"; seen[cur] = 1 }
+		END {
+			for (c in seen)
+				if (block[ARGV[1], c] != block[ARGV[2], c]) print c
+		}' "$doc" "$new" | sort -V | tr '\n' ' ' | sed 's/ $//')
 	cp "$new" "$doc"
+	if [ -n "$changed" ]; then
+		echo "docs/analysts.md: new output for $changed; reread the readings of these entries"
+	else
+		echo "docs/analysts.md: no entry changed"
+	fi
 fi

@@ -55,7 +55,7 @@ SELECT period_start,
        round(max(index) FILTER (WHERE category = 'component')::numeric, 1) AS component,
        round(max(index) FILTER (WHERE category = 'product')::numeric, 1) AS product
   FROM report.price_index
- WHERE period_start % 150 = 0
+ WHERE period_start % 150 = 0 OR period_start = (SELECT max(period_start) FROM report.price_index)
  GROUP BY period_start
  ORDER BY period_start;
 \echo Q4
