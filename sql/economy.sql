@@ -22,21 +22,24 @@ CREATE TABLE sim.economy (
     contract_ticks      integer NOT NULL DEFAULT 3600 CHECK (contract_ticks BETWEEN 1 AND 10000000),
     npc_cooldown_ticks  integer NOT NULL DEFAULT 30 CHECK (npc_cooldown_ticks BETWEEN 1 AND 86400),
     trades_aggregated   bigint NOT NULL DEFAULT 0 CHECK (trades_aggregated >= 0),
-    -- the balance of the economy (docs/gameplay.md, "The economy in balance")
-    budget_period_ticks integer NOT NULL DEFAULT 100 CHECK (budget_period_ticks BETWEEN 1 AND 86400),
+    -- the balance of the economy (docs/gameplay.md, "The economy in balance"):
+    -- the defaults are the plain rules (no fees, no stays, one batch, the
+    -- population pays the whole bid); sim.generate_universe sets the
+    -- balanced values
+    budget_period_ticks integer CHECK (budget_period_ticks BETWEEN 1 AND 86400),
     population_pay_ppm  integer NOT NULL DEFAULT 1000000
         CHECK (population_pay_ppm BETWEEN 1000 AND 1000000),
     money_anchor        bigint CHECK (money_anchor >= 0),
-    anchor_pull_ppm     integer NOT NULL DEFAULT 100000 CHECK (anchor_pull_ppm BETWEEN 0 AND 1000000),
-    docking_fee         bigint NOT NULL DEFAULT 100 CHECK (docking_fee >= 0),
-    tow_fee             bigint NOT NULL DEFAULT 5000 CHECK (tow_fee >= 0),
-    dock_stay_ticks     integer NOT NULL DEFAULT 300 CHECK (dock_stay_ticks BETWEEN 0 AND 86400),
-    handling_rate       integer NOT NULL DEFAULT 10 CHECK (handling_rate BETWEEN 1 AND 1000000),
-    recipe_batches      integer NOT NULL DEFAULT 40 CHECK (recipe_batches BETWEEN 1 AND 100000),
-    mining_speed        double precision NOT NULL DEFAULT 0.1 CHECK (mining_speed > 0 AND mining_speed <= 100)
+    anchor_pull_ppm     integer NOT NULL DEFAULT 0 CHECK (anchor_pull_ppm BETWEEN 0 AND 1000000),
+    docking_fee         bigint NOT NULL DEFAULT 0 CHECK (docking_fee >= 0),
+    tow_fee             bigint NOT NULL DEFAULT 0 CHECK (tow_fee >= 0),
+    dock_stay_ticks     integer NOT NULL DEFAULT 0 CHECK (dock_stay_ticks BETWEEN 0 AND 86400),
+    handling_rate       integer NOT NULL DEFAULT 1000000 CHECK (handling_rate BETWEEN 1 AND 1000000),
+    recipe_batches      integer NOT NULL DEFAULT 1 CHECK (recipe_batches BETWEEN 1 AND 100000),
+    mining_speed        double precision NOT NULL DEFAULT 1 CHECK (mining_speed > 0 AND mining_speed <= 100)
 );
 COMMENT ON TABLE sim.economy IS 'Rules of the economy: spread, tax and fee rates, durations and ranges (one row)';
-COMMENT ON COLUMN sim.economy.budget_period_ticks IS 'How often the monetary rule sets population_pay_ppm from the sinks and pay of the last SIM_BUDGET_WINDOW (10) periods';
+COMMENT ON COLUMN sim.economy.budget_period_ticks IS 'How often the monetary rule sets population_pay_ppm from the sinks and pay of the last SIM_BUDGET_WINDOW (10) periods (NULL: never, the rate stays)';
 COMMENT ON COLUMN sim.economy.population_pay_ppm IS 'Millionths of the bid the population pays for what it consumes: the monetary rule''s state, written by the tick';
 COMMENT ON COLUMN sim.economy.money_anchor IS 'The money supply the monetary rule steers back to (the seeded credits; NULL: no pull)';
 COMMENT ON COLUMN sim.economy.anchor_pull_ppm IS 'Millionths of the gap between money_anchor and the money supply the population is to pay back per window of the monetary rule';
@@ -370,7 +373,7 @@ INSERT INTO sim.bt_leaf (name, kind, description) VALUES
     ('mine',             'action',    'start mining the orbited body'),
     ('goto_buyer',       'action',    'fly to the best station to sell the hold'),
     ('goto_contract',    'action',    'fly to where the accepted contract leads'),
-    ('goto_deposit',     'action',    'fly to the best deposit'),
+    ('goto_deposit',     'action',    'fly to the deposit whose goods the sector''s stations bid most for'),
     ('goto_station',     'action',    'fly to a station of the sector (loyalty prefers the own faction''s)'),
     ('goto_safe_sector', 'action',    'fly to the best station of a safer neighbouring sector'),
     ('buy_for_contract', 'action',    'buy here what the accepted procurement contract still lacks'),

@@ -76,6 +76,7 @@ DECLARE
     spacing     constant double precision := 1.0e6;   -- km between lattice sites
     half        constant double precision := 2.5e5;   -- sector half-size, km
     nships      bigint;
+    fleet_scale double precision := least(1.0, ships / 30000.0);
     result      jsonb;
 BEGIN
     IF sectors IS NULL OR ships IS NULL OR seed IS NULL
@@ -123,11 +124,11 @@ BEGIN
     INSERT INTO sim.good (id, name, category, tier, base_price, volume) VALUES
         (1,  'ore',         'raw',        0,   12, 1.0),
         (2,  'silicate',    'raw',        0,   10, 1.0),
-        (3,  'ice',         'raw',        0,    8, 1.0),
+        (3,  'ice',         'raw',        0,   14, 1.0),
         (4,  'gas',         'raw',        0,   14, 1.5),
         (5,  'metal',       'refined',    1,   40, 0.5),
         (6,  'silicon',     'refined',    1,   45, 0.5),
-        (7,  'water',       'refined',    1,   20, 1.0),
+        (7,  'water',       'refined',    1,   30, 1.0),
         (8,  'fuel',        'consumable', 1,   55, 1.0),
         (9,  'food',        'consumable', 2,   60, 0.8),
         (10, 'components',  'component',  2,  180, 0.4),
@@ -149,7 +150,7 @@ BEGIN
     INSERT INTO sim.recipe_input (recipe_id, good_id, qty) VALUES
         (1, 1, 4), (2, 2, 4), (3, 3, 2), (4, 4, 3), (5, 7, 3),
         (6, 5, 3), (6, 6, 1), (7, 6, 3), (7, 5, 1), (8, 5, 4),
-        (9, 10, 4), (9, 11, 2), (9, 12, 3), (10, 3, 3);
+        (9, 10, 4), (9, 11, 2), (9, 12, 3), (10, 3, 2);
     INSERT INTO sim.recipe_output (recipe_id, good_id, qty) VALUES
         (1, 5, 2), (2, 6, 2), (3, 7, 2), (4, 8, 2), (5, 9, 2),
         (6, 10, 2), (7, 11, 1), (8, 12, 2), (9, 13, 1), (10, 8, 2);
@@ -333,6 +334,8 @@ BEGIN
 
     -- Starting stock: each good a station uses or makes (a hub trades all
     -- tier 0-2 goods), together filling between 10% and 50% of its storage
+    -- and targets of 30% of it, both in proportion to the fleet up to 30,000
+    -- ships (fleet_scale), so that what the ships move shows in the prices
     WITH used AS (
         SELECT sr.station_id, ri.good_id FROM sim.station_recipe sr JOIN sim.recipe_input ri USING (recipe_id)
         UNION
@@ -346,18 +349,18 @@ BEGIN
     )
     INSERT INTO sim.station_stock (station_id, good_id, qty, target)
     SELECT c.station_id, c.good_id,
-           floor(st.storage_capacity * (0.1 + 0.4 * sim.rand_unit(seed, 43, c.station_id::bigint * 100 + c.good_id)) / c.n)::bigint,
-           greatest(1, floor(st.storage_capacity * 0.3 / c.n))::bigint
+           floor(st.storage_capacity * fleet_scale
+                 * (0.1 + 0.4 * sim.rand_unit(seed, 43, c.station_id::bigint * 100 + c.good_id)) / c.n)::bigint,
+           greatest(1, floor(st.storage_capacity * fleet_scale * 0.3 / c.n))::bigint
       FROM counted c JOIN sim.station st ON st.id = c.station_id;
 
-    -- Populations eat, drink and burn fuel: a share of the target per cycle,
-    -- as large as the fleet that supplies them (a hub's 1/100 of its target
-    -- per cycle at 30,000 ships, another station's 1/300); shipyards refit
-    -- the fleet: one ship part per 500 ships (at least two) every 300 ticks
+    -- Populations eat, drink and burn fuel: a share of the target per cycle
+    -- (a hub's 1/100, another station's 1/300); shipyards refit the fleet:
+    -- one ship part per 500 ships (at least two) every 300 ticks
     INSERT INTO sim.economy DEFAULT VALUES;
     INSERT INTO sim.station_demand (station_id, good_id, qty, cycle_ticks)
     SELECT s.station_id, s.good_id,
-           greatest(1, s.target * ships / CASE WHEN st.kind = 'trade_hub' THEN 100 ELSE 300 END / 30000)::integer,
+           greatest(1, s.target / CASE WHEN st.kind = 'trade_hub' THEN 100 ELSE 300 END)::integer,
            60 + 10 * sim.rand_int(seed, 44, s.station_id::bigint * 100 + s.good_id, 0, 6)
       FROM sim.station_stock s JOIN sim.station st ON st.id = s.station_id
      WHERE s.good_id IN (7, 8, 9);
@@ -379,8 +382,13 @@ BEGIN
     INSERT INTO sim.ledger (tick, flow, reason, amount, faction_id)
     SELECT 0, 'faucet', 'seed', credits, faction_id
       FROM sim.wallet WHERE credits > 0 ORDER BY faction_id;
-    -- the monetary rule steers the money supply back to what was seeded
-    UPDATE sim.economy SET money_anchor = (SELECT sum(credits) FROM sim.wallet);
+    -- the balanced economy (docs/gameplay.md, "The economy in balance"); the
+    -- monetary rule steers the money supply back to what was seeded
+    UPDATE sim.economy
+       SET budget_period_ticks = 100, population_pay_ppm = 250000,
+           money_anchor = (SELECT sum(credits) FROM sim.wallet), anchor_pull_ppm = 10000,
+           docking_fee = 100, tow_fee = 5000, dock_stay_ticks = 400, handling_rate = 10,
+           recipe_batches = 40, mining_speed = 0.07;
 
     PERFORM sim.install_default_trees();
     PERFORM sim.invalidate_cache();

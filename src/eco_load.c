@@ -244,7 +244,7 @@ sim_economy_written(PG_FUNCTION_ARGS)
 /* ---------------------------------------------------------------- loading */
 
 static SimStmt st_rules = {.sql = "SELECT spread, tax_rate, dock_ticks, undock_ticks, mine_cycle_ticks, "
-	"npc_cooldown_ticks, contract_period_ticks, contract_ticks, budget_period_ticks, population_pay_ppm, "
+	"npc_cooldown_ticks, contract_period_ticks, contract_ticks, coalesce(budget_period_ticks, 0), population_pay_ppm, "
 	"coalesce(money_anchor, -1), anchor_pull_ppm, docking_fee, tow_fee, dock_stay_ticks, handling_rate, "
 	"recipe_batches, mining_speed FROM sim.economy"};
 static SimStmt st_goods = {.sql = "SELECT id, base_price, name = 'fuel' FROM sim.good ORDER BY id"};
@@ -365,7 +365,7 @@ load_static(EcoWorld *s)
 	s->cooldown_ticks = (int) SimGetInt64(0, 6, 1);
 	s->contract_period_ticks = (int) SimGetInt64(0, 7, 0);
 	s->contract_ticks = (int) SimGetInt64(0, 8, 0);
-	s->budget_period_ticks = (int) SimGetInt64(0, 9, 100);
+	s->budget_period_ticks = (int) SimGetInt64(0, 9, 0);
 	s->pay_ppm = SimGetInt64(0, 10, 1000000);
 	s->money_anchor = SimGetInt64(0, 11, -1);
 	s->anchor_pull_ppm = SimGetInt64(0, 12, 0);

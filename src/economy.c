@@ -61,7 +61,7 @@ static SimStmt st_pay = {.sql = "UPDATE sim.economy SET population_pay_ppm = $1"
 
 /*
  * The monetary rule (EcoPopulationRate), at the start of every budget
- * period: the population's pay rate from the period before.  The wallets
+ * period (none when budget_period_ticks is NULL): the population's pay rate from the period before.  The wallets
  * read are as the last tick left them: this tick has changed none yet.
  */
 static void
@@ -70,7 +70,7 @@ run_budget(EcoWorld *s)
 	Datum		args[2];
 	int64		next;
 
-	if (s->tick < s->budget_period_ticks || s->tick % s->budget_period_ticks != 0)
+	if (s->budget_period_ticks <= 0 || s->tick < s->budget_period_ticks || s->tick % s->budget_period_ticks != 0)
 		return;
 	args[0] = Int64GetDatum(s->tick - (int64) SIM_BUDGET_WINDOW * s->budget_period_ticks);
 	args[1] = Int64GetDatum(s->tick);

@@ -2,8 +2,9 @@
  * eco_wake.c -- what a woken ship's state does next: a journey's next leg
  * starts, a flight ends (dock, orbit or rest), docking completes when a
  * slot is free (the ship pays the docking fee, a sink, as far as its
- * wallet goes; an NPC then stays dock_stay_ticks plus one tick per
- * handling_rate units in its hold, and a tick, before it decides), undocking ends, a
+ * wallet goes; an NPC then stays dock_stay_ticks, give or take half,
+ * plus one tick per handling_rate units in its hold, before it decides --
+ * at once if that is no time), undocking ends, a
  * mining cycle fills the hold (mining_rate times mining_speed times the
  * deposit's richness per tick); then an NPC pilot decides
  * (include/sim/core/economy.h).
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "sim/core/economy.h"
+#include "sim/core/rng.h"
 
 /* Bring the ship to rest where it is, with no plan. */
 static void
@@ -57,6 +59,21 @@ arrive_final(EcoWorld *s, EcoShip *sh)
 		rest_at(r, sh->pos, s->tick);
 		r->wake = s->tick;
 	}
+}
+
+/*
+ * An NPC's stay at a dock before it decides, unloading aside: between half
+ * and one and a half dock_stay_ticks, drawn per ship and tick (so that
+ * pilots generated together drift apart).
+ */
+static int64_t
+dock_stay(const EcoWorld *s, const EcoShip *sh)
+{
+	int64_t		half = s->dock_stay_ticks / 2;
+
+	if (s->dock_stay_ticks <= 0)
+		return 0;
+	return half + (int64_t) (SimRandBits((uint64_t) sh->id, 7101, (uint64_t) s->tick) % (uint64_t) s->dock_stay_ticks);
 }
 
 /* One mining cycle: the hold fills from the deposits of the orbited body. */
@@ -133,6 +150,7 @@ EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals)
 				{
 					EcoRow	   *n = EcoTransit(s, sh, ECO_DOCKED);
 					int			f = EcoFaction(s, sh->faction);
+					int64_t		stay;
 					int64_t		fee = f < 0 ? 0 : (s->docking_fee < s->credits[f] ? s->docking_fee : s->credits[f]);
 
 					n->wake = -1;
@@ -142,8 +160,9 @@ EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals)
 						EcoCredit(s, sh->faction, -fee);
 						EcoRecordLedger(s, false, "docking_fee", -1, fee, r->docked_at, sh->id, sh->faction);
 					}
-					if (sh->npc)
-						n->wake = s->tick + 1 + s->dock_stay_ticks + sh->cargo_total / s->handling_rate;
+					stay = sh->npc ? dock_stay(s, sh) + sh->cargo_total / s->handling_rate : 0;
+					if (stay > 0)
+						n->wake = s->tick + stay;
 					else
 						decide = true;
 				}

@@ -265,6 +265,40 @@ act_goto_contract(Ctx *c)
 	return st >= 0 && hurry_to_station(c, st);
 }
 
+/*
+ * The best bid for each good among the stations of sector sec (the base
+ * price where none has a market for it, or past SIM_NPC_MAX_GOODS goods).
+ */
+static void
+sector_best_bids(EcoWorld *s, int sec, int64_t bids[SIM_NPC_MAX_GOODS])
+{
+	int			g,
+				i;
+
+	for (g = 0; g < SIM_NPC_MAX_GOODS; g++)
+	{
+		bool		any = false;
+
+		bids[g] = g < s->ngoods ? s->base_price[g] : 0;
+		if (g >= s->ngoods)
+			continue;
+		for (i = 0; i < s->sectors[sec].nstations; i++)
+		{
+			int			st = s->sectors[sec].first_station + i;
+			int64_t		bid,
+						ask;
+
+			if (*stock(s, st, g) < 0)
+				continue;
+			EcoQuote(s, st, g, &bid, &ask);
+			if (!any || bid > bids[g])
+				bids[g] = bid;
+			any = true;
+		}
+	}
+}
+
+/* Deposits are worth what the sector's best buyers bid for their goods. */
 static bool
 act_goto_deposit(Ctx *c)
 {
@@ -273,11 +307,13 @@ act_goto_deposit(Ctx *c)
 	EcoBody    *here = orbited_body(c);
 	int			best = -1;
 	double		best_score = 0;
+	int64_t		bids[SIM_NPC_MAX_GOODS];
 	int			i,
 				k;
 
 	if (sec < 0 || hold_room(c) * 10 < cls(c)->cargo_capacity || cls(c)->mining_rate <= 0)
 		return false;
+	sector_best_bids(s, sec, bids);
 	for (i = 0; i < s->sectors[sec].nbodies; i++)
 	{
 		int			b = s->sectors[sec].first_body + i;
@@ -292,7 +328,7 @@ act_goto_deposit(Ctx *c)
 			EcoDeposit *d = &s->deposits[body->first_deposit + k];
 
 			if (d->remaining > 0 && d->good >= 0)
-				value += d->richness * s->base_price[d->good];
+				value += d->richness * (double) (d->good < SIM_NPC_MAX_GOODS ? bids[d->good] : s->base_price[d->good]);
 		}
 		if (value <= 0)
 			continue;

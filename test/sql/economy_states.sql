@@ -33,6 +33,10 @@ $$;
 
 SELECT sim.generate_universe(5, 2, 60);
 DELETE FROM sim.npc_personality;
+-- the plain rules of sim.economy (its defaults), not the generator's balance
+UPDATE sim.economy SET budget_period_ticks = DEFAULT, population_pay_ppm = DEFAULT, money_anchor = DEFAULT,
+       anchor_pull_ppm = DEFAULT, docking_fee = DEFAULT, tow_fee = DEFAULT, dock_stay_ticks = DEFAULT,
+       handling_rate = DEFAULT, recipe_batches = DEFAULT, mining_speed = DEFAULT;
 
 -- The cast, all docked at station 2 (a refinery near asteroid field 1102,
 -- sector 1): a Prospector miner (m), a Courier trader (t), a Freighter

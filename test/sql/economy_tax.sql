@@ -72,7 +72,7 @@ SELECT count(*) >= 6 AS enough_players, count(DISTINCT p.docked_at) AS stations,
   FROM players p JOIN sim.ship s USING (id);
 
 -- Every player buys 7 units of the most stocked good of its station (a
--- market trade each), and refuels when there is room for a unit.
+-- market trade each), and refuels a unit when there is room for one.
 CREATE TEMP TABLE bought AS
 SELECT p.id AS ship, m.good_id AS good, b.*
   FROM players p
@@ -89,7 +89,7 @@ SELECT p.id AS ship, r.*
   FROM players p
   JOIN sim.ship s ON s.id = p.id
   JOIN sim.ship_class k ON k.id = s.class_id
-  CROSS JOIN LATERAL sim.refuel(p.id) r
+  CROSS JOIN LATERAL sim.refuel(p.id, 1) r
  WHERE k.fuel_capacity - s.fuel >= 1
  ORDER BY p.id;
 SELECT count(*) > 0 AS some_refuelled,

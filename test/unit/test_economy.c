@@ -135,6 +135,13 @@ world_new(int ngoods, int nstations, int64_t tick)
 	s->cooldown_ticks = 7;
 	s->contract_period_ticks = 10;
 	s->contract_ticks = 100;
+	/* the balance's knobs at their neutral values; the tests of each set them */
+	s->pay_ppm = 1000000;
+	s->budget_period_ticks = 100;
+	s->money_anchor = -1;
+	s->recipe_batches = 1;
+	s->handling_rate = 1000000;
+	s->mining_speed = 1.0;
 
 	s->ngoods = ngoods;
 	s->good_id = zalloc(ngoods * sizeof(int32_t));
@@ -877,6 +884,129 @@ test_station_consumption(void)
 }
 
 static void
+test_station_batches(void)
+{
+	EcoWorld   *s;
+
+	/* as many batches as the inputs allow: 55 of good 1 make 5 batches of 10 -> 4 */
+	s = station_world(3);
+	s->recipe_batches = 40;
+	set_stock(s, 0, 0, 55, 100);
+	set_stock(s, 0, 1, 20, 400);
+	add_recipe(s, 5, 0, 10, 1, 4);
+	EcoRunStations(s);
+	CHECK(stock_at(s, 0, 0) == 5 && stock_at(s, 0, 1) == 40 && s->nledger == 2 &&
+		  ledger_is(s, 0, false, "recipe_input", 0, 50, 7, 0, 1) &&
+		  ledger_is(s, 1, true, "production", 1, 20, 7, 0, 1),
+		  "batches: 5 batches, stock %lld / %lld", (long long) stock_at(s, 0, 0), (long long) stock_at(s, 0, 1));
+	arena_reset();
+
+	/* at most recipe_batches */
+	s = station_world(3);
+	s->recipe_batches = 2;
+	set_stock(s, 0, 0, 55, 100);
+	set_stock(s, 0, 1, 20, 400);
+	add_recipe(s, 5, 0, 10, 1, 4);
+	EcoRunStations(s);
+	CHECK(stock_at(s, 0, 0) == 35 && stock_at(s, 0, 1) == 28, "batches: capped at recipe_batches");
+	arena_reset();
+
+	/* no output above twice its target: 20 of target 13 leaves room for 6, two batches of 4 */
+	s = station_world(3);
+	s->recipe_batches = 40;
+	set_stock(s, 0, 0, 55, 100);
+	set_stock(s, 0, 1, 20, 13);
+	add_recipe(s, 5, 0, 10, 1, 4);
+	EcoRunStations(s);
+	CHECK(stock_at(s, 0, 0) == 35 && stock_at(s, 0, 1) == 28, "batches: output target caps them (%lld)",
+		  (long long) stock_at(s, 0, 1));
+	arena_reset();
+
+	/* an output at twice its target: none */
+	s = station_world(3);
+	s->recipe_batches = 40;
+	set_stock(s, 0, 0, 55, 100);
+	set_stock(s, 0, 1, 26, 13);
+	add_recipe(s, 5, 0, 10, 1, 4);
+	EcoRunStations(s);
+	CHECK(stock_at(s, 0, 0) == 55 && s->nledger == 0, "batches: output at twice its target");
+	arena_reset();
+
+	/* the storage room for the net gain caps them: 1 -> 5 gains 4, room 9: 2 batches */
+	s = station_world(3);
+	s->recipe_batches = 40;
+	set_stock(s, 0, 0, 0, 100);
+	set_stock(s, 0, 1, 20, 40);
+	s->stations[0].capacity = 29;
+	add_recipe(s, 5, 1, 1, 0, 5);
+	EcoRunStations(s);
+	CHECK(stock_at(s, 0, 0) == 10 && stock_at(s, 0, 1) == 18 && s->stations[0].held == 28,
+		  "batches: room for two gains of 4");
+	arena_reset();
+}
+
+static void
+test_population_pay(void)
+{
+	EcoWorld   *s;
+	int64_t		bid,
+				ask;
+
+	/* a quarter of the bid, rounded down */
+	s = station_world(3);
+	s->pay_ppm = 250000;
+	set_stock(s, 0, 1, 20, 40);
+	add_demand(s, 1, 6, 2);
+	SimMarketQuote(50, 20, 40, s->spread, &bid, &ask);
+	EcoRunStations(s);
+	CHECK(stock_at(s, 0, 1) == 14 && credits_of(s, 1) == 1000 + 6 * bid / 4 &&
+		  ledger_is(s, 1, true, "population", -1, 6 * bid / 4, 7, 0, 1),
+		  "population pay: 6 units at a quarter of bid %lld paid %lld", (long long) bid,
+		  (long long) (credits_of(s, 1) - 1000));
+	arena_reset();
+
+	CHECK(EcoPopulationPays(3, 7, 500000) == 10, "population pay: floor(3 * 7 / 2) = 10");
+	CHECK(EcoPopulationPays(1, 1, 999999) == 0, "population pay: less than a credit is nothing");
+	CHECK(EcoPopulationPays(1000000, 1000000000, 1000000) == 1000000000000000LL,
+		  "population pay: no overflow at large values");
+
+	/* consumption still happens when the pay rounds to nothing, with no faucet row */
+	s = station_world(3);
+	s->pay_ppm = 1000;
+	set_stock(s, 0, 1, 20, 40);
+	add_demand(s, 1, 1, 2);
+	EcoRunStations(s);
+	CHECK(stock_at(s, 0, 1) == 19 && credits_of(s, 1) == 1000 && s->nledger == 1 &&
+		  ledger_is(s, 0, false, "consumption", 1, 1, 7, 0, 1), "population pay: nothing paid, one row");
+	arena_reset();
+}
+
+static void
+test_monetary_rule(void)
+{
+	/* paid what the sinks took: unchanged */
+	CHECK(EcoPopulationRate(500000, 1000, 1000, 0, -1, 0) == 500000, "rule: in balance, unchanged");
+	/* paid twice the sinks: a tenth of the way down, 500000 * (9 * 2000 + 1000) / 20000 */
+	CHECK(EcoPopulationRate(500000, 2000, 1000, 0, -1, 0) == 475000, "rule: paid too much, %lld",
+		  (long long) EcoPopulationRate(500000, 2000, 1000, 0, -1, 0));
+	/* paid a tenth of the sinks: up, by 10% at most */
+	CHECK(EcoPopulationRate(500000, 100, 1000, 0, -1, 0) == 550000, "rule: paid too little, +10%%");
+	/* nothing paid: up 10% */
+	CHECK(EcoPopulationRate(500000, 0, 1000, 0, -1, 0) == 550000, "rule: nothing paid, +10%%");
+	/* no sinks: down 10% */
+	CHECK(EcoPopulationRate(500000, 1000, 0, 0, -1, 0) == 450000, "rule: no sinks, -10%%");
+	/* the anchor: 10% of a gap of 10000 below it adds 1000 to the sinks */
+	CHECK(EcoPopulationRate(500000, 2000, 1000, 90000, 100000, 100000) == 500000,
+		  "rule: money below its anchor asks for more");
+	CHECK(EcoPopulationRate(500000, 1000, 2000, 110000, 100000, 100000) == 500000,
+		  "rule: money above its anchor asks for less");
+	/* bounds */
+	CHECK(EcoPopulationRate(1000000, 0, 1000, 0, -1, 0) == 1000000, "rule: at most the whole bid");
+	CHECK(EcoPopulationRate(SIM_PAY_PPM_MIN, 1000, 0, 0, -1, 0) == SIM_PAY_PPM_MIN, "rule: at least the floor");
+	CHECK(EcoPopulationRate(500000, 1, INT64_MAX / 4, 0, -1, 0) == 550000, "rule: no overflow");
+}
+
+static void
 test_contract_expiry(void)
 {
 	EcoWorld   *s = station_world(10);
@@ -1250,6 +1380,85 @@ test_wake_mining(void)
 }
 
 static void
+test_wake_docking_fee(void)
+{
+	EcoWorld   *s;
+	EcoShip    *sh;
+	int			arrivals = 0;
+	EcoRow	   *r;
+
+	/* an NPC docks: pays the fee, stays for its hold (handling 10 a tick) */
+	s = wake_world(60);
+	s->docking_fee = 100;
+	s->handling_rate = 10;
+	EcoCredit(s, 1, 1000);
+	sh = ship_new(s, ECO_DOCKING, 1000, 0, 0);
+	sh->npc = true;
+	sh->rows[0].docked_at = 7;
+	sh->cargo[0] = 55;
+	sh->cargo_total = 55;
+	EcoWake(s, sh, &arrivals);
+	r = &sh->rows[sh->nrows - 1];
+	CHECK(r->state == ECO_DOCKED && r->wake == 60 + 5 && credits_of(s, 1) == 900 && s->nledger == 1 &&
+		  ledger_is(s, 0, false, "docking_fee", -1, 100, 7, 42, 1),
+		  "docking fee: state %s wake %lld credits %lld", EcoStateNames[r->state], (long long) r->wake,
+		  (long long) credits_of(s, 1));
+	CHECK(s->ledger[0].sector_id == s->sectors[0].id, "docking fee: in the station's sector");
+	arena_reset();
+
+	/* a poor faction pays what it has */
+	s = wake_world(60);
+	s->docking_fee = 100;
+	EcoCredit(s, 1, 30);
+	sh = ship_new(s, ECO_DOCKING, 1000, 0, 0);
+	sh->rows[0].docked_at = 7;
+	EcoWake(s, sh, &arrivals);
+	CHECK(credits_of(s, 1) == 0 && s->nledger == 1 && ledger_is(s, 0, false, "docking_fee", -1, 30, 7, 42, 1),
+		  "docking fee: as far as the wallet goes");
+	arena_reset();
+
+	/* the stay is dock_stay_ticks, give or take half */
+	{
+		int64_t		lo = INT64_MAX,
+					hi = 0;
+		int64_t		t;
+
+		for (t = 100; t < 400; t++)
+		{
+			s = wake_world(t);
+			s->dock_stay_ticks = 40;
+			sh = ship_new(s, ECO_DOCKING, 1000, 0, 0);
+			sh->npc = true;
+			sh->rows[0].docked_at = 7;
+			EcoWake(s, sh, &arrivals);
+			r = &sh->rows[sh->nrows - 1];
+			lo = r->wake - t < lo ? r->wake - t : lo;
+			hi = r->wake - t > hi ? r->wake - t : hi;
+			arena_reset();
+		}
+		CHECK(lo >= 20 && hi <= 59 && hi - lo >= 30, "dock stay: between %lld and %lld ticks, want 20..59",
+			  (long long) lo, (long long) hi);
+	}
+}
+
+static void
+test_wake_mining_place(void)
+{
+	EcoWorld   *s = wake_world(70);
+	EcoShip    *sh = ship_new(s, ECO_MINING, 4850, 0, 0);
+	int			arrivals = 0;
+
+	/* mining_speed scales the yield: floor(2 * 0.5 * 1.5 * 5) = 7; rows carry the body and its sector */
+	s->mining_speed = 0.5;
+	s->sectors[0].id = 5;
+	sh->rows[0].body_id = 3;
+	EcoWake(s, sh, &arrivals);
+	CHECK(sh->cargo[0] == 7 && s->nledger == 3 && s->ledger[0].body_id == 3 && s->ledger[0].sector_id == 5 &&
+		  s->ledger[0].station_id == 0, "mining: speed and place (cargo %lld)", (long long) sh->cargo[0]);
+	arena_reset();
+}
+
+static void
 test_wake_invalid(void)
 {
 	EcoWorld   *s = wake_world(50);
@@ -1533,6 +1742,62 @@ test_npc_goto_deposit(void)
 }
 
 static void
+test_npc_rescue(void)
+{
+	EcoWorld   *s;
+	EcoShip    *sh;
+	EcoRow	   *r;
+	int			arrivals = 0;
+
+	/* no fuel, far from the station: towed there, the tank untouched, the fee paid */
+	s = npc_world(80);
+	s->classes[0].role = ECO_ROLE_PATROL;	/* no tree: the rescue alone */
+	s->tow_fee = 2000;
+	sh = pilot_new(s, ECO_IDLE);
+	sh->rows[0].fuel = 0;
+	sh->pos[0] = sh->rows[0].leg.ox = 100000;
+	CHECK(strcmp(RUN_CATCH(EcoWake(s, sh, &arrivals)), "") == 0, "tow: failed with %s", fail_state);
+	r = &sh->rows[sh->nrows - 1];
+	CHECK(r->state == ECO_FLYING && r->dest_kind == ECO_DEST_STATION && r->dest_id == 7 && r->fuel == 0 &&
+		  r->arrival > 80 && credits_of(s, 2) == 3000 && s->nledger == 1 &&
+		  ledger_is(s, 0, false, "towing", -1, 2000, 7, 42, 2),
+		  "tow: state %s fuel %g credits %lld", EcoStateNames[r->state], r->fuel, (long long) credits_of(s, 2));
+	arena_reset();
+
+	/* below the reserve but able to: flies to the station itself, burning fuel */
+	s = npc_world(80);
+	s->classes[0].role = ECO_ROLE_PATROL;
+	sh = pilot_new(s, ECO_IDLE);
+	sh->rows[0].fuel = 20;
+	sh->pos[0] = sh->rows[0].leg.ox = 100000;
+	EcoWake(s, sh, &arrivals);
+	r = &sh->rows[sh->nrows - 1];
+	CHECK(r->state == ECO_FLYING && r->dest_id == 7 && r->fuel < 20 && s->nledger == 0,
+		  "reserve: flies to refuel (state %s fuel %g)", EcoStateNames[r->state], r->fuel);
+	arena_reset();
+
+	/* below the reserve alongside the station: docks */
+	s = npc_world(80);
+	s->classes[0].role = ECO_ROLE_PATROL;
+	sh = pilot_new(s, ECO_IDLE);
+	sh->rows[0].fuel = 0;
+	sh->pos[0] = sh->rows[0].leg.ox = 50;
+	EcoWake(s, sh, &arrivals);
+	r = &sh->rows[sh->nrows - 1];
+	CHECK(r->state == ECO_DOCKING && r->docked_at == 7 && r->wake == 83, "reserve: alongside, docks");
+	arena_reset();
+
+	/* the drift fuel: 2 * fuel_per_dv * min(0.35 vmax, sqrt(0.25 accel km)) */
+	{
+		SimHull		h = {50, 0.05, 0.01};
+
+		CHECK(fabs(EcoDriftFuel(&h, 100000) - 2 * 0.01 * 17.5) < 1e-12 &&
+			  fabs(EcoDriftFuel(&h, 1000) - 2 * 0.01 * sqrt(0.0125 * 1000)) < 1e-12,
+			  "drift fuel: %g and %g", EcoDriftFuel(&h, 100000), EcoDriftFuel(&h, 1000));
+	}
+}
+
+static void
 test_npc_no_tree(void)
 {
 	EcoWorld   *s = npc_world(80);
@@ -1556,14 +1821,20 @@ test_economy(void)
 	test_match_room_across_books();
 	test_station_production();
 	test_station_consumption();
+	test_station_batches();
+	test_population_pay();
+	test_monetary_rule();
 	test_contract_expiry();
 	test_contract_offers();
 	test_wake_arrivals();
 	test_wake_docking();
 	test_wake_mining();
+	test_wake_docking_fee();
+	test_wake_mining_place();
 	test_wake_invalid();
 	test_npc_sell();
 	test_npc_refuel();
 	test_npc_goto_deposit();
 	test_npc_no_tree();
+	test_npc_rescue();
 }

@@ -17,6 +17,9 @@
 #define Min(a, b) ((a) < (b) ? (a) : (b))
 #endif
 
+/* Goods a pilot prices by market when choosing a deposit (beyond: by good 0's). */
+#define SIM_NPC_MAX_GOODS 64
+
 typedef struct Ctx
 {
 	EcoWorld *s;
