@@ -45,7 +45,7 @@ CREATE TABLE sim.pending_command (
 COMMENT ON TABLE sim.pending_command IS
     'The pending command of each ship that has one (kept by triggers on sim.command; at most one per ship)';
 CREATE FUNCTION sim.command_queued() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER AS $$
+LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.status <> 'pending' THEN
         RETURN NEW;
@@ -61,7 +61,7 @@ $$;
 CREATE TRIGGER command_queued BEFORE INSERT ON sim.command
     FOR EACH ROW EXECUTE FUNCTION sim.command_queued();
 CREATE FUNCTION sim.command_settled() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER AS $$
+LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM sim.pending_command p USING changed_rows c
      WHERE p.command_id = c.id AND (TG_OP = 'DELETE' OR c.status <> 'pending');

@@ -46,6 +46,7 @@ BEGIN
              sim.wallet, sim.faction, sim.pending_command, sim.history_period, sim.market_period,
              sim.sector_market_period, sim.flow_period, sim.money_period, sim.wallet_period,
              sim.ship_period RESTART IDENTITY;
+    PERFORM sim.reset_history();
     PERFORM sim.reset_changes();
     PERFORM sim.invalidate_cache();
 END

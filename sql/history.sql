@@ -262,6 +262,22 @@ $$;
 COMMENT ON FUNCTION sim.history_cover(bigint) IS
     'Create the partitions of the raw history tables that hold tick, where missing';
 
+-- Start the raw history afresh (sim.reset_universe): drop every partition
+-- and make those of tick 0 under the policy of the time.
+CREATE FUNCTION sim.reset_history() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+    r   record;
+BEGIN
+    FOR r IN SELECT h.name FROM sim.history_partitions() h ORDER BY h.parent, h.lo LOOP
+        EXECUTE format('DROP TABLE sim.%I', r.name);
+    END LOOP;
+    PERFORM sim.history_cover(0);
+END
+$$;
+COMMENT ON FUNCTION sim.reset_history() IS
+    'Drop every partition of the raw history tables and make those of tick 0 (the universe is being emptied)';
+
 -- A universe's first tick is covered as soon as it exists (a restore finds
 -- its partitions there already).
 CREATE FUNCTION sim.world_history() RETURNS trigger
@@ -274,21 +290,23 @@ $$;
 CREATE TRIGGER world_history AFTER INSERT ON sim.world
     FOR EACH ROW EXECUTE FUNCTION sim.world_history();
 
--- The rollups of the period [p, e), in one statement per table.  The OHLCV
+-- The rollups of the period [p, e), in one INSERT per table (after deleting
+-- what a recomputation replaces).  The OHLCV
 -- and flows come from the period's raw rows.  The figures at the period's
 -- end come from the live tables when live (the tick calls it at the start
 -- of tick e, before anything changes); otherwise those already stored for
 -- the period are kept.  at_tick is the tick at whose start it is written.
 CREATE FUNCTION sim.rollup_period(p bigint, e bigint, live boolean, at_tick bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER AS $$
+LANGUAGE plpgsql AS $$
 BEGIN
-    WITH old AS (
-        DELETE FROM sim.market_period m WHERE m.period_start = p
-        RETURNING m.station_id, m.good_id, m.bid, m.ask, m.stock, m.target),
-    q AS (
+    IF live THEN
+        DELETE FROM sim.market_period m WHERE m.period_start = p;
+    END IF;
+    WITH q AS (
         SELECT m.station_id, m.good_id, m.bid, m.ask, m.stock, m.target FROM sim.market m WHERE live
         UNION ALL
-        SELECT o.station_id, o.good_id, o.bid, o.ask, o.stock, o.target FROM old o WHERE NOT live),
+        SELECT o.station_id, o.good_id, o.bid, o.ask, o.stock, o.target
+          FROM sim.market_period o WHERE o.period_start = p AND NOT live),
     t AS (
         SELECT tr.station_id, tr.good_id,
                (array_agg(tr.price ORDER BY tr.tick, tr.id))[1] AS open,
@@ -299,15 +317,19 @@ BEGIN
           FROM sim.trade tr
          WHERE tr.tick >= p AND tr.tick < e AND tr.kind <> 'contract'
          GROUP BY tr.station_id, tr.good_id)
-    INSERT INTO sim.market_period (period_start, station_id, good_id, open, high, low, close,
-                                   volume, trades, value, tax, bid, ask, stock, target)
+    INSERT INTO sim.market_period AS m (period_start, station_id, good_id, open, high, low, close,
+                                        volume, trades, value, tax, bid, ask, stock, target)
     SELECT p, coalesce(q.station_id, t.station_id), coalesce(q.good_id, t.good_id),
            t.open, t.high, t.low, t.close, coalesce(t.volume, 0), coalesce(t.trades, 0),
            coalesce(t.value, 0), coalesce(t.tax, 0), q.bid, q.ask, q.stock, q.target
-      FROM q FULL JOIN t ON t.station_id = q.station_id AND t.good_id = q.good_id;
+      FROM q FULL JOIN t ON t.station_id = q.station_id AND t.good_id = q.good_id
+    ON CONFLICT (period_start, station_id, good_id) DO UPDATE
+       SET open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+           volume = excluded.volume, trades = excluded.trades, value = excluded.value, tax = excluded.tax,
+           bid = excluded.bid, ask = excluded.ask, stock = excluded.stock, target = excluded.target;
 
-    WITH gone AS (DELETE FROM sim.sector_market_period s WHERE s.period_start = p),
-    q AS (
+    DELETE FROM sim.sector_market_period s WHERE s.period_start = p;
+    WITH q AS (
         SELECT st.sector_id, m.good_id, max(m.bid) AS bid_best, min(m.ask) AS ask_best
           FROM sim.market_period m JOIN sim.station st ON st.id = m.station_id
          WHERE m.period_start = p AND m.bid IS NOT NULL
@@ -329,7 +351,7 @@ BEGIN
            coalesce(t.value, 0), coalesce(t.tax, 0), q.bid_best, q.ask_best
       FROM q FULL JOIN t ON t.sector_id = q.sector_id AND t.good_id = q.good_id;
 
-    WITH gone AS (DELETE FROM sim.flow_period f WHERE f.period_start = p)
+    DELETE FROM sim.flow_period f WHERE f.period_start = p;
     INSERT INTO sim.flow_period (period_start, sector_id, flow, reason, good_id, amount, entries)
     SELECT p, coalesce(l.sector_id, 0), l.flow, l.reason, coalesce(l.good_id, 0), sum(l.amount), count(*)
       FROM sim.ledger l
@@ -337,7 +359,7 @@ BEGIN
      GROUP BY 2, 3, 4, 5;
 
     IF live THEN
-        WITH gone AS (DELETE FROM sim.money_period m WHERE m.period_start = p)
+        DELETE FROM sim.money_period m WHERE m.period_start = p;
         INSERT INTO sim.money_period (period_start, holder, credits, holders)
         SELECT p, h.holder, coalesce(sum(h.credits), 0), count(h.credits)
           FROM (SELECT CASE WHEN EXISTS (SELECT 1 FROM sim.player pl WHERE pl.faction_id = w.faction_id)
@@ -354,7 +376,7 @@ BEGIN
                   FROM unnest(ARRAY['faction', 'player', 'order_escrow', 'contract_escrow']) AS k(holder)) h
          GROUP BY h.holder;
 
-        WITH gone AS (DELETE FROM sim.wallet_period w WHERE w.period_start = p)
+        DELETE FROM sim.wallet_period w WHERE w.period_start = p;
         INSERT INTO sim.wallet_period (period_start, faction_id, credits, escrow)
         SELECT p, w.faction_id, w.credits,
                coalesce((SELECT sum(o.escrow) FROM sim.market_order o
@@ -363,7 +385,7 @@ BEGIN
                             WHERE c.issuer_faction = w.faction_id AND c.status IN ('open', 'accepted')), 0)
           FROM sim.wallet w;
 
-        WITH gone AS (DELETE FROM sim.ship_period s WHERE s.period_start = p)
+        DELETE FROM sim.ship_period s WHERE s.period_start = p;
         INSERT INTO sim.ship_period (period_start, sector_id, role, state, ships, stranded)
         SELECT p, s.sector_id, s.role, s.state, count(*), count(x.ship_id)
           FROM sim.ship s

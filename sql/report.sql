@@ -2,8 +2,9 @@
 -- sim.economy_health_report, sim.economy_health_summary) and the analysts'
 -- schema report: read-only views over the rollups of sql/history.sql
 -- (sim.market_period, sim.sector_market_period, sim.flow_period,
--- sim.money_period, sim.wallet_period, sim.ship_period), the raw history
--- while it is kept (sim.trade) and the live markets (docs/reports.md).
+-- sim.money_period, sim.wallet_period, sim.ship_period, sim.history_period),
+-- the raw history while it is kept (sim.trade) and the live markets
+-- (docs/reports.md).
 --
 -- Who reads what: report's views run with their owner's rights, like api's
 -- (sql/api.sql).  Aggregated market data -- prices, volumes, the order book
@@ -50,89 +51,76 @@ INSERT INTO sim.economy_band (indicator, lo, hi, unit, meaning) VALUES
 
 -- One row per complete period (one with rollups) and indicator.  Periods
 -- are the rollups' period_start values; "the previous period" is the one
--- before in sim.money_period.
+-- before in sim.money_period.  Each period's figures are read from the
+-- rollups by period_start (their primary keys' first column), so a query
+-- for some periods reads only theirs.
 CREATE VIEW sim.economy_health AS
-WITH periods AS (
-    SELECT m.period_start, sum(m.credits)::double precision AS money,
-           lag(sum(m.credits)) OVER (ORDER BY m.period_start)::double precision AS money_before
-      FROM sim.money_period m
-     GROUP BY m.period_start
-), credits AS (
-    SELECT f.period_start,
-           sum(f.amount) FILTER (WHERE f.flow = 'faucet' AND f.reason <> 'seed')::double precision AS faucets,
-           sum(f.amount) FILTER (WHERE f.flow = 'sink')::double precision AS sinks,
-           sum(f.amount) FILTER (WHERE f.flow = 'faucet' AND f.reason = 'seed')::double precision AS seed
-      FROM sim.flow_period f
-     WHERE f.good_id = 0
-     GROUP BY f.period_start
-), tiers AS (
-    SELECT f.period_start, g.tier,
-           sum(f.amount) FILTER (WHERE f.flow = 'faucet'
-                                   AND f.reason = CASE WHEN g.tier = 0 THEN 'mining' ELSE 'production' END) AS made,
-           sum(f.amount) FILTER (WHERE f.flow = 'sink'
-                                   AND f.reason NOT IN ('jettison', 'operator', 'player')) AS used
-      FROM sim.flow_period f
-      JOIN sim.good g ON g.id = f.good_id
-     GROUP BY f.period_start, g.tier
-), chain AS (
-    SELECT t.period_start,
-           (sum(t.made) FILTER (WHERE t.tier > 0))::double precision
-               / nullif(sum(t.used) FILTER (WHERE t.tier > 0), 0) AS recipe_share,
-           count(*) FILTER (WHERE t.made > 0 AND t.used > 0)::double precision AS tiers_active
-      FROM tiers t
-     GROUP BY t.period_start
-), fleet AS (
-    SELECT s.period_start, sum(s.ships)::double precision AS ships,
-           sum(s.stranded)::double precision AS stranded,
-           sum(s.ships) FILTER (WHERE s.state = 'docked')::double precision AS docked,
-           sum(s.ships) FILTER (WHERE s.state = 'flying')::double precision AS flying,
-           sum(s.ships) FILTER (WHERE s.state = 'mining')::double precision AS mining
-      FROM sim.ship_period s
-     GROUP BY s.period_start
-), goods AS (
-    SELECT m.period_start, m.good_id,
-           avg((m.bid + m.ask) / 2.0) / g.base_price AS level,
-           stddev_pop((m.bid + m.ask) / 2.0) / nullif(avg((m.bid + m.ask) / 2.0), 0) AS cv,
-           count(*) AS markets,
-           sum(m.trades) AS trades
-      FROM sim.market_period m
-      JOIN sim.good g ON g.id = m.good_id
-     GROUP BY m.period_start, m.good_id, g.base_price
-), prices AS (
-    SELECT q.period_start,
-           avg(q.level) FILTER (WHERE EXISTS (SELECT 1 FROM sim.flow_period f
-                                               WHERE f.period_start = q.period_start AND f.good_id = q.good_id
-                                                 AND f.flow = 'sink' AND f.reason = 'consumption'))::double precision
-               AS price_level,
-           avg(q.cv) FILTER (WHERE q.markets >= 2)::double precision AS price_dispersion,
-           sum(q.trades)::double precision AS trades
-      FROM goods q
-     GROUP BY q.period_start
-), measured AS (
-    SELECT p.period_start, v.indicator, v.value
-      FROM periods p
-      LEFT JOIN credits c ON c.period_start = p.period_start
-      LEFT JOIN chain ch ON ch.period_start = p.period_start
-      LEFT JOIN fleet s ON s.period_start = p.period_start
-      LEFT JOIN prices q ON q.period_start = p.period_start
-     CROSS JOIN LATERAL (VALUES
-            ('money_drift', abs(p.money - coalesce(p.money_before, c.seed))
-                            / nullif(coalesce(p.money_before, c.seed), 0)),
-            ('faucet_sink_ratio', coalesce(c.faucets, 0) / nullif(c.sinks, 0)),
-            ('recipe_share', ch.recipe_share),
-            ('tiers_active', coalesce(ch.tiers_active, 0)),
-            ('stranded_share', coalesce(s.stranded, 0) / nullif(s.ships, 0)),
-            ('docked_share', coalesce(s.docked, 0) / nullif(s.ships, 0)),
-            ('flying_share', coalesce(s.flying, 0) / nullif(s.ships, 0)),
-            ('mining_share', coalesce(s.mining, 0) / nullif(s.ships, 0)),
-            ('price_level', q.price_level),
-            ('price_dispersion', q.price_dispersion),
-            ('trades_per_ship', coalesce(q.trades, 0) / nullif(s.ships, 0))) v(indicator, value)
-)
-SELECT m.period_start, m.indicator, m.value, b.lo, b.hi,
-       coalesce(m.value >= coalesce(b.lo, '-Infinity') AND m.value <= coalesce(b.hi, 'Infinity'), false) AS ok
-  FROM measured m
-  JOIN sim.economy_band b ON b.indicator = m.indicator;
+SELECT p.period_start, v.indicator, v.value, b.lo, b.hi,
+       coalesce(v.value >= coalesce(b.lo, '-Infinity') AND v.value <= coalesce(b.hi, 'Infinity'), false) AS ok
+  FROM (SELECT m.period_start, sum(m.credits)::double precision AS money
+          FROM sim.money_period m
+         GROUP BY m.period_start) p
+ CROSS JOIN LATERAL (
+        SELECT sum(m.credits)::double precision AS money
+          FROM sim.money_period m
+         WHERE m.period_start = (SELECT max(m2.period_start) FROM sim.money_period m2
+                                  WHERE m2.period_start < p.period_start)) before
+ CROSS JOIN LATERAL (
+        SELECT sum(f.amount) FILTER (WHERE f.flow = 'faucet' AND f.reason <> 'seed')::double precision AS faucets,
+               sum(f.amount) FILTER (WHERE f.flow = 'sink')::double precision AS sinks,
+               sum(f.amount) FILTER (WHERE f.flow = 'faucet' AND f.reason = 'seed')::double precision AS seed
+          FROM sim.flow_period f
+         WHERE f.period_start = p.period_start AND f.good_id = 0) c
+ CROSS JOIN LATERAL (
+        SELECT (sum(t.made) FILTER (WHERE t.tier > 0))::double precision
+                   / nullif(sum(t.used) FILTER (WHERE t.tier > 0), 0) AS recipe_share,
+               count(*) FILTER (WHERE t.made > 0 AND t.used > 0)::double precision AS tiers_active
+          FROM (SELECT g.tier,
+                       sum(f.amount) FILTER (WHERE f.flow = 'faucet'
+                                               AND f.reason = CASE WHEN g.tier = 0 THEN 'mining'
+                                                                   ELSE 'production' END) AS made,
+                       sum(f.amount) FILTER (WHERE f.flow = 'sink'
+                                               AND f.reason NOT IN ('jettison', 'operator', 'player')) AS used
+                  FROM sim.flow_period f
+                  JOIN sim.good g ON g.id = f.good_id
+                 WHERE f.period_start = p.period_start
+                 GROUP BY g.tier) t) ch
+ CROSS JOIN LATERAL (
+        SELECT sum(s.ships)::double precision AS ships,
+               sum(s.stranded)::double precision AS stranded,
+               sum(s.ships) FILTER (WHERE s.state = 'docked')::double precision AS docked,
+               sum(s.ships) FILTER (WHERE s.state = 'flying')::double precision AS flying,
+               sum(s.ships) FILTER (WHERE s.state = 'mining')::double precision AS mining
+          FROM sim.ship_period s
+         WHERE s.period_start = p.period_start) s
+ CROSS JOIN LATERAL (
+        SELECT avg(q.level) FILTER (WHERE q.consumed)::double precision AS price_level,
+               avg(q.cv) FILTER (WHERE q.markets >= 2)::double precision AS price_dispersion,
+               sum(q.trades)::double precision AS trades
+          FROM (SELECT avg((m.bid + m.ask) / 2.0) / g.base_price AS level,
+                       stddev_pop((m.bid + m.ask) / 2.0) / nullif(avg((m.bid + m.ask) / 2.0), 0) AS cv,
+                       count(m.bid) AS markets,
+                       sum(m.trades) AS trades,
+                       EXISTS (SELECT 1 FROM sim.flow_period f
+                                WHERE f.period_start = p.period_start AND f.good_id = m.good_id
+                                  AND f.flow = 'sink' AND f.reason = 'consumption') AS consumed
+                  FROM sim.market_period m
+                  JOIN sim.good g ON g.id = m.good_id
+                 WHERE m.period_start = p.period_start
+                 GROUP BY m.good_id, g.base_price) q) q
+ CROSS JOIN LATERAL (VALUES
+        ('money_drift', abs(p.money - coalesce(before.money, c.seed)) / nullif(coalesce(before.money, c.seed), 0)),
+        ('faucet_sink_ratio', coalesce(c.faucets, 0) / nullif(c.sinks, 0)),
+        ('recipe_share', ch.recipe_share),
+        ('tiers_active', ch.tiers_active),
+        ('stranded_share', coalesce(s.stranded, 0) / nullif(s.ships, 0)),
+        ('docked_share', coalesce(s.docked, 0) / nullif(s.ships, 0)),
+        ('flying_share', coalesce(s.flying, 0) / nullif(s.ships, 0)),
+        ('mining_share', coalesce(s.mining, 0) / nullif(s.ships, 0)),
+        ('price_level', q.price_level),
+        ('price_dispersion', q.price_dispersion),
+        ('trades_per_ship', coalesce(q.trades, 0) / nullif(s.ships, 0))) v(indicator, value)
+  JOIN sim.economy_band b ON b.indicator = v.indicator;
 COMMENT ON VIEW sim.economy_health IS
     'Each health indicator of each rolled-up period beside its band (sim.economy_band); ok is false outside the band or when the indicator cannot be measured (NULL value)';
 
@@ -416,24 +404,35 @@ CREATE VIEW report.arbitrage WITH (security_barrier) AS
 WITH quote AS (
     SELECT m.station_id, m.sector_id, m.good_id, m.good, m.stock, m.bid, m.ask
       FROM sim.market m
-), best_bid AS (
-    SELECT q.good_id, q.station_id, q.sector_id, q.bid,
-           row_number() OVER (PARTITION BY q.good_id ORDER BY q.bid DESC, q.station_id) AS rank
-      FROM quote q
+), best AS (
+    -- the two best bids for each good: the best elsewhere is one of them
+    SELECT r.good_id,
+           max(r.station_id) FILTER (WHERE r.rank = 1) AS station_1,
+           max(r.sector_id) FILTER (WHERE r.rank = 1) AS sector_1,
+           max(r.bid) FILTER (WHERE r.rank = 1) AS bid_1,
+           max(r.station_id) FILTER (WHERE r.rank = 2) AS station_2,
+           max(r.sector_id) FILTER (WHERE r.rank = 2) AS sector_2,
+           max(r.bid) FILTER (WHERE r.rank = 2) AS bid_2
+      FROM (SELECT q.good_id, q.station_id, q.sector_id, q.bid,
+                   row_number() OVER (PARTITION BY q.good_id ORDER BY q.bid DESC, q.station_id) AS rank
+              FROM quote q) r
+     WHERE r.rank <= 2
+     GROUP BY r.good_id
 )
 SELECT h.good_id, h.good, h.station_id AS buy_station, h.sector_id AS buy_sector, h.ask, h.stock,
-       b.station_id AS sell_station, b.sector_id AS sell_sector, b.bid,
+       x.station_id AS sell_station, x.sector_id AS sell_sector, x.bid,
        e.tax_rate * h.ask AS tax,
-       b.bid - h.ask * (1 + e.tax_rate) AS margin,
-       round((b.bid - h.ask * (1 + e.tax_rate)) / h.ask, 4) AS margin_ratio,
+       x.bid - h.ask * (1 + e.tax_rate) AS margin,
+       round((x.bid - h.ask * (1 + e.tax_rate)) / h.ask, 4) AS margin_ratio,
        j.jumps
   FROM quote h
  CROSS JOIN sim.economy e
- CROSS JOIN LATERAL (SELECT bb.station_id, bb.sector_id, bb.bid FROM best_bid bb
-                      WHERE bb.good_id = h.good_id AND bb.station_id <> h.station_id AND bb.rank <= 2
-                      ORDER BY bb.rank LIMIT 1) b
-  LEFT JOIN report.sector_jumps j ON j.from_sector = h.sector_id AND j.to_sector = b.sector_id
- WHERE h.stock > 0 AND b.bid > h.ask * (1 + e.tax_rate);
+  JOIN best b ON b.good_id = h.good_id
+ CROSS JOIN LATERAL (SELECT CASE WHEN b.station_1 = h.station_id THEN b.station_2 ELSE b.station_1 END AS station_id,
+                            CASE WHEN b.station_1 = h.station_id THEN b.sector_2 ELSE b.sector_1 END AS sector_id,
+                            CASE WHEN b.station_1 = h.station_id THEN b.bid_2 ELSE b.bid_1 END AS bid) x
+  LEFT JOIN report.sector_jumps j ON j.from_sector = h.sector_id AND j.to_sector = x.sector_id
+ WHERE h.stock > 0 AND x.bid > h.ask * (1 + e.tax_rate);
 COMMENT ON VIEW report.arbitrage IS
     'Now: markets whose ask, plus the buyer''s tax, is below the best bid for the good at another station; margin per unit, margin / ask, and the gate jumps between their sectors';
 
@@ -508,21 +507,31 @@ COMMENT ON VIEW report.wealth_distribution IS
     'Per period: factions, total wealth (credits and escrow), its Gini coefficient, the shares of the richest 1, 5 and 10 factions, and the median -- not who holds it';
 
 -- Private: each ship's trading per period, shown to its own player and to
--- operators.  The buyer pays the tax (sql/economy_commands.sql).
+-- operators.  The buyer pays the tax (sql/economy_commands.sql).  Periods
+-- are those rolled up (sim.history_period) and the one under way; each
+-- reads its own ticks' partitions of sim.trade.
 CREATE VIEW report.trader_profit WITH (security_barrier) AS
-SELECT x.period_start, x.faction_id, x.ship_id, count(*) AS trades,
+WITH period AS (
+    SELECT h.period_start, h.period_end FROM sim.history_period h
+    UNION ALL
+    SELECT coalesce(max(h.period_end), 0), NULL FROM sim.history_period h
+)
+SELECT p.period_start, x.faction_id, x.ship_id, count(*) AS trades,
        sum(x.bought) AS bought, sum(x.sold) AS sold, sum(x.tax) AS tax,
        sum(x.sold) - sum(x.bought) - sum(x.tax) AS profit
-  FROM (SELECT t.tick - t.tick % hp.period_ticks AS period_start, t.buyer_faction AS faction_id,
-               t.buyer_ship AS ship_id, t.qty * t.price AS bought, 0 AS sold, t.tax
-          FROM sim.trade t CROSS JOIN sim.history_policy hp
+  FROM period p
+ CROSS JOIN LATERAL (
+        SELECT t.buyer_faction AS faction_id, t.buyer_ship AS ship_id, t.qty * t.price AS bought, 0 AS sold, t.tax
+          FROM sim.trade t
+         WHERE t.tick >= p.period_start AND t.tick < coalesce(p.period_end, 9223372036854775807)
         UNION ALL
-        SELECT t.tick - t.tick % hp.period_ticks, t.seller_faction, t.seller_ship, 0, t.qty * t.price, 0
-          FROM sim.trade t CROSS JOIN sim.history_policy hp) x
+        SELECT t.seller_faction, t.seller_ship, 0, t.qty * t.price, 0
+          FROM sim.trade t
+         WHERE t.tick >= p.period_start AND t.tick < coalesce(p.period_end, 9223372036854775807)) x
  WHERE sim.acting_as_operator() OR x.faction_id = sim.viewer_faction()
- GROUP BY x.period_start, x.faction_id, x.ship_id;
+ GROUP BY p.period_start, x.faction_id, x.ship_id;
 COMMENT ON VIEW report.trader_profit IS
-    'Per period, faction and ship (NULL: a station''s side): trades, credits paid for purchases, received for sales, tax paid, realised profit (sales - purchases - tax); a player sees its own faction, an operator all (raw trades: within the retention)';
+    'Per period (rolled up or under way), faction and ship (NULL: a station''s side): trades, credits paid for purchases, received for sales, tax paid, realised profit (sales - purchases - tax); a player sees its own faction, an operator all (raw trades: within the retention)';
 
 -- The health, for everyone: aggregates of the rollups and the bands.
 CREATE VIEW report.economy_health WITH (security_barrier) AS
