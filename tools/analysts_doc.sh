@@ -14,7 +14,8 @@
 #
 # Usage (from anywhere; paths are the work tree's):
 #   tools/analysts_doc.sh           rewrite docs/analysts.md from the test and
-#                                   its expected output
+#                                   its expected output, naming the entries whose
+#                                   output changed (their readings need rereading)
 #   tools/analysts_doc.sh --accept  first take the last run's output
 #                                   (build/regress-out/results/report_cookbook.out,
 #                                   after "make installcheck REGRESS=report_cookbook")
