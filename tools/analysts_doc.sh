@@ -56,9 +56,10 @@ done
 
 if [ "$mode" = accept ]; then
 	[ -f "$results" ] || die "$results is missing: run make installcheck REGRESS=report_cookbook first"
-	# the run's own check line(s) become the line a matching doc gives
+	# the run's own check line(s), up to the next psql command echoed,
+	# become the line a matching doc gives
 	awk -v ok="$ok_line" '
-		skip && /^\\endif$/ { skip = 0 }
+		skip && /^\\/ { skip = 0 }
 		skip { next }
 		{ print }
 		/^\\echo :doc_check$/ { print ok; skip = 1 }
