@@ -1,6 +1,7 @@
--- sim: the economy's tables -- ship states and their events, markets, trades,
--- price history, limit orders, contracts, behaviour trees, the ledger and
--- the audit.  Commands live in economy_commands.sql.
+-- sim: the economy's tables -- its knobs, ship states and their events,
+-- markets, trades, price history, limit orders, contracts, behaviour trees,
+-- the ledger, the audit and the stranded ships.  Commands live in
+-- economy_commands.sql.
 
 -- Knobs of the economy: one row, present with the universe.
 CREATE TABLE sim.economy (

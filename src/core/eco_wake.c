@@ -76,6 +76,13 @@ dock_stay(const EcoWorld *s, const EcoShip *sh)
 	return half + (int64_t) (SimRandBits((uint64_t) sh->id, 7101, (uint64_t) s->tick) % (uint64_t) s->dock_stay_ticks);
 }
 
+/* How long a queued NPC waits before it tries a full dock again: a quarter stay, at least SIM_NPC_DOCK_RETRY_TICKS. */
+static int64_t
+dock_retry(const EcoWorld *s)
+{
+	return s->dock_stay_ticks / 4 > SIM_NPC_DOCK_RETRY_TICKS ? s->dock_stay_ticks / 4 : SIM_NPC_DOCK_RETRY_TICKS;
+}
+
 /* One mining cycle: the hold fills from the deposits of the orbited body. */
 static bool
 mine_cycle(EcoWorld *s, EcoShip *sh)
@@ -167,7 +174,7 @@ EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals)
 						decide = true;
 				}
 				else
-					EcoMutate(sh)->wake = s->tick + 1;	/* queued for a slot */
+					EcoMutate(sh)->wake = s->tick + (sh->npc ? dock_retry(s) : 1);	/* queued */
 				break;
 			}
 		case ECO_UNDOCKING:

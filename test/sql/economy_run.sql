@@ -1,6 +1,8 @@
 --
 -- economy_run: the economy running by itself.  A generated universe of 20
--- sectors, 120 stations and 10000 NPC ships ticks 1000 times with sim.step;
+-- sectors, 120 stations and 3000 NPC ships ticks 3000 times with sim.step
+-- (long enough for miners of the balanced economy to fill and sell their
+-- holds, and for haulers to deliver contracts);
 -- then: trades in every sector, prices that moved against the stock,
 -- stations that produced and consumed, miners that sold what they mined,
 -- contracts offered, taken and delivered, every ship's events a chain from
@@ -16,17 +18,17 @@ CREATE EXTENSION IF NOT EXISTS sim CASCADE;
 RESET client_min_messages;
 SELECT sim.reset_universe();
 
-SELECT sim.generate_universe(42, 20, 10000) - 'seed' AS universe;
+SELECT sim.generate_universe(42, 20, 3000) - 'seed' AS universe;
 
 -- The world at tick 0, to compare with
 CREATE TEMP TABLE stock0 AS SELECT station_id, good_id, qty, target FROM sim.station_stock;
 CREATE TEMP TABLE ship0 AS SELECT id, state, role FROM sim.ship;
 CREATE TEMP TABLE deposit0 AS SELECT body_id, good_id, remaining FROM sim.deposit;
 
-SELECT sim.step(250);
-SELECT sim.step(250);
-SELECT sim.step(250);
-SELECT sim.step(250);
+SELECT sim.step(750);
+SELECT sim.step(750);
+SELECT sim.step(750);
+SELECT sim.step(750);
 SELECT tick FROM sim.world;
 SELECT count(*) AS ticks_logged, min(tick), max(tick), count(DISTINCT source) AS sources FROM sim.tick_log;
 
@@ -41,7 +43,7 @@ SELECT count(*) AS sectors, count(*) FILTER (WHERE trades = 0) AS sectors_withou
          GROUP BY sc.id) x;
 SELECT kind, count(*) > 0 AS some, bool_or(buyer_ship IS NOT NULL) AS ships_bought,
        bool_or(seller_ship IS NOT NULL) AS ships_sold,
-       bool_and(tick BETWEEN 1 AND 1000) AS ticks_in_range,
+       bool_and(tick BETWEEN 1 AND 3000) AS ticks_in_range,
        bool_and(qty > 0 AND price > 0) AS positive
   FROM sim.trade GROUP BY kind ORDER BY kind;
 -- a market trade is between a ship and the station's faction, at one end
@@ -124,8 +126,9 @@ SELECT (SELECT count(DISTINCT ship_id) FROM mined) > 100 AS many_miners_mined,
        (SELECT count(DISTINCT ship_id) FROM sold_by_miners) > 100 AS many_miners_sold,
        (SELECT count(*) FROM sold_by_miners s LEFT JOIN mined m USING (ship_id, good_id)
          WHERE m.qty IS NULL OR s.qty > m.qty) AS sold_more_than_mined;
--- what was mined is sold, held in holds, or still on its way
-SELECT (SELECT sum(qty) FROM sold_by_miners) > (SELECT sum(qty) FROM mined) / 4 AS a_good_part_sold;
+-- what was mined is sold, held in holds, or still on its way (a miner of the
+-- balanced economy fills its hold over hundreds of ticks, then flies for hundreds)
+SELECT (SELECT sum(qty) FROM sold_by_miners) > (SELECT sum(qty) FROM mined) / 10 AS a_tenth_sold;
 -- deposits lost, good by good, exactly what the ledger says was mined
 SELECT count(*) AS goods_off
   FROM (SELECT d.good_id, sum(d0.remaining - d.remaining) AS lost
@@ -157,11 +160,11 @@ SELECT count(*) AS events_not_in_the_machine
 WITH e AS (
     SELECT e.*, lag(e.to_state) OVER w AS prev, row_number() OVER (PARTITION BY e.ship_id ORDER BY e.id DESC) AS back
       FROM sim.ship_event e WINDOW w AS (PARTITION BY e.ship_id ORDER BY e.id))
-SELECT count(DISTINCT e.ship_id) > 9000 AS most_ships_moved,
+SELECT count(DISTINCT e.ship_id) > 2700 AS most_ships_moved,
        count(*) FILTER (WHERE e.prev IS NOT NULL AND e.prev <> e.from_state) AS broken_chains,
        count(*) FILTER (WHERE e.prev IS NULL AND e.from_state <> s0.state) AS not_from_the_start,
        count(*) FILTER (WHERE e.back = 1 AND e.to_state <> s.state) AS not_to_the_end,
-       count(*) FILTER (WHERE e.tick NOT BETWEEN 1 AND 1000) AS outside_the_run
+       count(*) FILTER (WHERE e.tick NOT BETWEEN 1 AND 3000) AS outside_the_run
   FROM e JOIN ship0 s0 ON s0.id = e.ship_id JOIN sim.ship s ON s.id = e.ship_id;
 -- where ships docked, orbited and mined
 SELECT count(*) AS events_without_place
@@ -204,7 +207,7 @@ SELECT count(*) > 0 AS has_rows,
        count(DISTINCT station_id) > 100 AS at_most_stations,
        bool_and(low <= open AND low <= close AND high >= open AND high >= close) AS ohlc_consistent,
        count(*) FILTER (WHERE high > low) > 0 AS some_ranges,
-       bool_and(period_start % 60 = 0 AND period_start <= 1000) AS periods_aligned,
+       bool_and(period_start % 60 = 0 AND period_start <= 3000) AS periods_aligned,
        bool_and(volume > 0 AND trades > 0) AS volumes
   FROM sim.price_history;
 -- exactly the trades up to the last one aggregated, contract deliveries aside
@@ -220,10 +223,10 @@ SELECT count(*) AS periods_differing
  WHERE a.station_id IS NULL OR p.station_id IS NULL
     OR (a.open, a.high, a.low, a.close, a.volume, a.trades) IS DISTINCT FROM
        (p.open, p.high, p.low, p.close, p.volume, p.trades);
-SELECT (SELECT trades_aggregated FROM sim.economy) >= (SELECT max(id) FROM sim.trade WHERE tick < 1000)
+SELECT (SELECT trades_aggregated FROM sim.economy) >= (SELECT max(id) FROM sim.trade WHERE tick < 3000)
        AS aggregated_up_to_the_last_tick;
 
--- contracts delivered within the 1000 ticks
+-- contracts delivered within the 3000 ticks
 SELECT count(*) FILTER (WHERE status = 'fulfilled') > 0 AS fulfilled,
        bool_and(status <> 'fulfilled' OR (escrow = 0 AND closed_tick > accepted_tick AND ship_id IS NOT NULL))
            AS fulfilled_closed,

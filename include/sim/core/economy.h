@@ -416,6 +416,8 @@ extern void EcoWake(EcoWorld *s, EcoShip *sh, int *arrivals);
 
 /* npc.c */
 extern void EcoDecide(EcoWorld *s, EcoShip *sh);
+/* An NPC waiting for a docking slot tries again after a quarter of dock_stay_ticks, at least this many. */
+#define SIM_NPC_DOCK_RETRY_TICKS 10
 /* A pilot at rest in space below this share of its tank makes for a station. */
 #define SIM_FUEL_RESERVE 0.25
 /*
