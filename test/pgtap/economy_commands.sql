@@ -43,7 +43,7 @@ SELECT is_empty($$SELECT * FROM sim.audit()$$, 'the generated universe is accoun
 
 -- a: the first docked ship; b: another ship of its faction docked at the same
 -- station; x: the first docked ship of another faction; g: the good with the
--- lowest id that a's station trades
+-- lowest id that a's station holds at least 100 units of
 CREATE TEMP TABLE pick AS
 WITH a AS (SELECT s.id, s.faction_id, s.docked_at FROM sim.ship s WHERE s.state = 'docked' ORDER BY s.id LIMIT 1)
 SELECT a.id AS a, a.faction_id AS f, a.docked_at AS st,
@@ -51,7 +51,7 @@ SELECT a.id AS a, a.faction_id AS f, a.docked_at AS st,
            AND s.faction_id = a.faction_id AND s.id <> a.id ORDER BY s.id LIMIT 1) AS b,
        (SELECT s.id FROM sim.ship s WHERE s.state = 'docked' AND s.faction_id <> a.faction_id
          ORDER BY s.id LIMIT 1) AS x,
-       (SELECT m.good_id FROM sim.station_stock m WHERE m.station_id = a.docked_at AND m.qty >= 1000
+       (SELECT m.good_id FROM sim.station_stock m WHERE m.station_id = a.docked_at AND m.qty >= 100
          ORDER BY m.good_id LIMIT 1) AS g
   FROM a;
 SELECT ok((SELECT a IS NOT NULL AND b IS NOT NULL AND x IS NOT NULL AND g IS NOT NULL FROM pick),

@@ -26,6 +26,7 @@ $node->safe_psql('hist_a',
 	    'UPDATE sim.history_policy SET partition_ticks = 20, period_ticks = 40, raw_retention_ticks = 60; '
 	  . 'SELECT sim.reset_universe(); '
 	  . 'SELECT sim.generate_universe(9, 4, 2000); '
+	  . 'UPDATE sim.economy SET dock_stay_ticks = 0, handling_rate = 1000000; '    # the plain rules: ships trade at once
 	  . 'SELECT sim.step(150)');
 
 my $tables = "'trade', 'ship_event', 'ledger', 'history_period', 'market_period', 'sector_market_period', "
