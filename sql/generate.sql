@@ -292,10 +292,10 @@ BEGIN
     -- Stations: the first in each sector is a trade hub; each sits near a
     -- planet or field; 20-120 berths, times slot_scale in a large fleet and
     -- at least min_slots.  Berths grow with the fleet so that the ships dock
-    -- stays keep docked (at most half of them) fit: each station has at least
-    -- half the fleet's share of a station, and the spread of sizes grows once
-    -- the average of 70 berths a station falls short of that share
-    min_slots := ceil(ships / (2.0 * sectors * stations_per_sector));
+    -- stays keep docked fit: the spread of sizes grows once the average of 70
+    -- berths a station falls short of half the fleet's share of a station,
+    -- and none has fewer than a quarter of that share
+    min_slots := ceil(ships / (4.0 * sectors * stations_per_sector));
     slot_scale := greatest(1.0, ships / (140.0 * sectors * stations_per_sector));
     INSERT INTO sim.station (id, name, faction_id, sector_id, body_id, kind, pos, docking_slots, storage_capacity)
     SELECT st.id,

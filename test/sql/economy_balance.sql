@@ -91,13 +91,13 @@ INSERT INTO sim.ledger (tick, flow, reason, good_id, amount) VALUES (1, 'sink', 
 \set VERBOSITY default
 
 -- capacity grows with the fleet: recipe batches (40 per 2,000 ships, at
--- least 40) and berths (each station at least half the fleet's share of a
--- station, so at least half the fleet in all); a small fleet keeps the
--- base values of 20-120 berths a station
+-- least 40) and berths (each station at least a quarter of the fleet's
+-- share of a station, half the fleet in all on average); a small fleet keeps
+-- the base values of 20-120 berths a station
 SELECT sim.generate_universe(7, 1, 5000, stations_per_sector => 2, reset => true) ->> 'ships' AS ships;
 SELECT e.recipe_batches = 5000 / 50 AS batches_scale,
-       (SELECT min(docking_slots) FROM sim.station) >= 5000 / 2 / 2 AS berths_each_station,
-       (SELECT sum(docking_slots) FROM sim.station) >= 5000 / 2 AS berths_hold_half_the_fleet,
+       (SELECT min(docking_slots) FROM sim.station) >= 5000 / 2 / 4 AS berths_each_station,
+       (SELECT sum(docking_slots) FROM sim.station) >= 5000 / 4 AS berths_hold_a_quarter,
        (SELECT sum(docking_slots) FROM sim.station) <= 5000 * 2 AS berths_not_runaway
   FROM sim.economy e;
 SELECT sim.generate_universe(7, 3, 300, reset => true) ->> 'ships' AS ships;
