@@ -78,6 +78,8 @@ DECLARE
     half        constant double precision := 2.5e5;   -- sector half-size, km
     nships      bigint;
     fleet_scale double precision := least(1.0, ships / 30000.0);
+    min_slots   integer;            -- fewest berths a station has
+    slot_scale  double precision;   -- grows the spread of berths with the fleet
     result      jsonb;
 BEGIN
     IF sectors IS NULL OR ships IS NULL OR seed IS NULL
@@ -290,7 +292,14 @@ BEGIN
       FROM sim.body b
      WHERE b.kind = 'planet' AND b.radius > 20000;
 
-    -- Stations: the first in each sector is a trade hub; each sits near a planet or field
+    -- Stations: the first in each sector is a trade hub; each sits near a
+    -- planet or field; 20-120 berths, times slot_scale in a large fleet and
+    -- at least min_slots.  Berths grow with the fleet so that the ships dock
+    -- stays keep docked fit: the spread of sizes grows once the average of 70
+    -- berths a station falls short of half the fleet's share of a station,
+    -- and none has fewer than a quarter of that share
+    min_slots := ceil(ships / (4.0 * sectors * stations_per_sector));
+    slot_scale := greatest(1.0, ships / (140.0 * sectors * stations_per_sector));
     INSERT INTO sim.station (id, name, faction_id, sector_id, body_id, kind, pos, docking_slots, storage_capacity)
     SELECT st.id,
            (ARRAY['Haven', 'Forge', 'Spire', 'Anchor', 'Bastion', 'Crucible', 'Harbor', 'Lantern'])
@@ -302,7 +311,7 @@ BEGIN
            ST_MakePoint(ST_X(b.pos) + (b.radius + 500 + 2500 * sim.rand_unit(seed, 36, st.id)) * ux,
                         ST_Y(b.pos) + (b.radius + 500 + 2500 * sim.rand_unit(seed, 36, st.id)) * uy,
                         ST_Z(b.pos) + (b.radius + 500 + 2500 * sim.rand_unit(seed, 36, st.id)) * uz),
-           10 * sim.rand_int(seed, 37, st.id, 2, 12),
+           greatest(min_slots, ceil(10 * sim.rand_int(seed, 37, st.id, 2, 12) * slot_scale))::integer,
            100000 * sim.rand_int(seed, 38, st.id, 5, 40)
       FROM (SELECT (s.id - 1) * stations_per_sector + k AS id, s.id AS sector_id,
                    CASE WHEN k = 1 THEN 'trade_hub'
@@ -384,12 +393,13 @@ BEGIN
     SELECT 0, 'faucet', 'seed', credits, faction_id
       FROM sim.wallet WHERE credits > 0 ORDER BY faction_id;
     -- the balanced economy (docs/gameplay.md, "The economy in balance"); the
-    -- monetary rule steers the money supply back to what was seeded
+    -- monetary rule steers the money supply back to what was seeded; recipes
+    -- run 40 batches a cycle per 2,000 ships (at least 40), as demand grows
     UPDATE sim.economy
        SET budget_period_ticks = 100, population_pay_ppm = 250000,
            money_anchor = (SELECT sum(credits) FROM sim.wallet), anchor_pull_ppm = 10000,
            docking_fee = 100, tow_fee = 5000, dock_stay_ticks = 400, handling_rate = 10,
-           recipe_batches = 40, mining_speed = 0.07;
+           recipe_batches = least(100000, greatest(40, ships / 50)), mining_speed = 0.07;
 
     PERFORM sim.install_default_trees();
     PERFORM sim.invalidate_cache();

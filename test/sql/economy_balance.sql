@@ -89,3 +89,19 @@ UPDATE sim.economy SET anchor_pull_ppm = 1000001;
 -- the ledger refuses a fee in goods
 INSERT INTO sim.ledger (tick, flow, reason, good_id, amount) VALUES (1, 'sink', 'docking_fee', 1, 5);
 \set VERBOSITY default
+
+-- capacity grows with the fleet: recipe batches (40 per 2,000 ships, at
+-- least 40) and berths (each station at least a quarter of the fleet's
+-- share of a station, half the fleet in all on average); a small fleet keeps
+-- the base values of 20-120 berths a station
+SELECT sim.generate_universe(7, 1, 5000, stations_per_sector => 2, reset => true) ->> 'ships' AS ships;
+SELECT e.recipe_batches = 5000 / 50 AS batches_scale,
+       (SELECT min(docking_slots) FROM sim.station) >= 5000 / 2 / 4 AS berths_each_station,
+       (SELECT sum(docking_slots) FROM sim.station) >= 5000 / 4 AS berths_hold_a_quarter,
+       (SELECT sum(docking_slots) FROM sim.station) <= 5000 * 2 AS berths_not_runaway
+  FROM sim.economy e;
+SELECT sim.generate_universe(7, 3, 300, reset => true) ->> 'ships' AS ships;
+SELECT e.recipe_batches AS batches_small_fleet,
+       bool_and(st.docking_slots BETWEEN 20 AND 120 AND st.docking_slots % 10 = 0) AS base_berths
+  FROM sim.economy e, sim.station st GROUP BY e.recipe_batches;
+SELECT sim.reset_universe();
