@@ -13,7 +13,7 @@ CREATE EXTENSION IF NOT EXISTS sim CASCADE;
 RESET client_min_messages;
 SELECT sim.reset_universe();   -- start empty (undone by the final ROLLBACK)
 
-SELECT plan(68);
+SELECT plan(69);
 
 -- The commands exist with their signatures ---------------------------------------------
 SELECT has_function('sim', 'commanding_faction', ARRAY[]::text[], 'sim.commanding_faction()');
@@ -85,10 +85,14 @@ GRANT sim_player TO regress_econ_tap;
 INSERT INTO sim.player (name, login, faction_id, created_tick) SELECT 'regress econ tap', 'regress_econ_tap', f, 0 FROM pick;
 CREATE TEMP TABLE bought (trade_id bigint, price bigint, total bigint, tax bigint);
 CREATE TEMP TABLE quote AS
-SELECT m.ask, m.stock, (SELECT w.credits FROM sim.wallet w, pick WHERE w.faction_id = pick.f) AS credits
+SELECT m.ask, m.stock, m.target, (SELECT w.credits FROM sim.wallet w, pick WHERE w.faction_id = pick.f) AS credits
   FROM sim.market m, pick WHERE m.station_id = pick.st AND m.good_id = pick.g;
+-- the unit price of 10 units: the ask for the stock they leave
+CREATE TEMP TABLE lot AS
+SELECT (sim.market_quote(g.base_price, q.stock - 10, q.target, e.spread)).ask AS price
+  FROM quote q, pick, sim.good g, sim.economy e WHERE g.id = pick.g;
 -- pgTAP keeps its results in temporary tables of this session
-GRANT SELECT ON pick, theirs, quote TO regress_econ_tap;
+GRANT SELECT ON pick, theirs, quote, lot TO regress_econ_tap;
 GRANT SELECT, INSERT ON bought TO regress_econ_tap;
 GRANT SELECT, INSERT, UPDATE, DELETE ON __tcache__ TO regress_econ_tap;
 GRANT USAGE, UPDATE ON SEQUENCE __tcache___id_seq, __tresults___numb_seq TO regress_econ_tap;
@@ -121,8 +125,9 @@ SELECT throws_ok(format($$SELECT sim.offer_contract('procurement', %s, %s, 1, 10
 
 -- Its own ships: the commands work, and refuse with specific SQLSTATEs -----------------
 SELECT lives_ok(format('INSERT INTO bought SELECT * FROM api.buy(%s, %s, 10)', a, g), 'buy 10 units with ship a') FROM pick;
-SELECT is((SELECT price FROM bought), (SELECT ask FROM quote), 'the price is the ask quoted before the trade');
-SELECT is((SELECT total FROM bought), (SELECT 10 * ask FROM quote), 'the total is 10 times the price');
+SELECT is((SELECT price FROM bought), (SELECT price FROM lot), 'the price is the ask for the stock the lot leaves');
+SELECT ok((SELECT price FROM bought) >= (SELECT ask FROM quote), '... never below the ask quoted before the trade');
+SELECT is((SELECT total FROM bought), (SELECT 10 * price FROM lot), 'the total is 10 times the price');
 SELECT is((SELECT tax FROM bought), (SELECT ceil(total * 0.02)::bigint FROM bought), 'the tax is 2% rounded up');
 SELECT is((SELECT w.credits FROM api.my_wallet w),
           (SELECT q.credits - b.tax FROM quote q, bought b),
