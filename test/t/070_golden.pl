@@ -1,16 +1,22 @@
-# 070_golden.pl -- the economy gives the same universe as the code before it
-# moved into src/core and kept its world between ticks.
+# 070_golden.pl -- the economy gives, bit for bit, the universe it gave when
+# this digest was recorded.
 #
 # A universe of 2,000 NPC ships (seed 2026, 10 sectors) with three players:
 # one buys at the market and offers to sell, another bids for the units
 # (two crossing orders and one that stays open), the third flies to another
 # sector through jump gates.  After 2,000 ticks, sim.universe_digest() must
-# equal the digest below, which the tick of commit 6a9af60 (the economy in
-# src/economy.c and src/npc.c, its snapshot loaded from the tables every
-# tick) produced for the same script; it covers ships, cargo, stock,
+# equal the digest below.  It was first taken from the tick of commit
+# 6a9af60 (the economy in src/economy.c and src/npc.c), which the core in
+# src/core reproduced exactly; it was taken again when the economy was
+# balanced (docs/gameplay.md, "The economy in balance": the monetary rule,
+# docking and towing fees, dock stays, recipe batches, the fuel reserve) and
+# its history partitioned with rollups (docs/schema.md, "History"), which
+# change what the tick writes by design.  It covers ships, cargo, stock,
 # wallets, deposits, contracts, orders, trades, the ledger, the price
-# history and the ship events, ids included.  The universe is stepped
-# with sim.step (no ticker), so the result depends only on the script.
+# history, the ship events and the rollups, ids included.  The universe is
+# stepped with sim.step (no ticker), so the result depends only on the
+# script; a change of the digest is a change of the economy, to be explained
+# where the digest is updated.
 
 use strict;
 use warnings;
@@ -82,39 +88,46 @@ my $expected = <<'DIGEST';
 body 302 911ab8ee675132de4a6f6846845e6c9b
 bt_node 113 244339ae48d5dfbbca27da0ba4af899f
 bt_tree 4 0c6af7e44e19a08d62b21ca2e7e08d03
-contract 54 2ed7336b997a9b73a2e372efda5c955e
-deposit 298 5f2f627ce4e5b074a130fd89d7cd1ea2
-economy 1 eb2510950b6ef8186471f9b86187610d
+contract 70 feb0447801624818b01bb9e1ab08197d
+deposit 298 b6d5189c2e2b35695a38934c548fd139
+economy 1 f4739dd8786115d2eecea52f3b6029a9
 faction 11 c2142b5f3abb740ef90c9c7705587d93
 flight_leg 0 d41d8cd98f00b204e9800998ecf8427e
-good 13 ad7ca91f15fc704853d97f975b84d9d1
+flow_period 0 d41d8cd98f00b204e9800998ecf8427e
+good 13 196b0340d458035ca5415e2d1a20f08b
+history_period 0 d41d8cd98f00b204e9800998ecf8427e
 jump_gate 11 b73ddc26eae1a5ea1bef13e620da8586
-ledger 21770 0ab7eeb5634cbe7c872dd9cb4ca374bc
+ledger 60443 4d29b0b31abecd6e00fc79627d7fe42e
 market_order 3 b460276557e23fbdd298cbab37cb2652
+market_period 0 d41d8cd98f00b204e9800998ecf8427e
+money_period 0 d41d8cd98f00b204e9800998ecf8427e
 npc_personality 2000 5b7159fae48673bc9b31e2661fcbe743
 player 3 bafc4080ae4f04a9c1791f954b2ea231
-price_history 1969 89853cbd43c9bef4a4ad5ecd71fdd7d0
-recipe 9 cd377c9bf95c85af41832c564fd00ea2
-recipe_input 13 3cd6484609b9b0da09cdccffc538de9e
-recipe_output 9 ecaaaeba48d23f6c0fe18e3b2b3853a5
+price_history 962 4ae460d7163e6f5b08a6f9252fc95535
+recipe 10 8f6d11f5399c627ccc82a630e8ece1bd
+recipe_input 14 02f925e08539a5a0787de2cd80df25ae
+recipe_output 10 285f62b79335a3d05724548e48e96186
 sector 10 214177cd8d26375e5e6a03e4242ede67
-ship 2003 f5a4f7fcd11f142018c24b20bea5ca2f
-ship_cargo 1469 dddda2067e9de8d0b0453acbca65b608
-ship_class 7 b1156f6ae6df673327e6cc9c49e75546
-ship_event 29970 34bf3924248940b91bc0ed5b131b96b8
-station 60 2624b30b34a3b99f0af4b7c70fb8958b
-station_demand 107 66436995531852a0435543cc2571aae9
-station_recipe 86 5a5887b61a14fb35ef9644560dfd9b2e
-station_stock 349 14222b7972f0647357eeeb62daf5ea92
-trade 6294 8be44e5313773c967376d0b56e836b00
-wallet 11 658af8ec1f17667fdfa70243ca870363
+sector_market_period 0 d41d8cd98f00b204e9800998ecf8427e
+ship 2003 e7add4974840c591dca08097de0dc925
+ship_cargo 2485 00be7bb6e4d5818a8cd36f227720cbf6
+ship_class 7 a40cde548b476d20b12ecde6d4618670
+ship_event 17750 668c3416ed1eba7c8685e277f6852c5c
+ship_period 0 d41d8cd98f00b204e9800998ecf8427e
+station 60 592acc9b6c18e16f762930fc86a95011
+station_demand 120 7149a475e7dcd7222c9bf8b8e981c6d2
+station_recipe 106 93cf307d2ff8501ad65041de32fbd1b6
+station_stock 362 9b0914b80a555d1b9af1b79f33bd22a8
+trade 1783 d2f58be43ea7c2b54e65a8e35aca5ad3
+wallet 11 7e8eb2d14f5a5ec39125de20f8ed8e03
+wallet_period 0 d41d8cd98f00b204e9800998ecf8427e
 world 1 8512ee0e78f39eefe50a20f526b7c429
 DIGEST
 chomp $expected;
 my %want = map { (split / /)[0] => $_ } split /\n/, $expected;
 my %got = map { (split / /)[0] => $_ } split /\n/, $digest;
 is_deeply([ sort keys %got ], [ sort keys %want ], 'the digest covers the same tables');
-is($got{$_}, $want{$_}, "sim.$_ is as the old code left it") for sort keys %want;
+is($got{$_}, $want{$_}, "sim.$_ is as recorded") for sort keys %want;
 
 is($node->safe_psql('golden', 'SELECT count(*) FROM sim.audit()'), '0', 'sim.audit() is empty');
 
