@@ -9,10 +9,17 @@
 # extension, creates (or reuses) a local cluster with sim preloaded, creates
 # database sim_demo with the extension and a generated universe, sends a few
 # idle ships somewhere, starts the HTTP API server on it (scripts/api.sh,
-# with a player "demo") and prints one status line a second.  The cluster
-# and the API server are left running; the script ends by printing how to
-# connect and how to stop them.  When the API server cannot start (no npm
-# registry, say) the demo goes on without it and says so.
+# with a player "demo"), which also serves the browser page (docs/browser.md),
+# prints the page's address and one status line a second.  The cluster and
+# the API server are left running; the script ends by printing how to
+# connect, where the page is and how to stop them.  When the API server
+# cannot start (no npm registry, say) the demo goes on without it and says so.
+#
+# The page's addresses carry a token in their fragment (#token=..., which
+# the browser never sends to the server): one for an operator, who sees every
+# ship and the dashboard, one for player "demo".  The server accepts operator
+# tokens here (SIM_API_TOKEN_ROLES=sim_player,sim_operator) and listens on
+# 127.0.0.1 only; tokens are valid for SIM_DEMO_TOKEN_SECONDS (default 86400).
 #
 # The cluster listens on no TCP address: its socket is in its own directory
 # (mode 0700, trust authentication), so only its owner can connect.  As root
@@ -31,6 +38,7 @@
 #   SIM_DEMO_SHIPS    idle ships to send to stations (default 20)
 #   SIM_DEMO_API      0: do not start the API server (default 1); its own
 #                     settings are scripts/api.sh's (SIM_API_PORT, default 5489)
+#   SIM_DEMO_TOKEN_SECONDS  lifetime of the tokens in the page's addresses
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,7 +48,7 @@ repo=$(cd "$here/.." && pwd)
 
 usage()
 {
-	sed -n '3,33s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '3,41s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 action=${1:-run}
@@ -116,11 +124,19 @@ footer()
 	if [ -n "$api_url" ]; then
 		say "the API server keeps running: $api_url (GraphiQL ${api_url%/graphql}/graphiql)"
 		note "token:    scripts/api.sh token $demo_player    (player \"demo\"; send it as Authorization: Bearer ...)"
+		if [ -n "$page_url" ]; then
+			say "the universe in a browser (docs/browser.md):"
+			note "operator: $page_url#token=$operator_token"
+			note "player:   $page_url#token=$player_token"
+		fi
 		note "stop:     scripts/api.sh stop    (or: scripts/run.sh stop)"
 	fi
 }
 api_url=""
 demo_player=""
+page_url=""
+operator_token=""
+player_token=""
 
 if [ "$action" = stop ]; then
 	"$here/api.sh" stop || true
@@ -249,9 +265,19 @@ if [ "${SIM_DEMO_API:-1}" != 0 ]; then
 		                                           sim.create_player('demo'))")
 		"$here/api.sh" stop >/dev/null 2>&1 || true
 		if api_out=$(SIM_API_PGHOST=${SIM_API_PGHOST:-$dir} SIM_API_PGPORT=${SIM_API_PGPORT:-$port} \
-			SIM_API_DB=${SIM_API_DB:-$db} "$here/api.sh" start 2>&1); then
+			SIM_API_DB=${SIM_API_DB:-$db} SIM_API_TOKEN_ROLES=${SIM_API_TOKEN_ROLES:-sim_player,sim_operator} \
+			"$here/api.sh" start 2>&1); then
 			printf '%s\n' "$api_out"
 			api_url=$(sed -n 's/.*GraphQL: *POST \(http[^ ]*\).*/\1/p' <<<"$api_out" | head -n 1)
+			token_seconds=${SIM_DEMO_TOKEN_SECONDS:-86400}
+			[[ $token_seconds =~ ^[0-9]+$ ]] || die "SIM_DEMO_TOKEN_SECONDS must be a number, not '$token_seconds'"
+			if [ -n "$api_url" ] && [ -f "$repo/web/public/index.html" ] &&
+				operator_token=$("$here/api.sh" token 0 sim_operator "$token_seconds") &&
+				player_token=$("$here/api.sh" token "$demo_player" sim_player "$token_seconds"); then
+				page_url=${api_url%/graphql}/
+				say "the universe in a browser: $page_url#token=$operator_token"
+				note "(an operator's view; player \"demo\": $page_url#token=$player_token)"
+			fi
 		else
 			printf '%s\n' "$api_out" | tail -n 15 >&2
 			warn "the API server did not start (see above); the demo goes on without HTTP -- scripts/api.sh starts it alone"
