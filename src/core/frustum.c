@@ -64,6 +64,7 @@ SimFrustumInit(SimFrustum *f, const double m[16])
 	double		maxabs = 0.0;
 	double		s[16];
 	mat4		mf;
+	vec4		planes[6];		/* cglm's alignment (f->planes has a float's) */
 	int			e;
 	int			i,
 				j,
@@ -86,7 +87,8 @@ SimFrustumInit(SimFrustum *f, const double m[16])
 		s[i] = ldexp(m[i], -e);
 		mf[i / 4][i % 4] = (float) s[i];
 	}
-	glm_frustum_planes(mf, f->planes);
+	glm_frustum_planes(mf, planes);
+	memcpy(f->planes, planes, sizeof(f->planes));
 
 	for (k = 0; k < 6; k++)
 	{
