@@ -185,8 +185,8 @@ from_grid(const SimFrustum *f, int64 tick, InViewList *l)
 		if (h->grid_tick[b] != tick || h->grid_db[b] != MyDatabaseId ||
 			pg_atomic_read_u64(&h->version) != h->loaded_version)
 			return false;
-		/* walk at most a quarter as many cells as there are points */
-		max_cells = Max(g->npoints / 4, 64);
+		/* a cell walked costs some 20 to 50 point tests (frustum.h) */
+		max_cells = Max(g->npoints / 64, 64);
 		cells = palloc_extended(max_cells * 3 * sizeof(int64), MCXT_ALLOC_HUGE);
 		l->n = 0;
 		SimGridInFrustum(g, f, max_cells, cells, collect, l, NULL);
