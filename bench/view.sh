@@ -11,6 +11,8 @@
 #
 # Usage: bench/view.sh [SHIPS ...]    (default: 100000)
 # Environment (defaults in brackets):
+#   SECTORS ["50 1"]  universes of each size: with 50 sectors (a sector holds
+#                 about 2% of the ships) and with one (it holds them all)
 #   WARMUP [30]   ticks run before measuring (ships in flight)
 #   REPS [15]     timed calls of each query per camera (median reported)
 #   BENCH_HOST, BENCH_PORT, SIM_PG_BINDIR  see bench/lib.sh
@@ -24,6 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(100000)
+read -r -a SECTOR_COUNTS <<<"${SECTORS:-50 1}"
 WARMUP=${WARMUP:-30}
 REPS=${REPS:-15}
 
@@ -31,8 +34,12 @@ bench_cluster "jit = off"
 
 echo "sim ships_in_view benchmark: $(nproc) cores, sizes ${SIZES[*]}, warm-up $WARMUP ticks, median of $REPS calls"
 for n in "${SIZES[@]}"; do
-	db=view_$n
+for sectors in "${SECTOR_COUNTS[@]}"; do
+	db=view_${n}_$sectors
 	gen_ms=$(newdb "$db" "$n")
+	if [ "$sectors" != 50 ]; then
+		gen_ms=$(psql -d "$db" -Atc "SELECT round(bench_ms('SELECT sim.generate_universe(42, $sectors, $n, reset => true)')::numeric)")
+	fi
 	warm "$db" "$WARMUP"
 	psql -d "$db" -c "VACUUM ANALYZE" 2>/dev/null
 	psql -d "$db" <<'SQL'
@@ -109,8 +116,8 @@ UPDATE bench_cam b SET m = (
 SQL
 	sector=$(psql -d "$db" -Atc "SELECT sector FROM bench_cam LIMIT 1")
 	in_sector=$(psql -d "$db" -Atc "SELECT count(*) FROM sim.ship WHERE sector_id = $sector")
-	printf '\n%s ships (generated in %s ms), sector %s with %s ships; median of %s calls\n' \
-		"$n" "$gen_ms" "$sector" "$in_sector" "$REPS"
+	printf '\n%s ships in %s sectors (generated in %s ms), sector %s with %s ships; median of %s calls\n' \
+		"$n" "$sectors" "$gen_ms" "$sector" "$in_sector" "$REPS"
 	printf '%-28s %8s %12s %12s %12s %9s %9s\n' camera ships "grid ms" "tables ms" "brute ms" "brute/grid" "brute/tables"
 	while IFS='|' read -r name; do
 		psql -d "$db" -c "SELECT sim.step(1)" >/dev/null
@@ -132,4 +139,5 @@ SQL
 		printf '%-28s %8s %12.2f %12.2f %12.2f %9.1fx %9.1fx\n' "$name" "$ships" "$grid_ms" "$tables_ms" "$brute" \
 			"$(ratio "$brute" "$grid_ms")" "$(ratio "$brute" "$tables_ms")"
 	done < <(psql -d "$db" -Atc "SELECT name FROM bench_cam ORDER BY m[1], name")
+done
 done
