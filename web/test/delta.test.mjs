@@ -1,5 +1,8 @@
-// web/test/delta.test.mjs -- the JavaScript delta decoder
-// (web/public/lib/delta.mjs) against sim's C decoder: deltas the C encoder
+// web/test/delta.test.mjs -- what the page computes by itself, against
+// sim: the JavaScript delta decoder (web/public/lib/delta.mjs) and the
+// flight-plan evaluation (web/public/lib/flight.mjs).
+//
+// The decoder against sim's C decoder: deltas the C encoder
 // made from a real universe, the worked examples of docs/delta-format.md,
 // the fuzz corpus (test/fuzz/corpus/delta), and every truncation and many
 // corruptions of real deltas, each decoded by both and compared record by
@@ -18,6 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { DeltaError, decodeDelta, lz4BlockDecompress } from "../public/lib/delta.mjs";
+import { inFlight, legState } from "../public/lib/flight.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const DB = "sim_delta_js_test";
@@ -308,5 +312,59 @@ describe("hostile bytes", () => {
 		// an LZ4 offset of 0 (which liblz4 takes) is refused here
 		assert.throws(() => lz4BlockDecompress(Uint8Array.of(0x14, 0x41, 0x00, 0x00), 9), { reason: "corrupt" });
 		assert.deepEqual([...lz4BlockDecompress(Uint8Array.of(0x14, 0x41, 0x01, 0x00), 9)], Array(9).fill(0x41));
+	});
+});
+
+describe("flight plans", () => {
+	const LEG = ["x", "y", "z", "dir_x", "dir_y", "dir_z", "accel", "t_burn", "t_coast", "t_brake", "leg_start_tick"];
+
+	test("legState equals sim.leg_state and sim.ship_live bit for bit, for every ship at several ticks", async () => {
+		const [{ tick: now }] = await sql("SELECT tick::int FROM sim.world");
+		const ships = await sql(`SELECT id, ${LEG.join(", ")}, leg_start_tick::float8 AS start FROM sim.ship ORDER BY id`);
+		const plans = new Map(ships.map((s) => [s.id, { ...s, leg_start_tick: Number(s.leg_start_tick) }]));
+		let moving = 0;
+		let compared = 0;
+		// ticks before, during and after the plans: each ship's own start and
+		// the current tick, and fixed ticks around it
+		for (const dt of [-20, -5, -1, 0, 1, 3, 10, 60, 600, 5000]) {
+			const t = now + dt;
+			const rows = await sql(
+				`SELECT s.id, p.px, p.py, p.pz, p.vx, p.vy, p.vz
+				   FROM sim.ship s CROSS JOIN LATERAL sim.leg_state(${LEG.map((f) => "s." + f).join(", ")}, $1::bigint) p
+				  ORDER BY s.id`, [t]);
+			for (const r of rows) {
+				const plan = plans.get(r.id);
+				const js = legState(plan, t);
+				if (inFlight(plan, t)) moving++;
+				for (const [a, b] of [["x", "px"], ["y", "py"], ["z", "pz"], ["vx", "vx"], ["vy", "vy"], ["vz", "vz"]]) {
+					assert.equal(bitsHex(js[a]), bitsHex(r[b]), `ship ${r.id} tick ${t} ${a}: ${js[a]} vs ${r[b]}`);
+				}
+				compared++;
+			}
+		}
+		assert.ok(moving > 100, `${moving} of ${compared} ship-ticks in flight`);
+		// sim.ship_live at the current tick: the view the API serves
+		const live = await sql("SELECT id, ST_X(pos) AS x, ST_Y(pos) AS y, ST_Z(pos) AS z, vx, vy, vz, tick FROM sim.ship_live ORDER BY id");
+		assert.equal(live.length, plans.size);
+		for (const r of live) {
+			const js = legState(plans.get(r.id), Number(r.tick));
+			for (const f of ["x", "y", "z", "vx", "vy", "vz"]) assert.equal(bitsHex(js[f]), bitsHex(r[f]), `ship_live ${r.id} ${f}`);
+		}
+	});
+
+	test("between ticks the position moves continuously along the plan", async () => {
+		const [plan] = await sql(
+			`SELECT ${LEG.join(", ")} FROM sim.ship s, sim.world w
+			  WHERE s.t_burn > 2 AND w.tick - s.leg_start_tick BETWEEN 1 AND s.t_burn - 1 ORDER BY s.id LIMIT 1`);
+		assert.ok(plan, "a ship burning");
+		plan.leg_start_tick = Number(plan.leg_start_tick);
+		const t = plan.leg_start_tick + 1;
+		const a = legState(plan, t);
+		const mid = legState(plan, t + 0.5);
+		const b = legState(plan, t + 1);
+		// burning: distance grows, and the half-tick point lies between
+		const d = (p) => Math.hypot(p.x - plan.x, p.y - plan.y, p.z - plan.z);
+		assert.ok(d(a) < d(mid) && d(mid) < d(b), `${d(a)} < ${d(mid)} < ${d(b)}`);
+		assert.ok(Math.abs(d(mid) - 0.5 * plan.accel * 1.5 * 1.5) <= 1e-9 * d(mid));
 	});
 });
