@@ -19,7 +19,8 @@
 //          each message's from_tick is the previous one's to_tick;
 //   reload {type, code, message, hint}: the client cannot resume (SM010:
 //          the change record no longer holds from_tick; 22023: from_tick is
-//          ahead of the universe; 54000: too much for one message).  The
+//          ahead of the universe; 54000: too much for one message; 55000:
+//          the universe went back, generated again or restored).  The
 //          connection stays open: a follow gets a new state;
 //   error  {type, code, message, hint}: a bad hello or follow (22023,
 //          22004, 54000...), a refused token (401 or 403, as HTTP answers
@@ -241,6 +242,19 @@ export function attachLive(server, options) {
 		const now = await currentTick();
 		if (now === null) return;
 		if (tick === null) tick = now;
+		if (now < tick) {
+			// the universe was replaced (generated again, restored): nobody's
+			// copy follows from it
+			for (const c of clients) {
+				if (c.ready && c.lastTick > now) {
+					c.ready = false;
+					refuse(c, "reload", new FeedError("55000", `the universe went back from tick ${c.lastTick} to tick ${now}`,
+						"It was generated again or restored: start over with a state."));
+				}
+			}
+			tick = now;
+			return;
+		}
 		const from = tick;
 		const groups = new Map(); // sectors key -> { sectors, clients }
 		const others = [];
