@@ -133,6 +133,14 @@ before(async () => {
 	await root.connect();
 	await root.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
 	await root.query(`CREATE DATABASE ${DB}`);
+	// the server's login role (scripts/api.sh makes it too), made here at
+	// once so that a test file running beside this one cannot race us to it
+	await root.query(`DO $$ BEGIN
+	                      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticator') THEN
+	                          CREATE ROLE authenticator LOGIN NOINHERIT;
+	                      END IF;
+	                  EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
+	                  END $$`);
 	await root.end();
 	admin = new pg.Client({ database: DB });
 	await admin.connect();
