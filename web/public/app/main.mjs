@@ -212,28 +212,25 @@ class Shell {
 			{ code: e.detail.header?.code ?? e.detail.code ?? null, hint: e.detail.header?.hint ?? e.detail.hint ?? null })));
 	}
 
-	// Applies one feed message to world and records it.  The delta of a
-	// player's or an anonymous page is empty (fog of war): world then only
-	// follows the tick.  A delta that does not follow world's tick (World
-	// refuses it) is shown as an error and not recorded.
+	// Applies one feed message ({ header, delta }, the delta decoded by
+	// LiveFeed) to world and records it.  The delta of a player's or an
+	// anonymous page has no records (fog of war): world then only follows the
+	// tick.  A delta that does not follow world's tick (World refuses it) is
+	// shown as an error and not recorded.
 	applyFeed(type, detail) {
-		const header = detail?.header ?? detail;
-		let decoded = detail?.decoded ?? null;
-		const bytes = detail?.delta ?? detail?.bytes ?? null;
+		const header = detail.header;
+		// LiveFeed hands the delta decoded (with no records when it was empty)
+		let decoded = detail.delta;
 		try {
-			if (!decoded && bytes instanceof Uint8Array && bytes.length > 0) decoded = decodeDelta(bytes);
+			if (decoded instanceof Uint8Array) decoded = decoded.length > 0 ? decodeDelta(decoded) : null;
 			if (type === "state") {
+				decoded ??= { fromTick: header.tick - 1, toTick: header.tick, records: [] };
 				if (Array.isArray(header.kinds)) this.world.setKinds(header.kinds);
-				if (decoded) {
-					this.world.loadState(decoded);
-				} else {
-					this.world.reset();
-				}
-				this.world.tick = header.tick;
+				this.world.loadState(decoded);
 				this.record({ type, from_tick: header.tick - 1, to_tick: header.tick });
 			} else {
-				if (decoded) this.world.applyDelta(decoded);
-				this.world.tick = header.to_tick;
+				decoded ??= { fromTick: header.from_tick, toTick: header.to_tick, records: [] };
+				this.world.applyDelta(decoded);
 				this.record({ type, from_tick: header.from_tick, to_tick: header.to_tick });
 			}
 		} catch (e) {
