@@ -5,13 +5,13 @@
 //
 //   node web/build.mjs            (scripts/api.sh and the browser tests run it)
 //
-// Output: dist/main.js (an ES module, with its source map), and
-// dist/main.css when a module imports a stylesheet (uplot's).  As a module it
+// Output: dist/main.js (an ES module, with its source map) and dist/main.css
+// (the stylesheets modules import, uplot's; empty when none does).  As a module it
 // exports build(), which resolves to esbuild's result and throws on an
 // error of the bundle.
 
 import * as esbuild from "esbuild";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -53,7 +53,7 @@ const absentPagesPlugin = {
 };
 
 export async function build({ minify = true } = {}) {
-	return esbuild.build({
+	const result = await esbuild.build({
 		entryPoints: { main: path.join(here, "public", "app", "main.mjs") },
 		outdir: DIST,
 		bundle: true,
@@ -65,6 +65,10 @@ export async function build({ minify = true } = {}) {
 		logLevel: "silent",
 		plugins: [absentPagesPlugin],
 	});
+	// index.html links dist/main.css; without a stylesheet import it is empty
+	const css = path.join(DIST, "main.css");
+	if (!existsSync(css)) writeFileSync(css, "/* no module imports a stylesheet */\n");
+	return result;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -39,7 +39,9 @@
 //   as Numbers), positionOf(id, tick = displayed) -> {x, y, z} in km (float64,
 //   the value before the cast to float32 for the GPU) or null, pick(x, y)
 //   (CSS pixels in the canvas) -> {kind: "ship"|"station", id} or null, also
-//   showing its details, camera (the matrix, 16 Numbers), applied (the
+//   showing its details, screenOf(id) -> {x, y} (CSS pixels in the canvas,
+//   at the displayed tick), camera (the matrix of the last frame, 16
+//   Numbers), applied (the
 //   shell's log of applied feed messages), freeze(tick) / freeze(null) (hold
 //   the displayed tick, for tests), selected, details (the text shown),
 //   frames (frames drawn), firstFullFrame (performance.now() of the first
@@ -158,6 +160,12 @@ export function mount(root, ctx) {
 			return { x: out[0], y: out[1], z: out[2] };
 		},
 		pick: (x, y) => pick(x, y),
+		screenOf: (id) => {
+			const q = page.positionOf(id);
+			if (!q) return null;
+			const [x, y] = toScreen(q.x, q.y, q.z, matrix(sector.x, sector.y, sector.z));
+			return { x, y };
+		},
 		freeze: (tick) => {
 			frozen = tick == null ? null : Number(tick);
 			dirty = true;
@@ -206,9 +214,10 @@ export function mount(root, ctx) {
 			const s = ships[i];
 			const rgb = factions.get(Number(s.faction_id))?.rgb ?? [160, 170, 190];
 			const b = STATE_BRIGHTNESS[stateName(s)] ?? 0.7;
-			col[4 * i] = rgb[0] * b;
-			col[4 * i + 1] = rgb[1] * b;
-			col[4 * i + 2] = rgb[2] * b;
+			// the faction's colour lifted towards white, so dark ones show
+			col[4 * i] = (96 + 0.625 * rgb[0]) * b;
+			col[4 * i + 1] = (96 + 0.625 * rgb[1]) * b;
+			col[4 * i + 2] = (96 + 0.625 * rgb[2]) * b;
 			col[4 * i + 3] = 255;
 		}
 		colBuf.subdata(col.subarray(0, 4 * n));
@@ -427,7 +436,7 @@ export function mount(root, ctx) {
 		page.camera = matrix(sector.x, sector.y, sector.z);
 		if (nBodies > 0) drawDiscs({ pos: bodyBuf, col: bodyCol, rad: bodyRad, count: nBodies, m, pxPerKm: cam.scale * dpr });
 		if (nStations > 0) drawPoints({ pos: stationBuf, col: stationCol, count: nStations, m, size: 7 * dpr });
-		if (ships.length > 0) drawPoints({ pos: posBuf, col: colBuf, count: ships.length, m, size: Math.max(2, 2.5 * dpr) });
+		if (ships.length > 0) drawPoints({ pos: posBuf, col: colBuf, count: ships.length, m, size: 3 * dpr });
 		page.drawn = ships.length;
 		page.frames++;
 		if (page.firstFullFrame === null && firstSet !== null && ships.length >= firstSet) {
@@ -448,8 +457,7 @@ export function mount(root, ctx) {
 	}
 
 	// ---------------------------------------------------------------- picking
-	function toScreen(ax, ay, az) {
-		const m = page.camera.length ? page.camera : matrix(sector.x, sector.y, sector.z);
+	function toScreen(ax, ay, az, m = matrix(sector.x, sector.y, sector.z)) {
 		const cx = m[0] * ax + m[4] * ay + m[8] * az + m[12];
 		const cy = m[1] * ax + m[5] * ay + m[9] * az + m[13];
 		return [((cx + 1) / 2) * W, ((1 - cy) / 2) * H];
@@ -627,7 +635,7 @@ export function mount(root, ctx) {
 			stationBuf = regl.buffer(new Float32Array(stations.flatMap((s) => [s.x - sector.x, s.y - sector.y, s.z - sector.z])));
 			stationCol = regl.buffer({ type: "uint8", data: new Uint8Array(stations.flatMap((s) => [...(factions.get(s.faction_id)?.rgb ?? [255, 255, 255]), 255])) });
 			nBodies = bodies.length;
-			const bodyRgb = { star: [255, 220, 120, 230], planet: [90, 140, 200, 200], moon: [150, 150, 160, 200], asteroid_field: [120, 100, 80, 70], asteroid: [140, 120, 100, 200] };
+			const bodyRgb = { star: [255, 220, 120, 150], planet: [90, 140, 200, 110], moon: [150, 150, 160, 110], asteroid_field: [120, 100, 80, 60], asteroid: [140, 120, 100, 120] };
 			bodyBuf = regl.buffer(new Float32Array(bodies.flatMap((b) => [b.x - sector.x, b.y - sector.y, b.z - sector.z])));
 			bodyCol = regl.buffer({ type: "uint8", data: new Uint8Array(bodies.flatMap((b) => bodyRgb[b.kind] ?? [120, 120, 120, 160])) });
 			bodyRad = regl.buffer(new Float32Array(bodies.map((b) => b.radius ?? 1)));

@@ -5,7 +5,7 @@
 //
 //   import { browserSkip, startSim, shot } from "./harness.mjs";
 //   const skip = await browserSkip();          // null, or why Chromium cannot start
-//   describe("...", { skip: skip && `Chromium cannot start: ${skip}` }, () => {
+//   describe("...", { skip: skip ? `Chromium cannot start: ${skip}` : false }, () => {
 //       let sim;
 //       before(async () => { sim = await startSim({ name: "map", ships: 500, players: ["alice"] }); });
 //       after(() => sim?.stop());
@@ -226,13 +226,29 @@ export async function startSim({
 			const page = await context.newPage();
 			page.on("pageerror", (e) => sim.pageErrors.push(`${route}: ${e.message}`));
 			page.on("console", (m) => {
-				if (m.type() === "error") sim.pageErrors.push(`${route}: console: ${m.text()}`);
+				// the browser's own reports of refused connections are not the
+				// page's errors (tests stop the server on purpose)
+				if (m.type() === "error" && !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(m.text())) {
+					sim.pageErrors.push(`${route}: console: ${m.text()}`);
+				}
+			});
+			page.on("requestfailed", (r) => {
+				if (!r.url().includes("/live")) sim.pageErrors.push(`${route}: request failed: ${r.url()}: ${r.failure()?.errorText}`);
+			});
+			page.on("response", (r) => {
+				if (r.status() >= 400 && r.request().resourceType() !== "fetch") sim.pageErrors.push(`${route}: ${r.status()} for ${r.url()}`);
 			});
 			sim.pages.push(page);
 			const r = route.replace(/^#/, "");
 			await page.goto(`${sim.baseUrl}/#${r}${token ? `${r ? "&" : ""}token=${token}` : ""}`);
 			await page.waitForFunction(() => window.simShell !== undefined, null, { timeout: 30000 });
 			return page;
+		},
+		// Close every page open() made (and their contexts).
+		async closePages() {
+			const pages = sim.pages;
+			sim.pages = [];
+			for (const p of pages) await p.context().close().catch(() => {});
 		},
 		async stop() {
 			await sim.browser?.close().catch(() => {});
