@@ -32,9 +32,9 @@
 //   navigate(hash)   go to a route, e.g. navigate("#sector/3")
 //   params   the route's parameters: { id } for #sector/ID, else {}
 //   applied  the feed messages the shell applied to world, oldest first:
-//            { type: "state" | "tick", from_tick, to_tick } ("state": from_tick
-//            = to_tick - 1, as the state delta's range is (T-1, T]); the last
-//            10,000 are kept
+//            { type: "state" | "tick", from_tick, to_tick, at } ("state":
+//            from_tick = to_tick - 1, as the state delta's range is (T-1, T];
+//            at: performance.now() once applied); the last 10,000 are kept
 //   onFeed(fn)  calls fn({ type, header }) after the shell applied each
 //            "state" or "tick" message to world; returns a function that stops it
 //   showError(e)  shows an error (ApiError: message, SQLSTATE, hint) in the
@@ -43,7 +43,8 @@
 // galaxy follows none for players, all for operators; a sector view its own).
 //
 // For tests the shell exposes window.simShell = { route, session, applied,
-// world, live, status }; each page sets window.simPage (documented in its
+// world, live, status, timings }, timings = performance.now() of the shell's
+// start, the feed's first connection and the first state loaded; each page sets window.simPage (documented in its
 // module) while it is mounted and clears it on unmount.
 
 import { decodeDelta } from "../lib/delta.mjs";
@@ -122,6 +123,7 @@ class Shell {
 		this.mounted = null;
 		this.routeName = null;
 		this.status = "disconnected";
+		this.timings = { start: performance.now(), connected: null, state: null };
 		this.gql = makeGql(() => this.session.token);
 
 		const { route, token } = parseFragment(location.hash);
@@ -198,7 +200,8 @@ class Shell {
 		const live = this.live;
 		live.addEventListener("status", (e) => {
 			if (live !== this.live) return;
-			this.status = e.detail?.status ?? e.detail ?? "unknown";
+			this.status = e.detail?.status ?? "unknown";
+			if (this.status === "connected") this.timings.connected ??= performance.now();
 			this.statusEl.textContent = `feed: ${this.status}`;
 			this.statusEl.dataset.status = this.status;
 		});
@@ -227,11 +230,12 @@ class Shell {
 				decoded ??= { fromTick: header.tick - 1, toTick: header.tick, records: [] };
 				if (Array.isArray(header.kinds)) this.world.setKinds(header.kinds);
 				this.world.loadState(decoded);
-				this.record({ type, from_tick: header.tick - 1, to_tick: header.tick });
+				this.timings.state ??= performance.now();
+				this.record({ type, from_tick: header.tick - 1, to_tick: header.tick, at: performance.now() });
 			} else {
 				decoded ??= { fromTick: header.from_tick, toTick: header.to_tick, records: [] };
 				this.world.applyDelta(decoded);
-				this.record({ type, from_tick: header.from_tick, to_tick: header.to_tick });
+				this.record({ type, from_tick: header.from_tick, to_tick: header.to_tick, at: performance.now() });
 			}
 		} catch (e) {
 			this.showError(e);
@@ -356,5 +360,8 @@ window.simShell = {
 	},
 	get status() {
 		return shell.status;
+	},
+	get timings() {
+		return shell.timings;
 	},
 };

@@ -44,7 +44,8 @@
 //   Numbers), applied (the
 //   shell's log of applied feed messages), freeze(tick) / freeze(null) (hold
 //   the displayed tick, for tests), selected, details (the text shown),
-//   frames (frames drawn), firstFullFrame (performance.now() of the first
+//   frames (frames drawn), frameMs {sum, max} (JavaScript time of the drawn
+//   frames: moving the ships and issuing the draw calls), firstFullFrame (performance.now() of the first
 //   frame that drew every ship of the first state or ships_in_view answer,
 //   and drawn then), source ("world" or "api").
 
@@ -98,7 +99,7 @@ export function mount(root, ctx) {
 	let alive = true;
 	let regl;
 	try {
-		regl = createREGL({ canvas, attributes: { antialias: false, preserveDrawingBuffer: true } });
+		regl = createREGL({ canvas, attributes: { antialias: false } });
 	} catch (e) {
 		overlay.textContent = `WebGL is not available: ${e.message}`;
 		return { unmount() { root.replaceChildren(); } };
@@ -143,6 +144,7 @@ export function mount(root, ctx) {
 		worldTick,
 		drawn: 0,
 		frames: 0,
+		frameMs: { sum: 0, max: 0 },
 		firstFullFrame: null,
 		selected: null,
 		details: "",
@@ -252,10 +254,11 @@ export function mount(root, ctx) {
 		dirty = true;
 	}
 
+	let haveState = false; // a state of this sector arrived
 	function fromWorld() {
 		worldTick = ctx.world.tick;
 		ships = ctx.world.shipsInSector(sectorId);
-		if (firstSet === null && worldTick != null) firstSet = ships.length;
+		if (firstSet === null && haveState) firstSet = ships.length;
 		rebuild();
 	}
 
@@ -439,6 +442,9 @@ export function mount(root, ctx) {
 		if (ships.length > 0) drawPoints({ pos: posBuf, col: colBuf, count: ships.length, m, size: 3 * dpr });
 		page.drawn = ships.length;
 		page.frames++;
+		const ms = performance.now() - now;
+		page.frameMs.sum += ms;
+		if (ms > page.frameMs.max) page.frameMs.max = ms;
 		if (page.firstFullFrame === null && firstSet !== null && ships.length >= firstSet) {
 			page.firstFullFrame = { at: now, drawn: ships.length };
 		}
@@ -598,8 +604,9 @@ export function mount(root, ctx) {
 	ro.observe(canvas);
 
 	// ---------------------------------------------------------------- feed
-	const stopFeed = ctx.onFeed(({ type }) => {
+	const stopFeed = ctx.onFeed(({ type, header }) => {
 		const now = performance.now();
+		if (type === "state" && (header.sectors == null || header.sectors.includes(sectorId))) haveState = true;
 		if (type === "tick") {
 			const gap = now - lastArrival;
 			if (gap > 20 && gap < 10000) interval = Math.max(50, Math.min(5000, 0.7 * interval + 0.3 * gap));
