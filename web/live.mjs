@@ -45,8 +45,10 @@
 // before the upgrade); a client message of at most maxMessage bytes (ws
 // closes with 1009 beyond); at most sim.limit('sectors') sectors in a
 // follow; no hello within helloMs closes the connection.  Backpressure: a
-// client whose unsent bytes would pass maxBuffer is disconnected at once
-// (its buffer freed); it resumes with from_tick = the last tick it
+// client whose unsent bytes would pass maxBuffer with the next message is
+// disconnected at once (its buffer freed; a message goes out whole when
+// nothing is waiting, so a client holds at most maxBuffer bytes plus one
+// message); it resumes with from_tick = the last tick it
 // received, and its first message then covers the whole gap in one delta.
 // So a slow page costs the server at most maxBuffer bytes and never
 // delays the others.
@@ -158,7 +160,7 @@ export function attachLive(server, options) {
 
 	function send(c, buf) {
 		if (c.ws.readyState !== OPEN) return false;
-		if (c.ws.bufferedAmount + buf.length > maxBuffer) {
+		if (c.ws.bufferedAmount > 0 && c.ws.bufferedAmount + buf.length > maxBuffer) {
 			// too slow: free its buffer now; it resumes from its last tick
 			stats.dropped++;
 			log(`client ${c.n} dropped: ${c.ws.bufferedAmount} bytes unsent`);
@@ -378,12 +380,15 @@ export function attachLive(server, options) {
 		const sectors = parseSectors(msg.sectors, sectorLimit);
 		await serial(async () => {
 			const old = c.sectors;
+			const wasReady = c.ready;
 			c.ready = false;
 			c.sectors = sectors;
 			try {
 				await sendState(c);
 			} catch (e) {
-				c.sectors = old; // keeps its follow; it needs a new state (or its old ticks)
+				// it keeps what it followed, from its last tick
+				c.sectors = old;
+				c.ready = wasReady;
 				refuse(c, "error", fromPg(e));
 			}
 		});

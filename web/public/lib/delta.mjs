@@ -60,6 +60,9 @@ const MAX_VALS = 64;
 const ST_TICK = 0, ST_SEQ = 1, ST_ID = 2, ST_SUB = 3, ST_SECTOR = 4;
 const ST_KIND = 5, ST_FLAGS = 6, ST_CLASS = 7, ST_INT = 8, ST_XOR = 9;
 const TWO53 = 9007199254740992;
+// the 32-bit halves of a double in a Uint32Array view: low, high
+const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
 const B64 = 1n << 64n;
 
 function fail(reason, detail = null) {
@@ -270,21 +273,16 @@ export function decodeDelta(bytes, { maxRaw = DEFAULT_MAX_RAW } = {}) {
 	}
 	if (total !== nvals) fail("corrupt");
 
-	// the prediction slots: P[kind][i] as two uint32 halves
+	// the prediction slots: P[kind][i] as doubles, with their 32-bit halves
+	// (for XOR) in a view of the same bytes
 	const slotOff = new Uint32Array(256);
 	let nslots = 0;
 	for (let k = 0; k < 256; k++) {
 		slotOff[k] = nslots;
 		nslots += maxnv[k];
 	}
-	const lo = new Uint32Array(nslots);
-	const hi = new Uint32Array(nslots);
-	const bits = new DataView(new ArrayBuffer(8));
-	const asDouble = (l, h) => {
-		bits.setUint32(0, l, true);
-		bits.setUint32(4, h, true);
-		return bits.getFloat64(0, true);
-	};
+	const slotF = new Float64Array(nslots);
+	const slotU = new Uint32Array(slotF.buffer);
 
 	const tickS = st[ST_TICK], seqS = st[ST_SEQ], idS = st[ST_ID], subS = st[ST_SUB], sectorS = st[ST_SECTOR];
 	const classS = st[ST_CLASS], intS = st[ST_INT], xorS = st[ST_XOR];
@@ -318,10 +316,10 @@ export function decodeDelta(bytes, { maxRaw = DEFAULT_MAX_RAW } = {}) {
 			if (c === 0) {
 				values[j] = null;
 			} else if (c === 1) {
-				values[j] = asDouble(lo[s], hi[s]);
+				values[j] = slotF[s];
 			} else if (c === 2) {
-				const p = asDouble(lo[s], hi[s]);
-				const baseInt = integerValued(p, hi[s], lo[s]) ? p : 0;
+				const p = slotF[s];
+				const baseInt = p >= -TWO53 && p <= TWO53 && Math.trunc(p) === p && !Object.is(p, -0) ? p : 0;
 				const zz = intS.varint();
 				let n;
 				if (typeof zz === "number") {
@@ -332,25 +330,22 @@ export function decodeDelta(bytes, { maxRaw = DEFAULT_MAX_RAW } = {}) {
 					n = Number(nb);
 				}
 				if (n < -TWO53 || n > TWO53) fail("corrupt");
-				n += 0; // -0 cannot arise, but keep +0
-				bits.setFloat64(0, n, true);
-				lo[s] = bits.getUint32(0, true);
-				hi[s] = bits.getUint32(4, true);
+				slotF[s] = n;
 				values[j] = n;
 			} else if (c <= 66) {
 				const k = c - 3;
 				const lead = k >> 3;
 				const trail = k & 7;
 				if (lead + trail > 7) fail("corrupt");
-				let l = lo[s], h = hi[s];
+				let l = 0, h = 0;
 				for (let b = trail; b < 8 - lead; b++) {
 					const byte = xorS.byte();
-					if (b < 4) l ^= byte << (8 * b);
-					else h ^= byte << (8 * (b - 4));
+					if (b < 4) l |= byte << (8 * b);
+					else h |= byte << (8 * (b - 4));
 				}
-				lo[s] = l >>> 0;
-				hi[s] = h >>> 0;
-				values[j] = asDouble(lo[s], hi[s]);
+				slotU[2 * s + LO] ^= l;
+				slotU[2 * s + HI] ^= h;
+				values[j] = slotF[s];
 			} else {
 				fail("corrupt");
 			}
@@ -361,10 +356,4 @@ export function decodeDelta(bytes, { maxRaw = DEFAULT_MAX_RAW } = {}) {
 	st[ST_FLAGS].pos = st[ST_FLAGS].end;
 	for (let i = 0; i < NSTREAMS; i++) if (st[i].pos !== st[i].end) fail("trailing");
 	return { fromTick, toTick, records };
-}
-
-// The pattern (hi, lo) of double v is integer-valued: finite, |v| <= 2^53,
-// whole, and not -0.
-function integerValued(v, h, l) {
-	return v >= -TWO53 && v <= TWO53 && Math.trunc(v) === v && !(h === 0x80000000 && l === 0);
 }

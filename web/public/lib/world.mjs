@@ -20,10 +20,15 @@
 // - stocks: Map "station:good" -> { station_id, good_id, sector, qty,
 //   target, bid, ask } (kind 3);
 // - cargo (kind 2: Map "ship:good" -> { ship_id, good_id, sector, qty }),
-//   orders (kind 4), wallets (kind 6): only what deltas since the state
-//   carried (the state holds ships and markets only);
+//   orders (kind 4: Map order id -> { id, good_id, sector, station_id, side,
+//   ... }), wallets (kind 6: Map faction id -> { faction_id, credits }):
+//   only what deltas since the state carried (the state holds ships and
+//   markets only);
 // - trades: the trades (kind 5) of the last delta applied, an array;
 // - tick: the to_tick of the last delta applied (null before the state).
+// The objects read their fields by name through getters over the record's
+// values (obj.v, in the kind's field order), so a record is applied with one
+// assignment; toJSON() gives a plain object.
 //
 // Field names come from a kinds description, [{ kind, name, fields, codes }]
 // with codes { field: [label of code 0, 1, ...] }: the one the live feed's
@@ -31,8 +36,9 @@
 // sim.change_code), or DEFAULT_KINDS below, a copy of those tables that
 // web/test/live.test.mjs checks against the database.
 //
-// Cost: a ship is one plain object of 22 properties (one hidden class for
-// all); the sector index is a Map sector -> Set of ship ids.
+// Cost: a ship is an object of four properties (key, sector, tick, v) over
+// the decoder's values array; the sector index is a Map sector -> Set of
+// ship ids.  bench/wire.sh measures loadState at 100k ships.
 
 import { legState } from "./flight.mjs";
 
@@ -67,6 +73,51 @@ export class WorldError extends Error {
 
 const SHIP = 1, CARGO = 2, STOCK = 3, ORDER = 4, TRADE = 5, WALLET = 6;
 
+// A class whose instances read the fields of a kind by name from the
+// record's values array (v), as getters on the prototype: applying a record
+// is then one assignment, not one property store per field.  keys: the
+// names of the record's id, sub and sector properties.
+function rowClass(fields) {
+	class Row {
+		constructor(key, sector, tick, v) {
+			this.key = key;
+			this.sector = sector;
+			this.tick = tick;
+			this.v = v;
+		}
+		// The fields as a plain object (also what JSON.stringify gives).
+		toJSON() {
+			const o = { sector: this.sector, tick: this.tick };
+			for (const k of this.constructor.keys) o[k] = this[k];
+			for (const f of fields) o[f] = this[f];
+			return o;
+		}
+	}
+	fields.forEach((name, i) => {
+		Object.defineProperty(Row.prototype, name, {
+			get() {
+				const x = this.v[i];
+				return x === undefined ? null : x;
+			},
+			enumerable: true,
+		});
+	});
+	return Row;
+}
+
+// Row classes keyed by an id (and a sub): their id names as getters.
+function keyedClass(fields, idName, subName) {
+	const Row = rowClass(fields);
+	Row.keys = subName ? [idName, subName] : [idName];
+	if (subName) {
+		Object.defineProperty(Row.prototype, idName, { get() { return this.key[0]; }, enumerable: true });
+		Object.defineProperty(Row.prototype, subName, { get() { return this.key[1]; }, enumerable: true });
+	} else {
+		Object.defineProperty(Row.prototype, idName, { get() { return this.key; }, enumerable: true });
+	}
+	return Row;
+}
+
 export class World {
 	constructor({ kinds = DEFAULT_KINDS } = {}) {
 		this.setKinds(kinds);
@@ -74,7 +125,7 @@ export class World {
 	}
 
 	// Use another kinds description (the server's); checks the kinds this
-	// class keys by.
+	// class keys by.  Rows already held keep the fields they were made with.
 	setKinds(kinds) {
 		const byKind = new Map();
 		for (const k of kinds) byKind.set(k.kind, k);
@@ -83,7 +134,12 @@ export class World {
 		}
 		this.kinds = kinds;
 		this.byKind = byKind;
-		this.shipFields = byKind.get(SHIP).fields;
+		this.Ship = keyedClass(byKind.get(SHIP).fields, "id", null);
+		this.Stock = keyedClass(byKind.get(STOCK).fields, "station_id", "good_id");
+		this.Cargo = keyedClass(byKind.get(CARGO).fields, "ship_id", "good_id");
+		this.Order = keyedClass(byKind.get(ORDER).fields, "id", "good_id");
+		this.Wallet = keyedClass(byKind.get(WALLET).fields, "faction_id", null);
+		this.Trade = keyedClass(byKind.get(TRADE).fields, "id", "good_id");
 	}
 
 	// Forget everything (before a state).
@@ -125,11 +181,11 @@ export class World {
 		for (const r of decoded.records) {
 			switch (r.kind) {
 			case SHIP: this.applyShip(r); break;
-			case STOCK: this.upsert(this.stocks, `${r.id}:${r.sub}`, r, "station_id", "good_id"); break;
-			case CARGO: this.upsert(this.cargo, `${r.id}:${r.sub}`, r, "ship_id", "good_id"); break;
-			case ORDER: this.upsert(this.orders, r.id, r, "id", "good_id"); break;
-			case WALLET: this.upsert(this.wallets, r.id, r, "faction_id", null); break;
-			case TRADE: if (!r.deleted) trades.push(this.fields(r, { id: r.id, good_id: r.sub, sector: r.sector })); break;
+			case STOCK: this.upsert(this.stocks, `${r.id}:${r.sub}`, [r.id, r.sub], r, this.Stock); break;
+			case CARGO: this.upsert(this.cargo, `${r.id}:${r.sub}`, [r.id, r.sub], r, this.Cargo); break;
+			case ORDER: this.upsert(this.orders, r.id, [r.id, r.sub], r, this.Order); break;
+			case WALLET: this.upsert(this.wallets, r.id, r.id, r, this.Wallet); break;
+			case TRADE: if (!r.deleted) trades.push(new this.Trade([r.id, r.sub], r.sector, r.tick, r.values)); break;
 			default: break; // a kind this page does not know
 			}
 		}
@@ -137,41 +193,25 @@ export class World {
 		this.tick = decoded.toTick;
 	}
 
-	fields(r, obj) {
-		const names = this.byKind.get(r.kind).fields;
-		const v = r.values;
-		for (let i = 0; i < names.length; i++) obj[names[i]] = i < v.length ? v[i] : null;
-		return obj;
-	}
-
-	upsert(map, key, r, idName, subName) {
-		if (r.deleted) {
-			map.delete(key);
-			return;
-		}
-		const obj = { [idName]: r.id };
-		if (subName) obj[subName] = r.sub;
-		obj.sector = r.sector;
-		map.set(key, this.fields(r, obj));
+	upsert(map, mapKey, key, r, Row) {
+		if (r.deleted) map.delete(mapKey);
+		else map.set(mapKey, new Row(key, r.sector, r.tick, r.values));
 	}
 
 	applyShip(r) {
 		const old = this.ships.get(r.id);
-		if (old !== undefined && old.sector !== r.sector) this.sectorShips.get(old.sector)?.delete(r.id);
+		if (old !== undefined && (r.deleted || old.sector !== r.sector)) this.sectorShips.get(old.sector)?.delete(r.id);
 		if (r.deleted) {
-			if (old !== undefined) {
-				this.ships.delete(r.id);
-				this.sectorShips.get(old.sector)?.delete(r.id);
-			}
+			this.ships.delete(r.id);
 			return;
 		}
-		const ship = old ?? { id: r.id, sector: r.sector, tick: r.tick };
-		ship.sector = r.sector;
-		ship.tick = r.tick;
-		const names = this.shipFields;
-		const v = r.values;
-		for (let i = 0; i < names.length; i++) ship[names[i]] = i < v.length ? v[i] : null;
-		if (old === undefined) this.ships.set(r.id, ship);
+		if (old === undefined) {
+			this.ships.set(r.id, new this.Ship(r.id, r.sector, r.tick, r.values));
+		} else {
+			old.sector = r.sector;
+			old.tick = r.tick;
+			old.v = r.values;
+		}
 		let set = this.sectorShips.get(r.sector);
 		if (set === undefined) this.sectorShips.set(r.sector, (set = new Set()));
 		set.add(r.id);
