@@ -120,6 +120,7 @@ export function mount(root, ctx) {
 	let ships = [];
 	let moving = new Int32Array(0); // indexes of ships under way in the shown interval
 	let nMoving = 0;
+	let movingPlans = []; // their plans, for shipPosition
 	let pos = new Float32Array(0);
 	let col = new Uint8Array(0);
 	let posBuf = regl.buffer({ usage: "dynamic", type: "float", length: 4 });
@@ -206,16 +207,19 @@ export function mount(root, ctx) {
 	}
 
 	const stateName = (s) => (source === "world" ? ctx.world.label("ship", "state", s.state) : s.state);
+	const GREY = [160, 170, 190];
 
 	// The ship set changed (a feed message, an API answer): colours, which
 	// ships move, every position at the shown tick.
 	function rebuild() {
 		const n = ships.length;
 		ensureCapacity(n);
+		const brightness = new Map(); // state (code or name) -> brightness
 		for (let i = 0; i < n; i++) {
 			const s = ships[i];
-			const rgb = factions.get(Number(s.faction_id))?.rgb ?? [160, 170, 190];
-			const b = STATE_BRIGHTNESS[stateName(s)] ?? 0.7;
+			const rgb = factions.get(Number(s.faction_id))?.rgb ?? GREY;
+			let b = brightness.get(s.state);
+			if (b === undefined) brightness.set(s.state, (b = STATE_BRIGHTNESS[stateName(s)] ?? 0.7));
 			// the faction's colour lifted towards white, so dark ones show
 			col[4 * i] = (96 + 0.625 * rgb[0]) * b;
 			col[4 * i + 1] = (96 + 0.625 * rgb[1]) * b;
@@ -223,23 +227,29 @@ export function mount(root, ctx) {
 			col[4 * i + 3] = 255;
 		}
 		colBuf.subdata(col.subarray(0, 4 * n));
-		// under way somewhere in (T-1, T]: evaluated every frame
+		// under way somewhere in (T-1, T]: evaluated every frame, from a
+		// plain copy of the plan (fixed shape, no getters)
 		const idx = new Int32Array(n);
+		const plans = [];
 		let m = 0;
 		const t1 = worldTick ?? 0;
 		for (let i = 0; i < n; i++) {
 			const s = ships[i];
-			let moves;
 			if (source === "world") {
 				const start = Number(s.leg_start_tick);
 				const dur = s.t_burn + s.t_coast + s.t_brake;
-				moves = t1 - start > 0 && t1 - 1 - start < dur;
-			} else {
-				moves = s.x !== s.px || s.y !== s.py || s.z !== s.pz;
+				if (t1 - start > 0 && t1 - 1 - start < dur) {
+					idx[m++] = i;
+					plans.push({ x: s.x, y: s.y, z: s.z, dir_x: s.dir_x, dir_y: s.dir_y, dir_z: s.dir_z, accel: s.accel,
+						t_burn: s.t_burn, t_coast: s.t_coast, t_brake: s.t_brake, leg_start_tick: start });
+				}
+			} else if (s.x !== s.px || s.y !== s.py || s.z !== s.pz) {
+				idx[m++] = i;
+				plans.push(s);
 			}
-			if (moves) idx[m++] = i;
 		}
 		moving = idx;
+		movingPlans = plans;
 		nMoving = m;
 		const t = displayedTick(performance.now()) ?? t1;
 		const out = [0, 0, 0];
@@ -411,6 +421,45 @@ export function mount(root, ctx) {
 		blend: { enable: true, func: { src: "src alpha", dst: "one minus src alpha" } },
 	});
 
+	const drawRing = regl({
+		vert: `
+		precision highp float;
+		uniform vec3 position;
+		uniform mat4 m;
+		uniform float size;
+		void main() {
+			gl_Position = m * vec4(position, 1.0);
+			gl_PointSize = size;
+		}`,
+		frag: `
+		precision mediump float;
+		void main() {
+			float r = length(gl_PointCoord - vec2(0.5));
+			if (r > 0.5 || r < 0.36) discard;
+			gl_FragColor = vec4(1.0, 0.85, 0.3, 1.0);
+		}`,
+		attributes: { dummy: [0] },
+		uniforms: { position: regl.prop("position"), m: regl.prop("m"), size: regl.prop("size") },
+		count: 1,
+		primitive: "points",
+		depth: { enable: false },
+	});
+
+	// The selected ship or station, relative to the sector's centre, at t.
+	function selectedAt(t) {
+		const sel = page.selected;
+		if (!sel) return null;
+		if (sel.kind === "station") {
+			const st = stations.find((x) => x.id === sel.id);
+			return st ? [st.x - sector.x, st.y - sector.y, st.z - sector.z] : null;
+		}
+		const s = ships.find((x) => Number(x.id) === sel.id);
+		if (!s) return null;
+		const out = [0, 0, 0];
+		shipPosition(s, t, out);
+		return [out[0] - sector.x, out[1] - sector.y, out[2] - sector.z];
+	}
+
 	function draw() {
 		if (!alive) return;
 		const now = performance.now();
@@ -422,7 +471,7 @@ export function mount(root, ctx) {
 			const out = [0, 0, 0];
 			for (let k = 0; k < nMoving; k++) {
 				const i = moving[k];
-				shipPosition(ships[i], t, out);
+				shipPosition(movingPlans[k], t, out);
 				pos[3 * i] = out[0] - sector.x;
 				pos[3 * i + 1] = out[1] - sector.y;
 				pos[3 * i + 2] = out[2] - sector.z;
@@ -440,6 +489,8 @@ export function mount(root, ctx) {
 		if (nBodies > 0) drawDiscs({ pos: bodyBuf, col: bodyCol, rad: bodyRad, count: nBodies, m, pxPerKm: cam.scale * dpr });
 		if (nStations > 0) drawPoints({ pos: stationBuf, col: stationCol, count: nStations, m, size: 7 * dpr });
 		if (ships.length > 0) drawPoints({ pos: posBuf, col: colBuf, count: ships.length, m, size: 3 * dpr });
+		const ring = selectedAt(t ?? worldTick ?? 0);
+		if (ring) drawRing({ position: ring, m, size: 16 * dpr });
 		page.drawn = ships.length;
 		page.frames++;
 		const ms = performance.now() - now;
@@ -492,6 +543,7 @@ export function mount(root, ctx) {
 			}
 		}
 		page.selected = best;
+		dirty = true;
 		showDetails(best);
 		return best;
 	}
