@@ -44,7 +44,8 @@
 // Limits: at most maxClients connections (more are refused with HTTP 503
 // before the upgrade); a client message of at most maxMessage bytes (ws
 // closes with 1009 beyond); at most sim.limit('sectors') sectors in a
-// follow; no hello within helloMs closes the connection.  Backpressure: a
+// follow; at most maxFollows follows of one connection waiting (more get
+// an error); no hello within helloMs closes the connection.  Backpressure: a
 // client whose unsent bytes would pass maxBuffer with the next message is
 // disconnected at once (its buffer freed; a message goes out whole when
 // nothing is waiting, so a client holds at most maxBuffer bytes plus one
@@ -111,6 +112,7 @@ export function attachLive(server, options) {
 		maxBuffer = 16 * 1024 * 1024,
 		maxMessage = 128 * 1024,
 		helloMs = 10000,
+		maxFollows = 64,
 		log = (...a) => console.error("sim-live:", ...a),
 	} = options;
 
@@ -378,7 +380,12 @@ export function attachLive(server, options) {
 
 	async function onFollow(c, msg) {
 		const sectors = parseSectors(msg.sectors, sectorLimit);
+		if (c.follows >= maxFollows) {
+			throw new FeedError("54000", `${c.follows} follows of this connection are still waiting`, "Wait for the state of one follow before sending the next.");
+		}
+		c.follows++;
 		await serial(async () => {
+			c.follows--;
 			const old = c.sectors;
 			const wasReady = c.ready;
 			c.ready = false;
@@ -396,7 +403,7 @@ export function attachLive(server, options) {
 
 	let nextId = 1;
 	wss.on("connection", (ws) => {
-		const c = { n: nextId++, ws, phase: "hello", ready: false, operator: false, sectors: null, lastTick: null, role: null };
+		const c = { n: nextId++, ws, phase: "hello", ready: false, operator: false, sectors: null, lastTick: null, role: null, follows: 0 };
 		c.helloTimer = setTimeout(() => {
 			refuse(c, "error", new FeedError("08P01", "no hello", "Send {\"type\":\"hello\",...} first."), true);
 		}, helloMs);

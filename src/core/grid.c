@@ -1,6 +1,6 @@
 /*
  * grid.c -- the spatial hash grid: layout, counting-sort build, radius and
- * k-nearest queries.
+ * k-nearest queries, visits of one cell or of every point.
  *
  * A point lies in the cell (floor(x/cell), floor(y/cell), floor(z/cell));
  * a cell maps to bucket hash(cell) & (nbuckets - 1).  Many cells share a
@@ -22,7 +22,7 @@
 
 #define SIM_GRID_ARR(g, off, type) ((type *) ((char *) (g) + (g)->off))
 
-/* cell coordinates are clamped to +-2^62 so that they fit an int64 */
+/* cell coordinates are clamped to +-2^62 (SIM_GRID_CELL_MAX) so that they fit an int64 */
 #define SIM_GRID_CELL_LIMIT 0x1.0p62
 
 /* beyond 2^50 cells from the origin, nearest-neighbour search scans */
@@ -117,6 +117,11 @@ SimGridInit(void *mem, uint32_t capacity, uint32_t nbuckets, double cell)
 	g->off_y = g->off_x + (uint64_t) capacity * sizeof(double);
 	g->off_z = g->off_y + (uint64_t) capacity * sizeof(double);
 	g->off_id = g->off_z + (uint64_t) capacity * sizeof(double);
+	for (b = 0; b < 3; b++)
+	{
+		g->cell_lo[b] = SIM_GRID_CELL_MAX;
+		g->cell_hi[b] = -SIM_GRID_CELL_MAX;
+	}
 
 	start = SIM_GRID_ARR(g, off_start, uint32_t);
 	for (b = 0; b <= nb; b++)
@@ -146,6 +151,8 @@ SimGridBuild(SimGrid *g, const double *x, const double *y, const double *z,
 	uint32_t	i,
 				b,
 				kept = 0;
+	int64_t		lo[3] = {SIM_GRID_CELL_MAX, SIM_GRID_CELL_MAX, SIM_GRID_CELL_MAX};
+	int64_t		hi[3] = {-SIM_GRID_CELL_MAX, -SIM_GRID_CELL_MAX, -SIM_GRID_CELL_MAX};
 
 	if (n > g->capacity)
 		n = g->capacity;
@@ -155,13 +162,23 @@ SimGridBuild(SimGrid *g, const double *x, const double *y, const double *z,
 		start[b] = 0;
 	for (i = 0; i < n; i++)
 	{
+		int64_t		c[3];
+		int			a;
+
 		if (isnan(x[i]) || isnan(y[i]) || isnan(z[i]))
 		{
 			bucket[i] = UINT32_MAX;
 			continue;
 		}
-		b = bucket_of(cell_of(x[i], cell), cell_of(y[i], cell),
-					  cell_of(z[i], cell), mask);
+		c[0] = cell_of(x[i], cell);
+		c[1] = cell_of(y[i], cell);
+		c[2] = cell_of(z[i], cell);
+		for (a = 0; a < 3; a++)
+		{
+			lo[a] = c[a] < lo[a] ? c[a] : lo[a];
+			hi[a] = c[a] > hi[a] ? c[a] : hi[a];
+		}
+		b = bucket_of(c[0], c[1], c[2], mask);
 		bucket[i] = b;
 		start[b + 1]++;
 		kept++;
@@ -196,7 +213,13 @@ SimGridBuild(SimGrid *g, const double *x, const double *y, const double *z,
 			gid[dest[i]] = id ? id[i] : (int64_t) i;
 
 	g->npoints = kept;
+	for (b = 0; b < 3; b++)
+	{
+		g->cell_lo[b] = lo[b];
+		g->cell_hi[b] = hi[b];
+	}
 }
+
 
 /*
  * Cells a query may visit before a scan of all points is preferred: the
@@ -538,4 +561,45 @@ done:
 		heap_down(out, n - 1, 0);
 	}
 	return hp.n;
+}
+
+/* Visit the points of cell (ix, iy, iz): those of its bucket that lie in it. */
+uint64_t
+SimGridVisitCell(const SimGrid *g, int64_t ix, int64_t iy, int64_t iz,
+				 SimGridPointVisit visit, void *arg)
+{
+	const uint32_t *start = SIM_GRID_ARR(g, off_start, const uint32_t);
+	const double *gx = SIM_GRID_ARR(g, off_x, const double);
+	const double *gy = SIM_GRID_ARR(g, off_y, const double);
+	const double *gz = SIM_GRID_ARR(g, off_z, const double);
+	const int64_t *gid = SIM_GRID_ARR(g, off_id, const int64_t);
+	uint32_t	b = bucket_of(ix, iy, iz, g->nbuckets - 1);
+	uint64_t	count = 0;
+	uint32_t	j;
+
+	for (j = start[b]; j < start[b + 1]; j++)
+	{
+		if (!in_cell(g, gx, gy, gz, j, ix, iy, iz))
+			continue;
+		count++;
+		if (!visit(arg, gid[j], gx[j], gy[j], gz[j]))
+			break;
+	}
+	return count;
+}
+
+/* Visit every stored point. */
+uint64_t
+SimGridVisitAll(const SimGrid *g, SimGridPointVisit visit, void *arg)
+{
+	const double *gx = SIM_GRID_ARR(g, off_x, const double);
+	const double *gy = SIM_GRID_ARR(g, off_y, const double);
+	const double *gz = SIM_GRID_ARR(g, off_z, const double);
+	const int64_t *gid = SIM_GRID_ARR(g, off_id, const int64_t);
+	uint32_t	j;
+
+	for (j = 0; j < g->npoints; j++)
+		if (!visit(arg, gid[j], gx[j], gy[j], gz[j]))
+			return (uint64_t) j + 1;
+	return g->npoints;
 }

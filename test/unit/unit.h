@@ -49,5 +49,6 @@ extern void test_delta(void);
 extern void test_money(void);
 extern void test_journey(void);
 extern void test_economy(void);
+extern void test_frustum(void);
 
 #endif							/* SIM_TEST_UNIT_H */

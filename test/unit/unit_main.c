@@ -57,6 +57,7 @@ main(void)
 	test_money();
 	test_journey();
 	test_economy();
+	test_frustum();
 	printf("%d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed > 0 ? 1 : 0;
 }

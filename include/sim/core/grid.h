@@ -6,13 +6,18 @@
  * bucket by bucket.  The grid lives in caller-provided memory (so it can sit
  * in shared memory: it holds no pointers, only offsets) and is rebuilt from
  * scratch each tick.  Queries are exact: every candidate is checked by its
- * true Euclidean distance, computed as sqrt(dx*dx + dy*dy + dz*dz).
+ * true Euclidean distance, computed as sqrt(dx*dx + dy*dy + dz*dz).  A build
+ * also records the range of cells its points occupy, so that other queries
+ * (the view frustum, frustum.h) can walk the cells of a region.
  */
 #ifndef SIM_CORE_GRID_H
 #define SIM_CORE_GRID_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Cell coordinates are clamped to [-SIM_GRID_CELL_MAX, SIM_GRID_CELL_MAX]. */
+#define SIM_GRID_CELL_MAX (INT64_C(1) << 62)
 
 /* Header of a grid; the arrays follow it in the same allocation. */
 typedef struct SimGrid
@@ -25,6 +30,8 @@ typedef struct SimGrid
 	uint64_t	off_start;		/* uint32_t[nbuckets + 1]: first point of bucket */
 	uint64_t	off_x, off_y, off_z;	/* double[capacity], bucket order */
 	uint64_t	off_id;			/* int64_t[capacity]: caller's ids, bucket order */
+	int64_t		cell_lo[3];		/* smallest cell coordinate of a point, per axis */
+	int64_t		cell_hi[3];		/* largest (lo > hi when there is no point) */
 } SimGrid;
 
 /* Bytes needed for a grid of capacity points and nbuckets buckets. */
@@ -71,5 +78,24 @@ extern uint64_t SimGridWithin(const SimGrid *g, double cx, double cy,
  */
 extern uint32_t SimGridNearest(const SimGrid *g, double cx, double cy,
 							   double cz, uint32_t k, SimGridHit *out);
+
+/*
+ * Callback receiving a stored point (its id and coordinates); return
+ * nonzero to go on, zero to stop.
+ */
+typedef int (*SimGridPointVisit) (void *arg, int64_t id, double x, double y,
+								  double z);
+
+/*
+ * Visit every point lying in cell (ix, iy, iz) -- the cell a point falls in
+ * is (floor(x/cell), floor(y/cell), floor(z/cell)), clamped to
+ * +-SIM_GRID_CELL_MAX -- in storage order.  Returns the number visited.
+ */
+extern uint64_t SimGridVisitCell(const SimGrid *g, int64_t ix, int64_t iy,
+								 int64_t iz, SimGridPointVisit visit, void *arg);
+
+/* Visit every point, in storage order.  Returns the number visited. */
+extern uint64_t SimGridVisitAll(const SimGrid *g, SimGridPointVisit visit,
+								void *arg);
 
 #endif							/* SIM_CORE_GRID_H */
