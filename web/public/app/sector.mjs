@@ -47,7 +47,8 @@
 //   frames (frames drawn), frameMs {sum, max} (JavaScript time of the drawn
 //   frames: moving the ships and issuing the draw calls), firstFullFrame (performance.now() of the first
 //   frame that drew every ship of the first state or ships_in_view answer,
-//   and drawn then), source ("world" or "api").
+//   and drawn then), source ("world" or "api"), via (for "api": which
+//   queries answered, "ships_in_view" or "my_ships+contacts").
 
 import createREGL from "regl";
 import { legPosition } from "../lib/flight.mjs";
@@ -150,6 +151,7 @@ export function mount(root, ctx) {
 		selected: null,
 		details: "",
 		source,
+		via: null,
 		get applied() {
 			return ctx.applied;
 		},
@@ -305,12 +307,14 @@ export function mount(root, ctx) {
 			try {
 				const d = await ctx.gql(`query($m: [Float]!, $s: Int!) { shipsInView(viewProjection: $m, sector: $s) {
 					nodes { id factionId classId sectorId state x y z } } }`, { m: wholeSectorMatrix(), s: sectorId });
+				page.via = "ships_in_view";
 				return d.shipsInView.nodes.map((n) => ({ id: Number(n.id), faction_id: n.factionId, class_id: n.classId, state: n.state, x: n.x, y: n.y, z: n.z }));
 			} catch (e) {
 				if (!/shipsInView|Cannot query field/i.test(e.message)) throw e;
 				haveShipsInView = false;
 			}
 		}
+		page.via = "my_ships+contacts";
 		const d = await ctx.gql(`{ allMyShips { nodes { rowId classId state sectorId x y z } }
 		                           allMyWallets { nodes { factionId } }
 		                           allContacts { nodes { rowId factionId classId sectorId state x y z } } }`);
