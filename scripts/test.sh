@@ -27,6 +27,8 @@
 #   SIM_TEST_SUITE_TIMEOUT  seconds for one suite (default 300; TAP twice that)
 #   SIM_TEST_KEEP=1   keep the temporary directory (cluster, logs) afterwards
 #   SIM_FUZZ_SECONDS  length of the fuzz run (default 60)
+#   SIM_TEST_OUT      directory of the browser tests' screenshots (default:
+#                     browser-out in the temporary directory)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -341,16 +343,17 @@ fi
 
 # ---------------------------------------------------------------- browser
 # The page in Chromium (web/test/browser/run.sh); each test file makes its
-# own database and API server.  Screenshots go under the work directory
-# (kept with SIM_TEST_KEEP=1).
+# own database and API server.  Screenshots go to SIM_TEST_OUT, else under
+# the work directory (kept with SIM_TEST_KEEP=1).
+browser_out=${SIM_TEST_OUT:-$work/browser-out}
 if [ "$n_browser" -gt 0 ]; then
 	if [ -n "$npm_missing" ]; then
 		record browser failed "not run: $npm_missing"
 	elif ! chromium_problem=$(as_run_user "$tree" web/test/browser/run.sh --probe 2>&1); then
 		say "browser: skipped: Chromium cannot start: $chromium_problem"
 		record browser skipped "Chromium cannot start: $(printf '%s' "$chromium_problem" | tail -n 1)"
-	elif ! SIM_TEST_OUT=$work/browser-out run_suite browser "$suite_cap" web/test/browser/run.sh; then
-		note "screenshots: $work/browser-out"
+	elif ! SIM_TEST_OUT=$browser_out run_suite browser "$suite_cap" web/test/browser/run.sh; then
+		note "screenshots: $browser_out"
 		show_tail "$cluster/server.log" 60
 		clear_sessions
 	fi
