@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 #
 # scripts/api.sh -- serve a sim database over HTTP: GraphQL (PostGraphile v5)
-# over its api schema, with JWT authentication (docs/api.md).
+# over its api schema, with JWT authentication (docs/api.md), and the page
+# (web/public, bundled by web/build.mjs before the server starts).
 #
 #   scripts/api.sh [start]    start the server in the background, print its URLs
 #   scripts/api.sh run        run it in the foreground (Ctrl-C stops it)
@@ -157,6 +158,8 @@ is_root && ensure_npm
 command -v npm >/dev/null 2>&1 || die "npm is missing: run this script as root once (it installs Debian's npm), or install Node.js with npm"
 web_deps "$web" || die "could not install the web side's packages (npm ci in $web failed; is the npm registry reachable?)"
 node=$(web_node "$web")
+# the page: web/public/app and its imports bundled into web/public/dist
+"$node" "$web/build.mjs" || die "could not bundle the page (web/build.mjs failed, see above)"
 
 if [ -n "${SIM_API_DATABASE_URL:-}" ]; then
 	url=$SIM_API_DATABASE_URL

@@ -24,6 +24,9 @@ SIM_PACKAGES=(
 	build-essential
 	clang libclang-rt-14-dev
 )
+# What only the tests need: Chromium for the browser tests (web/test/browser),
+# driven by playwright-core from web/package-lock.json.
+SIM_TEST_PACKAGES=(chromium)
 
 say()  { printf '==> %s\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
@@ -63,12 +66,13 @@ as_run_user()
 	fi
 }
 
-# Install the Debian packages of SIM_PACKAGES that are missing: one
-# apt-get update, one apt-get install; nothing at all when none is missing.
+# Install the Debian packages of SIM_PACKAGES, and those named as arguments,
+# that are missing: one apt-get update, one apt-get install; nothing at all
+# when none is missing.
 ensure_packages()
 {
 	local missing=() p status
-	for p in "${SIM_PACKAGES[@]}"; do
+	for p in "${SIM_PACKAGES[@]}" "$@"; do
 		# shellcheck disable=SC2016  # ${...} is dpkg-query's format, not ours
 		status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 		[ "$status" = installed ] || missing+=("$p")

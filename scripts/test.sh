@@ -12,6 +12,9 @@
 #   pgtap    pgTAP (test/pgtap/*.sql)          pg_prove, same throwaway cluster
 #   api      HTTP test (web/test/*.test.mjs)   web/test/run.sh: npm ci, then the
 #                                              API server over HTTP, same cluster
+#   browser  the page in Chromium              web/test/browser/run.sh: the API
+#            (web/test/browser/*.test.mjs)     server and the page, same cluster;
+#                                              skipped when Chromium cannot start
 #   tap      TAP tests (test/t/*.pl)           PostgreSQL::Test::Cluster, own clusters
 # A suite without tests is skipped.  Exits non-zero if any suite fails; the
 # last line reads "N passed, M failed" (suites).
@@ -37,7 +40,7 @@ deadline=$((SECONDS + budget))
 suite_cap=${SIM_TEST_SUITE_TIMEOUT:-300}
 [[ $suite_cap =~ ^[0-9]+$ ]] || die "SIM_TEST_SUITE_TIMEOUT must be a number of seconds, not '$suite_cap'"
 
-suites=(unit fuzz regress isolation pgtap api tap)
+suites=(unit fuzz regress isolation pgtap api browser tap)
 declare -A status=() took=()
 passed=0
 failed=0
@@ -146,7 +149,7 @@ fail_all()
 }
 
 # ---------------------------------------------------------------- set-up
-ensure_packages
+ensure_packages "${SIM_TEST_PACKAGES[@]}"
 # npm, for the api suite's "npm ci" (its packages come from web/package-lock.json)
 npm_missing=""
 if ! (ensure_npm); then
@@ -257,18 +260,22 @@ n_regress=$(count_files test/sql '*.sql')
 n_isolation=$(count_files test/isolation/specs '*.spec')
 n_pgtap=$(count_files test/pgtap '*.sql')
 n_api=$(count_files web/test '*.test.mjs')
+n_browser=$(count_files web/test/browser '*.test.mjs')
 [ "$n_regress" -gt 0 ] || record regress skipped "no tests in test/sql"
 [ "$n_isolation" -gt 0 ] || record isolation skipped "no tests in test/isolation/specs"
 [ "$n_pgtap" -gt 0 ] || record pgtap skipped "no tests in test/pgtap"
 [ "$n_api" -gt 0 ] || record api skipped "no tests in web/test"
+[ "$n_browser" -gt 0 ] || record browser skipped "no tests in web/test/browser"
 
-if [ "$n_regress" -gt 0 ] || [ "$n_isolation" -gt 0 ] || [ "$n_pgtap" -gt 0 ] || [ "$n_api" -gt 0 ]; then
+if [ "$n_regress" -gt 0 ] || [ "$n_isolation" -gt 0 ] || [ "$n_pgtap" -gt 0 ] || [ "$n_api" -gt 0 ] ||
+	[ "$n_browser" -gt 0 ]; then
 	if ! start_cluster; then
 		[ "$n_regress" -eq 0 ] || record regress failed "not run: throwaway cluster did not start"
 		[ "$n_isolation" -eq 0 ] || record isolation failed "not run: throwaway cluster did not start"
 		[ "$n_pgtap" -eq 0 ] || record pgtap failed "not run: throwaway cluster did not start"
 		[ "$n_api" -eq 0 ] || record api failed "not run: throwaway cluster did not start"
-		n_regress=0 n_isolation=0 n_pgtap=0 n_api=0
+		[ "$n_browser" -eq 0 ] || record browser failed "not run: throwaway cluster did not start"
+		n_regress=0 n_isolation=0 n_pgtap=0 n_api=0 n_browser=0
 	fi
 fi
 
@@ -327,6 +334,23 @@ if [ "$n_api" -gt 0 ]; then
 	if [ -n "$npm_missing" ]; then
 		record api failed "not run: $npm_missing"
 	elif ! run_suite api "$suite_cap" web/test/run.sh; then
+		show_tail "$cluster/server.log" 60
+		clear_sessions
+	fi
+fi
+
+# ---------------------------------------------------------------- browser
+# The page in Chromium (web/test/browser/run.sh); each test file makes its
+# own database and API server.  Screenshots go under the work directory
+# (kept with SIM_TEST_KEEP=1).
+if [ "$n_browser" -gt 0 ]; then
+	if [ -n "$npm_missing" ]; then
+		record browser failed "not run: $npm_missing"
+	elif ! chromium_problem=$(as_run_user "$tree" web/test/browser/run.sh --probe 2>&1); then
+		say "browser: skipped: Chromium cannot start: $chromium_problem"
+		record browser skipped "Chromium cannot start: $(printf '%s' "$chromium_problem" | tail -n 1)"
+	elif ! SIM_TEST_OUT=$work/browser-out run_suite browser "$suite_cap" web/test/browser/run.sh; then
+		note "screenshots: $work/browser-out"
 		show_tail "$cluster/server.log" 60
 		clear_sessions
 	fi

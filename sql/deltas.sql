@@ -222,8 +222,34 @@ BEGIN
     RETURN NULL;
 END
 $$$fn$, val, cur, prev);
+
+    -- The current rows as the change feed records them (sim.delta_state):
+    -- a ship's values are the same expression as its triggers', a stock's
+    -- those of sim.record_stock_change.  Ordered by kind, id and sub_id.
+    EXECUTE format($fn$
+CREATE FUNCTION sim.state_records(sectors integer[])
+RETURNS TABLE (kind smallint, id bigint, sub_id integer, sector_id integer, val double precision[])
+LANGUAGE sql STABLE AS $$
+    SELECT r.kind, r.id, r.sub_id, r.sector_id, r.val
+      FROM (SELECT 1::smallint AS kind, n.id, 0 AS sub_id, n.sector_id,
+                   ARRAY[%1$s]::double precision[] AS val
+              FROM sim.ship n
+             WHERE sectors IS NULL OR n.sector_id = ANY (sectors)
+            UNION ALL
+            SELECT 3::smallint, n.station_id, n.good_id, st.sector_id,
+                   ARRAY[n.qty, n.target, q.bid, q.ask]::double precision[]
+              FROM sim.station_stock n
+              JOIN sim.station st ON st.id = n.station_id
+              JOIN sim.good g ON g.id = n.good_id
+             CROSS JOIN sim.economy e
+             CROSS JOIN LATERAL sim.market_quote(g.base_price, n.qty, n.target, e.spread) q
+             WHERE sectors IS NULL OR st.sector_id = ANY (sectors)) r
+     ORDER BY r.kind, r.id, r.sub_id
+$$$fn$, val);
 END
 $do$;
+COMMENT ON FUNCTION sim.state_records(integer[]) IS
+    'Every ship and market of some sectors (all when NULL) with the values the change feed records for them (kinds 1 and 3)';
 
 -- Transition tables have no statistics: joining old and new rows by a nested
 -- loop would be quadratic in the rows a statement changed (a tick writes
@@ -614,6 +640,16 @@ AS 'MODULE_PATHNAME', 'sim_delta'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.delta(bigint, bigint, integer[], boolean) IS
     'The changes in (from_tick, to_tick], optionally of some sectors (at most sim.limit(''sectors'')), as one compact LZ4-compressed byte string';
+
+-- The current state as one delta (docs/delta-format.md, "The state of a
+-- universe as a delta"): a ship record per ship and a stock record per
+-- market at the current tick T, range (T - 1, T], seq 0.
+CREATE FUNCTION sim.delta_state(sectors integer[] DEFAULT NULL)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'sim_delta_state'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION sim.delta_state(integer[]) IS
+    'Every ship and market of some sectors (all when NULL, at most sim.limit(''sectors'')) at the current tick, as one delta that sim.delta continues';
 
 CREATE FUNCTION sim.delta_records(delta bytea)
 RETURNS TABLE (tick bigint, seq bigint, kind smallint, id bigint, sub_id integer, sector_id integer,

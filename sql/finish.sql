@@ -141,6 +141,7 @@ BEGIN
                                            'sim.change_tick()'::regprocedure,
                                            'sim.change_horizon()'::regprocedure,
                                            'sim.delta(bigint, bigint, integer[], boolean)'::regprocedure,
+                                           'sim.delta_state(integer[])'::regprocedure,
                                            'sim.route_xyz(integer, integer, text, integer)'::regprocedure))
                          AND p.prosqlbody IS NULL  -- not the PostGIS wrappers: parsed at install
     LOOP

@@ -1,7 +1,8 @@
 /*
  * api_delta.c -- SQL-callable binary deltas: sim.delta encodes a range of
  * the change record (sql/deltas.sql) with the codec of src/core/delta.c,
- * sim.delta_records decodes one back into rows.
+ * sim.delta_state encodes the current ships and markets the same way
+ * (sim.state_records), sim.delta_records decodes one back into rows.
  *
  * Both take and return whole byte strings, so a delta is bounded by
  * SIM_DELTA_SQL_MAX_RAW bytes before compression; a longer range is an
@@ -10,7 +11,8 @@
  * (program_limit_exceeded), never a crash or an allocation the input's
  * length does not justify.
  *
- * Memory per sim.delta call is bounded too: the sectors array by
+ * Memory per sim.delta or sim.delta_state call is bounded too: the
+ * sectors array by
  * SIM_LIMIT_SECTORS elements, and the records gathered before encoding by
  * the body they will make (SIM_DELTA_REC_MIN_BYTES a record and a byte a
  * value, at most SIM_DELTA_SQL_MAX_RAW), checked as they are fetched; at
@@ -32,6 +34,7 @@
 #include "sim/core/delta.h"
 
 PG_FUNCTION_INFO_V1(sim_delta);
+PG_FUNCTION_INFO_V1(sim_delta_state);
 PG_FUNCTION_INFO_V1(sim_delta_records);
 PG_FUNCTION_INFO_V1(sim_delta_info);
 
@@ -69,10 +72,19 @@ delta_error(int err)
 			 errdetail("The bytes are not a delta written by sim.delta (see docs/delta-format.md).")));
 }
 
-/* Report a tick range whose changes do not fit in one delta. */
+/*
+ * Report a delta over SIM_DELTA_SQL_MAX_RAW bytes: the changes of the range
+ * (from, to], or the state at tick to when state is true.
+ */
 static void
-too_large(int64 from, int64 to)
+too_large(int64 from, int64 to, bool state)
 {
+	if (state)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the state at tick " INT64_FORMAT " is too large for one delta", to),
+				 errdetail("A delta holds at most %zu bytes before compression.", SIM_DELTA_SQL_MAX_RAW),
+				 errhint("Ask for fewer sectors at a time.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 			 errmsg("ticks " INT64_FORMAT " to " INT64_FORMAT " hold too many changes for one delta", from, to),
@@ -110,6 +122,114 @@ read_values(Datum d, double *vals, uint64 *nulls, int *n)
 	pfree(isnull);
 }
 
+/* Records gathered for one delta, and their values. */
+typedef struct Gathered
+{
+	SimDeltaRecord *recs;
+	double	   *vals;
+	size_t		nrecs;
+	size_t		maxrecs;
+	size_t		nvals;
+	size_t		maxvals;
+} Gathered;
+
+/*
+ * Fetch every row of portal, (tick, seq, kind, id, sub_id, sector_id, val)
+ * with tick NULL meaning fixed_tick and seq NULL 0, into g (allocated in
+ * cxt).  Calls too_large(from, to, state) once the records would make a
+ * body over SIM_DELTA_SQL_MAX_RAW bytes.
+ */
+static void
+gather(Portal portal, Gathered *g, MemoryContext cxt, int64 fixed_tick, int64 from, int64 to, bool state)
+{
+	bool		isnull;
+
+	g->nrecs = 0;
+	g->maxrecs = 1024;
+	g->nvals = 0;
+	g->maxvals = 16384;
+	g->recs = MemoryContextAllocHuge(cxt, g->maxrecs * sizeof(SimDeltaRecord));
+	g->vals = MemoryContextAllocHuge(cxt, g->maxvals * sizeof(double));
+	for (;;)
+	{
+		uint64		i;
+
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		for (i = 0; i < SPI_processed; i++)
+		{
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			SimDeltaRecord *r;
+			Datum		d;
+			int			n = 0;
+
+			if (g->nrecs == g->maxrecs)
+			{
+				g->maxrecs *= 2;
+				g->recs = repalloc_huge(g->recs, g->maxrecs * sizeof(SimDeltaRecord));
+			}
+			if (g->nvals + SIM_DELTA_MAX_VALS > g->maxvals)
+			{
+				g->maxvals *= 2;
+				g->vals = repalloc_huge(g->vals, g->maxvals * sizeof(double));
+			}
+			r = &g->recs[g->nrecs];
+			memset(r, 0, sizeof(*r));
+			d = SPI_getbinval(tup, desc, 1, &isnull);
+			r->tick = isnull ? fixed_tick : DatumGetInt64(d);
+			d = SPI_getbinval(tup, desc, 2, &isnull);
+			r->seq = isnull ? 0 : DatumGetInt64(d);
+			r->kind = (uint8) DatumGetInt16(SPI_getbinval(tup, desc, 3, &isnull));
+			r->id = DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+			r->sub = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+			r->sector = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+			d = SPI_getbinval(tup, desc, 7, &isnull);
+			r->first = (uint32) g->nvals;
+			if (isnull)
+				r->deleted = 1;
+			else
+				read_values(d, g->vals + g->nvals, &r->nulls, &n);
+			r->nvals = (uint8) n;
+			g->nvals += n;
+			g->nrecs++;
+			/* the body these records make is at least this long: stop before holding more */
+			if (g->nrecs * SIM_DELTA_REC_MIN_BYTES + g->nvals > SIM_DELTA_SQL_MAX_RAW)
+				too_large(from, to, state);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+}
+
+/* Encode g as the delta of (from, to] and release g (state: for too_large). */
+static bytea *
+encode_gathered(Gathered *g, int64 from, int64 to, bool compress, bool state)
+{
+	uint8	   *out;
+	size_t		outlen;
+	SimDeltaInfo info;
+	int			err;
+	bytea	   *result;
+
+	err = SimDeltaEncode(g->recs, (uint32) g->nrecs, g->vals, (uint32) g->nvals, from, to, compress,
+						 &delta_mem, &out, &outlen, &info);
+	if (err == SIM_DELTA_OK && info.raw_bytes > SIM_DELTA_SQL_MAX_RAW)
+		err = SIM_DELTA_ETOOLARGE;
+	if (err == SIM_DELTA_ETOOLARGE)
+		too_large(from, to, state);
+	if (err != SIM_DELTA_OK)
+		elog(ERROR, "could not encode a delta: %s", SimDeltaErrorString(err));
+	pfree(g->recs);
+	pfree(g->vals);
+
+	result = (bytea *) palloc_extended(VARHDRSZ + outlen, MCXT_ALLOC_HUGE);
+	SET_VARSIZE(result, VARHDRSZ + outlen);
+	memcpy(VARDATA(result), out, outlen);
+	pfree(out);
+	return result;
+}
+
 /*
  * SQL: sim.delta(from_tick, to_tick, sectors int[] DEFAULT NULL,
  * compress boolean DEFAULT true) -- the changes in (from_tick, to_tick]
@@ -126,19 +246,8 @@ sim_delta(PG_FUNCTION_ARGS)
 	Oid			types[3] = {INT8OID, INT8OID, INT4ARRAYOID};
 	Datum		args[3];
 	char		nulls[3] = {' ', ' ', PG_ARGISNULL(2) ? 'n' : ' '};
-	SimDeltaRecord *recs;
-	double	   *vals;
-	size_t		nrecs = 0;
-	size_t		maxrecs = 1024;
-	size_t		nvals = 0;
-	size_t		maxvals = 16384;
 	Portal		portal;
-	uint8	   *out;
-	size_t		outlen;
-	SimDeltaInfo info;
-	int			err;
-	bytea	   *result;
-	bool		isnull;
+	Gathered	g;
 	MemoryContext caller = CurrentMemoryContext;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -168,75 +277,78 @@ sim_delta(PG_FUNCTION_ARGS)
 									   " WHERE tick > $1 AND tick <= $2 AND ($3 IS NULL OR sector_id = ANY ($3)) "
 									   " ORDER BY tick, seq",
 									   3, types, args, nulls, false, 0);
-	recs = MemoryContextAllocHuge(caller, maxrecs * sizeof(SimDeltaRecord));
-	vals = MemoryContextAllocHuge(caller, maxvals * sizeof(double));
-	for (;;)
-	{
-		uint64		i;
-
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		for (i = 0; i < SPI_processed; i++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			SimDeltaRecord *r;
-			Datum		val;
-			int			n = 0;
-
-			if (nrecs == maxrecs)
-			{
-				maxrecs *= 2;
-				recs = repalloc_huge(recs, maxrecs * sizeof(SimDeltaRecord));
-			}
-			if (nvals + SIM_DELTA_MAX_VALS > maxvals)
-			{
-				maxvals *= 2;
-				vals = repalloc_huge(vals, maxvals * sizeof(double));
-			}
-			r = &recs[nrecs];
-			memset(r, 0, sizeof(*r));
-			r->tick = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-			r->seq = DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull));
-			r->kind = (uint8) DatumGetInt16(SPI_getbinval(tup, desc, 3, &isnull));
-			r->id = DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
-			r->sub = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
-			r->sector = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
-			val = SPI_getbinval(tup, desc, 7, &isnull);
-			r->first = (uint32) nvals;
-			if (isnull)
-				r->deleted = 1;
-			else
-				read_values(val, vals + nvals, &r->nulls, &n);
-			r->nvals = (uint8) n;
-			nvals += n;
-			nrecs++;
-			/* the body these records make is at least this long: stop before holding more */
-			if (nrecs * SIM_DELTA_REC_MIN_BYTES + nvals > SIM_DELTA_SQL_MAX_RAW)
-				too_large(from, to);
-		}
-		SPI_freetuptable(SPI_tuptable);
-	}
+	gather(portal, &g, caller, 0, from, to, false);
 	SPI_cursor_close(portal);
 	SPI_finish();
 
-	err = SimDeltaEncode(recs, (uint32) nrecs, vals, (uint32) nvals, from, to, compress,
-						 &delta_mem, &out, &outlen, &info);
-	if (err == SIM_DELTA_OK && info.raw_bytes > SIM_DELTA_SQL_MAX_RAW)
-		err = SIM_DELTA_ETOOLARGE;
-	if (err == SIM_DELTA_ETOOLARGE)
-		too_large(from, to);
-	if (err != SIM_DELTA_OK)
-		elog(ERROR, "could not encode a delta: %s", SimDeltaErrorString(err));
-	pfree(recs);
-	pfree(vals);
+	PG_RETURN_BYTEA_P(encode_gathered(&g, from, to, compress, false));
+}
 
-	result = (bytea *) palloc_extended(VARHDRSZ + outlen, MCXT_ALLOC_HUGE);
-	SET_VARSIZE(result, VARHDRSZ + outlen);
-	memcpy(VARDATA(result), out, outlen);
-	pfree(out);
-	PG_RETURN_BYTEA_P(result);
+/*
+ * SQL: sim.delta_state(sectors int[] DEFAULT NULL) -- every ship and
+ * market of the given sectors (all when NULL) at the current tick T as one
+ * delta of (T - 1, T]: the rows of sim.state_records, each at tick T with
+ * seq 0.  The tick and the rows are read in the caller's snapshot (the
+ * function is STABLE and its queries read-only), so they agree.  Sectors
+ * are bounded by sim.limit('sectors'); a NULL or unknown one is an error.
+ */
+Datum
+sim_delta_state(PG_FUNCTION_ARGS)
+{
+	Datum		sectors = PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0);
+	Oid			types[1] = {INT4ARRAYOID};
+	Datum		args[1] = {sectors};
+	char		nulls[1] = {PG_ARGISNULL(0) ? 'n' : ' '};
+	Portal		portal;
+	Gathered	g;
+	int64		tick;
+	bool		isnull;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (!PG_ARGISNULL(0))
+		SimRequireArrayLimit(PG_GETARG_ANY_ARRAY_P(0), "sectors", "sectors");
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "could not connect to SPI");
+	if (SPI_execute("SELECT w.tick FROM sim.world w", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the tick");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("there is no universe"),
+				 errhint("Create one with sim.generate_universe().")));
+	tick = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (!PG_ARGISNULL(0))
+	{
+		if (SPI_execute_with_args("SELECT s FROM unnest($1) s "
+								  " WHERE s IS NULL OR NOT EXISTS (SELECT FROM sim.sector c WHERE c.id = s) "
+								  " ORDER BY s NULLS FIRST LIMIT 1",
+								  1, types, args, nulls, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not check the sectors");
+		if (SPI_processed > 0)
+		{
+			Datum		s = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (isnull)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("sectors must not contain null")));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sector %d does not exist", DatumGetInt32(s)),
+					 errhint("sim.sector lists the sectors.")));
+		}
+	}
+
+	portal = SPI_cursor_open_with_args(NULL,
+									   "SELECT NULL::bigint, NULL::bigint, kind, id, sub_id, sector_id, val "
+									   "  FROM sim.state_records($1)",
+									   1, types, args, nulls, true, 0);
+	gather(portal, &g, caller, tick, tick - 1, tick, true);
+	SPI_cursor_close(portal);
+	SPI_finish();
+
+	PG_RETURN_BYTEA_P(encode_gathered(&g, tick - 1, tick, true, true));
 }
 
 /* Decode the delta argument or report why it is not one. */

@@ -15,6 +15,11 @@
 //   SIM_API_MAX_FIELDS    root fields (commands, reads) one request may ask for
 //                         (default 20)
 //   SIM_WEB_ROOT          directory of static files (default web/public)
+//   SIM_LIVE_MAX_CLIENTS  live feed connections (default 1000; live.mjs)
+//   SIM_LIVE_MAX_BUFFER   unsent bytes a live feed client may hold before it
+//                         is disconnected to resume later (default 16 MiB)
+//
+// The live feed (WebSocket /live, live.mjs) shares the listener.
 //
 // Each request is authenticated (auth.mjs) before anything else; a refused
 // token is answered here with 401/403 and a JSON body, and never reaches
@@ -29,6 +34,7 @@ import { fileURLToPath } from "node:url";
 import { postgraphile } from "postgraphile";
 import { grafserv } from "postgraphile/grafserv/node";
 import { AuthError, authConfigFromEnv, authenticate } from "./auth.mjs";
+import { attachLive } from "./live.mjs";
 import { makePreset } from "./preset.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -67,6 +73,8 @@ const host = process.env.SIM_API_HOST || "127.0.0.1";
 const port = intFromEnv("SIM_API_PORT", 5885, 0, 65535); // 0: any free port
 const pool = intFromEnv("SIM_API_POOL", 10, 1, 1000);
 const maxFields = intFromEnv("SIM_API_MAX_FIELDS", 20, 1, 10000);
+const liveMaxClients = intFromEnv("SIM_LIVE_MAX_CLIENTS", 1000, 1, 1000000);
+const liveMaxBuffer = intFromEnv("SIM_LIVE_MAX_BUFFER", 16 * 1024 * 1024, 1024, 2 ** 31);
 const webRoot = path.resolve(process.env.SIM_WEB_ROOT || path.join(here, "public"));
 
 const pgl = postgraphile(makePreset({ connectionString, pool, maxFields }));
@@ -151,12 +159,18 @@ const server = createServer((req, res) => {
 });
 
 let closing = false;
+let live = null; // the live feed, once started
 async function shutdown(signal) {
 	if (closing) return;
 	closing = true;
 	console.log(`sim-api: ${signal}, stopping`);
 	server.close();
 	server.closeIdleConnections?.();
+	try {
+		await live?.close();
+	} catch (e) {
+		console.error("sim-api: closing the live feed failed:", e);
+	}
 	try {
 		await pgl.release();
 	} catch (e) {
@@ -178,6 +192,12 @@ try {
 const apiFields = Object.keys(schema.getQueryType().getFields()).filter((f) => !["query", "node", "id"].includes(f));
 if (apiFields.length === 0) {
 	fail("the GraphQL schema has no field from schema api: is extension sim installed in this database (with its api schema), and is the connecting role granted sim_anon, sim_player and sim_operator?");
+}
+live = attachLive(server, { connectionString, auth, maxClients: liveMaxClients, maxBuffer: liveMaxBuffer });
+try {
+	await live.start();
+} catch (e) {
+	fail(`could not start the live feed: ${e.message}`);
 }
 server.on("error", (e) => fail(`cannot listen on ${host}:${port}: ${e.message}`));
 server.listen(port, host, () => {

@@ -1,0 +1,476 @@
+// web/live.mjs -- the live feed: a WebSocket endpoint at /live of the API
+// server (server.mjs) that sends each page one binary message per committed
+// tick, with the binary delta of the sectors it follows (docs/clients.md,
+// "The live feed over WebSocket"; the delta format: docs/delta-format.md).
+//
+//   const live = attachLive(httpServer, { connectionString, auth });
+//   await live.start();   ...   await live.close();
+//
+// The protocol.  The client sends text frames of JSON: first
+// {"type":"hello","token":JWT|null,"sectors":int[]|null,"from_tick":int|null},
+// later {"type":"follow","sectors":int[]|null}.  The server sends binary
+// frames: a uint32 little-endian N, N bytes of UTF-8 JSON (the header), and
+// the rest of the frame is a delta (possibly 0 bytes).  Headers:
+//   state  {type, tick, sectors, kinds} + sim.delta_state(sectors) at tick
+//          (after a hello without from_tick, and after each follow);
+//   tick   {type, from_tick, to_tick, tick, summary} + sim.delta(from_tick,
+//          to_tick, sectors): one per committed tick; after a hello with
+//          from_tick F, the first covers (F, now] (F = now included), and
+//          each message's from_tick is the previous one's to_tick;
+//   reload {type, code, message, hint}: the client cannot resume (SM010:
+//          the change record no longer holds from_tick; 22023: from_tick is
+//          ahead of the universe; 54000: too much for one message).  The
+//          connection stays open: a follow gets a new state;
+//   error  {type, code, message, hint}: a bad hello or follow (22023,
+//          22004, 54000...), a refused token (401 or 403, as HTTP answers
+//          it: auth.mjs).  After an error in the hello the server closes.
+//
+// Who gets what: a token whose role is sim_operator gets the deltas of the
+// sectors it follows; players and anonymous clients get the same headers
+// with 0-byte deltas (the universe's ships are the operator's view; a
+// player's page reads its ships and contacts through GraphQL on each tick).
+//
+// Database work.  One connection LISTENs on sim_tick, as the server's
+// login role (the authenticator); a notification only wakes the feed, which
+// then reads the last committed tick (the payload gives the tick message's
+// summary, when it came).  Deltas are read on a pool of its own, each query
+// in a transaction that does SET LOCAL ROLE sim_operator (as PostGraphile
+// does per request with the caller's role): per wake-up, one query per
+// distinct followed sector set, giving that set's delta of every new tick
+// (shared by all the clients that follow it).  Everything that reads the
+// database -- wake-ups, states, resumes -- runs one at a time, in order, so
+// a client's ticks are sent in order and a state is never overtaken.
+//
+// Limits: at most maxClients connections (more are refused with HTTP 503
+// before the upgrade); a client message of at most maxMessage bytes (ws
+// closes with 1009 beyond); at most sim.limit('sectors') sectors in a
+// follow; no hello within helloMs closes the connection.  Backpressure: a
+// client whose unsent bytes would pass maxBuffer is disconnected at once
+// (its buffer freed); it resumes with from_tick = the last tick it
+// received, and its first message then covers the whole gap in one delta.
+// So a slow page costs the server at most maxBuffer bytes and never
+// delays the others.
+
+import pg from "pg";
+import { WebSocketServer } from "ws";
+import { AuthError, authenticate } from "./auth.mjs";
+
+const OPEN = 1;
+
+// A refusal sent to the client as an "error" or "reload" header.
+class FeedError extends Error {
+	constructor(code, message, hint = null) {
+		super(message);
+		this.code = code;
+		this.hint = hint;
+	}
+}
+
+// The bytes of one message: uint32 LE header length, header JSON, delta.
+export function frame(header, delta) {
+	const json = Buffer.from(JSON.stringify(header), "utf8");
+	const out = Buffer.allocUnsafe(4 + json.length + (delta ? delta.length : 0));
+	out.writeUInt32LE(json.length, 0);
+	json.copy(out, 4);
+	if (delta) Buffer.from(delta.buffer, delta.byteOffset, delta.length).copy(out, 4 + json.length);
+	return out;
+}
+
+// The to_tick of a delta, from its header (bytes 16..23).
+function deltaToTick(bytes) {
+	return Number(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).readBigInt64LE(16));
+}
+
+// The integer array or null of a hello/follow's sectors (throws FeedError).
+function parseSectors(v, limit) {
+	if (v === null || v === undefined) return null;
+	if (!Array.isArray(v)) throw new FeedError("22023", "sectors must be an array of sector ids or null");
+	if (v.length > limit) {
+		throw new FeedError("54000", `too many sectors: ${v.length}`, `Follow at most ${limit} sectors (sim.limit('sectors')), or all of them with null.`);
+	}
+	for (const s of v) {
+		if (s === null) throw new FeedError("22004", "sectors must not contain null");
+		if (!Number.isInteger(s) || s < -2147483648 || s > 2147483647) {
+			throw new FeedError("22023", `sector ${JSON.stringify(s)?.slice(0, 40)} is not an integer`);
+		}
+	}
+	return [...new Set(v)].sort((a, b) => a - b);
+}
+
+function sectorsKey(sectors) {
+	return sectors === null ? "*" : sectors.join(",");
+}
+
+export function attachLive(server, options) {
+	const {
+		connectionString,
+		auth,
+		maxClients = 1000,
+		maxBuffer = 16 * 1024 * 1024,
+		maxMessage = 128 * 1024,
+		helloMs = 10000,
+		log = (...a) => console.error("sim-live:", ...a),
+	} = options;
+
+	const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessage, perMessageDeflate: false });
+	const pool = new pg.Pool({ connectionString, max: 2 });
+	pool.on("error", (e) => log("pool connection failed:", e.message));
+	const clients = new Set();
+	const summaries = new Map(); // tick -> sim_tick payload, the last 1000
+	let listener = null;
+	let closing = false;
+	let tick = null; // the last tick whose messages have been sent
+	let kinds = null;
+	let sectorLimit = 10000;
+	let chain = Promise.resolve();
+	let pumpQueued = false;
+	const stats = { messages: 0, bytes: 0, dropped: 0, queries: 0 };
+
+	// Run fn after everything queued before it (see the top of the file).
+	function serial(fn) {
+		const p = chain.then(fn);
+		chain = p.catch((e) => log("failed:", e.stack ?? e.message));
+		return p;
+	}
+
+	// One query as sim_operator, in its own transaction.
+	async function asOperator(text, params) {
+		const c = await pool.connect();
+		stats.queries++;
+		try {
+			await c.query("BEGIN");
+			await c.query("SET LOCAL ROLE sim_operator");
+			const r = await c.query(text, params);
+			await c.query("COMMIT");
+			return r.rows;
+		} catch (e) {
+			await c.query("ROLLBACK").catch(() => {});
+			throw e;
+		} finally {
+			c.release();
+		}
+	}
+
+	async function currentTick() {
+		const rows = await asOperator("SELECT tick FROM sim.world");
+		return rows.length ? Number(rows[0].tick) : null;
+	}
+
+	function send(c, buf) {
+		if (c.ws.readyState !== OPEN) return false;
+		if (c.ws.bufferedAmount + buf.length > maxBuffer) {
+			// too slow: free its buffer now; it resumes from its last tick
+			stats.dropped++;
+			log(`client ${c.n} dropped: ${c.ws.bufferedAmount} bytes unsent`);
+			drop(c);
+			c.ws.terminate();
+			return false;
+		}
+		c.ws.send(buf, { binary: true });
+		stats.messages++;
+		stats.bytes += buf.length;
+		return true;
+	}
+
+	function refuse(c, type, e, close = false) {
+		const header = { type, code: e.code ?? "XX000", message: e.message, hint: e.hint ?? null };
+		if (c.ws.readyState === OPEN) c.ws.send(frame(header, null), { binary: true });
+		if (close) c.ws.close(e.code === 401 ? 4401 : e.code === 403 ? 4403 : 4400, String(header.message).slice(0, 100));
+	}
+
+	function drop(c) {
+		clients.delete(c);
+		c.ready = false;
+	}
+
+	// A PostgreSQL error as a FeedError (its SQLSTATE, message and hint).
+	function fromPg(e) {
+		if (e instanceof FeedError) return e;
+		if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return new FeedError(e.code, e.message, e.hint ?? null);
+		log("unexpected:", e.stack ?? e.message);
+		return new FeedError("XX000", "the live feed failed; try again");
+	}
+
+	// The state message of c's sectors; c follows from its tick on.
+	async function sendState(c) {
+		let t, delta;
+		if (c.operator) {
+			const [r] = await asOperator("SELECT sim.delta_state($1::integer[]) AS d", [c.sectors]);
+			delta = r.d;
+			t = deltaToTick(delta);
+		} else {
+			t = tick ?? (await currentTick());
+			delta = null;
+		}
+		if (t === null) throw new FeedError("55000", "there is no universe", "Create one with sim.generate_universe().");
+		c.lastTick = t;
+		c.ready = true;
+		send(c, frame({ type: "state", tick: t, sectors: c.sectors, kinds }, delta));
+	}
+
+	// The catch-up (from, now] of c: one tick message.
+	async function sendCatchUp(c, from) {
+		if (c.operator) {
+			const [r] = await asOperator(
+				"SELECT w.tick, sim.delta($1::bigint, w.tick, $2::integer[]) AS d FROM sim.world w", [from, c.sectors]);
+			if (!r) throw new FeedError("55000", "there is no universe", "Create one with sim.generate_universe().");
+			const to = Number(r.tick);
+			c.lastTick = to;
+			c.ready = true;
+			send(c, frame({ type: "tick", from_tick: from, to_tick: to, tick: to, summary: summaries.get(to) ?? null }, r.d));
+		} else {
+			const now = tick ?? (await currentTick());
+			if (now === null) throw new FeedError("55000", "there is no universe");
+			if (from > now) {
+				throw new FeedError("22023", `tick ${from} has not happened yet`, `The last committed tick is ${now}: start over with a state.`);
+			}
+			c.lastTick = now;
+			c.ready = true;
+			send(c, frame({ type: "tick", from_tick: from, to_tick: now, tick: now, summary: summaries.get(now) ?? null }, null));
+		}
+	}
+
+	// Send every client the ticks after its last one, up to the last
+	// committed tick.
+	async function pump() {
+		pumpQueued = false;
+		const now = await currentTick();
+		if (now === null) return;
+		if (tick === null) tick = now;
+		const from = tick;
+		const groups = new Map(); // sectors key -> { sectors, clients }
+		const others = [];
+		const players = [];
+		for (const c of clients) {
+			if (!c.ready || c.lastTick >= now) continue;
+			if (!c.operator) players.push(c);
+			else if (c.lastTick === from) {
+				const k = sectorsKey(c.sectors);
+				if (!groups.has(k)) groups.set(k, { sectors: c.sectors, clients: [] });
+				groups.get(k).clients.push(c);
+			} else others.push(c);
+		}
+		for (const g of groups.values()) {
+			let rows;
+			try {
+				rows = await asOperator(
+					`SELECT t, sim.delta(t - 1, t, $1::integer[]) AS d
+					   FROM generate_series($2::bigint + 1, $3::bigint) AS t ORDER BY t`, [g.sectors, from, now]);
+			} catch (e) {
+				for (const c of g.clients) {
+					refuse(c, "reload", fromPg(e));
+					c.ready = false;
+				}
+				continue;
+			}
+			for (const r of rows) {
+				const t = Number(r.t);
+				const buf = frame({ type: "tick", from_tick: t - 1, to_tick: t, tick: t, summary: summaries.get(t) ?? null }, r.d);
+				for (const c of g.clients) {
+					if (c.ready && send(c, buf)) c.lastTick = t;
+				}
+			}
+		}
+		for (const c of others) {
+			try {
+				await sendCatchUp(c, c.lastTick);
+			} catch (e) {
+				refuse(c, "reload", fromPg(e));
+				c.ready = false;
+			}
+		}
+		const perTick = new Map();
+		for (const c of players) {
+			if (c.lastTick === from) {
+				for (let t = from + 1; t <= now; t++) {
+					if (!perTick.has(t)) perTick.set(t, frame({ type: "tick", from_tick: t - 1, to_tick: t, tick: t, summary: summaries.get(t) ?? null }, null));
+					if (!send(c, perTick.get(t))) break;
+					c.lastTick = t;
+				}
+			} else if (send(c, frame({ type: "tick", from_tick: c.lastTick, to_tick: now, tick: now, summary: summaries.get(now) ?? null }, null))) {
+				c.lastTick = now;
+			}
+		}
+		tick = now;
+	}
+
+	function wake() {
+		if (pumpQueued || closing) return;
+		pumpQueued = true;
+		serial(pump);
+	}
+
+	async function listen() {
+		if (closing) return;
+		const c = new pg.Client({ connectionString });
+		c.on("notification", (n) => {
+			try {
+				const p = JSON.parse(n.payload);
+				if (Number.isInteger(p.tick)) {
+					summaries.set(p.tick, p);
+					if (summaries.size > 1000) summaries.delete(summaries.keys().next().value);
+				}
+			} catch {
+				// a payload that is not JSON: still a wake-up
+			}
+			wake();
+		});
+		c.on("error", (e) => {
+			log("LISTEN connection failed:", e.message);
+			relisten(c);
+		});
+		c.on("end", () => relisten(c));
+		await c.connect();
+		await c.query("LISTEN sim_tick");
+		listener = c;
+		wake(); // ticks committed while not listening
+	}
+
+	function relisten(c) {
+		if (listener !== c || closing) return;
+		listener = null;
+		c.end().catch(() => {});
+		setTimeout(() => listen().catch((e) => {
+			log("cannot LISTEN:", e.message);
+			listener = null;
+			relisten(c);
+		}), 1000).unref();
+	}
+
+	async function onHello(c, msg) {
+		const sectors = parseSectors(msg.sectors, sectorLimit);
+		const fromTick = msg.from_tick ?? null;
+		if (fromTick !== null && !(Number.isSafeInteger(fromTick) && fromTick >= 0)) {
+			throw new FeedError("22023", "from_tick must be a tick number or null");
+		}
+		if (msg.token !== null && msg.token !== undefined && typeof msg.token !== "string") {
+			throw new FeedError("22023", "token must be a JWT string or null");
+		}
+		let who;
+		try {
+			who = authenticate(msg.token ? { authorization: `Bearer ${msg.token}` } : {}, auth);
+		} catch (e) {
+			if (e instanceof AuthError) throw new FeedError(e.status, e.message, e.status === 401 ? "Log in again: the token is invalid or expired." : "This token's role may not use this server.");
+			throw e;
+		}
+		c.role = who.role;
+		c.operator = who.role === "sim_operator";
+		c.sectors = sectors;
+		c.phase = "live";
+		clearTimeout(c.helloTimer);
+		clients.add(c);
+		await serial(async () => {
+			try {
+				if (fromTick === null) await sendState(c);
+				else await sendCatchUp(c, fromTick);
+			} catch (e) {
+				const fe = fromPg(e);
+				if (fromTick !== null && (fe.code === "SM010" || fe.code === "22023")) refuse(c, "reload", fe);
+				else {
+					drop(c);
+					refuse(c, "error", fe, true);
+				}
+			}
+		});
+	}
+
+	async function onFollow(c, msg) {
+		const sectors = parseSectors(msg.sectors, sectorLimit);
+		await serial(async () => {
+			const old = c.sectors;
+			c.ready = false;
+			c.sectors = sectors;
+			try {
+				await sendState(c);
+			} catch (e) {
+				c.sectors = old; // keeps its follow; it needs a new state (or its old ticks)
+				refuse(c, "error", fromPg(e));
+			}
+		});
+	}
+
+	let nextId = 1;
+	wss.on("connection", (ws) => {
+		const c = { n: nextId++, ws, phase: "hello", ready: false, operator: false, sectors: null, lastTick: null, role: null };
+		c.helloTimer = setTimeout(() => {
+			refuse(c, "error", new FeedError("08P01", "no hello", "Send {\"type\":\"hello\",...} first."), true);
+		}, helloMs);
+		c.helloTimer.unref?.();
+		ws.on("message", (data, isBinary) => {
+			let msg;
+			try {
+				if (isBinary) throw new FeedError("08P01", "client messages are JSON text frames");
+				try {
+					msg = JSON.parse(data.toString("utf8"));
+				} catch {
+					throw new FeedError("08P01", "a client message must be JSON");
+				}
+				if (msg === null || typeof msg !== "object" || Array.isArray(msg)) throw new FeedError("08P01", "a client message must be a JSON object");
+				if (c.phase === "hello" && msg.type !== "hello") throw new FeedError("08P01", `the first message must be a hello, not ${JSON.stringify(String(msg.type)).slice(0, 40)}`);
+				if (c.phase === "live" && msg.type !== "follow") throw new FeedError("08P01", `unknown message type ${JSON.stringify(String(msg.type)).slice(0, 40)}`, "Send {\"type\":\"follow\",\"sectors\":[...]}.");
+			} catch (e) {
+				refuse(c, "error", e, c.phase === "hello");
+				return;
+			}
+			const p = c.phase === "hello" ? onHello(c, msg) : onFollow(c, msg);
+			p.catch((e) => {
+				const fe = e instanceof FeedError ? e : fromPg(e);
+				if (c.phase === "hello") refuse(c, "error", fe, true);
+				else refuse(c, "error", fe);
+			});
+		});
+		ws.on("close", () => {
+			clearTimeout(c.helloTimer);
+			drop(c);
+		});
+		ws.on("error", () => drop(c));
+	});
+
+	function onUpgrade(req, socket, head) {
+		let pathname;
+		try {
+			pathname = new URL(req.url, "http://x").pathname;
+		} catch {
+			pathname = "";
+		}
+		if (pathname !== "/live") {
+			if (server.listenerCount("upgrade") === 1) socket.destroy();
+			return;
+		}
+		if (closing || wss.clients.size >= maxClients) {
+			socket.end("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many live feed clients\n");
+			return;
+		}
+		wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+	}
+
+	return {
+		// Read the vocabulary and the current tick, start listening, take connections.
+		async start() {
+			const rows = await asOperator(
+				`SELECT k.kind, k.name, k.fields,
+				        (SELECT coalesce(jsonb_object_agg(f.field, f.labels), '{}')
+				           FROM (SELECT cc.field, jsonb_agg(cc.label ORDER BY cc.code) AS labels
+				                   FROM sim.change_code cc WHERE cc.kind = k.kind GROUP BY cc.field) f) AS codes
+				   FROM sim.change_kind k ORDER BY k.kind`);
+			kinds = rows.map((r) => ({ kind: r.kind, name: r.name, fields: r.fields, codes: r.codes }));
+			sectorLimit = (await asOperator("SELECT sim.limit('sectors') AS n"))[0].n;
+			tick = await currentTick();
+			await listen();
+			server.on("upgrade", onUpgrade);
+		},
+		// Close every connection and the database connections.
+		async close() {
+			closing = true;
+			server.off("upgrade", onUpgrade);
+			for (const ws of wss.clients) ws.terminate();
+			wss.close();
+			const l = listener;
+			listener = null;
+			await l?.end().catch(() => {});
+			await chain.catch(() => {});
+			await pool.end().catch(() => {});
+		},
+		stats: () => ({ ...stats, clients: clients.size, tick }),
+	};
+}
