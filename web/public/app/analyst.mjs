@@ -198,14 +198,15 @@ export function mount(root, ctx) {
 					: { label: labels?.[k] ?? k, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false,
 						points: { show: x.length < 40 } }))],
 				axes: [{ stroke: "#7f8ba3", grid: { stroke: "#273045" } }, { stroke: "#7f8ba3", grid: { stroke: "#273045" }, size: 70 }],
-				hooks: candle ? { draw: [candles] } : {},
+				hooks: { draw: [...(candle ? [candles] : []), (u) => {
+					state.charts[name].axes = { x: [u.scales.x.min, u.scales.x.max], y: [u.scales.y.min, u.scales.y.max] };
+				}] },
 			}, [x, ...cols], cd.box);
 		} else {
 			cd.plot.scales.x.range = rangeX;
 			cd.plot.scales.y.range = rangeY;
 			cd.plot.setData([x, ...cols]);
 		}
-		st.axes = { x: [cd.plot.scales.x.min, cd.plot.scales.x.max], y: [cd.plot.scales.y.min, cd.plot.scales.y.max] };
 	}
 
 	function ohlcQuery(c) {
@@ -272,6 +273,8 @@ export function mount(root, ctx) {
 		}, { candle: true });
 		state.charts.ohlc.choice = c;
 		state.error = null;
+		// uPlot draws in a microtask: count the read once it has
+		await new Promise((r) => setTimeout(r, 0));
 		state.reads++;
 	}
 

@@ -23,7 +23,8 @@
 // ships ([{ rowId, state, arrivalTick, destKind, destId, pendingCommand,
 // ... }] as api.my_ships), contacts, cargo, reads (reads completed),
 // lastCommand ({ action, variables, result } or { action, variables, error:
-// { message, code, hint } }), error (the last read's error, or null) }.
+// { message, code, hint } }; settled: true once a read made after it has
+// completed), error (the last read's error, or null) }.
 
 const MODES = ["cruise", "drift", "burn"];
 const ACTIONS = ["navigate", "undock", "dock", "mine", "buy", "sell"];
@@ -282,6 +283,9 @@ export function mount(root, ctx) {
 
 	async function issue() {
 		const action = f.action.value;
+		// the entry is the page's last command from the press on
+		const entry = { action, variables: null, settled: false };
+		state.lastCommand = entry;
 		const values = {
 			ship: f.ship.value, destKind: f.destKind.value,
 			destId: f.destKind.value === "station" ? f.destStation.value : f.destBody.value,
@@ -292,21 +296,22 @@ export function mount(root, ctx) {
 		try {
 			cmd = commandOf(action, values);
 		} catch (e) {
-			state.lastCommand = { action, variables: null, error: errorInfo(e) };
+			entry.error = errorInfo(e);
+			entry.settled = true;
 			result.dataset.ok = "false";
 			result.textContent = `${action}: ${e.message}`;
 			return;
 		}
+		entry.variables = cmd.variables;
 		send.disabled = true;
 		try {
 			const data = await ctx.gql(cmd.query, cmd.variables);
-			const r = data[action]?.result ?? null;
-			state.lastCommand = { action, variables: cmd.variables, result: r };
+			entry.result = data[action]?.result ?? null;
 			result.dataset.ok = "true";
-			result.textContent = `${action}: ok ${JSON.stringify(r)}`;
+			result.textContent = `${action}: ok ${JSON.stringify(entry.result)}`;
 			ctx.showError(null);
 		} catch (e) {
-			state.lastCommand = { action, variables: cmd.variables, error: errorInfo(e) };
+			entry.error = errorInfo(e);
 			result.dataset.ok = "false";
 			result.textContent = `${action}: ${errorLine(e)}`;
 			ctx.showError(e);
@@ -314,6 +319,7 @@ export function mount(root, ctx) {
 			send.disabled = false;
 		}
 		await read();
+		entry.settled = true;
 	}
 
 	ctx.gql(CATALOGUE).then((d) => {

@@ -18,7 +18,8 @@
 // row, camelCased), series: { tick: [...], durationMs: [...] }, axes: { x:
 // [min, max], y: [min, max] } (the chart's scales, null before data),
 // reads (reads completed), lastAction ({ action, n?, result } or { action,
-// error: { message, code, hint } }), error (the last read's, or null) }.
+// error: { message, code, hint } }; settled: true once a read made after it
+// has completed), error (the last read's, or null) }.
 
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
@@ -137,13 +138,13 @@ export function mount(root, ctx) {
 				width, height: 320, scales,
 				series: [{ label: "tick" }, { label: "duration ms", stroke: "#5ab0ff", width: 1.5, points: { show: xs.length < 60 } }],
 				axes: [{ stroke: "#7f8ba3", grid: { stroke: "#273045" } }, { stroke: "#7f8ba3", grid: { stroke: "#273045" } }],
+				hooks: { draw: [(u) => { state.axes = { x: [u.scales.x.min, u.scales.x.max], y: [u.scales.y.min, u.scales.y.max] }; }] },
 			}, [xs, ys], chartBox);
 		} else {
 			plot.scales.x.range = scales.x.range;
 			plot.scales.y.range = scales.y.range;
 			plot.setData([xs, ys]);
 		}
-		state.axes = { x: [plot.scales.x.min, plot.scales.x.max], y: [plot.scales.y.min, plot.scales.y.max] };
 	}
 
 	function render() {
@@ -174,6 +175,8 @@ export function mount(root, ctx) {
 					state.series = { tick: rows.map((r) => Number(r.tick)), durationMs: rows.map((r) => r.durationMs) };
 					state.error = null;
 					render();
+					// uPlot draws in a microtask: count the read once it has
+					await new Promise((r) => setTimeout(r, 0));
 					state.reads++;
 				} catch (e) {
 					if (!alive) return;
@@ -190,14 +193,22 @@ export function mount(root, ctx) {
 	}
 
 	async function act(action) {
-		let query, variables, n;
+		// the entry is the page's last action from the press on
+		const entry = { action, settled: false };
+		state.lastAction = entry;
+		const fail = (info) => {
+			entry.error = info;
+			result.dataset.ok = "false";
+			result.textContent = `${action}: ${info.message}${info.code ? ` [${info.code}]` : ""}${info.hint ? ` -- hint: ${info.hint}` : ""}`;
+		};
+		let query, variables;
 		if (action === "step") {
 			const raw = stepN.value.trim();
-			n = /^-?[0-9]{1,10}$/.test(raw) ? Number(raw) : NaN;
+			const n = /^-?[0-9]{1,10}$/.test(raw) ? Number(raw) : NaN;
+			entry.n = n;
 			if (!Number.isSafeInteger(n) || n < -2147483648 || n > 2147483647) {
-				state.lastAction = { action, n: raw, error: { message: "the number of ticks must be a whole number", code: null, hint: null } };
-				result.dataset.ok = "false";
-				result.textContent = "step: the number of ticks must be a whole number";
+				fail({ message: "the number of ticks must be a whole number", code: null, hint: null });
+				entry.settled = true;
 				return;
 			}
 			query = "mutation($n: Int!) { step(input: { n: $n }) { result } }";
@@ -208,21 +219,18 @@ export function mount(root, ctx) {
 		for (const b of buttons) b.disabled = true;
 		try {
 			const d = await ctx.gql(query, variables);
-			const r = action === "step" ? Number(d.step.result) : null;
-			state.lastAction = { action, n, result: r };
+			entry.result = action === "step" ? Number(d.step.result) : null;
 			result.dataset.ok = "true";
-			result.textContent = action === "step" ? `step ${n}: now at tick ${r}` : `${action}: done`;
+			result.textContent = action === "step" ? `step ${entry.n}: now at tick ${entry.result}` : `${action}: done`;
 			ctx.showError(null);
 		} catch (e) {
-			const info = errorInfo(e);
-			state.lastAction = { action, n, error: info };
-			result.dataset.ok = "false";
-			result.textContent = `${action}: ${info.message}${info.code ? ` [${info.code}]` : ""}${info.hint ? ` -- hint: ${info.hint}` : ""}`;
+			fail(errorInfo(e));
 			ctx.showError(e);
 		} finally {
 			for (const b of buttons) b.disabled = false;
 		}
 		await read();
+		entry.settled = true;
 	}
 
 	const stop = ctx.onFeed(() => read());
