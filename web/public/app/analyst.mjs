@@ -12,7 +12,7 @@
 // the data's minimum and maximum over the chart's series (widened only when
 // all values are equal).  A chart without rows says "no data yet" instead of
 // drawing an empty frame.  The OHLC chart's sector or station and good are
-// chosen in the page; at first, the sector and good traded most.
+// chosen in the page; until someone chooses, the sector and good traded most.
 //
 // Data: one GraphQL request at mount, on every "state" and "tick" message
 // the shell applied (the rollups grow at the end of each period) and when
@@ -63,6 +63,10 @@ export function extentOf(arrays) {
 	}
 	return lo <= hi ? [lo, hi] : null;
 }
+
+// Axis labels: 1.2M rather than 1,200,000 (an axis has little room).
+const compact = new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 2 });
+const axisValues = (u, vals) => vals.map((v) => (v == null ? "" : compact.format(v)));
 
 function spanOf(ext) {
 	if (!ext) return [0, 1];
@@ -154,10 +158,12 @@ export function mount(root, ctx) {
 		goodSel.value = String(c.good);
 	}
 	const choose = () => {
+		auto = false;
 		state.ohlcChoice = { scope: scopeSel.value, id: Number(idSel.value), good: Number(goodSel.value) };
 		read();
 	};
 	scopeSel.addEventListener("change", () => {
+		auto = false;
 		state.ohlcChoice.scope = scopeSel.value;
 		const places = scopeSel.value === "sector" ? catalogue.sectors : catalogue.stations;
 		state.ohlcChoice.id = places[0]?.rowId ?? 0;
@@ -197,7 +203,7 @@ export function mount(root, ctx) {
 					? { label: k, paths: () => null, points: { show: false }, stroke: COLORS[i % COLORS.length] }
 					: { label: labels?.[k] ?? k, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false,
 						points: { show: x.length < 40 } }))],
-				axes: [{ stroke: "#7f8ba3", grid: { stroke: "#273045" } }, { stroke: "#7f8ba3", grid: { stroke: "#273045" }, size: 70 }],
+				axes: [{ stroke: "#7f8ba3", grid: { stroke: "#273045" } }, { stroke: "#7f8ba3", grid: { stroke: "#273045" }, size: 60, values: axisValues }],
 				hooks: { draw: [...(candle ? [candles] : []), (u) => {
 					state.charts[name].axes = { x: [u.scales.x.min, u.scales.x.max], y: [u.scales.y.min, u.scales.y.max] };
 				}] },
@@ -218,23 +224,29 @@ export function mount(root, ctx) {
 	let alive = true;
 	let reading = null;
 	let again = false;
+	// While nobody has chosen (auto), the OHLC chart shows the sector and good
+	// traded most so far, asked again on every read.
+	let auto = true;
 	async function readOnce() {
 		if (state.ohlcChoice == null) {
 			const d = await ctx.gql(`{
   allSectors(orderBy: ROW_ID_ASC) { nodes { rowId name } }
   allStations(orderBy: ROW_ID_ASC) { nodes { rowId name } }
   allGoods(orderBy: ROW_ID_ASC) { nodes { rowId name } }
-  allReportSectorOhlcvs(orderBy: [VOLUME_DESC, SECTOR_ID_ASC, GOOD_ID_ASC], first: 1) { nodes { sectorId goodId } }
 }`);
 			if (!alive) return;
 			catalogue = { sectors: d.allSectors.nodes, stations: d.allStations.nodes, goods: d.allGoods.nodes };
-			const top = d.allReportSectorOhlcvs.nodes[0];
-			state.ohlcChoice = {
-				scope: "sector",
-				id: top ? top.sectorId : catalogue.sectors[0]?.rowId ?? 0,
-				good: top ? top.goodId : catalogue.goods[0]?.rowId ?? 0,
-			};
+			state.ohlcChoice = { scope: "sector", id: catalogue.sectors[0]?.rowId ?? 0, good: catalogue.goods[0]?.rowId ?? 0 };
 			fillChoice();
+		}
+		if (auto) {
+			const d = await ctx.gql(`{ allReportSectorOhlcvs(orderBy: [VOLUME_DESC, SECTOR_ID_ASC, GOOD_ID_ASC], first: 1) { nodes { sectorId goodId } } }`);
+			if (!alive) return;
+			const top = d.allReportSectorOhlcvs.nodes[0];
+			if (auto && top && (top.sectorId !== state.ohlcChoice.id || top.goodId !== state.ohlcChoice.good)) {
+				state.ohlcChoice = { scope: "sector", id: top.sectorId, good: top.goodId };
+				fillChoice();
+			}
 		}
 		const c = { ...state.ohlcChoice };
 		const d = await ctx.gql(`{
