@@ -582,3 +582,135 @@ REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA api FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA api TO sim_player, sim_operator;
 GRANT EXECUTE ON FUNCTION api.route(integer, integer, text, integer), api.quote(integer, integer, bigint)
     TO sim_anon;
+
+-- ===================================================================
+-- The ticker, for dashboards; pause, resume and step, for operators
+-- ===================================================================
+--
+-- Who may do what: anyone reads api.ticker and api.tick_times (timing and
+-- counts, nothing of any faction's), except api.ticker's last error and its
+-- time, which only an operator sees (an error may quote a command's
+-- arguments); api.pause, api.resume and api.step are for operators only
+-- (sim.acting_as_operator(): a superuser, or the role sim_operator the API
+-- server SET ROLEs for a token naming it).  The three are granted to every
+-- API role so that each refusal is the function's own 42501 with its hint
+-- rather than a bare "permission denied".
+--
+-- What a hostile holder of an operator token can do: what an operator may
+-- -- hold the universe still, or run it forward.  One request is bounded:
+-- api.step runs at most sim.api_step_ticks() ticks per call and a request at
+-- most the API server's root-field limit of calls, so a request holds its
+-- connection, and the ticker, for a bounded number of ticks; longer runs
+-- are sim.step's, from SQL.
+
+-- The most ticks one api.step call runs: a web request's worth (a tick of
+-- 100,000 ships takes tens of milliseconds), far under sim.step's own
+-- sim.limit('step_ticks').
+CREATE FUNCTION sim.api_step_ticks() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 1000;
+COMMENT ON FUNCTION sim.api_step_ticks() IS
+    'The most ticks one api.step call runs (longer runs: sim.step from SQL, up to sim.limit(''step_ticks''))';
+
+-- Refuses (42501) a caller that is not an operator; what names the function
+-- refused, a constant of the caller's code, never the client's text.
+CREATE FUNCTION sim.require_operator(what text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF NOT sim.acting_as_operator() THEN
+        RAISE EXCEPTION '% is for operators only', what
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Sign in with a token whose role is sim_operator (the API server accepts them when '
+                         'SIM_API_TOKEN_ROLES names sim_operator), or connect as a role granted sim_operator.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sim.require_operator(text) IS
+    'Raise 42501, naming what, unless the caller acts as an operator (sim.acting_as_operator())';
+
+-- sim.status for everyone: the last error and its time only for operators.
+-- SECURITY DEFINER to read the shared-memory ticker state and sim.tick_log.
+CREATE FUNCTION sim.ticker_summary()
+RETURNS TABLE (tick bigint, paused boolean, tick_interval_ms integer, ships_in_flight bigint,
+               commands_pending bigint, tick_ms_p50 double precision, tick_ms_p99 double precision,
+               lag_ms double precision, ticks_skipped bigint, last_error text, last_error_at timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER ROWS 1 AS $$
+DECLARE
+    op  boolean := sim.acting_as_operator();
+BEGIN
+    RETURN QUERY
+    SELECT s.tick, s.paused, s.tick_interval_ms, s.ships_in_flight, s.commands_pending,
+           s.tick_ms_p50, s.tick_ms_p99, s.lag_ms, s.ticks_skipped,
+           CASE WHEN op THEN s.last_error END, CASE WHEN op THEN s.last_error_at END
+      FROM sim.status s;
+END
+$$;
+COMMENT ON FUNCTION sim.ticker_summary() IS
+    'sim.status''s tick, timing, lag and skipped ticks for any API role; its last error for operators only (api.ticker)';
+
+CREATE VIEW api.ticker WITH (security_barrier) AS
+SELECT t.tick, t.paused, t.tick_interval_ms, t.ships_in_flight, t.commands_pending,
+       t.tick_ms_p50, t.tick_ms_p99, t.lag_ms, t.ticks_skipped, t.last_error, t.last_error_at
+  FROM sim.ticker_summary() t;
+COMMENT ON VIEW api.ticker IS
+    'The ticker now, one row: tick, paused, timing over the last 100 ticks, lag, skipped ticks, and for operators the last error';
+COMMENT ON COLUMN api.ticker.tick IS 'The current tick';
+COMMENT ON COLUMN api.ticker.paused IS 'True while the ticker is paused (api.pause, api.resume)';
+COMMENT ON COLUMN api.ticker.tick_interval_ms IS 'Milliseconds between ticks (sim.tick_interval_ms)';
+COMMENT ON COLUMN api.ticker.ships_in_flight IS 'Ships flying now';
+COMMENT ON COLUMN api.ticker.commands_pending IS 'Commands the next tick applies';
+COMMENT ON COLUMN api.ticker.tick_ms_p50 IS 'Median tick duration over the last 100 ticks (ms)';
+COMMENT ON COLUMN api.ticker.tick_ms_p99 IS '99th percentile of tick duration over the last 100 ticks (ms)';
+COMMENT ON COLUMN api.ticker.lag_ms IS 'How far the ticker runs behind its schedule (ms; NULL when no ticker runs)';
+COMMENT ON COLUMN api.ticker.ticks_skipped IS 'Ticks the ticker skipped to catch up with its schedule';
+COMMENT ON COLUMN api.ticker.last_error IS 'The last error of a tick (operators only; NULL for anyone else)';
+COMMENT ON COLUMN api.ticker.last_error_at IS 'When it happened (operators only)';
+
+CREATE VIEW api.tick_times WITH (security_barrier) AS
+SELECT l.tick, l.finished_at, l.duration_ms, l.ships_in_flight, l.arrivals, l.commands, l.source, l.waited_ms
+  FROM sim.tick_log l;
+COMMENT ON VIEW api.tick_times IS
+    'Recent ticks (the last sim.tick_history): when each finished, how long it took, ships flying, arrivals, commands';
+COMMENT ON COLUMN api.tick_times.tick IS 'Tick';
+COMMENT ON COLUMN api.tick_times.finished_at IS 'When it committed';
+COMMENT ON COLUMN api.tick_times.duration_ms IS 'How long it ran (ms)';
+COMMENT ON COLUMN api.tick_times.ships_in_flight IS 'Ships flying after it';
+COMMENT ON COLUMN api.tick_times.arrivals IS 'Ships that arrived in it';
+COMMENT ON COLUMN api.tick_times.commands IS 'Commands it applied';
+COMMENT ON COLUMN api.tick_times.source IS 'worker (the ticker) or step (sim.step, api.step)';
+COMMENT ON COLUMN api.tick_times.waited_ms IS 'How long it waited for commands'' transactions before it started (ms)';
+
+CREATE FUNCTION api.pause() RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.require_operator('api.pause');
+    SELECT sim.pause();
+$$;
+COMMENT ON FUNCTION api.pause() IS
+    'Operators: stop the ticker after the current tick (api.step still runs ticks)';
+
+CREATE FUNCTION api.resume() RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER AS $$
+    SELECT sim.require_operator('api.resume');
+    SELECT sim.resume();
+$$;
+COMMENT ON FUNCTION api.resume() IS 'Operators: let the ticker run again; its schedule restarts from now';
+
+CREATE FUNCTION api.step(n integer DEFAULT 1) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER AS $$
+BEGIN
+    PERFORM sim.require_operator('api.step');
+    IF n IS NULL OR n < 1 OR n > sim.api_step_ticks() THEN
+        RAISE EXCEPTION 'api.step runs between 1 and % ticks, not %', sim.api_step_ticks(), coalesce(n::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Run more ticks in several calls, or with sim.step from SQL.';
+    END IF;
+    RETURN sim.step(n);
+END
+$$;
+COMMENT ON FUNCTION api.step(integer) IS
+    'Operators: run n ticks now (1 to sim.api_step_ticks(), 1000), paused or not; returns the new tick';
+
+GRANT SELECT ON api.ticker, api.tick_times TO sim_anon, sim_player, sim_operator;
+REVOKE EXECUTE ON FUNCTION api.pause(), api.resume(), api.step(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.pause(), api.resume(), api.step(integer) TO sim_anon, sim_player, sim_operator;
+GRANT EXECUTE ON FUNCTION sim.ticker_summary() TO sim_anon, sim_player;

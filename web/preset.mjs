@@ -1,10 +1,15 @@
 // web/preset.mjs -- the PostGraphile v5 preset that serves sim's api schema.
 //
 // What it decides, and why:
-// - Only the `api` schema is introspected: players act through its views
-//   and functions; nothing of schema `sim` is in the GraphQL schema (the
-//   test in web/test/api.test.mjs checks that the mutations are exactly
-//   api's volatile functions).
+// - Only the `api` and `report` schemas are introspected: players act
+//   through api's views and functions, analysts read report's views (their
+//   grants, in sql/report.sql, say who reads which: report.trader_profit
+//   only players, for their own rows, and operators); nothing of schema
+//   `sim` is in the GraphQL schema (the test in web/test/api.test.mjs
+//   checks that the mutations are exactly api's volatile functions and the
+//   queries api's and report's views and api's read functions).  The two
+//   schemas' names must not collide in GraphQL: PostGraphile refuses to
+//   build a schema where they do, so server.mjs would not start.
 // - Every object of `api` belongs to the extension sim, and PostGraphile v5
 //   drops extension members twice over, with no option to keep them (v4's
 //   includeExtensionResources is gone): pg-introspection's
@@ -16,7 +21,8 @@
 //   by server.mjs and by the HTTP test), disables
 //   PgRemoveExtensionResourcesPlugin, and SimExtensionResourcesPlugin hides
 //   extension members in every schema but `api` (so a later schema list that
-//   adds, say, `public` still hides PostGIS's functions).
+//   adds, say, `public` still hides PostGIS's functions).  Those of
+//   `report` (EXPOSED_SCHEMAS) are kept too.
 // - Per request, the role and the verified JWT claims become the
 //   transaction-local settings `role` and `request.jwt.claims` (see
 //   auth.mjs), PostgREST's convention, which sim.current_player() reads.
@@ -39,6 +45,9 @@ import { createRequire } from "node:module";
 import { pgSettingsFor } from "./auth.mjs";
 
 export const API_SCHEMA = "api";
+export const REPORT_SCHEMA = "report";
+// The schemas served, in this order; their extension members are kept.
+export const EXPOSED_SCHEMAS = [API_SCHEMA, REPORT_SCHEMA];
 
 // Makes the pg-introspection instance that graphile-build-pg uses keep
 // extension members (see the top of this file).  Idempotent.
@@ -56,10 +65,10 @@ function includeExtensionMembers() {
 	}
 }
 
-// Hides the members of extensions, except those in the api schema.
+// Hides the members of extensions, except those in the exposed schemas.
 const SimExtensionResourcesPlugin = {
 	name: "SimExtensionResourcesPlugin",
-	description: "Hides resources that belong to an extension, except those in the api schema",
+	description: "Hides resources that belong to an extension, except those in the exposed schemas (api, report)",
 	version: "0.1.0",
 	gather: gatherConfig({
 		namespace: "simExtensionResources",
@@ -77,17 +86,17 @@ const SimExtensionResourcesPlugin = {
 				for (const oid in introspection.catalog_by_oid) {
 					catalogOid[introspection.catalog_by_oid[oid]] = oid;
 				}
-				const apiNs = introspection.namespaces.find((n) => n.nspname === API_SCHEMA);
-				const apiOid = apiNs ? apiNs._id : null;
+				const exposed = new Set(introspection.namespaces
+					.filter((n) => EXPOSED_SCHEMAS.includes(n.nspname)).map((n) => n._id));
 				for (const dep of introspection.depends) {
 					if (dep.refclassid !== catalogOid.pg_extension || dep.deptype !== "e") continue;
 					let entity = null;
 					if (dep.classid === catalogOid.pg_proc) {
 						entity = introspection.procs.find((p) => p._id === dep.objid);
-						if (entity && entity.pronamespace === apiOid) entity = null;
+						if (entity && exposed.has(entity.pronamespace)) entity = null;
 					} else if (dep.classid === catalogOid.pg_class) {
 						entity = introspection.classes.find((c) => c._id === dep.objid);
-						if (entity && entity.relnamespace === apiOid) entity = null;
+						if (entity && exposed.has(entity.relnamespace)) entity = null;
 					}
 					if (entity) info.state.hidden.add(entity);
 				}
@@ -219,7 +228,7 @@ export function makePreset({ connectionString, pool = 10, maxFields = 20 }) {
 		pgServices: [
 			makePgService({
 				connectionString,
-				schemas: [API_SCHEMA],
+				schemas: EXPOSED_SCHEMAS,
 				poolConfig: { max: pool },
 			}),
 		],

@@ -40,11 +40,11 @@ function sign(claims, options = {}) {
 }
 
 // POST a GraphQL operation; returns { status, headers, body }.
-async function gql(query, { token, authorization, variables } = {}) {
+async function gql(query, { token, authorization, variables, url } = {}) {
 	const headers = { "content-type": "application/json", accept: "application/json" };
 	if (token) headers.authorization = `Bearer ${token}`;
 	if (authorization) headers.authorization = authorization;
-	const res = await fetch(graphqlUrl, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+	const res = await fetch(url ?? graphqlUrl, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
 	const text = await res.text();
 	let body;
 	try {
@@ -75,6 +75,45 @@ async function sql(text, params) {
 	return (await admin.query(text, params)).rows;
 }
 
+// Starts scripts/api.sh run on DB with one database connection and the
+// test's secret, plus env; resolves to { child, url } once it listens.
+function startServer(env, stateDir, log) {
+	const child = spawn(path.join(repo, "scripts/api.sh"), ["run"], {
+		env: {
+			...process.env,
+			SIM_API_PGHOST: process.env.PGHOST,
+			SIM_API_PGPORT: process.env.PGPORT,
+			SIM_API_DB: DB,
+			SIM_API_PORT: "0",
+			SIM_API_POOL: "1",
+			SIM_API_STATE: stateDir,
+			SIM_JWT_SECRET: secret,
+			...env,
+		},
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	let text = "";
+	return new Promise((resolve, reject) => {
+		const seen = (chunk) => {
+			text += chunk;
+			log(String(chunk));
+			const m = /listening on (http:\/\/\S+\/graphql)/.exec(text);
+			if (m) resolve({ child, url: m[1] });
+		};
+		child.stdout.on("data", seen);
+		child.stderr.on("data", seen);
+		child.on("exit", (code) => reject(new Error(`scripts/api.sh run exited (${code}) before listening:\n${text}`)));
+	});
+}
+
+async function stopServer(child) {
+	if (child && child.exitCode === null) {
+		const exited = new Promise((resolve) => child.on("exit", resolve));
+		child.kill("SIGTERM");
+		await exited;
+	}
+}
+
 before(async () => {
 	for (const v of ["PGHOST", "PGPORT"]) {
 		assert.ok(process.env[v], `${v} must name the cluster to test against`);
@@ -90,6 +129,8 @@ before(async () => {
 	await sql("SET client_min_messages = warning");
 	await sql("CREATE EXTENSION sim CASCADE");
 	await sql("SELECT sim.generate_universe(42, 5, 500)");
+	// short rollup periods, so that the report views have rows to serve
+	await sql("UPDATE sim.history_policy SET period_ticks = 10, partition_ticks = 10");
 	await sql("SELECT sim.step(5)");
 	world.alice = Number((await sql("SELECT sim.create_player('alice') AS id"))[0].id);
 	world.bob = Number((await sql("SELECT sim.create_player('bob') AS id"))[0].id);
@@ -113,37 +154,11 @@ before(async () => {
 		`SELECT id FROM sim.station WHERE sector_id = $1 AND id <> $2 ORDER BY id LIMIT 1`,
 		[a.sector_id, a.docked_at]))[0].id;
 
-	server = spawn(path.join(repo, "scripts/api.sh"), ["run"], {
-		env: {
-			...process.env,
-			SIM_API_PGHOST: process.env.PGHOST,
-			SIM_API_PGPORT: process.env.PGPORT,
-			SIM_API_DB: DB,
-			SIM_API_PORT: "0",
-			SIM_API_POOL: "1",
-			SIM_API_STATE: state,
-			SIM_JWT_SECRET: secret,
-		},
-		stdio: ["ignore", "pipe", "pipe"],
-	});
-	graphqlUrl = await new Promise((resolve, reject) => {
-		const seen = (chunk) => {
-			serverLog += chunk;
-			const m = /listening on (http:\/\/\S+\/graphql)/.exec(serverLog);
-			if (m) resolve(m[1]);
-		};
-		server.stdout.on("data", seen);
-		server.stderr.on("data", seen);
-		server.on("exit", (code) => reject(new Error(`scripts/api.sh run exited (${code}) before listening:\n${serverLog}`)));
-	});
+	({ child: server, url: graphqlUrl } = await startServer({}, state, (t) => { serverLog += t; }));
 });
 
 after(async () => {
-	if (server && server.exitCode === null) {
-		const exited = new Promise((resolve) => server.on("exit", resolve));
-		server.kill("SIGTERM");
-		await exited;
-	}
+	await stopServer(server);
 	if (admin) {
 		await admin.end();
 		const root = new pg.Client({ database: "postgres" });
@@ -172,9 +187,18 @@ describe("the GraphQL schema", () => {
 			.map((r) => camel(r.proname));
 		const views = Number((await sql(
 			`SELECT count(*) AS n FROM pg_class WHERE relnamespace = 'api'::regnamespace AND relkind = 'v'`))[0].n);
+		const reportViews = (await sql(
+			`SELECT relname FROM pg_class WHERE relnamespace = 'report'::regnamespace AND relkind = 'v' ORDER BY 1`))
+			.map((r) => r.relname);
+		assert.ok(reportViews.length >= 10, `report has ${reportViews.length} views`);
 		for (const f of stable) assert.ok(queries.includes(f), `read function ${f} is a query`);
-		assert.equal(queries.filter((q) => q.startsWith("all")).length, views, `one all* query per api view: ${queries}`);
-		assert.equal(queries.length, views + stable.length, `nothing but api's views and read functions: ${queries}`);
+		// report's views beside api's, named allReport...: no name of one schema can collide with the other's
+		const reportQueries = queries.filter((q) => q.startsWith("allReport"));
+		assert.equal(reportQueries.length, reportViews.length, `one allReport* query per report view: ${reportQueries}`);
+		assert.equal(queries.filter((q) => q.startsWith("all")).length, views + reportViews.length,
+			`one all* query per api and report view: ${queries}`);
+		assert.equal(queries.length, views + reportViews.length + stable.length,
+			`nothing but api's and report's views and api's read functions: ${queries}`);
 	});
 
 	test("turns COMMENT ON into documentation", async () => {
@@ -362,5 +386,137 @@ describe("tokens", () => {
 	test("a role the server does not hand out is 403", async () => {
 		await refused({ token: sign({ role: "postgres", sub: String(world.alice) }) }, 403, "insufficient_scope");
 		await refused({ token: sign({ role: "sim_operator" }) }, 403, "insufficient_scope");
+	});
+});
+
+// A second server that also hands out operator tokens (SIM_API_TOKEN_ROLES),
+// as a deployment with an operator dashboard runs it.
+describe("the operator over HTTP", () => {
+	const opState = mkdtempSync(path.join(tmpdir(), "sim-api-op-test."));
+	let opServer;
+	let opUrl;
+	let opLog = "";
+	const operator = () => sign({ role: "sim_operator" });
+	const alice = () => sign({ role: "sim_player", sub: String(world.alice) });
+	const world_ = async () => (await sql("SELECT tick, paused FROM sim.world"))[0];
+
+	before(async () => {
+		({ child: opServer, url: opUrl } = await startServer(
+			{ SIM_API_TOKEN_ROLES: "sim_player,sim_operator" }, opState, (t) => { opLog += t; }));
+	});
+	after(async () => {
+		await stopServer(opServer);
+		rmSync(opState, { recursive: true, force: true });
+	});
+
+	test("an operator token pauses, steps and resumes; sim.world and api.tick_times agree", async () => {
+		const before = await world_();
+		await ok("mutation { pause(input: {}) { clientMutationId } }", { token: operator(), url: opUrl });
+		assert.equal((await world_()).paused, true);
+		const stepped = await ok("mutation { step(input: { n: 3 }) { result } }", { token: operator(), url: opUrl });
+		const after3 = await world_();
+		assert.equal(Number(stepped.step.result), Number(before.tick) + 3);
+		assert.equal(Number(after3.tick), Number(before.tick) + 3);
+		assert.equal(after3.paused, true, "stepping leaves the ticker paused");
+		const times = await ok(
+			"{ allTickTimes(orderBy: TICK_ASC) { nodes { tick source } } allTickers { nodes { tick paused } } }",
+			{ token: operator(), url: opUrl });
+		const fresh = times.allTickTimes.nodes.filter((n) => Number(n.tick) > Number(before.tick));
+		assert.deepEqual(fresh.map((n) => [Number(n.tick), n.source]),
+			[1, 2, 3].map((i) => [Number(before.tick) + i, "step"]));
+		assert.deepEqual(times.allTickers.nodes.map((n) => [Number(n.tick), n.paused]), [[Number(after3.tick), true]]);
+		await ok("mutation { resume(input: {}) { clientMutationId } }", { token: operator(), url: opUrl });
+		assert.equal((await world_()).paused, false);
+	});
+
+	test("api.step outside 1..sim.api_step_ticks() is 22023, and runs nothing", async () => {
+		const [{ max }] = await sql("SELECT sim.api_step_ticks() AS max");
+		const before = await world_();
+		for (const n of [0, -5, max + 1]) {
+			const e = await fails("mutation($n: Int!) { step(input: { n: $n }) { result } }",
+				{ token: operator(), url: opUrl, variables: { n } });
+			assert.equal(e.extensions.code, "22023", JSON.stringify(e));
+			assert.ok(e.extensions.hint, "with a hint");
+		}
+		assert.equal((await world_()).tick, before.tick);
+	});
+
+	test("a player's token gets 42501 with the hint, on either server, and changes nothing", async () => {
+		const before = await world_();
+		for (const url of [opUrl, graphqlUrl]) {
+			for (const m of ["pause(input: {}) { clientMutationId }", "resume(input: {}) { clientMutationId }",
+				"step(input: { n: 1 }) { result }"]) {
+				const e = await fails(`mutation { ${m} }`, { token: alice(), url });
+				assert.equal(e.extensions.code, "42501", JSON.stringify(e));
+				assert.match(e.extensions.hint, /sim_operator/);
+			}
+		}
+		const e = await fails("mutation { step(input: { n: 1 }) { result } }", { url: opUrl });
+		assert.equal(e.extensions.code, "42501", JSON.stringify(e));
+		assert.match(e.extensions.hint, /sim_operator/);
+		assert.deepEqual(await world_(), before);
+	});
+
+	test("anyone reads api.ticker; only the operator its last error", async () => {
+		// a failed tick stands in for one, as the ticker would record it: sim.status
+		// (which api.ticker reads) reports an error until the finally restores it
+		const [{ def }] = await sql("SELECT pg_get_viewdef('sim.status'::regclass) AS def");
+		const faked = def.replace("t.last_error,", "'tick 9 failed (test)'::text AS last_error,")
+			.replace("t.last_error_at,", "'2026-01-02 03:04:05+00'::timestamptz AS last_error_at,");
+		assert.notEqual(faked, def);
+		await sql(`CREATE OR REPLACE VIEW sim.status AS ${faked}`);
+		try {
+			const q = "{ allTickers { nodes { tick paused lastError lastErrorAt } } }";
+			const [{ tick }] = await sql("SELECT tick FROM sim.world");
+			const anon = await ok(q, { url: opUrl });
+			assert.deepEqual(anon.allTickers.nodes.map((n) => [Number(n.tick), n.lastError, n.lastErrorAt]),
+				[[Number(tick), null, null]]);
+			const player = await ok(q, { token: alice(), url: opUrl });
+			assert.equal(player.allTickers.nodes[0].lastError, null);
+			const op = await ok(q, { token: operator(), url: opUrl });
+			assert.equal(op.allTickers.nodes[0].lastError, "tick 9 failed (test)");
+			assert.equal(new Date(op.allTickers.nodes[0].lastErrorAt).toISOString(), "2026-01-02T03:04:05.000Z");
+		} finally {
+			await sql(`CREATE OR REPLACE VIEW sim.status AS ${def}`);
+		}
+		const [{ last_error }] = await sql("SELECT last_error FROM sim.status");
+		assert.equal(last_error, null);
+	});
+});
+
+describe("the report schema over GraphQL", () => {
+	const alice = () => sign({ role: "sim_player", sub: String(world.alice) });
+	const numbers = (rows, keys) => rows.map((r) => keys.map((k) => (r[k] === null ? null : Number(r[k]))));
+
+	before(async () => {
+		// enough 10-tick periods for rollups (the policy was set in the set-up)
+		await sql("SELECT sim.step(40)");
+	});
+
+	test("an analyst's price index and money supply are the rows SQL returns", async () => {
+		const pi = await ok("{ allReportPriceIndices(orderBy: [PERIOD_START_ASC, CATEGORY_ASC]) { nodes { periodStart category index link goods } } }");
+		const piSql = await sql("SELECT period_start, category, index, link, goods FROM report.price_index ORDER BY period_start, category");
+		assert.ok(piSql.length > 0, "the universe has rollups");
+		assert.deepEqual(pi.allReportPriceIndices.nodes.map((n) => [Number(n.periodStart), n.category, n.index, n.link, Number(n.goods)]),
+			piSql.map((r) => [Number(r.period_start), r.category, r.index, r.link, Number(r.goods)]));
+		const ms = await ok("{ allReportMoneySupplies(orderBy: PERIOD_START_ASC) { nodes { periodStart money faucets sinks moneyChange } } }");
+		const msSql = await sql("SELECT period_start, money, faucets, sinks, money_change FROM report.money_supply ORDER BY period_start");
+		assert.ok(msSql.length > 0);
+		assert.deepEqual(numbers(ms.allReportMoneySupplies.nodes, ["periodStart", "money", "faucets", "sinks", "moneyChange"]),
+			numbers(msSql, ["period_start", "money", "faucets", "sinks", "money_change"]));
+	});
+
+	test("report.trader_profit stays private: anonymous 42501, a player its own rows only", async () => {
+		const e = await fails("{ allReportTraderProfits { totalCount } }");
+		assert.equal(e.extensions.code, "42501", JSON.stringify(e));
+		// alice bought in "a player buys with its ship": she has rows of her own
+		const mine = await ok("{ allReportTraderProfits { nodes { factionId } } }", { token: alice() });
+		const [{ faction_id: fid }] = await sql("SELECT faction_id FROM sim.player WHERE id = $1", [world.alice]);
+		const [{ n }] = await sql("SELECT count(*) AS n FROM report.trader_profit WHERE faction_id = $1", [fid]);
+		const [{ others }] = await sql("SELECT count(*) AS others FROM report.trader_profit WHERE faction_id IS DISTINCT FROM $1", [fid]);
+		assert.ok(Number(others) > 0, "other factions traded");
+		assert.ok(Number(n) > 0, "alice traded");
+		assert.equal(mine.allReportTraderProfits.nodes.length, Number(n));
+		assert.ok(mine.allReportTraderProfits.nodes.every((r) => r.factionId === fid));
 	});
 });
