@@ -122,7 +122,7 @@ SELECT c.relname AS unclassified_view
  WHERE c.relnamespace = 'api'::regnamespace AND c.relkind = 'v'
    AND c.relname NOT IN (SELECT name FROM private_view)
    AND c.relname NOT IN ('goods', 'factions', 'sectors', 'jump_gates', 'bodies', 'stations', 'market',
-                         'contracts_offered', 'price_history', 'error_codes', 'input_limits');
+                         'contracts_offered', 'price_history', 'error_codes', 'input_limits', 'ticker', 'tick_times');
 SELECT c.relname AS view_without_security_barrier
   FROM pg_class c
  WHERE c.relnamespace = 'api'::regnamespace AND c.relkind = 'v'
@@ -142,7 +142,8 @@ SELECT v.name,
        count(DISTINCT pg_temp.request(c.role, c.sub, format('SELECT count(*) FROM api.%I', v.name))) AS answers,
        min(pg_temp.request(c.role, c.sub, format('SELECT count(*) FROM api.%I', v.name)))::bigint > 0 AS rows
   FROM (VALUES ('goods'), ('factions'), ('sectors'), ('jump_gates'), ('bodies'), ('stations'), ('market'),
-               ('contracts_offered'), ('price_history'), ('error_codes'), ('input_limits')) v(name), caller c
+               ('contracts_offered'), ('price_history'), ('error_codes'), ('input_limits'), ('ticker'),
+               ('tick_times')) v(name), caller c
  GROUP BY v.name ORDER BY v.name;
 RESET SESSION AUTHORIZATION;
 
@@ -202,7 +203,10 @@ INSERT INTO call VALUES
     ('ships_near', 'SELECT count(*) FROM api.ships_near(%s)'),
     ('ships_in_view', 'SELECT count(*) FROM api.ships_in_view(''{1,0,0,0,0,1,0,0,0,0,1,0,0,0,0,1}'', 1 + 0 * %s)'),
     ('route', 'SELECT count(*) FROM api.route(1, 2, ''cruise'', NULL + %s)'),
-    ('quote', 'SELECT count(*) FROM api.quote(1, 1, 1 + 0 * %s)');
+    ('quote', 'SELECT count(*) FROM api.quote(1, 1, 1 + 0 * %s)'),
+    ('pause', 'SELECT api.pause() IS NULL AND %s IS NOT NULL'),   -- operators only (test/sql/api_operator.sql)
+    ('resume', 'SELECT api.resume() IS NULL AND %s IS NOT NULL'),
+    ('step', 'SELECT api.step(1) + 0 * %s');
 GRANT SELECT ON call TO PUBLIC;
 INSERT INTO offered
 SELECT 'spare', sim.offer_contract('procurement', s.docked_at,
