@@ -43,6 +43,9 @@ PG_FUNCTION_INFO_V1(sim_ships_in_view);
 /* Attempts at copying from the grid before reading the tables instead. */
 #define GRID_ATTEMPTS 3
 
+/* Up to this many ships in view (of any sector), each is looked up by id. */
+#define MAX_LOOKUPS 2048
+
 /* A ship in view: id and position. */
 typedef struct InView
 {
@@ -185,8 +188,8 @@ from_grid(const SimFrustum *f, int64 tick, InViewList *l)
 		if (h->grid_tick[b] != tick || h->grid_db[b] != MyDatabaseId ||
 			pg_atomic_read_u64(&h->version) != h->loaded_version)
 			return false;
-		/* walk at most a quarter as many cells as there are points */
-		max_cells = Max(g->npoints / 4, 64);
+		/* a cell walked costs some 20 to 50 point tests (frustum.h) */
+		max_cells = Max(g->npoints / 64, 64);
 		cells = palloc_extended(max_cells * 3 * sizeof(int64), MCXT_ALLOC_HUGE);
 		l->n = 0;
 		SimGridInFrustum(g, f, max_cells, cells, collect, l, NULL);
@@ -248,9 +251,16 @@ sim_ships_in_view(PG_FUNCTION_ARGS)
 		args[0] = PointerGetDatum(construct_array(ids, (int) l.n, INT8OID, sizeof(int64),
 												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		args[1] = Int32GetDatum(sector);
-		if (SPI_execute_with_args("SELECT s.id, s.faction_id, s.class_id, s.sector_id, s.state "
+		/*
+		 * A few candidates: look each up by id.  Many: read the sector's
+		 * ships (one index range) and keep the candidates.
+		 */
+		if (SPI_execute_with_args(l.n <= MAX_LOOKUPS ?
+								  "SELECT s.id, s.faction_id, s.class_id, s.sector_id, s.state "
 								  "  FROM unnest($1) c(id) JOIN sim.ship s ON s.id = c.id "
-								  " WHERE s.sector_id = $2 ORDER BY s.id",
+								  " WHERE s.sector_id = $2 ORDER BY s.id" :
+								  "SELECT s.id, s.faction_id, s.class_id, s.sector_id, s.state "
+								  "  FROM sim.ship s WHERE s.sector_id = $2 AND $1 IS NOT NULL ORDER BY s.id",
 								  2, types, args, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read the ships in view");
 		for (i = 0; i < SPI_processed; i++)
@@ -268,7 +278,11 @@ sim_ships_in_view(PG_FUNCTION_ARGS)
 			while (j < l.n && l.v[j].id < id)
 				j++;
 			if (j == l.n || l.v[j].id != id)
-				elog(ERROR, "ship " INT64_FORMAT " is not among the candidates", id);
+			{
+				if (l.n <= MAX_LOOKUPS)
+					elog(ERROR, "ship " INT64_FORMAT " is not among the candidates", id);
+				continue;		/* a ship of the sector out of view */
+			}
 			values[5] = Float8GetDatum(l.v[j].x);
 			values[6] = Float8GetDatum(l.v[j].y);
 			values[7] = Float8GetDatum(l.v[j].z);

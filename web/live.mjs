@@ -19,7 +19,8 @@
 //          each message's from_tick is the previous one's to_tick;
 //   reload {type, code, message, hint}: the client cannot resume (SM010:
 //          the change record no longer holds from_tick; 22023: from_tick is
-//          ahead of the universe; 54000: too much for one message).  The
+//          ahead of the universe; 54000: too much for one message; 55000:
+//          the universe went back, generated again or restored).  The
 //          connection stays open: a follow gets a new state;
 //   error  {type, code, message, hint}: a bad hello or follow (22023,
 //          22004, 54000...), a refused token (401 or 403, as HTTP answers
@@ -241,6 +242,19 @@ export function attachLive(server, options) {
 		const now = await currentTick();
 		if (now === null) return;
 		if (tick === null) tick = now;
+		if (now < tick) {
+			// the universe was replaced (generated again, restored): nobody's
+			// copy follows from it
+			for (const c of clients) {
+				if (c.ready && c.lastTick > now) {
+					c.ready = false;
+					refuse(c, "reload", new FeedError("55000", `the universe went back from tick ${c.lastTick} to tick ${now}`,
+						"It was generated again or restored: start over with a state."));
+				}
+			}
+			tick = now;
+			return;
+		}
 		const from = tick;
 		const groups = new Map(); // sectors key -> { sectors, clients }
 		const others = [];
@@ -248,10 +262,13 @@ export function attachLive(server, options) {
 		for (const c of clients) {
 			if (!c.ready || c.lastTick >= now) continue;
 			if (!c.operator) players.push(c);
-			else if (c.lastTick === from) {
+			else if (c.lastTick >= from) {
+				// (a client whose state is newer than from joins at its tick)
 				const k = sectorsKey(c.sectors);
-				if (!groups.has(k)) groups.set(k, { sectors: c.sectors, clients: [] });
-				groups.get(k).clients.push(c);
+				if (!groups.has(k)) groups.set(k, { sectors: c.sectors, clients: [], since: c.lastTick });
+				const g = groups.get(k);
+				g.clients.push(c);
+				g.since = Math.min(g.since, c.lastTick);
 			} else others.push(c);
 		}
 		for (const g of groups.values()) {
@@ -259,7 +276,7 @@ export function attachLive(server, options) {
 			try {
 				rows = await asOperator(
 					`SELECT t, sim.delta(t - 1, t, $1::integer[]) AS d
-					   FROM generate_series($2::bigint + 1, $3::bigint) AS t ORDER BY t`, [g.sectors, from, now]);
+					   FROM generate_series($2::bigint + 1, $3::bigint) AS t ORDER BY t`, [g.sectors, g.since, now]);
 			} catch (e) {
 				for (const c of g.clients) {
 					refuse(c, "reload", fromPg(e));
@@ -271,7 +288,7 @@ export function attachLive(server, options) {
 				const t = Number(r.t);
 				const buf = frame({ type: "tick", from_tick: t - 1, to_tick: t, tick: t, summary: summaries.get(t) ?? null }, r.d);
 				for (const c of g.clients) {
-					if (c.ready && send(c, buf)) c.lastTick = t;
+					if (c.ready && c.lastTick === t - 1 && send(c, buf)) c.lastTick = t;
 				}
 			}
 		}
@@ -285,8 +302,8 @@ export function attachLive(server, options) {
 		}
 		const perTick = new Map();
 		for (const c of players) {
-			if (c.lastTick === from) {
-				for (let t = from + 1; t <= now; t++) {
+			if (c.lastTick >= from) {
+				for (let t = c.lastTick + 1; t <= now; t++) {
 					if (!perTick.has(t)) perTick.set(t, frame({ type: "tick", from_tick: t - 1, to_tick: t, tick: t, summary: summaries.get(t) ?? null }, null));
 					if (!send(c, perTick.get(t))) break;
 					c.lastTick = t;

@@ -200,6 +200,7 @@ INSERT INTO call VALUES
     ('accept_contract', 'SELECT api.accept_contract((SELECT contract FROM offered WHERE who = ''spare''), %s)'),
     ('deliver_contract', 'SELECT api.deliver_contract((SELECT contract FROM offered WHERE who = ''B''), %s)'),
     ('ships_near', 'SELECT count(*) FROM api.ships_near(%s)'),
+    ('ships_in_view', 'SELECT count(*) FROM api.ships_in_view(''{1,0,0,0,0,1,0,0,0,0,1,0,0,0,0,1}'', 1 + 0 * %s)'),
     ('route', 'SELECT count(*) FROM api.route(1, 2, ''cruise'', NULL + %s)'),
     ('quote', 'SELECT count(*) FROM api.quote(1, 1, 1 + 0 * %s)');
 GRANT SELECT ON call TO PUBLIC;

@@ -133,6 +133,14 @@ before(async () => {
 	await root.connect();
 	await root.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
 	await root.query(`CREATE DATABASE ${DB}`);
+	// the server's login role (scripts/api.sh makes it too), made here at
+	// once so that a test file running beside this one cannot race us to it
+	await root.query(`DO $$ BEGIN
+	                      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticator') THEN
+	                          CREATE ROLE authenticator LOGIN NOINHERIT;
+	                      END IF;
+	                  EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL;
+	                  END $$`);
 	await root.end();
 	admin = new pg.Client({ database: DB });
 	await admin.connect();
@@ -550,6 +558,31 @@ describe("a slow client", () => {
 			slow.terminate();
 			await live.close();
 			await new Promise((resolve) => http.close(resolve));
+		}
+	});
+});
+
+describe("a universe generated again", () => {
+	test("its followers get reload (55000), and a follow brings the new universe's state", async () => {
+		const c = new Raw({ type: "hello", token: operatorToken(), sectors: null, from_tick: null });
+		try {
+			const st = await c.nth(0);
+			assert.ok(st.tick > 3);
+			await sql("SELECT sim.generate_universe(22, 3, 200, reset => true)");
+			await sql("SELECT sim.step(2)");
+			const r = await c.nth(1);
+			assert.deepEqual([r.type, r.code], ["reload", "55000"]);
+			c.send({ type: "follow", sectors: null });
+			const st2 = await c.nth(2);
+			assert.deepEqual([st2.type, st2.tick], ["state", await now()]);
+			const world = new World();
+			world.loadState(decodeDelta(c.msgs[2].delta));
+			assert.equal(world.ships.size, Number((await sql("SELECT count(*) AS n FROM sim.ship"))[0].n));
+			await sql("SELECT sim.step(1)");
+			const t = await c.nth(3);
+			assert.deepEqual([t.type, t.from_tick, t.to_tick], ["tick", st2.tick, st2.tick + 1]);
+		} finally {
+			c.close();
 		}
 	});
 });

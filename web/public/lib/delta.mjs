@@ -89,7 +89,11 @@ export function lz4BlockDecompress(src, size, start = 0, end = src.length) {
 			}
 		}
 		if (n > end - i || n > size - op) fail("corrupt");
-		out.set(src.subarray(i, i + n), op);
+		if (n < 32) {
+			for (let k = 0; k < n; k++) out[op + k] = src[i + k];
+		} else {
+			out.set(src.subarray(i, i + n), op);
+		}
 		i += n;
 		op += n;
 		if (i >= end) break; // the last sequence has no match
@@ -108,11 +112,11 @@ export function lz4BlockDecompress(src, size, start = 0, end = src.length) {
 			}
 		}
 		if (m > size - op) fail("corrupt");
-		if (off >= m) {
+		if (off >= m && m >= 32) {
 			out.copyWithin(op, op - off, op - off + m);
 			op += m;
 		} else {
-			// overlapping: byte by byte
+			// short or overlapping: byte by byte
 			for (let k = 0; k < m; k++, op++) out[op] = out[op - off];
 		}
 	}

@@ -20,7 +20,9 @@
 //            the like); it asks for a new state itself, so a "state" follows;
 //   "error"  { header }: the server refused the hello or a follow
 //            (header.code: 401/403 for a token, a SQLSTATE otherwise); after
-//            a refused hello the feed stops (no reconnect);
+//            a refused hello the feed stops (no reconnect).  Also a message
+//            the page could not decode or apply (header.code "DeltaError",
+//            "WorldError"...): the feed then asks for a new state;
 //   "status" { status: "connected" | "disconnected", code, reason }.
 // With options.world (a World of world.mjs), the feed applies each state and
 // tick to it before dispatching the event, and sets its kinds from the state.
@@ -77,7 +79,14 @@ export class LiveFeed extends EventTarget {
 		};
 		ws.onmessage = (ev) => {
 			if (typeof ev.data === "string") return;
-			this.onFrame(ev.data);
+			try {
+				this.onFrame(ev.data);
+			} catch (e) {
+				// a message this page cannot decode or apply: start over
+				this.lastTick = null;
+				this.emit("error", { header: { type: "error", code: e.name ?? "Error", message: e.message, hint: "The page asked for a new state." } });
+				this.send({ type: "follow", sectors: this.sectors });
+			}
 		};
 		ws.onclose = (ev) => {
 			if (this.ws !== ws) return;
