@@ -25,7 +25,9 @@ SIM_PACKAGES=(
 	clang libclang-rt-14-dev
 )
 # What only the tests need: Chromium for the browser tests (web/test/browser),
-# driven by playwright-core from web/package-lock.json.
+# driven by playwright-core from web/package-lock.json; scripts/test.sh passes
+# them to ensure_packages.
+# shellcheck disable=SC2034  # used by the scripts that source this file
 SIM_TEST_PACKAGES=(chromium)
 
 say()  { printf '==> %s\n' "$*"; }

@@ -8,7 +8,8 @@
 //   message  what went wrong, as the server said it
 //   code     the SQLSTATE PostgreSQL raised (e.g. "42501", "SM003"), or the
 //            HTTP status as a string ("401", "403", "500") when the request was
-//            refused before reaching the database, or "network"
+//            refused before reaching the database, or "network"; null for an
+//            error in the GraphQL document itself (an unknown field)
 //   hint     PostgreSQL's hint (or the token refusal's reason), or null
 //   detail   PostgreSQL's detail, or null
 // errorText(e) renders one for people: "message [code] -- hint".
@@ -37,7 +38,9 @@ export function errorText(e) {
 function fromGraphqlError(err, status) {
 	const x = err?.extensions ?? {};
 	return new ApiError(err?.message ?? "unknown error", {
-		code: x.code != null && typeof x.code === "string" && /^[0-9A-Z]{5}$/.test(x.code) ? x.code : String(status),
+		// a GraphQL error of the query itself (a field that does not exist)
+		// has neither a SQLSTATE nor a failing status: no code then
+		code: typeof x.code === "string" && /^[0-9A-Z]{5}$/.test(x.code) ? x.code : status >= 400 ? String(status) : null,
 		hint: x.hint ?? null,
 		detail: x.detail ?? null,
 		status,

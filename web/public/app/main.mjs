@@ -24,18 +24,19 @@
 //   gql(query, variables) -> Promise<data>   throws ApiError (api.mjs)
 //   session  { token, role, playerId }
 //   live     the one LiveFeed of the page (web/public/lib/live.mjs)
-//   world    the one World (web/public/lib/world.mjs), kept by the shell:
-//            a "state" message loads its delta (world.loadState), a "tick"
-//            message applies its delta (world.applyDelta, which refuses one
-//            that does not follow); pages only read it.  A player's page
-//            gets empty deltas: its world holds no ship and follows the tick
+//   world    the one World (web/public/lib/world.mjs), kept by the live
+//            feed: a "state" message loads its delta (world.loadState), a
+//            "tick" message applies its delta (world.applyDelta, which refuses
+//            one that does not follow; the feed then shows the error and asks
+//            for a new state); pages only read it.  A player's page gets empty
+//            deltas: its world holds no ship and follows the tick
 //   navigate(hash)   go to a route, e.g. navigate("#sector/3")
 //   params   the route's parameters: { id } for #sector/ID, else {}
-//   applied  the feed messages the shell applied to world, oldest first:
+//   applied  the feed messages applied to world, oldest first:
 //            { type: "state" | "tick", from_tick, to_tick, at } ("state":
 //            from_tick = to_tick - 1, as the state delta's range is (T-1, T];
 //            at: performance.now() once applied); the last 10,000 are kept
-//   onFeed(fn)  calls fn({ type, header }) after the shell applied each
+//   onFeed(fn)  calls fn({ type, header }) after the feed applied each
 //            "state" or "tick" message to world; returns a function that stops it
 //   showError(e)  shows an error (ApiError: message, SQLSTATE, hint) in the
 //            page's message bar
@@ -47,7 +48,6 @@
 // start, the feed's first connection and the first state loaded; each page sets window.simPage (documented in its
 // module) while it is mounted and clears it on unmount.
 
-import { decodeDelta } from "../lib/delta.mjs";
 import { LiveFeed } from "../lib/live.mjs";
 import { World } from "../lib/world.mjs";
 import { ApiError, errorText, makeGql } from "./api.mjs";
@@ -196,7 +196,7 @@ class Shell {
 		const proto = location.protocol === "https:" ? "wss:" : "ws:";
 		this.world = new World();
 		this.applied = [];
-		this.live = new LiveFeed({ url: `${proto}//${location.host}/live`, token: this.session.token, sectors: [] });
+		this.live = new LiveFeed({ url: `${proto}//${location.host}/live`, token: this.session.token, sectors: [], world: this.world });
 		const live = this.live;
 		live.addEventListener("status", (e) => {
 			if (live !== this.live) return;
@@ -215,32 +215,16 @@ class Shell {
 			{ code: e.detail.header?.code ?? e.detail.code ?? null, hint: e.detail.header?.hint ?? e.detail.hint ?? null })));
 	}
 
-	// Applies one feed message ({ header, delta }, the delta decoded by
-	// LiveFeed) to world and records it.  The delta of a player's or an
-	// anonymous page has no records (fog of war): world then only follows the
-	// tick.  A delta that does not follow world's tick (World refuses it) is
-	// shown as an error and not recorded.
+	// Records one feed message LiveFeed applied to world ({ header, delta })
+	// and tells the page.  The delta of a player's or an anonymous page has no
+	// records (fog of war): world then only follows the tick.
 	applyFeed(type, detail) {
 		const header = detail.header;
-		// LiveFeed hands the delta decoded (with no records when it was empty)
-		let decoded = detail.delta;
-		try {
-			if (decoded instanceof Uint8Array) decoded = decoded.length > 0 ? decodeDelta(decoded) : null;
-			if (type === "state") {
-				decoded ??= { fromTick: header.tick - 1, toTick: header.tick, records: [] };
-				if (Array.isArray(header.kinds)) this.world.setKinds(header.kinds);
-				this.world.loadState(decoded);
-				this.timings.state ??= performance.now();
-				this.record({ type, from_tick: header.tick - 1, to_tick: header.tick, at: performance.now() });
-			} else {
-				decoded ??= { fromTick: header.from_tick, toTick: header.to_tick, records: [] };
-				this.world.applyDelta(decoded);
-				this.record({ type, from_tick: header.from_tick, to_tick: header.to_tick, at: performance.now() });
-			}
-		} catch (e) {
-			this.showError(e);
-			console.error("sim: a feed message was not applied", e);
-			return;
+		if (type === "state") {
+			this.timings.state ??= performance.now();
+			this.record({ type, from_tick: header.tick - 1, to_tick: header.tick, at: performance.now() });
+		} else {
+			this.record({ type, from_tick: header.from_tick, to_tick: header.to_tick, at: performance.now() });
 		}
 		for (const fn of this.feedListeners) {
 			try {

@@ -14,6 +14,7 @@
 
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import jwt from "jsonwebtoken";
 import { browserSkip, shot, startSim, until } from "./harness.mjs";
 
 const skip = await browserSkip();
@@ -59,6 +60,34 @@ describe("the map", { skip: skip ? `Chromium cannot start: ${skip}` : false }, (
 		return until(() => page.evaluate((t) => window.simPage?.worldTick === t && window.simPage.drawn > 0, tick),
 			{ what: `the page at tick ${tick}` });
 	}
+
+	test("the session: #token= at load goes to sessionStorage and leaves the address; log out, log in with the box", async () => {
+		const token = sim.playerToken("alice");
+		const page = await sim.open("#galaxy", { token });
+		assert.equal(await page.evaluate(() => location.hash), "#galaxy");
+		assert.equal(await page.evaluate(() => sessionStorage.getItem("sim.token")), token);
+		assert.deepEqual(await page.evaluate(() => window.simShell.session),
+			{ token, role: "sim_player", playerId: sim.players.alice });
+		assert.equal(await page.locator("header .who").textContent(), `sim_player #${sim.players.alice}`);
+		await page.locator("header button.logout").click();
+		assert.equal(await page.evaluate(() => sessionStorage.getItem("sim.token")), null);
+		assert.equal(await page.evaluate(() => window.simShell.session.role), "sim_anon");
+		const op = sim.operatorToken();
+		await page.locator("header form.login input").fill(op);
+		await page.locator("header form.login button").click();
+		assert.equal(await page.evaluate(() => window.simShell.session.role), "sim_operator");
+		assert.equal(await page.evaluate(() => sessionStorage.getItem("sim.token")), op);
+		// the new session's feed: an operator's state of every sector (the galaxy)
+		await until(() => page.evaluate(() => window.simShell.status === "connected" && window.simShell.world.ships.size > 0),
+			{ what: "the operator's feed" });
+		// a forged token: the server refuses it, and the page says so with the HTTP status
+		await page.locator("header button.logout").click();
+		await page.locator("header form.login input").fill(jwt.sign({ role: "sim_operator" }, "not the server's secret, 32+ characters", { algorithm: "HS256" }));
+		await page.locator("header form.login button").click();
+		await until(() => page.evaluate(() => /\[401\]/.test(document.querySelector(".error-bar").textContent)),
+			{ what: "the refusal shown with its code" });
+		await shot(page, "map-session");
+	});
 
 	test("the galaxy shows every sector and, for an operator, each sector's ships", async () => {
 		const page = await sim.open("#galaxy", { token: sim.operatorToken() });
@@ -225,13 +254,12 @@ describe("the map", { skip: skip ? `Chromium cannot start: ${skip}` : false }, (
 		await sim.sql("ROLLBACK");
 		assert.ok(visible.length > 0);
 		await until(async () => {
-			const ids = await page.evaluate(() => window.simPage?.worldTick != null && window.simPage.shipIds().sort((a, b) => a - b));
+			const ids = await page.evaluate((tick) => window.simPage?.worldTick === tick && window.simPage.shipIds().sort((a, b) => a - b), t);
 			return ids && JSON.stringify(ids) === JSON.stringify(visible) ? ids : null;
-		}, { what: `alice's ships and contacts in sector ${home} (${visible.length})` });
+		}, { what: `alice's ships and contacts in sector ${home} (${visible.length}) at tick ${t}` });
 		assert.ok(visible.length < await dbCount(home), "fewer than the sector's ships");
 		const hasView = (await sim.sql("SELECT to_regprocedure('api.ships_in_view(float8[], integer, integer)') IS NOT NULL AS ok"))[0].ok;
 		assert.equal(await page.evaluate(() => window.simPage.via), hasView ? "ships_in_view" : "my_ships+contacts");
-		assert.equal(await page.evaluate(() => window.simPage.worldTick), t);
 		await shot(page, "map-sector-player");
 	});
 });
