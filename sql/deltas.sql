@@ -236,6 +236,11 @@ LANGUAGE sql STABLE AS $$
               FROM sim.ship n
              WHERE sectors IS NULL OR n.sector_id = ANY (sectors)
             UNION ALL
+            SELECT 2::smallint, c.ship_id, c.good_id, s.sector_id, ARRAY[c.qty]::double precision[]
+              FROM sim.ship_cargo c
+              JOIN sim.ship s ON s.id = c.ship_id
+             WHERE sectors IS NULL OR s.sector_id = ANY (sectors)
+            UNION ALL
             SELECT 3::smallint, n.station_id, n.good_id, st.sector_id,
                    ARRAY[n.qty, n.target, q.bid, q.ask]::double precision[]
               FROM sim.station_stock n
@@ -249,7 +254,7 @@ $$$fn$, val);
 END
 $do$;
 COMMENT ON FUNCTION sim.state_records(integer[]) IS
-    'Every ship and market of some sectors (all when NULL) with the values the change feed records for them (kinds 1 and 3)';
+    'Every ship, hold entry and market of some sectors (all when NULL) with the values the change feed records for them (kinds 1, 2 and 3)';
 
 -- Transition tables have no statistics: joining old and new rows by a nested
 -- loop would be quadratic in the rows a statement changed (a tick writes
@@ -649,7 +654,7 @@ RETURNS bytea
 AS 'MODULE_PATHNAME', 'sim_delta_state'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION sim.delta_state(integer[]) IS
-    'Every ship and market of some sectors (all when NULL, at most sim.limit(''sectors'')) at the current tick, as one delta that sim.delta continues';
+    'Every ship, hold entry and market of some sectors (all when NULL, at most sim.limit(''sectors'')) at the current tick, as one delta that sim.delta continues';
 
 CREATE FUNCTION sim.delta_records(delta bytea)
 RETURNS TABLE (tick bigint, seq bigint, kind smallint, id bigint, sub_id integer, sector_id integer,

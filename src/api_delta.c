@@ -1,7 +1,7 @@
 /*
  * api_delta.c -- SQL-callable binary deltas: sim.delta encodes a range of
  * the change record (sql/deltas.sql) with the codec of src/core/delta.c,
- * sim.delta_state encodes the current ships and markets the same way
+ * sim.delta_state encodes the current ships, holds and markets the same way
  * (sim.state_records), sim.delta_records decodes one back into rows.
  *
  * Both take and return whole byte strings, so a delta is bounded by

@@ -204,7 +204,8 @@ function bits(v) {
 }
 
 // Asserts that world holds exactly the database's ships (every field, the
-// position at the current tick from the plan vs sim.ship_live) and markets.
+// position at the current tick from the plan vs sim.ship_live), their holds
+// and markets.
 async function assertWorldIsDatabase(world, sectors = null) {
 	const t = await now();
 	assert.equal(world.tick, t, "the world is at the database's tick");
@@ -241,6 +242,17 @@ async function assertWorldIsDatabase(world, sectors = null) {
 		const s = world.stocks.get(`${r.station_id}:${r.good_id}`);
 		assert.ok(s, `market ${r.station_id}:${r.good_id}`);
 		for (const f of ["qty", "target", "bid", "ask"]) assert.equal(s[f], Number(r[f]), `market ${r.station_id}:${r.good_id} ${f}`);
+	}
+	const holds = await sql(
+		`SELECT c.ship_id, c.good_id, s.sector_id, c.qty
+		   FROM sim.ship_cargo c JOIN sim.ship s ON s.id = c.ship_id
+		  WHERE $1::integer[] IS NULL OR s.sector_id = ANY ($1)`, [sectors]);
+	assert.equal(world.cargo.size, holds.length, "as many hold entries");
+	for (const r of holds) {
+		const c = world.cargo.get(`${r.ship_id}:${r.good_id}`);
+		assert.ok(c, `hold ${r.ship_id}:${r.good_id}`);
+		assert.equal(c.qty, Number(r.qty), `hold ${r.ship_id}:${r.good_id} qty`);
+		assert.equal(c.sector, r.sector_id, `hold ${r.ship_id}:${r.good_id} sector`);
 	}
 	return { ships: ships.length, moving };
 }

@@ -603,7 +603,7 @@ export function mount(root, ctx) {
 			rows.push(["fuel", fmt(s.fuel)]);
 			const cargo = [];
 			for (const c of ctx.world.cargo.values()) if (Number(c.ship_id) === sel.id && c.qty > 0) cargo.push(`${c.good_id}: ${c.qty}`);
-			rows.push(["cargo (changes seen)", cargo.length ? cargo.join(", ") : null]);
+			rows.push(["cargo", cargo.length ? cargo.join(", ") : null]);
 			setDetails(`Ship ${sel.id}`, rows);
 			return;
 		}

@@ -20,10 +20,11 @@
 // - stocks: Map "station:good" -> { station_id, good_id, sector, qty,
 //   target, bid, ask } (kind 3);
 // - cargo (kind 2: Map "ship:good" -> { ship_id, good_id, sector, qty }),
-//   orders (kind 4: Map order id -> { id, good_id, sector, station_id, side,
+//   from the state and the deltas;
+// - orders (kind 4: Map order id -> { id, good_id, sector, station_id, side,
 //   ... }), wallets (kind 6: Map faction id -> { faction_id, credits }):
-//   only what deltas since the state carried (the state holds ships and
-//   markets only);
+//   only what deltas since the state carried (the state holds ships, holds
+//   and markets only);
 // - trades: the trades (kind 5) of the last delta applied, an array;
 // - tick: the to_tick of the last delta applied (null before the state).
 // The objects read their fields by name through getters over the record's
