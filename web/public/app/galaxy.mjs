@@ -27,9 +27,53 @@ function svg(tag, attrs = {}) {
 	return e;
 }
 
+// Moves apart, in place, the positions closer than minGap px (each pair
+// pushed along the line between them, half each way, coincident ones along
+// a direction from their ids), for a fixed number of rounds, keeping them in
+// [pad, w - pad] x [pad, h - pad]: sectors whose centres nearly coincide get
+// nodes and labels of their own.  Deterministic: the same rows give the same
+// picture.
+function spread(out, w, h, pad, minGap) {
+	const ids = [...out.keys()].sort((a, b) => a - b);
+	for (let round = 0; round < 200; round++) {
+		let moved = false;
+		for (let i = 0; i < ids.length; i++) {
+			for (let j = i + 1; j < ids.length; j++) {
+				const a = out.get(ids[i]), b = out.get(ids[j]);
+				let dx = b.x - a.x, dy = b.y - a.y;
+				let d = Math.hypot(dx, dy);
+				if (d >= minGap) continue;
+				if (d < 1e-6) {
+					const ang = ((ids[i] * 7 + ids[j] * 13) % 360) * (Math.PI / 180);
+					dx = Math.cos(ang);
+					dy = Math.sin(ang);
+					d = 1;
+				}
+				const push = (minGap - d) / 2 / d;
+				a.x -= dx * push; a.y -= dy * push;
+				b.x += dx * push; b.y += dy * push;
+				moved = true;
+			}
+		}
+		for (const p of out.values()) {
+			p.x = Math.min(w - pad, Math.max(pad, p.x));
+			p.y = Math.min(h - pad, Math.max(pad, p.y));
+		}
+		if (!moved) break;
+	}
+	return out;
+}
+
 // Positions in [pad, w - pad] x [pad, h - pad] for the sectors, from their
-// centres or, when those do not spread, on a circle in id order.
+// centres or, when those do not spread, on a circle in id order; then
+// spread so that no two nodes are closer than 90 px (fewer when that many
+// cannot fit).
 export function layout(sectors, w, h, pad = 60) {
+	const gap = Math.min(90, Math.sqrt(((w - 2 * pad) * (h - 2 * pad)) / Math.max(1, sectors.length)) * 0.8);
+	return spread(place(sectors, w, h, pad), w, h, pad, gap);
+}
+
+function place(sectors, w, h, pad) {
 	const out = new Map();
 	const xs = sectors.map((s) => s.x);
 	const ys = sectors.map((s) => s.y);
