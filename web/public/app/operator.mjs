@@ -7,15 +7,18 @@
 // Data: read at mount, after every button and on every "state" and "tick"
 // message the shell applied (one per committed tick); reads never overlap --
 // one asked for while another runs is made once it ends.  The chart shows the
-// last CHART_TICKS ticks of api.tick_times, x = tick, y = duration_ms, its axes
-// spanning exactly the data's minimum and maximum.  Anyone may read the
+// last CHART_TICKS ticks of api.tick_times, x = tick, y = duration_ms, with
+// the p50 and p99 of the WINDOW ticks up to each tick (the figures api.ticker
+// gives for the last ones, by the same interpolation as percentile_cont), its
+// axes spanning exactly the durations' minimum and maximum.  Anyone may read the
 // ticker (the last error shows only for operators: the API masks it); the
 // buttons are there for everyone and a non-operator's press shows the API's
 // refusal (42501 with its hint), like every other error, with its SQLSTATE.
 // The page follows no sector (ctx.live.follow([])).
 //
 // window.simPage while mounted: { route: "operator", ticker (api.ticker's
-// row, camelCased), series: { tick: [...], durationMs: [...] }, axes: { x:
+// row, camelCased), series: { tick: [...], durationMs: [...], p50Ms: [...],
+// p99Ms: [...] }, axes: { x:
 // [min, max], y: [min, max] } (the chart's scales, null before data),
 // reads (reads completed), lastAction ({ action, n?, result } or { action,
 // error: { message, code, hint } }; settled: true once a read made after it
@@ -25,6 +28,25 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
 export const CHART_TICKS = 500;
+// ticks of a percentile, as sim.status and api.ticker take them
+export const WINDOW = 100;
+
+// percentile_cont(p) of the sorted numbers: linear interpolation at p * (n - 1).
+function percentileCont(sorted, p) {
+	const at = p * (sorted.length - 1);
+	const lo = Math.floor(at), hi = Math.ceil(at);
+	return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+// For each i, percentile_cont(p) of ys[max(0, i - window + 1) .. i].
+export function rollingPercentile(ys, window, p) {
+	const out = new Array(ys.length);
+	for (let i = 0; i < ys.length; i++) {
+		const w = ys.slice(Math.max(0, i - window + 1), i + 1).sort((a, b) => a - b);
+		out[i] = percentileCont(w, p);
+	}
+	return out;
+}
 
 const READ = `query($n: Int!) {
   allTickers { nodes { tick paused tickIntervalMs shipsInFlight commandsPending tickMsP50 tickMsP99 lagMs ticksSkipped lastError lastErrorAt } }
@@ -121,6 +143,7 @@ export function mount(root, ctx) {
 	let plot = null;
 	function draw() {
 		const xs = state.series.tick, ys = state.series.durationMs;
+		const p50 = state.series.p50Ms, p99 = state.series.p99Ms;
 		const ex = extent(xs), ey = extent(ys);
 		empty.hidden = xs.length > 0;
 		chartBox.hidden = xs.length === 0;
@@ -136,14 +159,16 @@ export function mount(root, ctx) {
 		if (!plot) {
 			plot = new uPlot({
 				width, height: 320, scales,
-				series: [{ label: "tick" }, { label: "duration ms", stroke: "#5ab0ff", width: 1.5, points: { show: xs.length < 60 } }],
+				series: [{ label: "tick" }, { label: "duration ms", stroke: "#5ab0ff", width: 1.5, points: { show: xs.length < 60 } },
+					{ label: `p50 of ${WINDOW}`, stroke: "#7fd88f", width: 1.5, points: { show: false } },
+					{ label: `p99 of ${WINDOW}`, stroke: "#ff7a7a", width: 1.5, points: { show: false } }],
 				axes: [{ stroke: "#7f8ba3", grid: { stroke: "#273045" } }, { stroke: "#7f8ba3", grid: { stroke: "#273045" } }],
 				hooks: { draw: [(u) => { state.axes = { x: [u.scales.x.min, u.scales.x.max], y: [u.scales.y.min, u.scales.y.max] }; }] },
-			}, [xs, ys], chartBox);
+			}, [xs, ys, p50, p99], chartBox);
 		} else {
 			plot.scales.x.range = scales.x.range;
 			plot.scales.y.range = scales.y.range;
-			plot.setData([xs, ys]);
+			plot.setData([xs, ys, p50, p99]);
 		}
 	}
 
@@ -172,7 +197,13 @@ export function mount(root, ctx) {
 					if (!alive) return;
 					state.ticker = d.allTickers.nodes[0] ?? null;
 					const rows = [...d.allTickTimes.nodes].reverse();
-					state.series = { tick: rows.map((r) => Number(r.tick)), durationMs: rows.map((r) => r.durationMs) };
+					const durations = rows.map((r) => r.durationMs);
+					state.series = {
+						tick: rows.map((r) => Number(r.tick)),
+						durationMs: durations,
+						p50Ms: rollingPercentile(durations, WINDOW, 0.5),
+						p99Ms: rollingPercentile(durations, WINDOW, 0.99),
+					};
 					state.error = null;
 					render();
 					// uPlot draws in a microtask: count the read once it has

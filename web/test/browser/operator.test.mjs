@@ -68,6 +68,21 @@ describe("the operator dashboard", { skip: skip ? `Chromium cannot start: ${skip
 		assert.deepEqual(s.axes.y, lo < hi ? [lo, hi] : s.axes.y);
 		assert.ok(s.axes.y[0] <= lo && s.axes.y[1] >= hi);
 		assert.equal(Number(await page.textContent("td[data-field=tick]")), w0.tick + N);
+		// the p50 and p99 lines: at each tick, those of the 100 ticks up to it, as SQL's percentile_cont
+		const pct = await sim.sql(
+			`SELECT l.tick,
+			        (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY w.duration_ms)
+			           FROM sim.tick_log w WHERE w.tick <= l.tick AND w.tick > l.tick - 100) AS p50,
+			        (SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY w.duration_ms)
+			           FROM sim.tick_log w WHERE w.tick <= l.tick AND w.tick > l.tick - 100) AS p99
+			   FROM sim.tick_log l ORDER BY l.tick`);
+		const close = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+		pct.forEach((r, i) => {
+			assert.ok(close(s.series.p50Ms[i], r.p50), `p50 at tick ${r.tick}: ${s.series.p50Ms[i]} vs ${r.p50}`);
+			assert.ok(close(s.series.p99Ms[i], r.p99), `p99 at tick ${r.tick}: ${s.series.p99Ms[i]} vs ${r.p99}`);
+		});
+		assert.ok(close(s.series.p50Ms.at(-1), s.ticker.tickMsP50) && close(s.series.p99Ms.at(-1), s.ticker.tickMsP99),
+			"the last point is api.ticker's p50 and p99");
 
 		await page.click("button[name=resume]");
 		s = await actionDone(page, "resume");
