@@ -29,25 +29,10 @@
 // factions, players), of faucetsSinks by flow (faucet, sink).
 
 import uPlot from "uplot";
+import { el, errorInfo, serialRuns } from "./dom.mjs";
 import "uplot/dist/uPlot.min.css";
 
 const COLORS = ["#5ab0ff", "#ffb454", "#7bd88f", "#ff6b6b", "#c792ea", "#82aaff", "#f78c6c", "#89ddff"];
-
-function el(tag, attrs = {}, ...children) {
-	const e = document.createElement(tag);
-	for (const [k, v] of Object.entries(attrs)) {
-		if (v == null || v === false) continue;
-		if (k === "class") e.className = v;
-		else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-		else e.setAttribute(k, v === true ? "" : v);
-	}
-	for (const c of children) if (c != null) e.append(c);
-	return e;
-}
-
-function errorInfo(e) {
-	return { message: String(e?.message ?? e), code: e?.code ?? null, hint: e?.hint ?? null };
-}
 
 const num = (v) => (v == null ? null : Number(v));
 
@@ -222,8 +207,6 @@ export function mount(root, ctx) {
 	}
 
 	let alive = true;
-	let reading = null;
-	let again = false;
 	// While nobody has chosen (auto), the OHLC chart shows the sector and good
 	// traded most so far, asked again on every read.
 	let auto = true;
@@ -290,29 +273,10 @@ export function mount(root, ctx) {
 		state.reads++;
 	}
 
-	async function read() {
-		if (reading) {
-			again = true;
-			return reading;
-		}
-		reading = (async () => {
-			do {
-				again = false;
-				try {
-					await readOnce();
-				} catch (e) {
-					if (!alive) return;
-					state.error = errorInfo(e);
-					ctx.showError(e);
-				}
-			} while (again && alive);
-		})();
-		try {
-			await reading;
-		} finally {
-			reading = null;
-		}
-	}
+	const read = serialRuns(readOnce, (e) => {
+		state.error = errorInfo(e);
+		ctx.showError(e);
+	}, () => alive);
 
 	const stop = ctx.onFeed(() => read());
 	read();

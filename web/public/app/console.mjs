@@ -26,6 +26,8 @@
 // { message, code, hint } }; settled: true once a read made after it has
 // completed), error (the last read's error, or null) }.
 
+import { el, errorInfo, serialRuns } from "./dom.mjs";
+
 const MODES = ["cruise", "drift", "burn"];
 const ACTIONS = ["navigate", "undock", "dock", "mine", "buy", "sell"];
 
@@ -97,22 +99,6 @@ export function commandOf(action, f) {
 		default:
 			throw new Error(`unknown action ${action}`);
 	}
-}
-
-function el(tag, attrs = {}, ...children) {
-	const e = document.createElement(tag);
-	for (const [k, v] of Object.entries(attrs)) {
-		if (v == null || v === false) continue;
-		if (k === "class") e.className = v;
-		else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-		else e.setAttribute(k, v === true ? "" : v);
-	}
-	for (const c of children) if (c != null) e.append(c);
-	return e;
-}
-
-function errorInfo(e) {
-	return { message: String(e?.message ?? e), code: e?.code ?? null, hint: e?.hint ?? null };
 }
 
 function errorLine(e) {
@@ -225,8 +211,6 @@ export function mount(root, ctx) {
 		el("div", {}, el("h2", {}, "Command"), form, result)));
 
 	let alive = true;
-	let reading = null;
-	let again = false;
 
 	const td = (v, num = false) => el("td", num ? { class: "num" } : {}, v == null ? "" : String(v));
 	function render() {
@@ -247,38 +231,24 @@ export function mount(root, ctx) {
 		if (chosen && state.ships.some((s) => s.rowId === chosen)) f.ship.value = chosen;
 	}
 
+	const readNow = serialRuns(async () => {
+		const d = await ctx.gql(READ);
+		if (!alive) return;
+		state.wallet = d.allMyWallets.nodes[0] ?? null;
+		state.ships = d.allMyShips.nodes;
+		state.cargo = d.allMyCargos.nodes;
+		state.contacts = d.allContacts.nodes;
+		state.tick = state.ships.length > 0 ? Number(state.ships[0].tick) : state.tick;
+		state.error = null;
+		state.reads++;
+		render();
+	}, (e) => {
+		state.error = errorInfo(e);
+		ctx.showError(e);
+	}, () => alive);
 	async function read() {
 		if (player == null) return;
-		if (reading) {
-			again = true;
-			return reading;
-		}
-		reading = (async () => {
-			do {
-				again = false;
-				try {
-					const d = await ctx.gql(READ);
-					if (!alive) return;
-					state.wallet = d.allMyWallets.nodes[0] ?? null;
-					state.ships = d.allMyShips.nodes;
-					state.cargo = d.allMyCargos.nodes;
-					state.contacts = d.allContacts.nodes;
-					state.tick = state.ships.length > 0 ? Number(state.ships[0].tick) : state.tick;
-					state.error = null;
-					state.reads++;
-					render();
-				} catch (e) {
-					if (!alive) return;
-					state.error = errorInfo(e);
-					ctx.showError(e);
-				}
-			} while (again && alive);
-		})();
-		try {
-			await reading;
-		} finally {
-			reading = null;
-		}
+		return readNow();
 	}
 
 	async function issue() {

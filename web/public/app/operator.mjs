@@ -25,6 +25,7 @@
 // has completed), error (the last read's, or null) }.
 
 import uPlot from "uplot";
+import { el, errorInfo, serialRuns } from "./dom.mjs";
 import "uplot/dist/uPlot.min.css";
 
 export const CHART_TICKS = 500;
@@ -52,22 +53,6 @@ const READ = `query($n: Int!) {
   allTickers { nodes { tick paused tickIntervalMs shipsInFlight commandsPending tickMsP50 tickMsP99 lagMs ticksSkipped lastError lastErrorAt } }
   allTickTimes(orderBy: TICK_DESC, first: $n) { nodes { tick durationMs source } }
 }`;
-
-function el(tag, attrs = {}, ...children) {
-	const e = document.createElement(tag);
-	for (const [k, v] of Object.entries(attrs)) {
-		if (v == null || v === false) continue;
-		if (k === "class") e.className = v;
-		else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-		else e.setAttribute(k, v === true ? "" : v);
-	}
-	for (const c of children) if (c != null) e.append(c);
-	return e;
-}
-
-function errorInfo(e) {
-	return { message: String(e?.message ?? e), code: e?.code ?? null, hint: e?.hint ?? null };
-}
 
 // [min, max] of the finite numbers of arr, or null when there is none.
 export function extent(arr) {
@@ -182,46 +167,27 @@ export function mount(root, ctx) {
 	}
 
 	let alive = true;
-	let reading = null;
-	let again = false;
-	async function read() {
-		if (reading) {
-			again = true;
-			return reading;
-		}
-		reading = (async () => {
-			do {
-				again = false;
-				try {
-					const d = await ctx.gql(READ, { n: CHART_TICKS });
-					if (!alive) return;
-					state.ticker = d.allTickers.nodes[0] ?? null;
-					const rows = [...d.allTickTimes.nodes].reverse();
-					const durations = rows.map((r) => r.durationMs);
-					state.series = {
-						tick: rows.map((r) => Number(r.tick)),
-						durationMs: durations,
-						p50Ms: rollingPercentile(durations, WINDOW, 0.5),
-						p99Ms: rollingPercentile(durations, WINDOW, 0.99),
-					};
-					state.error = null;
-					render();
-					// uPlot draws in a microtask: count the read once it has
-					await new Promise((r) => setTimeout(r, 0));
-					state.reads++;
-				} catch (e) {
-					if (!alive) return;
-					state.error = errorInfo(e);
-					ctx.showError(e);
-				}
-			} while (again && alive);
-		})();
-		try {
-			await reading;
-		} finally {
-			reading = null;
-		}
-	}
+	const read = serialRuns(async () => {
+		const d = await ctx.gql(READ, { n: CHART_TICKS });
+		if (!alive) return;
+		state.ticker = d.allTickers.nodes[0] ?? null;
+		const rows = [...d.allTickTimes.nodes].reverse();
+		const durations = rows.map((r) => r.durationMs);
+		state.series = {
+			tick: rows.map((r) => Number(r.tick)),
+			durationMs: durations,
+			p50Ms: rollingPercentile(durations, WINDOW, 0.5),
+			p99Ms: rollingPercentile(durations, WINDOW, 0.99),
+		};
+		state.error = null;
+		render();
+		// uPlot draws in a microtask: count the read once it has
+		await new Promise((r) => setTimeout(r, 0));
+		state.reads++;
+	}, (e) => {
+		state.error = errorInfo(e);
+		ctx.showError(e);
+	}, () => alive);
 
 	async function act(action) {
 		// the entry is the page's last action from the press on
