@@ -143,6 +143,7 @@ BEGIN
                                            'sim.delta(bigint, bigint, integer[], boolean)'::regprocedure,
                                            'sim.delta_state(integer[])'::regprocedure,
                                            'sim.ships_in_view(double precision[], integer)'::regprocedure,
+                                           'sim.view_check(double precision[], integer)'::regprocedure,
                                            'sim.route_xyz(integer, integer, text, integer)'::regprocedure))
                          AND p.prosqlbody IS NULL  -- not the PostGIS wrappers: parsed at install
     LOOP

@@ -19,6 +19,17 @@ LANGUAGE C STABLE;
 COMMENT ON FUNCTION sim.ships_in_view(double precision[], integer) IS
     'Every ship of a sector in the view of a column-major view-projection matrix at the current tick, by id (the grid culled by the frustum, or sim.ship_live)';
 
+CREATE FUNCTION sim.view_check(view_projection double precision[], sector integer) RETURNS void
+AS 'MODULE_PATHNAME', 'sim_view_check'
+LANGUAGE C STABLE;
+COMMENT ON FUNCTION sim.view_check(double precision[], integer) IS
+    'The checks sim.ships_in_view makes of its arguments, with its errors, and nothing else';
+CREATE FUNCTION sim.in_view(view_projection double precision[], x double precision,
+                            y double precision, z double precision) RETURNS boolean
+AS 'MODULE_PATHNAME', 'sim_in_view'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sim.in_view(double precision[], double precision, double precision, double precision) IS
+    'Whether a point (km) is in a view-projection matrix''s view, by sim.ships_in_view''s rule';
 CREATE FUNCTION api.ships_in_view(view_projection double precision[], sector integer,
                                   max_ships integer DEFAULT NULL)
 RETURNS TABLE (id bigint, faction_id integer, class_id integer, sector_id integer, state text,
@@ -35,9 +46,20 @@ BEGIN
     IF me IS NULL THEN
         RETURN QUERY SELECT v.* FROM sim.ships_in_view(view_projection, sector) v ORDER BY v.id;
     ELSE
+        -- Only what the player may see is tested against the view: neither
+        -- the answer nor its cost depends on the ships it may not see.
+        PERFORM sim.view_check(view_projection, sector);
         RETURN QUERY
-        SELECT v.* FROM sim.ships_in_view(view_projection, sector) v
-         WHERE v.faction_id = me OR v.id IN (SELECT c.id FROM sim.visible_contacts() c)
+        SELECT v.* FROM (
+            SELECT l.id, l.faction_id, l.class_id, l.sector_id, l.state::text,
+                   sim.st_x(l.pos), sim.st_y(l.pos), sim.st_z(l.pos)
+              FROM sim.ship_live l
+             WHERE l.faction_id = me AND l.sector_id = ships_in_view.sector
+            UNION ALL
+            SELECT c.id, c.faction_id, c.class_id, c.sector_id, c.state::text, c.x, c.y, c.z
+              FROM sim.visible_contacts() c
+             WHERE c.sector_id = ships_in_view.sector) v (id, faction_id, class_id, sector_id, state, x, y, z)
+         WHERE sim.in_view(view_projection, v.x, v.y, v.z)
          ORDER BY v.id;
     END IF;
     GET DIAGNOSTICS n = ROW_COUNT;

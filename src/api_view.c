@@ -39,6 +39,8 @@
 #include "sim/world.h"
 
 PG_FUNCTION_INFO_V1(sim_ships_in_view);
+PG_FUNCTION_INFO_V1(sim_view_check);
+PG_FUNCTION_INFO_V1(sim_in_view);
 
 /* Attempts at copying from the grid before reading the tables instead. */
 #define GRID_ATTEMPTS 3
@@ -328,4 +330,48 @@ sim_ships_in_view(PG_FUNCTION_ARGS)
 	}
 	SPI_finish();
 	return (Datum) 0;
+}
+
+/*
+ * SQL: sim.view_check(view_projection float8[16], sector integer) -- the
+ * checks sim.ships_in_view makes of its arguments (the matrix, the universe,
+ * the sector), with its errors, and nothing else.
+ */
+Datum
+sim_view_check(PG_FUNCTION_ARGS)
+{
+	double		m[16];
+
+	matrix_arg(fcinfo, m);
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sector must not be null")));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "could not connect to SPI");
+	(void) check_sector(PG_GETARG_INT32(1));
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * SQL: sim.in_view(view_projection float8[16], x, y, z) -- whether the point
+ * (km) is in view by sim.ships_in_view's rule (SimFrustumContains, in
+ * double precision); a NULL coordinate is not in view.  api.ships_in_view
+ * tests a player's own ships and contacts with it, one by one, so that
+ * neither its answer nor its cost depends on ships the player may not see.
+ */
+Datum
+sim_in_view(PG_FUNCTION_ARGS)
+{
+	double		m[16];
+	SimFrustum	f;
+
+	matrix_arg(fcinfo, m);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_BOOL(false);
+	if (!SimFrustumInit(&f, m))
+		elog(ERROR, "view_projection was checked but refused");
+	PG_RETURN_BOOL(SimFrustumContains(&f, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
+									  PG_GETARG_FLOAT8(3)));
 }

@@ -259,6 +259,28 @@ SELECT (SELECT count(*) FROM player_saw v, pcam WHERE v.faction_id = pcam.factio
                                 EXCEPT SELECT b.* FROM pcam, pg_temp.brute(pcam.m, pcam.sector) b
                                  WHERE b.faction_id = pcam.faction_id OR b.id IN (SELECT id FROM player_contacts)) b)
            AS differing_from_own_and_contacts;
+-- What a player's call looks at: its own ships and its contacts in the
+-- sector, each tested alone, never the sector's other ships, so that neither
+-- its answer nor its time tells anything of ships it may not see (a camera
+-- around hidden ships only costs what an empty one costs).  Counted with
+-- this transaction's function statistics.
+SET track_functions = 'all';
+BEGIN;
+SET LOCAL ROLE regress_view_login;
+CREATE TEMP TABLE player_looked AS
+SELECT (SELECT count(*) FROM pcam, api.ships_in_view(pcam.m, pcam.sector)) AS rows,
+       (SELECT count(*) FROM api.my_ships s, pcam WHERE s.sector_id = pcam.sector)
+     + (SELECT count(*) FROM api.contacts c, pcam WHERE c.sector_id = pcam.sector) AS may_see;
+RESET ROLE;
+SELECT l.rows > 0 AS saw_some,
+       pg_stat_get_xact_function_calls('sim.in_view(float8[], float8, float8, float8)'::regprocedure) = l.may_see
+           AS tested_only_what_it_may_see,
+       coalesce(pg_stat_get_xact_function_calls('sim.ships_in_view(float8[], integer)'::regprocedure), 0) = 0
+           AS never_culled_the_sector,
+       (SELECT count(*) FROM sim.ship s, pcam WHERE s.sector_id = pcam.sector) > l.may_see + 100 AS sector_holds_more
+  FROM player_looked l;
+ROLLBACK;
+RESET track_functions;
 SET ROLE regress_view_login;
 SELECT pg_temp.try(format('SELECT * FROM sim.ships_in_view(%L, 1)', :'cam1')) AS login_sim;
 RESET ROLE;
