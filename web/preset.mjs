@@ -132,16 +132,18 @@ const SimExtensionResourcesPlugin = {
 
 // The root fields an operation of a request asks for, aliases and fragments
 // counted (a field under an alias is a field), counting stopped past limit;
-// 0 when the query does not parse or names no single operation (grafserv
-// reports that itself).  Each fragment is counted once (a fragment used
+// Infinity when the query has more than MAX_TOKENS tokens (refused: it is
+// never parsed in full, here or by grafserv); 0 when it does not parse otherwise
+// or names no single operation (grafserv reports that itself).  Each fragment is counted once (a fragment used
 // many times in many fragments would otherwise cost exponential time), and
 // a fragment that spreads itself counts as over the limit.
+const MAX_TOKENS = 20000;
 function rootFields(query, operationName, limit) {
 	let doc;
 	try {
-		doc = parse(query, { maxTokens: 20000 });
-	} catch {
-		return 0;
+		doc = parse(query, { maxTokens: MAX_TOKENS });
+	} catch (e) {
+		return /tokens/i.test(String(e?.message)) ? Infinity : 0;
 	}
 	const fragments = new Map();
 	for (const d of doc.definitions) {
@@ -185,6 +187,11 @@ function requestLimitsPlugin(maxFields) {
 				processGraphQLRequestBody(next, event) {
 					const body = event.body;
 					const n = typeof body?.query === "string" ? rootFields(body.query, body.operationName, maxFields) : 0;
+					if (n === Infinity) {
+						throw new SafeError(
+							`the request has more than ${MAX_TOKENS} GraphQL tokens; send it as several requests`,
+							{ statusCode: 400 });
+					}
 					if (n > maxFields) {
 						throw new SafeError(
 							`the request asks for more than the ${maxFields} root fields one request may; send it as several requests`,
@@ -223,7 +230,9 @@ export function makePreset({ connectionString, pool = 10, maxFields = 20 }) {
 	includeExtensionMembers();
 	return {
 		extends: [PostGraphileAmberPreset],
-		disablePlugins: ["PgRemoveExtensionResourcesPlugin"],
+		// Query.query and the mutation payloads' query field (Relay 1) would
+		// let a request nest any number of reads under one root field.
+		disablePlugins: ["PgRemoveExtensionResourcesPlugin", "QueryQueryPlugin", "MutationPayloadQueryPlugin"],
 		plugins: [SimExtensionResourcesPlugin, requestLimitsPlugin(maxFields)],
 		pgServices: [
 			makePgService({

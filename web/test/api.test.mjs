@@ -322,6 +322,24 @@ describe("request limits", () => {
 		assert.equal(r2.status, 200, JSON.stringify(r2.body));
 	});
 
+	test("a request too long to count is refused, and reads cannot hide under a Relay query field", async () => {
+		// 2,000 mutations in 60 KB (22,000 tokens): more tokens than the count
+		// parses; refused whole, none runs (each would be refused with 42501
+		// after its own transaction began)
+		const many = Array.from({ length: 2000 }, (_, i) => `p${i}:pause(input:{}){__typename}`);
+		const r = await gql(`mutation{${many.join(" ")}}`, { token: alice() });
+		assert.equal(r.status, 400, JSON.stringify(r.body).slice(0, 500));
+		assert.match(r.body.errors[0].message, /more than 20000 GraphQL tokens/);
+		assert.equal(r.body.errors.length, 1);
+		// Query.query (Relay 1) is not in the schema, so 60 reads cannot pass as one root field
+		const nested = await gql(`{ query { ${Array.from({ length: 60 }, (_, i) => `g${i}: allGoods { totalCount }`).join(" ")} } }`);
+		assert.equal(nested.body.data ?? null, null, JSON.stringify(nested.body).slice(0, 500));
+		assert.match(nested.body.errors[0].message, /Cannot query field "query"|root fields/);
+		// nor under a mutation's payload
+		const payload = await gql(`mutation { cancelOrder(input: { orderId: "0" }) { query { allGoods { totalCount } } } }`, { token: alice() });
+		assert.match(payload.body.errors?.[0]?.message ?? "", /Cannot query field "query"/, JSON.stringify(payload.body).slice(0, 500));
+	});
+
 	test("fragments are counted once each: a deep chain of them is refused at once, not after exponential work", async () => {
 		// F0 spreads F1 eight times, F1 spreads F2 eight times, ...: 8^10 fields
 		const frags = Array.from({ length: 10 }, (_, i) =>
