@@ -42,8 +42,12 @@
 // database -- wake-ups, states, resumes -- runs one at a time, in order, so
 // a client's ticks are sent in order and a state is never overtaken.
 //
-// Limits: at most maxClients connections (more are refused with HTTP 503
-// before the upgrade); a client message of at most maxMessage bytes (ws
+// Limits: at most maxClients connections, and at most maxPerAddress from one
+// remote address (more are refused with HTTP 503 before the upgrade); a
+// connection whose messages were refused maxRefused times is closed (4400),
+// and a refusal is never queued past maxBuffer; a connection is closed
+// (4401) when its token's exp passes, and a follow after that is refused;
+// a client message of at most maxMessage bytes (ws
 // closes with 1009 beyond); at most sim.limit('sectors') sectors in a
 // follow; at most maxFollows follows of one connection waiting (more get
 // an error); no hello within helloMs closes the connection.  Backpressure: a
@@ -114,6 +118,8 @@ export function attachLive(server, options) {
 		maxMessage = 128 * 1024,
 		helloMs = 10000,
 		maxFollows = 64,
+		maxPerAddress = 64,
+		maxRefused = 16,
 		log = (...a) => console.error("sim-live:", ...a),
 	} = options;
 
@@ -179,8 +185,42 @@ export function attachLive(server, options) {
 
 	function refuse(c, type, e, close = false) {
 		const header = { type, code: e.code ?? "XX000", message: e.message, hint: e.hint ?? null };
-		if (c.ws.readyState === OPEN) c.ws.send(frame(header, null), { binary: true });
+		const buf = frame(header, null);
+		if (c.ws.readyState === OPEN) {
+			if (c.ws.bufferedAmount > 0 && c.ws.bufferedAmount + buf.length > maxBuffer) {
+				// a client that sends without reading: its refusals are not queued
+				stats.dropped++;
+				drop(c);
+				c.ws.terminate();
+				return;
+			}
+			c.ws.send(buf, { binary: true });
+		}
 		if (close) c.ws.close(e.code === 401 ? 4401 : e.code === 403 ? 4403 : 4400, String(header.message).slice(0, 100));
+	}
+
+	// A refusal of a client's message; the maxRefused-th closes the connection.
+	function refuseMessage(c, e, close) {
+		c.refused++;
+		if (!close && c.refused >= maxRefused) {
+			refuse(c, "error", new FeedError(e.code ?? "08P01", `${e.message} (${c.refused} messages refused: closing)`, e.hint ?? null), true);
+			return;
+		}
+		refuse(c, "error", e, close);
+	}
+
+	// Close c when its token expires (exp: seconds since the epoch, or none).
+	function expireAt(c, exp) {
+		if (!Number.isFinite(exp)) return;
+		clearTimeout(c.expiryTimer);
+		const wait = exp * 1000 - Date.now();
+		if (wait <= 0) {
+			drop(c);
+			refuse(c, "error", new FeedError(401, "the token has expired", "Log in again: the token is invalid or expired."), true);
+			return;
+		}
+		c.expiryTimer = setTimeout(() => expireAt(c, exp), Math.min(wait, 2 ** 31 - 1));
+		c.expiryTimer.unref?.();
 	}
 
 	function drop(c) {
@@ -376,10 +416,12 @@ export function attachLive(server, options) {
 		}
 		c.role = who.role;
 		c.operator = who.role === "sim_operator";
+		c.exp = typeof who.claims?.exp === "number" ? who.claims.exp : null;
 		c.sectors = sectors;
 		c.phase = "live";
 		clearTimeout(c.helloTimer);
 		clients.add(c);
+		expireAt(c, c.exp);
 		await serial(async () => {
 			try {
 				if (fromTick === null) await sendState(c);
@@ -396,6 +438,10 @@ export function attachLive(server, options) {
 	}
 
 	async function onFollow(c, msg) {
+		if (c.exp !== null && c.exp * 1000 <= Date.now()) {
+			expireAt(c, c.exp);
+			return;
+		}
 		const sectors = parseSectors(msg.sectors, sectorLimit);
 		if (c.follows >= maxFollows) {
 			throw new FeedError("54000", `${c.follows} follows of this connection are still waiting`, "Wait for the state of one follow before sending the next.");
@@ -419,8 +465,11 @@ export function attachLive(server, options) {
 	}
 
 	let nextId = 1;
-	wss.on("connection", (ws) => {
-		const c = { n: nextId++, ws, phase: "hello", ready: false, operator: false, sectors: null, lastTick: null, role: null, follows: 0 };
+	const perAddress = new Map(); // remote address -> open connections
+	wss.on("connection", (ws, req) => {
+		const address = req?.socket?.remoteAddress ?? "";
+		perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+		const c = { n: nextId++, ws, phase: "hello", ready: false, operator: false, sectors: null, lastTick: null, role: null, follows: 0, refused: 0, exp: null };
 		c.helloTimer = setTimeout(() => {
 			refuse(c, "error", new FeedError("08P01", "no hello", "Send {\"type\":\"hello\",...} first."), true);
 		}, helloMs);
@@ -438,19 +487,22 @@ export function attachLive(server, options) {
 				if (c.phase === "hello" && msg.type !== "hello") throw new FeedError("08P01", `the first message must be a hello, not ${JSON.stringify(String(msg.type)).slice(0, 40)}`);
 				if (c.phase === "live" && msg.type !== "follow") throw new FeedError("08P01", `unknown message type ${JSON.stringify(String(msg.type)).slice(0, 40)}`, "Send {\"type\":\"follow\",\"sectors\":[...]}.");
 			} catch (e) {
-				refuse(c, "error", e, c.phase === "hello");
+				refuseMessage(c, e, c.phase === "hello");
 				return;
 			}
 			const p = c.phase === "hello" ? onHello(c, msg) : onFollow(c, msg);
 			p.catch((e) => {
 				const fe = e instanceof FeedError ? e : fromPg(e);
-				if (c.phase === "hello") refuse(c, "error", fe, true);
-				else refuse(c, "error", fe);
+				refuseMessage(c, fe, c.phase === "hello");
 			});
 		});
 		ws.on("close", () => {
 			clearTimeout(c.helloTimer);
+			clearTimeout(c.expiryTimer);
 			drop(c);
+			const left = (perAddress.get(address) ?? 1) - 1;
+			if (left > 0) perAddress.set(address, left);
+			else perAddress.delete(address);
 		});
 		ws.on("error", () => drop(c));
 	});
@@ -466,7 +518,8 @@ export function attachLive(server, options) {
 			if (server.listenerCount("upgrade") === 1) socket.destroy();
 			return;
 		}
-		if (closing || wss.clients.size >= maxClients) {
+		const address = req.socket.remoteAddress ?? "";
+		if (closing || wss.clients.size >= maxClients || (perAddress.get(address) ?? 0) >= maxPerAddress) {
 			socket.end("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many live feed clients\n");
 			return;
 		}

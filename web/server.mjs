@@ -16,6 +16,7 @@
 //                         (default 20)
 //   SIM_WEB_ROOT          directory of static files (default web/public)
 //   SIM_LIVE_MAX_CLIENTS  live feed connections (default 1000; live.mjs)
+//   SIM_LIVE_MAX_PER_ADDRESS  live feed connections from one address (default 64)
 //   SIM_LIVE_MAX_BUFFER   unsent bytes a live feed client may hold before it
 //                         is disconnected to resume later (default 16 MiB)
 //
@@ -75,6 +76,7 @@ const pool = intFromEnv("SIM_API_POOL", 10, 1, 1000);
 const maxFields = intFromEnv("SIM_API_MAX_FIELDS", 20, 1, 10000);
 const liveMaxClients = intFromEnv("SIM_LIVE_MAX_CLIENTS", 1000, 1, 1000000);
 const liveMaxBuffer = intFromEnv("SIM_LIVE_MAX_BUFFER", 16 * 1024 * 1024, 1024, 2 ** 31);
+const liveMaxPerAddress = intFromEnv("SIM_LIVE_MAX_PER_ADDRESS", 64, 1, 1000000);
 const webRoot = path.resolve(process.env.SIM_WEB_ROOT || path.join(here, "public"));
 
 const pgl = postgraphile(makePreset({ connectionString, pool, maxFields }));
@@ -193,7 +195,8 @@ const apiFields = Object.keys(schema.getQueryType().getFields()).filter((f) => !
 if (apiFields.length === 0) {
 	fail("the GraphQL schema has no field from schema api: is extension sim installed in this database (with its api schema), and is the connecting role granted sim_anon, sim_player and sim_operator?");
 }
-live = attachLive(server, { connectionString, auth, maxClients: liveMaxClients, maxBuffer: liveMaxBuffer });
+live = attachLive(server, { connectionString, auth, maxClients: liveMaxClients, maxBuffer: liveMaxBuffer,
+	maxPerAddress: liveMaxPerAddress });
 try {
 	await live.start();
 } catch (e) {

@@ -481,6 +481,68 @@ describe("refusals", () => {
 		assert.deepEqual([r.h.type, r.h.code], ["error", 401]);
 	});
 
+	test("a token that expires while connected closes the connection (4401)", async () => {
+		const exp = Math.floor(Date.now() / 1000) + 2;
+		const c = new Raw({ type: "hello", token: jwt.sign({ role: "sim_operator", exp }, secret, { algorithm: "HS256" }), sectors: [1], from_tick: null });
+		try {
+			assert.equal((await c.nth(0)).type, "state");
+			const closed = await c.closedNow();
+			assert.ok(Date.now() >= exp * 1000, "not before its exp");
+			assert.equal(closed.code, 4401);
+			const last = c.msgs.at(-1).header;
+			assert.deepEqual([last.type, last.code], ["error", 401]);
+			assert.match(last.message, /expired/);
+		} finally {
+			c.close();
+		}
+	});
+
+	test("a connection whose messages are refused again and again is closed", async () => {
+		const c = new Raw({ type: "hello", token: null, sectors: null, from_tick: null });
+		try {
+			await c.nth(0);
+			for (let i = 0; i < 20; i++) c.send({ type: "nonsense" });
+			const closed = await c.closedNow();
+			assert.equal(closed.code, 4400);
+			const errors = c.msgs.filter((m) => m.header.type === "error");
+			assert.equal(errors.length, 16, "16 refusals, the last one closing");
+			assert.match(errors.at(-1).header.message, /16 messages refused: closing/);
+		} finally {
+			c.close();
+		}
+	});
+
+	test("one address holds at most SIM_LIVE_MAX_PER_ADDRESS (64) connections", async () => {
+		const open = [];
+		let refusedAt = null;
+		try {
+			for (let i = 0; i < 200 && refusedAt === null; i++) {
+				const ws = new WebSocket(liveUrl);
+				const outcome = await new Promise((resolve) => {
+					ws.on("open", () => resolve("open"));
+					ws.on("unexpected-response", (req, res) => resolve(res.statusCode));
+					ws.on("error", () => resolve("error"));
+				});
+				if (outcome === "open") open.push(ws);
+				else refusedAt = outcome;
+			}
+			assert.equal(refusedAt, 503);
+			assert.ok(open.length >= 1 && open.length <= 64, `${open.length} connections were let in`);
+		} finally {
+			await Promise.all(open.map((ws) => new Promise((resolve) => {
+				ws.on("close", resolve);
+				ws.close();
+			})));
+		}
+		// once they are closed, the address is let in again
+		const again = new Raw({ type: "hello", token: null, sectors: null, from_tick: null });
+		try {
+			assert.equal((await again.nth(0)).type, "state");
+		} finally {
+			again.close();
+		}
+	});
+
 	test("bad hellos get error and the connection closes", async () => {
 		const [{ n: limit }] = await sql("SELECT sim.limit('sectors') AS n");
 		const cases = [
