@@ -95,6 +95,13 @@ const CONTENT_TYPES = {
 	".bin": "application/octet-stream",
 };
 
+// The page runs only its own bundle (no inline script; 'unsafe-eval' because
+// regl compiles its draw commands with new Function) and talks only to this
+// server (GraphQL, /live); its views add <style> elements; no frame may
+// embed it.
+const PAGE_POLICY = "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 function sendText(res, status, text, headers = {}) {
 	const body = Buffer.from(text, "utf8");
 	res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": body.length, ...headers });
@@ -125,6 +132,8 @@ async function serveStatic(req, res) {
 			"Content-Type": CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream",
 			"Content-Length": body.length,
 			"X-Content-Type-Options": "nosniff",
+			"Content-Security-Policy": PAGE_POLICY,
+			"Referrer-Policy": "no-referrer",
 		});
 		res.end(req.method === "HEAD" ? undefined : body);
 	} catch {

@@ -210,6 +210,25 @@ describe("the GraphQL schema", () => {
 	});
 });
 
+describe("the page's files", () => {
+	test("are served with a policy that runs only this server's scripts and sends no referrer; nothing outside web/public", async () => {
+		const res = await fetch(new URL("/", graphqlUrl));
+		assert.equal(res.status, 200);
+		assert.match(res.headers.get("content-type"), /text\/html/);
+		const csp = res.headers.get("content-security-policy") ?? "";
+		for (const d of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "object-src 'none'", "frame-ancestors 'none'"]) {
+			assert.ok(csp.includes(d), `${d} in ${csp}`);
+		}
+		// regl compiles with new Function ('unsafe-eval'); no inline script may run
+		assert.ok(!/script-src[^;]*unsafe-inline/.test(csp), "no inline script");
+		assert.equal(res.headers.get("referrer-policy"), "no-referrer");
+		for (const bad of ["/../package.json", "/%2e%2e/package.json", "/..%2fserver.mjs", "/%00"]) {
+			const r = await fetch(new URL(bad, graphqlUrl));
+			assert.equal(r.status, 404, bad);
+		}
+	});
+});
+
 describe("reads", () => {
 	test("each player sees its own ships, and only them", async () => {
 		const q = "{ allMyShips { nodes { rowId state } } allMyWallets { nodes { playerId credits } } }";
