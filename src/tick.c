@@ -15,7 +15,9 @@
  *   3. wake the ships whose arrival is due (event queue): next leg or stop;
  *   4. evaluate every ship's position (SIMD kernel);
  *   5. build the spatial grid into the unpublished buffer;
- *   6. record the tick, trim history, NOTIFY sim_tick.
+ *   6. hash the tick's change record, chained from the previous tick's
+ *      hash (sql/state_hash.sql), record the tick, trim history, NOTIFY
+ *      sim_tick; the chain's head is written to sim.world with the counter.
  * The grid is published when the transaction commits; an abort makes the
  * next tick reload the world from the tables.
  */
@@ -61,6 +63,9 @@ typedef struct TickCounts
 
 /* Step 1: the history's rollups, partitions and retention (sql/history.sql). */
 static SimStmt st_history = {.sql = "SELECT sim.maintain_history($1)", .nargs = 1, .types = {INT8OID}};
+
+/* Step 6: the tick's state hash, chained from the previous tick's. */
+static SimStmt st_hash = {.sql = "SELECT sim.tick_hash($1, $2)", .nargs = 2, .types = {INT8OID, BYTEAOID}};
 
 /* Mark the tick's commands applied, or rejected with their reasons (NULL: applied), at once. */
 static SimStmt st_finish = {.sql = "UPDATE sim.command c SET status = CASE WHEN u.err IS NULL THEN 'applied' "
@@ -289,9 +294,11 @@ flying_count(SimWorld *w, int64 tick)
 /*
  * Steps 2-6 of one tick; the caller holds the tick and advances sim.world.
  * waited_ms is how long it waited for commands to take the tick lock.
+ * prev is the previous tick's state hash; returns this tick's, allocated in
+ * the current (SPI) memory context.
  */
-static void
-tick_once(SimWorld *w, int64 tick, bool from_worker, double waited_ms)
+static bytea *
+tick_once(SimWorld *w, int64 tick, bool from_worker, double waited_ms, bytea *prev)
 {
 	SimShared  *h = w->hdr;
 	instr_time	start;
@@ -307,8 +314,11 @@ tick_once(SimWorld *w, int64 tick, bool from_worker, double waited_ms)
 	uint32	   *due_slots;
 	int			ndue;
 	SimTickReport report;
-	Oid			types[7] = {INT8OID, FLOAT8OID, INT4OID, INT4OID, INT4OID, TEXTOID, FLOAT8OID};
-	Datum		vals[7];
+	Oid			types[8] = {INT8OID, FLOAT8OID, INT4OID, INT4OID, INT4OID, TEXTOID, FLOAT8OID, BYTEAOID};
+	Datum		vals[8];
+	Datum		hvals[2];
+	bool		isnull;
+	bytea	   *hash;
 
 	INSTR_TIME_SET_CURRENT(start);
 	SimCurrentTick = tick;
@@ -362,7 +372,15 @@ tick_once(SimWorld *w, int64 tick, bool from_worker, double waited_ms)
 	pg_atomic_fetch_add_u64(&h->grid_seq[buffer], 1);
 	SimWorldTickDone(w, buffer);
 
-	/* 6. record */
+	/* 6. the state hash (every change of this tick is written by now), and record */
+	hvals[0] = Int64GetDatum(tick);
+	hvals[1] = PointerGetDatum(prev);
+	SimStmtRun(&st_hash, hvals, NULL, SPI_OK_SELECT);
+	if (SPI_processed != 1)
+		elog(ERROR, "could not hash tick " INT64_FORMAT, tick);
+	hash = DatumGetByteaPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull)
+		elog(ERROR, "could not hash tick " INT64_FORMAT, tick);
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
 	ms = INSTR_TIME_GET_MILLISEC(elapsed);
@@ -373,10 +391,11 @@ tick_once(SimWorld *w, int64 tick, bool from_worker, double waited_ms)
 	vals[4] = Int32GetDatum(counts.commands);
 	vals[5] = CStringGetTextDatum(from_worker ? "worker" : "step");
 	vals[6] = Float8GetDatum(waited_ms);
+	vals[7] = PointerGetDatum(hash);
 	if (SPI_execute_with_args("INSERT INTO sim.tick_log (tick, finished_at, duration_ms, ships_in_flight, "
-							  "arrivals, commands, source, waited_ms) "
-							  "VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7)",
-							  7, types, vals, NULL, false, 0) != SPI_OK_INSERT)
+							  "arrivals, commands, source, waited_ms, state_hash) "
+							  "VALUES ($1, clock_timestamp(), $2, $3, $4, $5, $6, $7, $8)",
+							  8, types, vals, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record tick");
 
 	report.tick = tick;
@@ -386,6 +405,7 @@ tick_once(SimWorld *w, int64 tick, bool from_worker, double waited_ms)
 	report.rejected = counts.rejected;
 	report.ms = ms;
 	SimNotifyTick(&report);
+	return hash;
 }
 
 SimTickOutcome
@@ -395,14 +415,18 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 	int64		tick;
 	bool		isnull;
 	int			i;
-	Oid			types[2] = {INT8OID, INT8OID};
-	Datum		vals[2];
+	Oid			types[3] = {INT8OID, INT8OID, BYTEAOID};
+	Datum		vals[3];
 	double		waited_ms;
+	bytea	   *hash;
+	bytea	   *next;
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext oldcxt;
 
 	/* 1. take the tick: this row lock serialises every tick */
 	if (SPI_execute(from_worker
-					? "SELECT tick, paused FROM sim.world FOR UPDATE SKIP LOCKED"
-					: "SELECT tick, paused FROM sim.world FOR UPDATE",
+					? "SELECT tick, paused, state_hash FROM sim.world FOR UPDATE SKIP LOCKED"
+					: "SELECT tick, paused, state_hash FROM sim.world FOR UPDATE",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not lock sim.world");
 	if (SPI_processed == 0)
@@ -419,6 +443,7 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 	tick = SimGetInt64(0, 1, 0);
 	if (from_worker && DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
 		return SIM_TICK_PAUSED;
+	hash = DatumGetByteaPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 
 	/*
 	 * The shared world is one per cluster: one tick at a time in any
@@ -450,14 +475,20 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 					 errmsg("terminating sim.step because the postmaster died")));
 		/* each tick's SPI results and scratch are freed when it ends */
 		SPI_connect();
-		tick_once(w, ++tick, from_worker, i == 0 ? waited_ms : 0.0);
+		next = tick_once(w, ++tick, from_worker, i == 0 ? waited_ms : 0.0, hash);
+		oldcxt = MemoryContextSwitchTo(outer);
+		next = DatumGetByteaPCopy(PointerGetDatum(next));
+		MemoryContextSwitchTo(oldcxt);
 		SPI_finish();
+		pfree(hash);
+		hash = next;
 	}
 
 	/* the counter and the history's retention, once for all these ticks */
 	vals[0] = Int64GetDatum(tick);
 	vals[1] = Int64GetDatum(tick - sim_tick_history);
-	if (SPI_execute_with_args("UPDATE sim.world SET tick = $1", 1, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
+	vals[2] = PointerGetDatum(hash);
+	if (SPI_execute_with_args("UPDATE sim.world SET tick = $1, state_hash = $3", 3, types, vals, NULL, false, 0) != SPI_OK_UPDATE ||
 		SPI_execute_with_args("DELETE FROM sim.tick_log WHERE tick <= $2", 2, types, vals, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not record tick");
 
