@@ -21,15 +21,15 @@ COMMENT ON COLUMN sim.tick_log.state_hash IS
 -- sub_id (int4), sector_id (int4) in network byte order, then 0x00 for a
 -- deleted entity or 0x01 and array_send(val) (float8 bits, big-endian).
 -- seq is left out: its values differ between databases.
+-- Its SQL-standard body is resolved once, at install, so it needs no pinned
+-- search_path, and it is inlined into the tick's statement that calls it (a
+-- SET clause, or STRICT over a body that is not strict, would prevent that).
 CREATE FUNCTION sim.tick_hash(t bigint, prev bytea) RETURNS bytea
-LANGUAGE sql STABLE STRICT
-SET search_path = pg_catalog, pg_temp
-RETURN pg_catalog.sha256(prev || coalesce(
-    (SELECT pg_catalog.string_agg(pg_catalog.int2send(c.kind) || pg_catalog.int8send(c.id)
-                                  || pg_catalog.int4send(c.sub_id) || pg_catalog.int4send(c.sector_id)
-                                  || CASE WHEN c.val IS NULL THEN '\x00'::bytea
-                                          ELSE '\x01'::bytea || pg_catalog.array_send(c.val) END,
-                                  ''::bytea ORDER BY c.seq)
+LANGUAGE sql STABLE
+RETURN sha256(prev || coalesce(
+    (SELECT string_agg(int2send(c.kind) || int8send(c.id) || int4send(c.sub_id) || int4send(c.sector_id)
+                       || CASE WHEN c.val IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea || array_send(c.val) END,
+                       ''::bytea ORDER BY c.seq)
        FROM sim.change c WHERE c.tick = t),
     ''::bytea));
 COMMENT ON FUNCTION sim.tick_hash(bigint, bytea) IS
