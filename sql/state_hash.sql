@@ -22,8 +22,9 @@ COMMENT ON COLUMN sim.tick_log.state_hash IS
 -- deleted entity or 0x01 and array_send(val) (float8 bits, big-endian).
 -- seq is left out: its values differ between databases.
 -- Its SQL-standard body is resolved once, at install, so it needs no pinned
--- search_path, and it is inlined into the tick's statement that calls it (a
--- SET clause, or STRICT over a body that is not strict, would prevent that).
+-- search_path (whose SET clause would cost a configuration save and restore
+-- at every call).  Its subquery keeps it from being inlined: the tick's
+-- statement runs it as a function, its body planned at each tick.
 CREATE FUNCTION sim.tick_hash(t bigint, prev bytea) RETURNS bytea
 LANGUAGE sql STABLE
 RETURN sha256(prev || coalesce(
