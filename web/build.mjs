@@ -19,39 +19,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const DIST = path.join(here, "public", "dist");
 
-// The page modules the shell routes to.  A page whose module is not in the
-// tree (the work of another branch, not merged yet) is bundled as a page that
-// says so, with a warning from the build; every other missing import fails it.
-const PAGES = ["galaxy", "sector", "console", "operator", "analyst"];
-const appDir = path.join(here, "public", "app");
-
-const absentPagesPlugin = {
-	name: "sim-absent-pages",
-	setup(b) {
-		const filter = new RegExp(`^\\./(${PAGES.join("|")})\\.mjs$`);
-		b.onResolve({ filter }, (args) => {
-			if (args.importer !== path.join(appDir, "main.mjs")) return undefined;
-			const file = path.join(appDir, args.path);
-			if (existsSync(file)) return undefined;
-			return {
-				path: args.path,
-				namespace: "sim-absent-page",
-				warnings: [{ text: `page module public/app/${args.path.slice(2)} is absent: its route says it is not in this build` }],
-			};
-		});
-		b.onLoad({ filter: /.*/, namespace: "sim-absent-page" }, (args) => ({
-			contents: `export function mount(root) {
-				const p = document.createElement("p");
-				p.className = "not-found";
-				p.textContent = ${JSON.stringify(`This page (${args.path.slice(2)}) is not in this build.`)};
-				root.append(p);
-				return { unmount() {} };
-			}`,
-			loader: "js",
-		}));
-	},
-};
-
 export async function build({ minify = true } = {}) {
 	const result = await esbuild.build({
 		entryPoints: { main: path.join(here, "public", "app", "main.mjs") },
@@ -63,7 +30,6 @@ export async function build({ minify = true } = {}) {
 		minify,
 		sourcemap: true,
 		logLevel: "silent",
-		plugins: [absentPagesPlugin],
 	});
 	// index.html links dist/main.css; without a stylesheet import it is empty
 	const css = path.join(DIST, "main.css");
