@@ -17,10 +17,14 @@ COMMENT ON COLUMN sim.tick_log.state_hash IS
     'sim.tick_hash(tick, the previous tick''s state hash): chained over the ticks'' change records';
 
 -- The state hash of tick t chained from prev: sha256 of prev followed by
--- each of the tick's change rows in seq order, as kind (int2), id (int8),
--- sub_id (int4), sector_id (int4) in network byte order, then 0x00 for a
--- deleted entity or 0x01 and array_send(val) (float8 bits, big-endian).
--- seq is left out: its values differ between databases.
+-- each of the tick's change rows, as kind (int2), id (int8), sub_id (int4),
+-- sector_id (int4) in network byte order, then 0x00 for a deleted entity or
+-- 0x01 and array_send(val) (float8 bits, big-endian).  The rows are taken by
+-- entity (kind, id, sub_id), and an entity's rows in the order they were
+-- written (seq): concurrent commands on different entities draw seqs in
+-- whatever order they interleave, which says nothing of the state, while the
+-- writes of one entity are ordered by its row lock.  seq itself is left
+-- out: its values differ between databases.
 -- Its SQL-standard body is resolved once, at install, so it needs no pinned
 -- search_path (whose SET clause would cost a configuration save and restore
 -- at every call).  Its subquery keeps it from being inlined: the tick's
@@ -30,8 +34,8 @@ LANGUAGE sql STABLE
 RETURN sha256(prev || coalesce(
     (SELECT string_agg(int2send(c.kind) || int8send(c.id) || int4send(c.sub_id) || int4send(c.sector_id)
                        || CASE WHEN c.val IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea || array_send(c.val) END,
-                       ''::bytea ORDER BY c.seq)
+                       ''::bytea ORDER BY c.kind, c.id, c.sub_id, c.seq)
        FROM sim.change c WHERE c.tick = t),
     ''::bytea));
 COMMENT ON FUNCTION sim.tick_hash(bigint, bytea) IS
-    'The state hash of tick t chained from prev: sha256(prev || the tick''s rows of sim.change in seq order, seq left out)';
+    'The state hash of tick t chained from prev: sha256(prev || the tick''s rows of sim.change by kind, id, sub_id and seq, seq left out)';

@@ -28,11 +28,11 @@ CREATE FUNCTION pg_temp.keep(r integer) RETURNS void LANGUAGE sql AS $$
     INSERT INTO run_hash SELECT r, tick, state_hash FROM sim.tick_log;
     INSERT INTO run_change SELECT r, tick, seq, kind, id, sub_id, sector_id, val FROM sim.change;
 $$;
--- the first tick at which run r's change rows (in seq order, seq left out)
--- differ from run 1's
+-- the first tick at which run r's change rows (by entity, each entity's
+-- rows in seq order, seq left out) differ from run 1's
 CREATE FUNCTION pg_temp.first_difference(r integer) RETURNS bigint LANGUAGE sql AS $$
     WITH per_tick AS (
-        SELECT run, tick, array_agg(ROW(kind, id, sub_id, sector_id, val)::text ORDER BY seq) AS rows
+        SELECT run, tick, array_agg(ROW(kind, id, sub_id, sector_id, val)::text ORDER BY kind, id, sub_id, seq) AS rows
           FROM run_change WHERE run IN (1, r) GROUP BY run, tick)
     SELECT min(t.tick)
       FROM generate_series(1, 50) t(tick)
@@ -54,13 +54,13 @@ SELECT count(*) AS ticks, count(*) FILTER (WHERE octet_length(state_hash) = 32) 
 -- the head is the last tick's hash
 SELECT w.state_hash = h.state_hash AS head_is_last_hash
   FROM sim.world w JOIN run_hash h ON h.run = 1 AND h.tick = w.tick;
--- each hash is sha256(previous hash || the tick's rows in seq order as
--- kind int2, id int8, sub_id int4, sector_id int4, 0x01 || array_send(val)
+-- each hash is sha256(previous hash || the tick's rows by entity (kind,
+-- id, sub_id), each entity's in seq order, as kind int2, id int8, sub_id int4, sector_id int4, 0x01 || array_send(val)
 -- or 0x00 when deleted), the first chained from 32 zero bytes
 WITH rows AS (
     SELECT tick, string_agg(int2send(kind) || int8send(id) || int4send(sub_id) || int4send(sector_id)
                             || CASE WHEN val IS NULL THEN '\x00'::bytea ELSE '\x01'::bytea || array_send(val) END,
-                            ''::bytea ORDER BY seq) AS bytes
+                            ''::bytea ORDER BY kind, id, sub_id, seq) AS bytes
       FROM run_change WHERE run = 1 GROUP BY tick),
 chain AS (
     SELECT h.tick, h.state_hash,
@@ -83,6 +83,43 @@ SELECT (SELECT min(seq) FROM run_change WHERE run = 2) > (SELECT max(seq) FROM r
        pg_temp.first_difference(2) AS first_different_changes;
 SELECT count(*) AS ticks, count(*) FILTER (WHERE a.state_hash = b.state_hash) AS equal_hashes
   FROM run_hash a JOIN run_hash b ON b.run = 2 AND b.tick = a.tick WHERE a.run = 1;
+
+---
+--- The order in which concurrent writers drew seqs for different entities
+--- does not change the hash; the order of one entity's writes does.  In a
+--- transaction rolled back after: renumber a tick's rows with the entities
+--- in reverse order, each entity's rows kept in order, and the hash is the
+--- same; then give one entity a second row and swap the two rows' seqs, and
+--- the hashes of the two orders differ.
+---
+BEGIN;
+CREATE TEMP TABLE probe AS
+SELECT h.tick, h.state_hash,
+       coalesce(lag(h.state_hash) OVER (ORDER BY h.tick), decode(repeat('00', 32), 'hex')) AS prev
+  FROM sim.tick_log h;
+SELECT tick AS probe_tick FROM sim.change WHERE val IS NOT NULL
+ GROUP BY tick HAVING count(DISTINCT kind) > 1 ORDER BY count(*) DESC, tick LIMIT 1 \gset
+UPDATE sim.change c SET seq = r.new_seq - 1000000000
+  FROM (SELECT seq, row_number() OVER (ORDER BY kind DESC, id DESC, sub_id DESC, seq) AS new_seq
+          FROM sim.change WHERE tick = :probe_tick) r
+ WHERE c.tick = :probe_tick AND c.seq = r.seq;
+SELECT (SELECT array_agg(seq ORDER BY kind, id, sub_id, seq) FROM sim.change WHERE tick = :probe_tick)
+       <> (SELECT array_agg(seq ORDER BY seq) FROM sim.change WHERE tick = :probe_tick) AS entities_reordered,
+       sim.tick_hash(p.tick, p.prev) = p.state_hash AS same_hash
+  FROM probe p WHERE p.tick = :probe_tick;
+INSERT INTO sim.change (tick, seq, kind, id, sub_id, sector_id, val)
+SELECT tick, 0, kind, id, sub_id, sector_id, array_prepend(val[1] + 1, val[2:])
+  FROM sim.change WHERE tick = :probe_tick AND val IS NOT NULL ORDER BY seq LIMIT 1;
+CREATE TEMP TABLE written_in_order AS
+SELECT sim.tick_hash(p.tick, p.prev) AS h FROM probe p WHERE p.tick = :probe_tick;
+SELECT min(seq) AS a, max(seq) AS b FROM sim.change WHERE tick = :probe_tick
+ GROUP BY kind, id, sub_id HAVING count(*) = 2 \gset
+UPDATE sim.change SET seq = -1 WHERE tick = :probe_tick AND seq = :a;
+UPDATE sim.change SET seq = :a WHERE tick = :probe_tick AND seq = :b;
+UPDATE sim.change SET seq = :b WHERE tick = :probe_tick AND seq = -1;
+SELECT sim.tick_hash(p.tick, p.prev) <> w.h AS one_entitys_order_counts
+  FROM probe p, written_in_order w WHERE p.tick = :probe_tick;
+ROLLBACK;
 
 ---
 --- Run 3: the same seed, with the tax rate changed after tick 20.  The hashes

@@ -38,6 +38,20 @@
 	X('S', 'M', '0', '1', '0', CHANGES_GONE, \
 	  "the change record no longer holds the ticks asked for: reload a snapshot") \
 	X('S', 'M', '0', '1', '1', VOCABULARY_MISMATCH, \
-	  "the vocabulary tables or the schema disagree with the module: sim.check_vocabulary()")
+	  "the vocabulary tables or the schema disagree with the module: sim.check_vocabulary()") \
+	X('S', 'M', '0', '1', '2', STALE_EPOCH, \
+	  "the caller follows a universe that was replaced (its epoch is not the current one): reload") \
+	X('S', 'M', '0', '1', '3', INVALID_SNAPSHOT_NAME, \
+	  "a snapshot name must be 1 to 63 letters, digits, '_', '-' or '.'") \
+	X('S', 'M', '0', '1', '4', SNAPSHOT_NOT_FOUND, \
+	  "no snapshot of that name exists") \
+	X('S', 'M', '0', '1', '5', DUPLICATE_SNAPSHOT, \
+	  "a snapshot of that name exists already") \
+	X('S', 'M', '0', '1', '6', FOREIGN_SNAPSHOT, \
+	  "the export is not one this version of sim can import (another format, version or schema)") \
+	X('S', 'M', '0', '1', '7', CORRUPT_SNAPSHOT, \
+	  "the snapshot or export is damaged: its structure or checksum is wrong") \
+	X('S', 'M', '0', '1', '8', REPLAY_NOT_READY, \
+	  "replay needs a paused ticker and a universe at the recording's first tick and state hash")
 
 #endif							/* SIM_CORE_ERRCODES_H */
