@@ -11,6 +11,12 @@
 -- sim.change is partitioned by tick.  The tick creates partitions ahead of
 -- time and drops those older than sim.change_retention ticks; dropping a
 -- partition moves the horizon, the oldest tick a client may resume from.
+--
+-- Every row the feed returns, every delta's header and every notification
+-- carries the universe's epoch (sim.world.epoch): a client that resumes
+-- from a tick passes the epoch it read with it, and gets SM012 when the
+-- universe has been replaced since (sim.check_epoch), instead of another
+-- universe's changes.
 
 -- The kinds of change and the meaning of their values, in order.  A ship's
 -- flight-plan fields are the columns of sim.leg_field (SIM_LEG_FIELDS).
@@ -526,12 +532,41 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.change_horizon() IS
     'The oldest tick sim.changes_since and sim.delta accept: every change after it is kept';
 
+-- The current epoch, after checking the caller's: SM012 when epoch is not
+-- NULL and not the current one (the universe was generated, rolled back or
+-- imported since the caller read it).  55000 without a universe.
+CREATE FUNCTION sim.check_epoch(epoch bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cur     bigint;
+BEGIN
+    SELECT w.epoch INTO cur FROM sim.world w;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no universe'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Create one with sim.generate_universe().';
+    END IF;
+    IF $1 IS NOT NULL AND $1 <> cur THEN
+        RAISE EXCEPTION 'epoch % is not the current epoch %', $1, cur
+            USING ERRCODE = 'SM012',
+                  DETAIL = 'The universe was replaced (generated, rolled back or imported) after the caller read it: its ticks are not the ones the caller follows.',
+                  HINT = 'Reload the state (sim.delta_state, or SELECT the tables) and follow the changes of the current epoch from its tick.';
+    END IF;
+    RETURN cur;
+END
+$$;
+COMMENT ON FUNCTION sim.check_epoch(bigint) IS
+    'The current universe epoch; SM012 when the given one (NULL: not checked) is not it';
+
 -- Check that the changes after since up to until can be read in full, and
 -- hold off partition drops while the caller reads them.  The horizon is read
 -- after the lock and as last committed, so even a REPEATABLE READ snapshot
--- older than a drop gets SM010 rather than a silent gap.  Returns until, or
--- the last committed tick when until is NULL.
-CREATE FUNCTION sim.check_change_range(since bigint, until bigint DEFAULT NULL) RETURNS bigint
+-- older than a drop gets SM010 rather than a silent gap.  The epoch is
+-- checked first (sim.check_epoch): a client of a replaced universe gets
+-- SM012, whatever its tick.  Returns until, or the last committed tick when
+-- until is NULL.
+CREATE FUNCTION sim.check_change_range(since bigint, until bigint DEFAULT NULL, epoch bigint DEFAULT NULL)
+RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     cur     bigint;
@@ -542,12 +577,8 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     LOCK TABLE sim.change IN ACCESS SHARE MODE;
+    PERFORM sim.check_epoch($3);
     SELECT w.tick INTO cur FROM sim.world w;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'there is no universe'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Create one with sim.generate_universe().';
-    END IF;
     hz := coalesce(sim.change_horizon(), cur);
     IF since < hz THEN
         RAISE EXCEPTION 'changes since tick % are no longer kept', since
@@ -571,32 +602,47 @@ BEGIN
     RETURN until;
 END
 $$;
-COMMENT ON FUNCTION sim.check_change_range(bigint, bigint) IS
-    'Validate a range of the change record (SM010 past the horizon) and return its last tick';
+COMMENT ON FUNCTION sim.check_change_range(bigint, bigint, bigint) IS
+    'Validate a range of the change record (SM012 for another epoch, SM010 past the horizon) and return its last tick';
 
 -- The change feed: every change after tick since, up to the last committed
 -- tick, in the order they were made; optionally only some sectors' changes
--- (at most sim.limit('sectors') of them: 54000 beyond).  The rows are
+-- (at most sim.limit('sectors') of them: 54000 beyond), and only if the
+-- universe's epoch is the given one (SM012; NULL: not checked).  Each row
+-- carries the epoch read with it, in the same snapshot.  The rows are
 -- bounded by the retention, and RETURN QUERY keeps them in a tuplestore
--- that spills to disk past work_mem.
-CREATE FUNCTION sim.changes_since(since bigint, sectors integer[] DEFAULT NULL)
-RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb)
+-- that spills to disk past work_mem.  PL/pgSQL cannot name an argument and
+-- a result column alike, so sim.changes_since is this function renamed.
+CREATE FUNCTION sim.change_feed(since bigint, sectors integer[], want_epoch bigint)
+RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb,
+               row_epoch bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     until   bigint;
 BEGIN
     PERFORM sim.bounded_array(sectors, 'sectors', 'sectors');
-    until := sim.check_change_range(since);
+    until := sim.check_change_range(since, NULL, want_epoch);
     RETURN QUERY
-    SELECT c.tick, c.seq, k.name, c.id, c.sub_id, c.sector_id, sim.change_data(c.kind, c.val)
+    SELECT c.tick, c.seq, k.name, c.id, c.sub_id, c.sector_id, sim.change_data(c.kind, c.val), w.epoch
       FROM sim.change c JOIN sim.change_kind k ON k.kind = c.kind
+     CROSS JOIN sim.world w
      WHERE c.tick > since AND c.tick <= until
        AND (sectors IS NULL OR c.sector_id = ANY (sectors))
      ORDER BY c.tick, c.seq;
 END
 $$;
-COMMENT ON FUNCTION sim.changes_since(bigint, integer[]) IS
-    'Every change after a tick up to the last committed one, ordered (SM010 when that tick is past the retention; 54000 for more than sim.limit(''sectors'') sectors)';
+COMMENT ON FUNCTION sim.change_feed(bigint, integer[], bigint) IS
+    'sim.changes_since''s body (its epoch column named row_epoch)';
+
+CREATE FUNCTION sim.changes_since(since bigint, sectors integer[] DEFAULT NULL, epoch bigint DEFAULT NULL)
+RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb,
+               epoch bigint)
+LANGUAGE sql AS $$
+    SELECT f.tick, f.seq, f.kind, f.id, f.sub_id, f.sector_id, f.data, f.row_epoch
+      FROM sim.change_feed(since, sectors, changes_since.epoch) f
+$$;
+COMMENT ON FUNCTION sim.changes_since(bigint, integer[], bigint) IS
+    'Every change after a tick up to the last committed one, ordered, each with the universe''s epoch (SM012 when the given epoch is not the current one; SM010 when that tick is past the retention; 54000 for more than sim.limit(''sectors'') sectors)';
 
 -- Logical replication: one publication of every table that holds the
 -- universe (the tables whose rows pg_dump keeps, see finish.sql).  The change
@@ -638,37 +684,41 @@ COMMENT ON FUNCTION sim.create_publication(text) IS
     'Create a publication of every table of the universe, for logical replication (subscribers run CREATE EXTENSION sim first)';
 
 -- Binary deltas (format: docs/delta-format.md).
+-- The header carries the universe's epoch; with epoch given, SM012 when it
+-- is not the current one.
 CREATE FUNCTION sim.delta(from_tick bigint, to_tick bigint, sectors integer[] DEFAULT NULL,
-                          compress boolean DEFAULT true)
+                          compress boolean DEFAULT true, epoch bigint DEFAULT NULL)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'sim_delta'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION sim.delta(bigint, bigint, integer[], boolean) IS
-    'The changes in (from_tick, to_tick], optionally of some sectors (at most sim.limit(''sectors'')), as one compact LZ4-compressed byte string';
+COMMENT ON FUNCTION sim.delta(bigint, bigint, integer[], boolean, bigint) IS
+    'The changes in (from_tick, to_tick], optionally of some sectors (at most sim.limit(''sectors'')), as one compact LZ4-compressed byte string whose header carries the epoch (SM012 when the given epoch is not the current one)';
 
 -- The current state as one delta (docs/delta-format.md, "The state of a
 -- universe as a delta"): a ship record per ship and a stock record per
 -- market at the current tick T, range (T - 1, T], seq 0.
-CREATE FUNCTION sim.delta_state(sectors integer[] DEFAULT NULL)
+CREATE FUNCTION sim.delta_state(sectors integer[] DEFAULT NULL, epoch bigint DEFAULT NULL)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'sim_delta_state'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION sim.delta_state(integer[]) IS
-    'Every ship, hold entry and market of some sectors (all when NULL, at most sim.limit(''sectors'')) at the current tick, as one delta that sim.delta continues';
+COMMENT ON FUNCTION sim.delta_state(integer[], bigint) IS
+    'Every ship, hold entry and market of some sectors (all when NULL, at most sim.limit(''sectors'')) at the current tick and epoch, as one delta that sim.delta continues (SM012 when the given epoch is not the current one)';
 
+-- epoch is the header's (NULL for a version 1 delta, which has none).
 CREATE FUNCTION sim.delta_records(delta bytea)
 RETURNS TABLE (tick bigint, seq bigint, kind smallint, id bigint, sub_id integer, sector_id integer,
-               val double precision[])
+               val double precision[], epoch bigint)
 AS 'MODULE_PATHNAME', 'sim_delta_records'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sim.delta_records(bytea) IS
-    'The records of a delta as stored in sim.change (22P03 when the bytes are not a valid delta)';
+    'The records of a delta as stored in sim.change, each with the header''s epoch (22P03 when the bytes are not a valid delta)';
 
 CREATE FUNCTION sim.delta_decode(delta bytea)
-RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb)
+RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb,
+               epoch bigint)
 LANGUAGE sql STABLE STRICT AS $$
     SELECT r.tick, r.seq, coalesce(k.name, r.kind::text), r.id, r.sub_id, r.sector_id,
-           sim.change_data(r.kind, r.val)
+           sim.change_data(r.kind, r.val), r.epoch
       FROM sim.delta_records(delta) r LEFT JOIN sim.change_kind k ON k.kind = r.kind
 $$;
 COMMENT ON FUNCTION sim.delta_decode(bytea) IS
@@ -676,8 +726,19 @@ COMMENT ON FUNCTION sim.delta_decode(bytea) IS
 
 CREATE FUNCTION sim.delta_info(delta bytea,
                                OUT from_tick bigint, OUT to_tick bigint, OUT records bigint,
-                               OUT raw_bytes bigint, OUT packed_bytes bigint)
+                               OUT raw_bytes bigint, OUT packed_bytes bigint,
+                               OUT version integer, OUT epoch bigint)
 AS 'MODULE_PATHNAME', 'sim_delta_info'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sim.delta_info(bytea) IS
-    'A delta''s tick range, record count and size before and after compression (checks all of it)';
+    'A delta''s tick range, record count, size before and after compression, format version and epoch (NULL in version 1) (checks all of it)';
+
+-- Tell followers that the universe was replaced (rollback, import): at the
+-- caller's commit, a sim_tick notification with a tick's shape at the
+-- current tick and new epoch, nothing counted, and "reload": true
+-- (src/notify.c, docs/clients.md).
+CREATE FUNCTION sim.notify_epoch() RETURNS void
+AS 'MODULE_PATHNAME', 'sim_notify_epoch'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sim.notify_epoch() IS
+    'Notify sim_tick followers (at commit) that the universe has a new epoch and must be reloaded';

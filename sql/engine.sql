@@ -287,8 +287,11 @@ CREATE FUNCTION sim.ticker_state(
 AS 'MODULE_PATHNAME', 'sim_ticker_state'
 LANGUAGE C VOLATILE;
 
+-- epoch: the universe's (sim.world.epoch), which sql/lifecycle.sql adds to
+-- sim.world after this file, so the view reads it by name at run time.
 CREATE VIEW sim.status AS
 SELECT w.tick,
+       (to_jsonb(w) ->> 'epoch')::bigint AS epoch,
        w.paused,
        current_setting('sim.enabled')::boolean AS enabled,
        (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'sim.tick_interval_ms') AS tick_interval_ms,
@@ -317,7 +320,7 @@ SELECT w.tick,
               percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
          FROM (SELECT duration_ms FROM sim.tick_log ORDER BY tick DESC LIMIT 100) r) l;
 COMMENT ON VIEW sim.status IS
-    'The ticker at a glance: tick, timing over the last 100 ticks, lag, last error, last wait for commands';
+    'The ticker at a glance: tick, epoch, timing over the last 100 ticks, lag, last error, last wait for commands';
 
 -- Spatial queries over the published index
 CREATE FUNCTION sim.ships_within_xyz(x double precision, y double precision, z double precision,

@@ -140,8 +140,9 @@ BEGIN
                                            'sim.undock(bigint)'::regprocedure,
                                            'sim.change_tick()'::regprocedure,
                                            'sim.change_horizon()'::regprocedure,
-                                           'sim.delta(bigint, bigint, integer[], boolean)'::regprocedure,
-                                           'sim.delta_state(integer[])'::regprocedure,
+                                           'sim.notify_epoch()'::regprocedure,
+                                           'sim.delta(bigint, bigint, integer[], boolean, bigint)'::regprocedure,
+                                           'sim.delta_state(integer[], bigint)'::regprocedure,
                                            'sim.ships_in_view(double precision[], integer)'::regprocedure,
                                            'sim.view_check(double precision[], integer)'::regprocedure,
                                            'sim.route_xyz(integer, integer, text, integer)'::regprocedure))

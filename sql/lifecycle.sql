@@ -20,16 +20,3 @@ ALTER TABLE sim.world ADD COLUMN epoch bigint NOT NULL DEFAULT sim.new_epoch()
     CHECK (epoch BETWEEN 1 AND 9007199254740991);
 COMMENT ON COLUMN sim.world.epoch IS
     'The universe''s epoch: new on generation, import and rollback; carried by notifications, change rows and deltas';
-
--- Tell followers that the universe was replaced (rollback, import): a
--- sim_tick notification carrying the new epoch, sent when the caller's
--- transaction commits.
-CREATE FUNCTION sim.notify_epoch() RETURNS void
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    SELECT pg_notify('sim_tick', json_build_object('tick', w.tick, 'epoch', w.epoch, 'reload', true)::text)
-      FROM sim.world w;
-END;
-COMMENT ON FUNCTION sim.notify_epoch() IS
-    'Notify sim_tick followers (at commit) that the universe has a new epoch and must be reloaded';
-REVOKE ALL ON FUNCTION sim.notify_epoch() FROM PUBLIC;

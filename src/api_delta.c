@@ -4,6 +4,10 @@
  * sim.delta_state encodes the current ships, holds and markets the same way
  * (sim.state_records), sim.delta_records decodes one back into rows.
  *
+ * Every delta's header carries the universe's epoch, read in the snapshot
+ * its records are read in; both encoders take the epoch the caller
+ * follows and refuse another (SM012, ERRCODE_SIM_STALE_EPOCH).
+ *
  * Both take and return whole byte strings, so a delta is bounded by
  * SIM_DELTA_SQL_MAX_RAW bytes before compression; a longer range is an
  * error whose hint says to ask for fewer ticks.  The decoder's input is
@@ -29,8 +33,10 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "sim/bounds.h"
+#include "sim/errcodes.h"
 #include "sim/core/delta.h"
 
 PG_FUNCTION_INFO_V1(sim_delta);
@@ -90,6 +96,37 @@ too_large(int64 from, int64 to, bool state)
 			 errmsg("ticks " INT64_FORMAT " to " INT64_FORMAT " hold too many changes for one delta", from, to),
 			 errdetail("A delta holds at most %zu bytes before compression.", SIM_DELTA_SQL_MAX_RAW),
 			 errhint("Ask for fewer ticks at a time.")));
+}
+
+/*
+ * Refuse a delta of epoch current to a caller that follows want (when not
+ * NULL): the universe was replaced since the caller read it.
+ */
+static void
+check_epoch(bool want_null, int64 want, int64 current)
+{
+	if (!want_null && want != current)
+		ereport(ERROR,
+				(errcode(ERRCODE_SIM_STALE_EPOCH),
+				 errmsg("epoch " INT64_FORMAT " is not the current epoch " INT64_FORMAT, want, current),
+				 errdetail("The universe was replaced (generated, rolled back or imported) after the caller read it: its ticks are not the ones the caller follows."),
+				 errhint("Reload the state (sim.delta_state, or SELECT the tables) and follow the changes of the current epoch from its tick.")));
+}
+
+/* The universe's epoch, read through SPI in the active snapshot. */
+static int64
+read_epoch(void)
+{
+	bool		isnull;
+
+	if (SPI_execute("SELECT w.epoch FROM sim.world w", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the epoch");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("there is no universe"),
+				 errhint("Create one with sim.generate_universe().")));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
 /* The value array of a change record row: count, values and null mask. */
@@ -202,9 +239,9 @@ gather(Portal portal, Gathered *g, MemoryContext cxt, int64 fixed_tick, int64 fr
 	}
 }
 
-/* Encode g as the delta of (from, to] and release g (state: for too_large). */
+/* Encode g as the delta of (from, to] of epoch and release g (state: for too_large). */
 static bytea *
-encode_gathered(Gathered *g, int64 from, int64 to, bool compress, bool state)
+encode_gathered(Gathered *g, int64 from, int64 to, int64 epoch, bool compress, bool state)
 {
 	uint8	   *out;
 	size_t		outlen;
@@ -212,8 +249,8 @@ encode_gathered(Gathered *g, int64 from, int64 to, bool compress, bool state)
 	int			err;
 	bytea	   *result;
 
-	err = SimDeltaEncode(g->recs, (uint32) g->nrecs, g->vals, (uint32) g->nvals, from, to, compress,
-						 &delta_mem, &out, &outlen, &info);
+	err = SimDeltaEncode(g->recs, (uint32) g->nrecs, g->vals, (uint32) g->nvals, from, to, epoch,
+						 compress, &delta_mem, &out, &outlen, &info);
 	if (err == SIM_DELTA_OK && info.raw_bytes > SIM_DELTA_SQL_MAX_RAW)
 		err = SIM_DELTA_ETOOLARGE;
 	if (err == SIM_DELTA_ETOOLARGE)
@@ -232,9 +269,10 @@ encode_gathered(Gathered *g, int64 from, int64 to, bool compress, bool state)
 
 /*
  * SQL: sim.delta(from_tick, to_tick, sectors int[] DEFAULT NULL,
- * compress boolean DEFAULT true) -- the changes in (from_tick, to_tick]
- * of the given sectors (all when NULL) as one delta.  The range is checked
- * like sim.changes_since's (SM010 before the horizon).
+ * compress boolean DEFAULT true, epoch bigint DEFAULT NULL) -- the changes
+ * in (from_tick, to_tick] of the given sectors (all when NULL) as one
+ * delta of the current epoch.  The epoch and the range are checked like
+ * sim.changes_since's (SM012 for another epoch, SM010 before the horizon).
  */
 Datum
 sim_delta(PG_FUNCTION_ARGS)
@@ -243,6 +281,9 @@ sim_delta(PG_FUNCTION_ARGS)
 	int64		to;
 	Datum		sectors = PG_ARGISNULL(2) ? (Datum) 0 : PG_GETARG_DATUM(2);
 	bool		compress = PG_ARGISNULL(3) ? true : PG_GETARG_BOOL(3);
+	bool		any_epoch = PG_NARGS() < 5 || PG_ARGISNULL(4);
+	int64		want = any_epoch ? 0 : PG_GETARG_INT64(4);
+	int64		epoch;
 	Oid			types[3] = {INT8OID, INT8OID, INT4ARRAYOID};
 	Datum		args[3];
 	char		nulls[3] = {' ', ' ', PG_ARGISNULL(2) ? 'n' : ' '};
@@ -265,32 +306,48 @@ sim_delta(PG_FUNCTION_ARGS)
 	args[1] = Int64GetDatum(to);
 	args[2] = sectors;
 	/*
-	 * Errors for ranges not kept or not yet ticked; holds partitions in
-	 * place.  The cursor then takes a newer snapshot, which sees every change
-	 * up to the tick the check read.
+	 * Errors for another epoch, ranges not kept or not yet ticked; holds
+	 * partitions in place.  The epoch and the cursor then read one newer
+	 * snapshot, which sees every change up to the tick the check read: the
+	 * header's epoch is that of the records, checked again there in case the
+	 * universe was replaced in between.
 	 */
-	if (SPI_execute_with_args("SELECT sim.check_change_range($1, $2)", 2, types, args, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not check the range of the change record");
+	{
+		Oid			ctypes[3] = {INT8OID, INT8OID, INT8OID};
+		Datum		cargs[3] = {Int64GetDatum(from), Int64GetDatum(to), Int64GetDatum(want)};
+		char		cnulls[3] = {' ', ' ', any_epoch ? 'n' : ' '};
 
+		if (SPI_execute_with_args("SELECT sim.check_change_range($1, $2, $3)", 3, ctypes, cargs, cnulls,
+								  false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not check the range of the change record");
+	}
+
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	epoch = read_epoch();
+	check_epoch(any_epoch, want, epoch);
 	portal = SPI_cursor_open_with_args(NULL,
 									   "SELECT tick, seq, kind, id, sub_id, sector_id, val FROM sim.change "
 									   " WHERE tick > $1 AND tick <= $2 AND ($3 IS NULL OR sector_id = ANY ($3)) "
 									   " ORDER BY tick, seq",
-									   3, types, args, nulls, false, 0);
+									   3, types, args, nulls, true, 0);
+	PopActiveSnapshot();
 	gather(portal, &g, caller, 0, from, to, false);
 	SPI_cursor_close(portal);
 	SPI_finish();
 
-	PG_RETURN_BYTEA_P(encode_gathered(&g, from, to, compress, false));
+	PG_RETURN_BYTEA_P(encode_gathered(&g, from, to, epoch, compress, false));
 }
 
 /*
- * SQL: sim.delta_state(sectors int[] DEFAULT NULL) -- every ship and
- * market of the given sectors (all when NULL) at the current tick T as one
- * delta of (T - 1, T]: the rows of sim.state_records, each at tick T with
- * seq 0.  The tick and the rows are read in the caller's snapshot (the
- * function is STABLE and its queries read-only), so they agree.  Sectors
- * are bounded by sim.limit('sectors'); a NULL or unknown one is an error.
+ * SQL: sim.delta_state(sectors int[] DEFAULT NULL, epoch bigint DEFAULT
+ * NULL) -- every ship and market of the given sectors (all when NULL) at
+ * the current tick T as one delta of (T - 1, T]: the rows of
+ * sim.state_records, each at tick T with seq 0.  The tick, the epoch and
+ * the rows are read in the caller's snapshot (the function is STABLE and
+ * its queries read-only), so they agree; SM012 when the given epoch is not
+ * that one.  Sectors are bounded by sim.limit('sectors'); a NULL or
+ * unknown one is an error.
  */
 Datum
 sim_delta_state(PG_FUNCTION_ARGS)
@@ -302,6 +359,8 @@ sim_delta_state(PG_FUNCTION_ARGS)
 	Portal		portal;
 	Gathered	g;
 	int64		tick;
+	int64		epoch;
+	bool		any_epoch = PG_NARGS() < 2 || PG_ARGISNULL(1);
 	bool		isnull;
 	MemoryContext caller = CurrentMemoryContext;
 
@@ -310,7 +369,7 @@ sim_delta_state(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "could not connect to SPI");
-	if (SPI_execute("SELECT w.tick FROM sim.world w", true, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT w.tick, w.epoch FROM sim.world w", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the tick");
 	if (SPI_processed == 0)
 		ereport(ERROR,
@@ -318,6 +377,8 @@ sim_delta_state(PG_FUNCTION_ARGS)
 				 errmsg("there is no universe"),
 				 errhint("Create one with sim.generate_universe().")));
 	tick = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	epoch = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	check_epoch(any_epoch, any_epoch ? 0 : PG_GETARG_INT64(1), epoch);
 	if (!PG_ARGISNULL(0))
 	{
 		if (SPI_execute_with_args("SELECT s FROM unnest($1) s "
@@ -348,7 +409,7 @@ sim_delta_state(PG_FUNCTION_ARGS)
 	SPI_cursor_close(portal);
 	SPI_finish();
 
-	PG_RETURN_BYTEA_P(encode_gathered(&g, tick - 1, tick, true, true));
+	PG_RETURN_BYTEA_P(encode_gathered(&g, tick - 1, tick, epoch, true, true));
 }
 
 /* Decode the delta argument or report why it is not one. */
@@ -366,8 +427,8 @@ decode_arg(FunctionCallInfo fcinfo, SimDelta *d, SimDeltaInfo *info)
 
 /*
  * SQL: sim.delta_records(delta bytea) -- the records of a delta, in its
- * order: (tick, seq, kind, id, sub_id, sector_id, val); val is NULL for a
- * deletion.
+ * order: (tick, seq, kind, id, sub_id, sector_id, val, epoch); val is NULL
+ * for a deletion, epoch the header's (NULL in a version 1 delta).
  */
 Datum
 sim_delta_records(PG_FUNCTION_ARGS)
@@ -385,8 +446,8 @@ sim_delta_records(PG_FUNCTION_ARGS)
 	for (i = 0; i < d.nrecs; i++)
 	{
 		const SimDeltaRecord *r = &d.recs[i];
-		Datum		values[7];
-		bool		nulls[7] = {false, false, false, false, false, false, false};
+		Datum		values[8];
+		bool		nulls[8] = {false, false, false, false, false, false, false, false};
 
 		values[0] = Int64GetDatum(r->tick);
 		values[1] = Int64GetDatum(r->seq);
@@ -394,6 +455,8 @@ sim_delta_records(PG_FUNCTION_ARGS)
 		values[3] = Int64GetDatum(r->id);
 		values[4] = Int32GetDatum(r->sub);
 		values[5] = Int32GetDatum(r->sector);
+		values[7] = Int64GetDatum(d.epoch);
+		nulls[7] = d.version == 1;
 		if (r->deleted || r->nvals == 0)
 			nulls[6] = true;
 		else
@@ -418,7 +481,8 @@ sim_delta_records(PG_FUNCTION_ARGS)
 
 /*
  * SQL: sim.delta_info(delta bytea) -- (from_tick, to_tick, records,
- * raw_bytes, packed_bytes) of a delta, checking all of it.
+ * raw_bytes, packed_bytes, version, epoch) of a delta, checking all of it;
+ * epoch NULL in version 1.
  */
 Datum
 sim_delta_info(PG_FUNCTION_ARGS)
@@ -426,8 +490,8 @@ sim_delta_info(PG_FUNCTION_ARGS)
 	SimDelta	d;
 	SimDeltaInfo info;
 	TupleDesc	tupdesc;
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
 
 	decode_arg(fcinfo, &d, &info);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -438,6 +502,9 @@ sim_delta_info(PG_FUNCTION_ARGS)
 	values[2] = Int64GetDatum((int64) info.records);
 	values[3] = Int64GetDatum((int64) info.raw_bytes);
 	values[4] = Int64GetDatum((int64) info.packed_bytes);
+	values[5] = Int32GetDatum((int32) d.version);
+	values[6] = Int64GetDatum(d.epoch);
+	nulls[6] = d.version == 1;
 	SimDeltaFree(&delta_mem, &d);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

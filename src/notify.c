@@ -1,6 +1,9 @@
 /*
  * notify.c -- the tick's notifications: sim_tick, and sim_sector_<id> for
- * each sector the tick touched (payloads in docs/clients.md).
+ * each sector the tick touched, each carrying the universe's epoch; and
+ * the sim_tick notification of a replaced universe (sim.notify_epoch:
+ * rollback, import), which has a tick's shape plus "reload": true
+ * (payloads in docs/clients.md).
  *
  * A tick counts its changes and builds its payloads while it runs
  * (SimNotifyTick), but queues them with Async_Notify only in the
@@ -20,7 +23,9 @@
  * it made (the ticks' rows are gone with it); one that commits hands them
  * to its parent; the transaction's end, however it ends, empties the list.
  * A prepared transaction cannot have ticked (shmem.c refuses to prepare
- * one), so preparing sends nothing.
+ * one), so preparing sends nothing.  sim.notify_epoch's notification joins
+ * the same list, so it is sent at the same moment and in order with the
+ * ticks of its transaction.
  */
 #include "postgres.h"
 
@@ -36,6 +41,8 @@
 #include "utils/timestamp.h"
 
 #include "sim/notify.h"
+
+PG_FUNCTION_INFO_V1(sim_notify_epoch);
 
 /* Payloads stay under this many bytes (NOTIFY takes fewer than 8000). */
 #define SIM_NOTIFY_MAX 7900
@@ -54,6 +61,10 @@ typedef struct PendingTick
 static List *pending = NIL;
 static bool callbacks_registered = false;
 static SPIPlanPtr counts_plan = NULL;
+static SPIPlanPtr epoch_plan = NULL;
+
+/* The universe's epoch, which every payload carries. */
+#define EPOCH_SQL "SELECT w.epoch FROM sim.world w"
 
 /*
  * The tick's changes by sector and kind; rows sorted by sector, then kind
@@ -214,6 +225,58 @@ notify_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
+/* Register the transaction callbacks that send or drop the pending list. */
+static void
+register_callbacks(void)
+{
+	if (!callbacks_registered)
+	{
+		RegisterXactCallback(notify_xact_callback, NULL);
+		RegisterSubXactCallback(notify_subxact_callback, NULL);
+		callbacks_registered = true;
+	}
+}
+
+/* The universe's epoch (SPI connected); 0 when there is no universe. */
+static int64
+read_epoch(void)
+{
+	bool		isnull;
+
+	if (epoch_plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(EPOCH_SQL, 0, NULL);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "could not prepare the read of the epoch");
+		epoch_plan = p;
+	}
+	if (SPI_execute_plan(epoch_plan, NULL, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the epoch");
+	if (SPI_processed == 0)
+		return 0;
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* Queue one sim_tick payload (head, body, sectors) and its sector notes. */
+static void
+queue_pending(const char *head, const char *body, const char *sectors,
+			  const char *notes, int notes_len)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	PendingTick *t = palloc(sizeof(PendingTick));
+
+	t->nest = GetCurrentTransactionNestLevel();
+	t->head = pstrdup(head);
+	t->body = pstrdup(body);
+	t->sectors = pstrdup(sectors);
+	t->notes = palloc(notes_len + 1);
+	memcpy(t->notes, notes, notes_len + 1);
+	t->notes_len = notes_len;
+	pending = lappend(pending, t);
+	MemoryContextSwitchTo(oldcxt);
+}
+
 /* Count the tick's changes and queue its notifications for the commit (notify.h). */
 void
 SimNotifyTick(const SimTickReport *report)
@@ -229,15 +292,10 @@ SimNotifyTick(const SimTickReport *report)
 	int64		total = 0;
 	int			nsectors = 0;
 	uint64		i;
-	MemoryContext oldcxt;
-	PendingTick *t;
+	int64		epoch;
 
-	if (!callbacks_registered)
-	{
-		RegisterXactCallback(notify_xact_callback, NULL);
-		RegisterSubXactCallback(notify_subxact_callback, NULL);
-		callbacks_registered = true;
-	}
+	register_callbacks();
+	epoch = read_epoch();
 	if (counts_plan == NULL)
 	{
 		SPIPlanPtr	p = SPI_prepare(COUNTS_SQL, 1, types);
@@ -286,8 +344,9 @@ SimNotifyTick(const SimTickReport *report)
 		nsectors++;
 		appendStringInfo(&notes, "sim_sector_%d", sector);
 		appendStringInfoChar(&notes, '\0');
-		appendStringInfo(&notes, "{\"tick\": " INT64_FORMAT ", \"sector\": %d, \"changes\": %s}",
-						 report->tick, sector, one.data);
+		appendStringInfo(&notes, "{\"tick\": " INT64_FORMAT ", \"epoch\": " INT64_FORMAT
+						 ", \"sector\": %d, \"changes\": %s}",
+						 report->tick, epoch, sector, one.data);
 		appendStringInfoChar(&notes, '\0');
 	}
 
@@ -304,15 +363,44 @@ SimNotifyTick(const SimTickReport *report)
 					 report->ships_in_flight, report->arrivals, report->commands, report->rejected,
 					 report->ms, totals.data, total, nsectors);
 
-	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
-	t = palloc(sizeof(PendingTick));
-	t->nest = GetCurrentTransactionNestLevel();
-	t->head = psprintf("{\"tick\": " INT64_FORMAT, report->tick);
-	t->body = pstrdup(body.data);
-	t->sectors = pstrdup(sectors.data);
-	t->notes = palloc(notes.len + 1);
-	memcpy(t->notes, notes.data, notes.len + 1);
-	t->notes_len = notes.len;
-	pending = lappend(pending, t);
-	MemoryContextSwitchTo(oldcxt);
+	queue_pending(psprintf("{\"tick\": " INT64_FORMAT ", \"epoch\": " INT64_FORMAT, report->tick, epoch),
+				  body.data, sectors.data, notes.data, notes.len);
+}
+
+/*
+ * SQL: sim.notify_epoch() -- queue, for the caller's commit, the sim_tick
+ * notification of a replaced universe: the shape of a tick's payload at
+ * the current tick and epoch, with nothing counted, and "reload": true.
+ * No sector notification goes with it.  Without a universe it does nothing.
+ */
+Datum
+sim_notify_epoch(PG_FUNCTION_ARGS)
+{
+	bool		isnull;
+	int64		tick;
+	int64		epoch;
+	int64		flying;
+
+	register_callbacks();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "could not connect to SPI");
+	if (SPI_execute("SELECT w.tick, w.epoch, (SELECT count(*) FROM sim.ship s WHERE s.state = 'flying') "
+					"  FROM sim.world w", false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the world");
+	if (SPI_processed > 0)
+	{
+		HeapTuple	row = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		tick = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+		epoch = DatumGetInt64(SPI_getbinval(row, desc, 2, &isnull));
+		flying = DatumGetInt64(SPI_getbinval(row, desc, 3, &isnull));
+		queue_pending(psprintf("{\"tick\": " INT64_FORMAT ", \"epoch\": " INT64_FORMAT, tick, epoch),
+					  psprintf(", \"ships_in_flight\": " INT64_FORMAT ", \"arrivals\": 0, \"commands\": 0, "
+							   "\"rejected\": 0, \"ms\": 0.000, \"changes\": {}, \"changes_total\": 0, "
+							   "\"sectors_touched\": 0, \"reload\": true", flying),
+					  "", "", 0);
+	}
+	SPI_finish();
+	PG_RETURN_VOID();
 }

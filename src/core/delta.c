@@ -114,7 +114,7 @@ encode_streams(const SimDeltaRecord *recs, uint32_t n, const double *vals,
 int
 SimDeltaEncode(const SimDeltaRecord *recs, uint32_t nrecs,
 			   const double *vals, uint32_t nvals_total,
-			   int64_t from_tick, int64_t to_tick, bool compress,
+			   int64_t from_tick, int64_t to_tick, int64_t epoch, bool compress,
 			   const SimDeltaMem *mem,
 			   uint8_t **out, size_t *outlen, SimDeltaInfo *info)
 {
@@ -255,6 +255,7 @@ SimDeltaEncode(const SimDeltaRecord *recs, uint32_t nrecs,
 	put_u32(res + 28, (uint32_t) nvals);
 	put_u32(res + 32, (uint32_t) raw_len);
 	put_u32(res + 36, (uint32_t) packed_len);
+	put_u64(res + 40, (uint64_t) epoch);
 
 	*out = res;
 	*outlen = SIM_DELTA_HEADER_SIZE + packed_len;

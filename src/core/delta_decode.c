@@ -1,7 +1,8 @@
 /*
  * delta_decode.c -- the binary delta codec's decoder (the format and the
  * encoder: delta.c, delta.h, docs/delta-format.md).  It checks the header
- * against the input length and max_raw before allocating anything, then
+ * against the input length and max_raw before allocating anything (both
+ * versions: 1 has no epoch, 2 a 48-byte header ending with it), then
  * decompresses the body, checks the stream directory and the kind and
  * flags streams, and only then allocates the output; every stream must be
  * consumed exactly.
@@ -139,6 +140,9 @@ decode_streams(RStream *st, int64_t from_tick, int64_t to_tick,
 /* A delta's header fields. */
 typedef struct Header
 {
+	uint8_t		version;
+	size_t		size;			/* the header's bytes: 40 or 48 */
+	int64_t		epoch;			/* 0 in version 1 */
 	uint8_t		flags;
 	int64_t		from_tick;
 	int64_t		to_tick;
@@ -157,10 +161,14 @@ read_header(const uint8_t *buf, size_t len, size_t max_raw, Header *h)
 {
 	if (len >= 4 && memcmp(buf, SIM_DELTA_MAGIC, 4) != 0)
 		return SIM_DELTA_EMAGIC;
-	if (len < SIM_DELTA_HEADER_SIZE)
+	if (len < SIM_DELTA_HEADER_SIZE_V1)
 		return SIM_DELTA_ETRUNCATED;
-	if (buf[4] != SIM_DELTA_VERSION)
+	if (buf[4] != 1 && buf[4] != 2)
 		return SIM_DELTA_EVERSION;
+	h->version = buf[4];
+	h->size = h->version == 1 ? SIM_DELTA_HEADER_SIZE_V1 : SIM_DELTA_HEADER_SIZE;
+	if (len < h->size)
+		return SIM_DELTA_ETRUNCATED;
 	if ((buf[5] & ~SIM_DELTA_FLAG_LZ4) != 0 || buf[6] != 0 || buf[7] != 0)
 		return SIM_DELTA_EFLAGS;
 	h->flags = buf[5];
@@ -170,14 +178,15 @@ read_header(const uint8_t *buf, size_t len, size_t max_raw, Header *h)
 	h->nvals = get_u32(buf + 28);
 	h->raw_len = get_u32(buf + 32);
 	h->packed_len = get_u32(buf + 36);
+	h->epoch = h->version == 1 ? 0 : (int64_t) get_u64(buf + 40);
 	if (h->from_tick > h->to_tick)
 		return SIM_DELTA_ETICKRANGE;
 	if (h->raw_len > SIM_DELTA_MAX_BODY || h->packed_len > SIM_DELTA_MAX_BODY ||
 		h->raw_len > max_raw)
 		return SIM_DELTA_ETOOLARGE;
-	if (len - SIM_DELTA_HEADER_SIZE < h->packed_len)
+	if (len - h->size < h->packed_len)
 		return SIM_DELTA_ETRUNCATED;
-	if (len - SIM_DELTA_HEADER_SIZE > h->packed_len)
+	if (len - h->size > h->packed_len)
 		return SIM_DELTA_ETRAILING;
 	if (h->flags & SIM_DELTA_FLAG_LZ4)
 	{
@@ -280,7 +289,7 @@ SimDeltaDecode(const uint8_t *buf, size_t len, size_t max_raw,
 	if (err != SIM_DELTA_OK)
 		return err;
 
-	body = buf + SIM_DELTA_HEADER_SIZE;
+	body = buf + h.size;
 	if (h.flags & SIM_DELTA_FLAG_LZ4)
 	{
 		raw = mem_alloc(mem, h.raw_len);
@@ -306,6 +315,8 @@ SimDeltaDecode(const uint8_t *buf, size_t len, size_t max_raw,
 	/* the output: every request at most 8 * raw_len bytes */
 	if (err == SIM_DELTA_OK)
 	{
+		out->version = h.version;
+		out->epoch = h.epoch;
 		out->from_tick = h.from_tick;
 		out->to_tick = h.to_tick;
 		out->nrecs = h.nrecs;
@@ -333,7 +344,7 @@ SimDeltaDecode(const uint8_t *buf, size_t len, size_t max_raw,
 	}
 	if (info)
 	{
-		info->raw_bytes = SIM_DELTA_HEADER_SIZE + (size_t) h.raw_len;
+		info->raw_bytes = h.size + (size_t) h.raw_len;
 		info->packed_bytes = len;
 		info->records = h.nrecs;
 	}

@@ -10,8 +10,11 @@
  *
  * So that mutations of a body are not all stopped by the header's length
  * fields, each input of at least a header's length is also decoded as a
- * stored delta whose header is patched to fit: magic, version, no flags,
- * and raw and packed lengths equal to the bytes after the header.
+ * stored delta whose header is patched to fit: magic, the current version
+ * (2, its epoch left as the input has it), no flags, and raw and packed
+ * lengths equal to the bytes after the header.  A version 1 input that
+ * decodes is re-encoded as version 2 with epoch 0 and must give the same
+ * records.
  *
  * Build and run with `make -C test/fuzz run`.
  */
@@ -74,7 +77,7 @@ same_delta(const SimDelta *a, const SimDelta *b)
 {
 	uint32_t	i;
 
-	if (a->from_tick != b->from_tick || a->to_tick != b->to_tick ||
+	if (a->epoch != b->epoch || a->from_tick != b->from_tick || a->to_tick != b->to_tick ||
 		a->nrecs != b->nrecs || a->nvals != b->nvals)
 		return 0;
 	for (i = 0; i < a->nrecs; i++)
@@ -151,7 +154,7 @@ check_one(const uint8_t *data, size_t size)
 		int			err;
 
 		err = SimDeltaEncode(d.recs, d.nrecs, d.vals, d.nvals, d.from_tick,
-							 d.to_tick, mode == 1, &mem, &buf, &len, &info);
+							 d.to_tick, d.epoch, mode == 1, &mem, &buf, &len, &info);
 		if (err != 0)
 			fail(SimDeltaErrorString(err));
 		if (info.packed_bytes != len || (mode == 0 && info.raw_bytes != len))

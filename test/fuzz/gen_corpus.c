@@ -1,9 +1,10 @@
 /*
  * gen_corpus.c -- writes the seed corpus of the delta fuzzer: small valid
- * deltas of both modes (empty, the documented example, special doubles,
- * extreme keys, deleted records, full records, ship feeds) and a few
- * invalid ones (truncated, bad magic, version, flags, sizes, a damaged LZ4
- * block, trailing bytes).  With --hex it instead prints the documented
+ * version 2 deltas of both modes (empty, the documented example, special
+ * doubles, extreme keys and epochs, deleted records, full records, ship
+ * feeds), the example and a ship feed as version 1 deltas (no epoch), and
+ * a few invalid ones (truncated, bad magic, version, flags, sizes, a
+ * damaged LZ4 block, trailing bytes).  With --hex it instead prints the documented
  * examples as hex.  The corpus is committed; rerun with `make corpus`
  * only when the format changes.
  */
@@ -13,6 +14,9 @@
 #include <string.h>
 
 #include "sim/core/delta.h"
+
+/* The documented example's epoch (docs/delta-format.md). */
+#define EXAMPLE_EPOCH INT64_C(1234567890123)
 
 static const char *outdir;
 static int	nfiles;
@@ -75,10 +79,11 @@ put_file(const char *name, const uint8_t *buf, size_t len)
 /* Encode (exit on error); the caller frees *buf. */
 static size_t
 encode(const SimDeltaRecord *recs, uint32_t n, const double *vals,
-	   uint32_t nvals, int64_t from, int64_t to, int compress, uint8_t **buf)
+	   uint32_t nvals, int64_t from, int64_t to, int64_t epoch, int compress,
+	   uint8_t **buf)
 {
 	size_t		len;
-	int			err = SimDeltaEncode(recs, n, vals, nvals, from, to,
+	int			err = SimDeltaEncode(recs, n, vals, nvals, from, to, epoch,
 									 compress != 0, &mem, buf, &len, NULL);
 
 	if (err != 0)
@@ -89,10 +94,26 @@ encode(const SimDeltaRecord *recs, uint32_t n, const double *vals,
 	return len;
 }
 
-/* Encode in both modes, writing name.raw and name.lz4. */
+/*
+ * Make a version 2 delta of len bytes a version 1 delta, in place: the
+ * same bytes without the epoch (offsets 40..47).  Returns the new length.
+ */
+static size_t
+to_v1(uint8_t *buf, size_t len)
+{
+	buf[4] = 1;
+	memmove(buf + SIM_DELTA_HEADER_SIZE_V1, buf + SIM_DELTA_HEADER_SIZE, len - SIM_DELTA_HEADER_SIZE);
+	return len - (SIM_DELTA_HEADER_SIZE - SIM_DELTA_HEADER_SIZE_V1);
+}
+
+/*
+ * Encode in both modes, writing name.raw and name.lz4; as version 1
+ * deltas when v1.
+ */
 static void
-put_both(const char *name, const SimDeltaRecord *recs, uint32_t n,
-		 const double *vals, uint32_t nvals, int64_t from, int64_t to)
+put_both_v(const char *name, const SimDeltaRecord *recs, uint32_t n,
+		   const double *vals, uint32_t nvals, int64_t from, int64_t to,
+		   int64_t epoch, int v1)
 {
 	int			mode;
 
@@ -100,12 +121,23 @@ put_both(const char *name, const SimDeltaRecord *recs, uint32_t n,
 	{
 		char		fname[256];
 		uint8_t    *buf;
-		size_t		len = encode(recs, n, vals, nvals, from, to, mode, &buf);
+		size_t		len = encode(recs, n, vals, nvals, from, to, epoch, mode, &buf);
 
+		if (v1)
+			len = to_v1(buf, len);
 		snprintf(fname, sizeof(fname), "%s.%s", name, mode ? "lz4" : "raw");
 		put_file(fname, buf, len);
 		free(buf);
 	}
+}
+
+/* Encode in both modes as version 2 deltas of epoch. */
+static void
+put_both(const char *name, const SimDeltaRecord *recs, uint32_t n,
+		 const double *vals, uint32_t nvals, int64_t from, int64_t to,
+		 int64_t epoch)
+{
+	put_both_v(name, recs, n, vals, nvals, from, to, epoch, 0);
 }
 
 /* The documented example: four records of ticks 101..102. */
@@ -190,11 +222,11 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--hex") == 0)
 	{
 		n = example(recs, vals);
-		len = encode(recs, n, vals, 6, 100, 102, 0, &buf);
+		len = encode(recs, n, vals, 6, 100, 102, EXAMPLE_EPOCH, 0, &buf);
 		print_hex("example, uncompressed", buf, len);
 		free(buf);
 		ships(recs, vals, 40, &s);
-		len = encode(recs, 40, vals, 40 * 17, 500, 510, 1, &buf);
+		len = encode(recs, 40, vals, 40 * 17, 500, 510, EXAMPLE_EPOCH, 1, &buf);
 		print_hex("40 ships, compressed", buf, len);
 		free(buf);
 		return 0;
@@ -207,9 +239,10 @@ main(int argc, char **argv)
 	outdir = argv[1];
 
 	/* valid */
-	put_both("empty", NULL, 0, NULL, 0, 0, 0);
+	put_both("empty", NULL, 0, NULL, 0, 0, 0, 1);
 	n = example(recs, vals);
-	put_both("example", recs, n, vals, 6, 100, 102);
+	put_both("example", recs, n, vals, 6, 100, 102, EXAMPLE_EPOCH);
+	put_both_v("v1-example", recs, n, vals, 6, 100, 102, 0, 1);
 
 	memset(recs, 0, sizeof(recs));
 	{
@@ -228,9 +261,9 @@ main(int argc, char **argv)
 		recs[0] = (SimDeltaRecord) {1, -5, INT64_MIN, INT32_MIN, INT32_MAX, 9, 0, 16, 0, 0};
 		recs[1] = (SimDeltaRecord) {1, INT64_MAX, INT64_MAX, INT32_MAX, INT32_MIN, 9, 0, 16, 0x00ff, 0};
 		recs[2] = (SimDeltaRecord) {2, INT64_MIN, -1, -1, 0, 9, 0, 16, 0, 0};
-		put_both("special", recs, 3, vals, 16, 0, 2);
+		put_both("special", recs, 3, vals, 16, 0, 2, INT64_MAX);
 		recs[0].tick = recs[1].tick = recs[2].tick = INT64_MAX;
-		put_both("extreme-ticks", recs, 3, vals, 16, INT64_MIN, INT64_MAX);
+		put_both("extreme-ticks", recs, 3, vals, 16, INT64_MIN, INT64_MAX, INT64_MIN);
 	}
 
 	memset(recs, 0, sizeof(recs));
@@ -242,14 +275,14 @@ main(int argc, char **argv)
 		recs[i].kind = (uint8_t) (1 + i % 3 * 127);
 		recs[i].deleted = 1;
 	}
-	put_both("deleted", recs, 8, NULL, 0, 10, 20);
+	put_both("deleted", recs, 8, NULL, 0, 10, 20, -1);
 
 	memset(recs, 0, sizeof(recs));
 	for (i = 0; i < 64; i++)
 		vals[i] = (double) i * 0.25;
 	recs[0] = (SimDeltaRecord) {5, 0, 1, 0, 0, 255, 0, 64, UINT64_C(0x8000000000000001), 0};
 	recs[1] = (SimDeltaRecord) {5, 1, 2, 0, 0, 255, 0, 64, 0, 0};
-	put_both("full", recs, 2, vals, 64, 4, 5);
+	put_both("full", recs, 2, vals, 64, 4, 5, INT64_C(9007199254740991));
 
 	for (n = 3; n <= 40; n += 37)
 	{
@@ -257,7 +290,9 @@ main(int argc, char **argv)
 
 		ships(recs, vals, n, &s);
 		snprintf(name, sizeof(name), "ships-%u", n);
-		put_both(name, recs, n, vals, n * 17, 500, 510);
+		put_both(name, recs, n, vals, n * 17, 500, 510, INT64_C(9007199254740993));
+		snprintf(name, sizeof(name), "v1-ships-%u", n);
+		put_both_v(name, recs, n, vals, n * 17, 500, 510, 0, 1);
 	}
 
 	/* random small feeds */
@@ -284,29 +319,32 @@ main(int argc, char **argv)
 			used += recs[i].nvals;
 		}
 		snprintf(name, sizeof(name), "random-%u", n);
-		put_both(name, recs, k, vals, used, 0, 9);
+		put_both(name, recs, k, vals, used, 0, 9, (int64_t) (next(&s) >> 11));
 	}
 
 	/* invalid */
 	n = example(recs, vals);
-	len = encode(recs, n, vals, 6, 100, 102, 0, &buf);
+	len = encode(recs, n, vals, 6, 100, 102, EXAMPLE_EPOCH, 0, &buf);
 	memcpy(bad, buf, len);
 	free(buf);
 	put_file("bad-truncated", bad, len - 3);
-	put_file("bad-header-only", bad, 40);
+	put_file("bad-header-only", bad, SIM_DELTA_HEADER_SIZE);
+	put_file("bad-header-v1-length", bad, SIM_DELTA_HEADER_SIZE_V1 + 4);
 	bad[len] = 0;
 	put_file("bad-trailing", bad, len + 1);
 	bad[0] = 'X';
 	put_file("bad-magic", bad, len);
 	bad[0] = 'S';
-	bad[4] = 2;
+	bad[4] = 3;
 	put_file("bad-version", bad, len);
 	bad[4] = 1;
-	bad[72] = 0;				/* the first kind byte */
+	put_file("bad-version-1-of-2", bad, len);	/* a version 2 body read as 1 */
+	bad[4] = 2;
+	bad[80] = 0;				/* the first kind byte */
 	put_file("bad-kind", bad, len);
 
 	ships(recs, vals, 40, &s);
-	len = encode(recs, 40, vals, 40 * 17, 500, 510, 1, &buf);
+	len = encode(recs, 40, vals, 40 * 17, 500, 510, EXAMPLE_EPOCH, 1, &buf);
 	memcpy(bad, buf, len);
 	free(buf);
 	bad[len / 2] ^= 0x5a;

@@ -292,7 +292,7 @@ same_delta(const SimDelta *a, const SimDelta *b)
 {
 	uint32_t	i;
 
-	if (a->from_tick != b->from_tick || a->to_tick != b->to_tick ||
+	if (a->epoch != b->epoch || a->from_tick != b->from_tick || a->to_tick != b->to_tick ||
 		a->nrecs != b->nrecs || a->nvals != b->nvals)
 		return false;
 	for (i = 0; i < a->nrecs; i++)
@@ -331,7 +331,7 @@ reencodes(const SimDelta *d)
 		bool		ok;
 
 		if (SimDeltaEncode(d->recs, d->nrecs, d->vals, d->nvals, d->from_tick,
-						   d->to_tick, mode == 1, &mem, &buf, &len, NULL) != 0)
+						   d->to_tick, d->epoch, mode == 1, &mem, &buf, &len, NULL) != 0)
 			return false;
 		ok = SimDeltaDecode(buf, len, SIZE_MAX, &mem, &d2, NULL) == 0 &&
 			same_delta(d, &d2);
@@ -352,7 +352,7 @@ encode_feed(const Feed *f, bool compress, uint8_t **buf, size_t *len,
 	TestMem		m;
 	SimDeltaMem mem = tm_init(&m);
 
-	return SimDeltaEncode(f->recs, f->n, f->vals, f->nvals, f->from, f->to,
+	return SimDeltaEncode(f->recs, f->n, f->vals, f->nvals, f->from, f->to, 0,
 						  compress, &mem, buf, len, info);
 }
 
@@ -412,7 +412,7 @@ test_round_trips(void)
 				SimDelta	d;
 				int			err;
 
-				err = SimDeltaEncode(f.recs, f.n, f.vals, f.nvals, f.from, f.to,
+				err = SimDeltaEncode(f.recs, f.n, f.vals, f.nvals, f.from, f.to, 0,
 									 mode == 1, &mem, &buf, &len, &info);
 				if (err != 0)
 				{
@@ -464,7 +464,7 @@ test_edge_cases(void)
 	int			i;
 	int			err;
 
-	err = SimDeltaEncode(NULL, 0, NULL, 0, 7, 7, true, &mem, &buf, &len, NULL);
+	err = SimDeltaEncode(NULL, 0, NULL, 0, 7, 7, 0, true, &mem, &buf, &len, NULL);
 	CHECK(err == 0 && len == SIM_DELTA_HEADER_SIZE + 10,
 		  "empty delta with from = to encodes to 50 bytes (%d, %zu)", err, len);
 	if (err == 0)
@@ -487,7 +487,7 @@ test_edge_cases(void)
 	rec.nulls = ~UINT64_C(0) >> 1;
 	for (i = 0; i < 64; i++)
 		vals[i] = -0.0;
-	err = SimDeltaEncode(&rec, 1, vals, 64, 0, 1, false, &mem, &buf, &len, NULL);
+	err = SimDeltaEncode(&rec, 1, vals, 64, 0, 1, 0, false, &mem, &buf, &len, NULL);
 	CHECK(err == 0, "64-value record encodes");
 	if (err == 0)
 	{
@@ -503,7 +503,7 @@ test_edge_cases(void)
 
 	rec.nvals = 3;
 	rec.nulls = ~UINT64_C(0);
-	err = SimDeltaEncode(&rec, 1, vals, 64, 0, 1, false, &mem, &buf, &len, NULL);
+	err = SimDeltaEncode(&rec, 1, vals, 64, 0, 1, 0, false, &mem, &buf, &len, NULL);
 	CHECK(err == 0, "record with nulls bits above nvals encodes");
 	if (err == 0)
 	{
@@ -620,11 +620,13 @@ test_doc_example(void)
 {
 	static const uint8_t want[] = {
 		/* header */
-		0x53, 0x49, 0x4d, 0x44, 0x01, 0x00, 0x00, 0x00,
+		0x53, 0x49, 0x4d, 0x44, 0x02, 0x00, 0x00, 0x00,
 		0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 		0x66, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 		0x04, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00,
 		0x34, 0x00, 0x00, 0x00, 0x34, 0x00, 0x00, 0x00,
+		/* epoch 1234567890123 */
+		0xcb, 0x04, 0xfb, 0x71, 0x1f, 0x01, 0x00, 0x00,
 		/* directory */
 		0x04, 0x05, 0x05, 0x04, 0x04, 0x04, 0x04, 0x06, 0x02, 0x04,
 		/* tick, seq, id, sub, sector */
@@ -653,7 +655,7 @@ test_doc_example(void)
 	recs[1] = (SimDeltaRecord) {101, 1001, 2, 0, 7, 1, 0, 2, 2, 2};
 	recs[2] = (SimDeltaRecord) {102, 1002, 70, 5, 7, 3, 1, 0, 0, 4};
 	recs[3] = (SimDeltaRecord) {102, 1003, 3, 0, 8, 1, 0, 2, 0, 4};
-	err = SimDeltaEncode(recs, 4, vals, 6, 100, 102, false, &mem, &buf, &len, NULL);
+	err = SimDeltaEncode(recs, 4, vals, 6, 100, 102, INT64_C(1234567890123), false, &mem, &buf, &len, NULL);
 	CHECK(err == 0, "doc example encodes");
 	if (err == 0)
 	{
@@ -669,6 +671,33 @@ test_doc_example(void)
 		}
 		CHECK(same, "doc example has the documented bytes");
 		free(buf);
+	}
+
+	/* the same records as a version 1 delta: no epoch */
+	{
+		uint8_t		v1[sizeof(want) - 8];
+		SimDelta	d;
+
+		memcpy(v1, want, SIM_DELTA_HEADER_SIZE_V1);
+		memcpy(v1 + SIM_DELTA_HEADER_SIZE_V1, want + SIM_DELTA_HEADER_SIZE, sizeof(want) - SIM_DELTA_HEADER_SIZE);
+		v1[4] = 1;
+		err = SimDeltaDecode(v1, sizeof(v1), SIZE_MAX, &mem, &d, NULL);
+		CHECK(err == 0 && d.version == 1 && d.epoch == 0 && d.nrecs == 4 && d.from_tick == 100 &&
+			  d.recs[2].id == 70 && d.vals[5] == 40.25, "doc example as version 1 decodes, epoch 0");
+		if (err == 0)
+			SimDeltaFree(&mem, &d);
+		err = SimDeltaDecode(want, sizeof(want), SIZE_MAX, &mem, &d, NULL);
+		CHECK(err == 0 && d.version == 2 && d.epoch == INT64_C(1234567890123) && d.nrecs == 4,
+			  "doc example decodes with its epoch");
+		if (err == 0)
+			SimDeltaFree(&mem, &d);
+		/* a version 2 header cut to version 1's length, and v2 bytes read as v1 */
+		CHECK(SimDeltaDecode(want, SIM_DELTA_HEADER_SIZE_V1 + 4, SIZE_MAX, &mem, &d, NULL) == SIM_DELTA_ETRUNCATED,
+			  "version 2 header under 48 bytes is truncated");
+		memcpy(v1, want, sizeof(v1));
+		v1[4] = 1;
+		CHECK(SimDeltaDecode(v1, sizeof(v1), SIZE_MAX, &mem, &d, NULL) != 0,
+			  "a version 2 delta marked version 1 is refused");
 	}
 }
 
@@ -777,7 +806,7 @@ small_delta(uint8_t *buf, bool compress)
 	rec.id = 5;
 	rec.kind = 1;
 	rec.nvals = 1;
-	if (SimDeltaEncode(&rec, 1, &v, 1, 10, 20, compress, &mem, &out, &len, NULL) != 0)
+	if (SimDeltaEncode(&rec, 1, &v, 1, 10, 20, 0, compress, &mem, &out, &len, NULL) != 0)
 		return 0;
 	memcpy(buf, out, len);
 	free(out);
@@ -846,8 +875,8 @@ test_bad_headers(void)
 	b[3] = 'X';
 	CHECK(refused_early(b, len, SIZE_MAX, SIM_DELTA_EMAGIC), "bad magic");
 	memcpy(b, good, len);
-	b[4] = 2;
-	CHECK(refused_early(b, len, SIZE_MAX, SIM_DELTA_EVERSION), "version 2");
+	b[4] = 3;
+	CHECK(refused_early(b, len, SIZE_MAX, SIM_DELTA_EVERSION), "version 3");
 	b[4] = 0;
 	CHECK(refused_early(b, len, SIZE_MAX, SIM_DELTA_EVERSION), "version 0");
 	memcpy(b, good, len);
@@ -999,7 +1028,7 @@ test_lz4_offset_zero(void)
 	rec.nvals = 8;
 	for (i = 0; i < 8; i++)
 		vals[i] = of_bits(UINT64_C(0x4011223344556677) + (uint64_t) i * 0x0101);
-	CHECK(SimDeltaEncode(&rec, 1, vals, 8, 0, 1, false, &mem, &raw, &len, NULL) == 0,
+	CHECK(SimDeltaEncode(&rec, 1, vals, 8, 0, 1, 0, false, &mem, &raw, &len, NULL) == 0,
 		  "eight full XOR values encode");
 	body = len - SIM_DELTA_HEADER_SIZE;
 	p = body - 64 + 8;			/* 8 bytes into the 64-byte XOR stream */
@@ -1100,7 +1129,7 @@ h_build(const Hand *h, uint32_t nrecs, uint32_t nvals, uint8_t *buf)
 
 	memset(buf, 0, SIM_DELTA_HEADER_SIZE);
 	memcpy(buf, "SIMD", 4);
-	buf[4] = 1;
+	buf[4] = SIM_DELTA_VERSION;
 	set_u64(buf + 8, 10);
 	set_u64(buf + 16, 20);
 	set_u32(buf + 24, nrecs);
@@ -1301,44 +1330,44 @@ test_encode_errors(void)
 	rec.tick = 11;
 	rec.kind = 1;
 	rec.nvals = 2;
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, true, &mem, &buf, &len, NULL) == 0,
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, 0, true, &mem, &buf, &len, NULL) == 0,
 		  "base record encodes");
 	free(buf);
 	memset(&m, 0, sizeof(m));
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 11, 10, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 11, 10, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_ETICKRANGE && buf == NULL && len == 0, "from > to");
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 11, 12, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 11, 12, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_ERECRANGE, "tick = from");
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 9, 10, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 9, 10, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_ERECRANGE, "tick > to");
 	rec.nvals = 65;
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_ETOOMANYVALS, "65 values");
 	rec.nvals = 3;
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_EVALRANGE, "values past the array");
 	rec.nvals = 1;
 	rec.first = UINT32_MAX;
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_EVALRANGE, "first near 2^32");
 	rec.first = 0;
 	rec.kind = 0;
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_EBADRECORD, "kind 0");
 	rec.kind = 1;
 	rec.deleted = 1;
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_EBADRECORD, "deleted with values");
 	rec.nvals = 0;
 	rec.deleted = 2;
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_EBADRECORD, "deleted = 2");
 	rec.deleted = 0;
-	CHECK(SimDeltaEncode(NULL, 1, v, 2, 10, 11, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(NULL, 1, v, 2, 10, 11, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_EARG, "NULL records");
-	CHECK(SimDeltaEncode(&rec, 1, NULL, 2, 10, 11, true, &mem, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, NULL, 2, 10, 11, 0, true, &mem, &buf, &len, NULL) ==
 		  SIM_DELTA_EARG, "NULL values");
-	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, true, NULL, &buf, &len, NULL) ==
+	CHECK(SimDeltaEncode(&rec, 1, v, 2, 10, 11, 0, true, NULL, &buf, &len, NULL) ==
 		  SIM_DELTA_EARG, "NULL mem");
 	CHECK(SimDeltaDecode(NULL, 5, SIZE_MAX, &mem, NULL, NULL) == SIM_DELTA_EARG,
 		  "decode without output");
@@ -1367,7 +1396,7 @@ test_alloc_failure(void)
 		SimDelta	d;
 
 		/* count the requests of a successful run */
-		CHECK(SimDeltaEncode(f.recs, f.n, f.vals, f.nvals, f.from, f.to, mode == 1,
+		CHECK(SimDeltaEncode(f.recs, f.n, f.vals, f.nvals, f.from, f.to, 0, mode == 1,
 							 &mem, &buf, &len, NULL) == 0, "feed encodes");
 		total = m.nalloc;
 		CHECK(total == (mode ? 3 : 2), "encode makes %ld requests", total);
@@ -1379,7 +1408,7 @@ test_alloc_failure(void)
 
 			memset(&m, 0, sizeof(m));
 			m.fail_at = k;
-			err = SimDeltaEncode(f.recs, f.n, f.vals, f.nvals, f.from, f.to,
+			err = SimDeltaEncode(f.recs, f.n, f.vals, f.nvals, f.from, f.to, 0,
 								 mode == 1, &mem, &b2, &l2, NULL);
 			if (err != SIM_DELTA_ENOMEM || m.live != 0 || b2 != NULL)
 				wrong++;

@@ -3,9 +3,11 @@
  * compact, optionally LZ4-compressed byte string and back (no Postgres
  * inside).  The byte format is specified in docs/delta-format.md.
  *
- * A delta holds a change feed: records, each one change of one entity at
- * one tick in (from_tick, to_tick], each with up to SIM_DELTA_MAX_VALS
- * double values (any of which may be NULL).  Values round-trip bit for bit
+ * A delta holds a change feed of one universe epoch: records, each one
+ * change of one entity at one tick in (from_tick, to_tick], each with up
+ * to SIM_DELTA_MAX_VALS double values (any of which may be NULL).  The
+ * encoder writes version 2, whose header carries the epoch; the decoder
+ * also reads version 1 (no epoch: it decodes as 0).  Values round-trip bit for bit
  * (-0.0, NaN payloads, infinities, subnormals); a NULL value decodes as
  * +0.0 with its bit set in the record's null mask.
  *
@@ -22,9 +24,10 @@
 #include <stdint.h>
 
 #define SIM_DELTA_MAGIC			"SIMD"
-#define SIM_DELTA_VERSION		1
+#define SIM_DELTA_VERSION		2	/* written; 1 and 2 are read */
 #define SIM_DELTA_FLAG_LZ4		0x01	/* body is one LZ4 block */
-#define SIM_DELTA_HEADER_SIZE	40
+#define SIM_DELTA_HEADER_SIZE	48	/* version 2: version 1's and the epoch */
+#define SIM_DELTA_HEADER_SIZE_V1 40
 #define SIM_DELTA_MAX_VALS		64	/* values per record */
 #define SIM_DELTA_REC_MIN_BYTES	7	/* body bytes a record takes at least
 									 * (kind, flags, five varints) */
@@ -37,7 +40,7 @@ typedef enum SimDeltaError
 	SIM_DELTA_OK = 0,
 	SIM_DELTA_ETRUNCATED = -1,	/* input shorter than its header says */
 	SIM_DELTA_EMAGIC = -2,		/* does not start with "SIMD" */
-	SIM_DELTA_EVERSION = -3,	/* format version other than 1 */
+	SIM_DELTA_EVERSION = -3,	/* format version other than 1 or 2 */
 	SIM_DELTA_EFLAGS = -4,		/* unknown flag or nonzero reserved bits */
 	SIM_DELTA_ECORRUPT = -5,	/* LZ4 block or a stream is malformed */
 	SIM_DELTA_ETOOLARGE = -6,	/* body over max_raw or SIM_DELTA_MAX_BODY */
@@ -96,6 +99,8 @@ typedef struct SimDeltaInfo
 /* A decoded delta; recs and vals come from mem->alloc (NULL when empty). */
 typedef struct SimDelta
 {
+	uint8_t		version;		/* 1 or 2 */
+	int64_t		epoch;			/* the universe's epoch; 0 in version 1 */
 	int64_t		from_tick;
 	int64_t		to_tick;
 	SimDeltaRecord *recs;		/* in stored order; first is the running sum
@@ -107,7 +112,8 @@ typedef struct SimDelta
 
 /*
  * Encode nrecs records (their values are vals[first .. first + nvals - 1],
- * nvals_total doubles in all) of the range (from_tick, to_tick].  Records
+ * nvals_total doubles in all) of the range (from_tick, to_tick] of the
+ * universe epoch epoch, as a version 2 delta.  Records
  * in feed order (tick non-decreasing, seq increasing, ids of a kind
  * ascending) encode smallest, but any order round-trips.  When compress is
  * true the body is LZ4-compressed if that makes it smaller.
@@ -121,8 +127,8 @@ typedef struct SimDelta
  */
 extern int	SimDeltaEncode(const SimDeltaRecord *recs, uint32_t nrecs,
 						   const double *vals, uint32_t nvals_total,
-						   int64_t from_tick, int64_t to_tick, bool compress,
-						   const SimDeltaMem *mem,
+						   int64_t from_tick, int64_t to_tick, int64_t epoch,
+						   bool compress, const SimDeltaMem *mem,
 						   uint8_t **out, size_t *outlen, SimDeltaInfo *info);
 
 /*
