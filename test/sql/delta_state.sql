@@ -172,4 +172,4 @@ RESET ROLE;
 SET ROLE sim_operator;
 SELECT pg_temp.try('SELECT sim.delta_state()') AS operator;
 RESET ROLE;
-SELECT has_function_privilege('public', 'sim.delta_state(integer[])', 'EXECUTE') AS public_may_execute;
+SELECT has_function_privilege('public', 'sim.delta_state(integer[], bigint)', 'EXECUTE') AS public_may_execute;

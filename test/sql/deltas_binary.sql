@@ -62,7 +62,9 @@ SELECT count(*) = (SELECT count(*) FROM sim.change WHERE tick > 20 AND sector_id
 SELECT sum(n) = (SELECT count(*) FROM sim.change WHERE tick > 20) AS ticks_add_up
   FROM (SELECT (SELECT count(*) FROM sim.delta_records(sim.delta(t - 1, t))) AS n
           FROM generate_series(21, 60) t) x;
-SELECT * FROM sim.delta_info(sim.delta(60, 60));
+SELECT from_tick, to_tick, records, raw_bytes, packed_bytes, version,
+       epoch = (SELECT w.epoch FROM sim.world w) AS current_epoch
+  FROM sim.delta_info(sim.delta(60, 60));
 
 -- ranges that cannot be served
 SELECT pg_temp.try('SELECT sim.delta(NULL, 10)') AS null_from;
@@ -78,7 +80,7 @@ SELECT pg_temp.try($$SELECT sim.delta_decode('')$$) AS empty;
 SELECT pg_temp.try($$SELECT sim.delta_decode('hello, world')$$) AS text;
 SELECT pg_temp.try('SELECT sim.delta_decode(substr(d, 1, length(d) - 1)) FROM good') AS truncated;
 SELECT pg_temp.try('SELECT sim.delta_decode(d || ''\x00''::bytea) FROM good') AS trailing;
-SELECT pg_temp.try('SELECT sim.delta_decode(overlay(d placing ''\x02''::bytea from 5)) FROM good') AS version;
+SELECT pg_temp.try('SELECT sim.delta_decode(overlay(d placing ''\x03''::bytea from 5)) FROM good') AS version;
 -- every truncation of a delta is an error, none a crash
 SELECT count(*) > 100 AS many, count(*) = count(*) FILTER (WHERE r LIKE '22P03:%') AS all_rejected
   FROM good, generate_series(0, length(good.d) - 1) n,
