@@ -7,21 +7,29 @@
 //   await live.start();   ...   await live.close();
 //
 // The protocol.  The client sends text frames of JSON: first
-// {"type":"hello","token":JWT|null,"sectors":int[]|null,"from_tick":int|null},
-// later {"type":"follow","sectors":int[]|null}.  The server sends binary
-// frames: a uint32 little-endian N, N bytes of UTF-8 JSON (the header), and
-// the rest of the frame is a delta (possibly 0 bytes).  Headers:
-//   state  {type, tick, sectors, kinds} + sim.delta_state(sectors) at tick
-//          (after a hello without from_tick, and after each follow);
-//   tick   {type, from_tick, to_tick, tick, summary} + sim.delta(from_tick,
-//          to_tick, sectors): one per committed tick; after a hello with
-//          from_tick F, the first covers (F, now] (F = now included), and
-//          each message's from_tick is the previous one's to_tick;
-//   reload {type, code, message, hint}: the client cannot resume (SM010:
-//          the change record no longer holds from_tick; 22023: from_tick is
-//          ahead of the universe; 54000: too much for one message; 55000:
-//          the universe went back, generated again or restored).  The
-//          connection stays open: a follow gets a new state;
+// {"type":"hello","token":JWT|null,"sectors":int[]|null,"from_tick":int|null,
+// "epoch":int|null}, later {"type":"follow","sectors":int[]|null}.  The
+// server sends binary frames: a uint32 little-endian N, N bytes of UTF-8
+// JSON (the header), and the rest of the frame is a delta (possibly 0
+// bytes).  Every header but an error's carries epoch, the universe's epoch
+// (sim.world.epoch) its tick numbers and delta belong to.  Headers:
+//   state  {type, tick, epoch, sectors, kinds} + sim.delta_state(sectors)
+//          at tick (after a hello without from_tick, after each follow, and
+//          after a reload with state_follows);
+//   tick   {type, from_tick, to_tick, tick, epoch, summary} +
+//          sim.delta(from_tick, to_tick, sectors): one per committed tick;
+//          after a hello with from_tick F, the first covers (F, now] (F =
+//          now included), and each message's from_tick is the previous
+//          one's to_tick;
+//   reload {type, code, message, hint, epoch, state_follows}: the client
+//          cannot resume (SM012: the hello's epoch is not the universe's,
+//          or the universe was replaced -- generated again, rolled back,
+//          imported: its epoch changed or sim.notify_epoch's notification
+//          came; SM010: the change record no longer holds from_tick;
+//          22023: from_tick is ahead of the universe; 54000: too much for
+//          one message).  epoch is the current one.  With state_follows
+//          true (a replaced universe) the server sends a new state next;
+//          otherwise the connection stays open and a follow gets one;
 //   error  {type, code, message, hint}: a bad hello or follow (22023,
 //          22004, 54000...), a refused token (401 or 403, as HTTP answers
 //          it: auth.mjs).  After an error in the hello the server closes.
@@ -33,8 +41,9 @@
 //
 // Database work.  One connection LISTENs on sim_tick, as the server's
 // login role (the authenticator); a notification only wakes the feed, which
-// then reads the last committed tick (the payload gives the tick message's
-// summary, when it came).  Deltas are read on a pool of its own, each query
+// then reads the last committed tick and the epoch (the payload gives the
+// tick message's summary, when it came; a payload with "reload": true, from
+// sim.notify_epoch, makes every client reload).  Deltas are read on a pool of its own, each query
 // in a transaction that does SET LOCAL ROLE sim_operator (as PostGraphile
 // does per request with the caller's role): per wake-up, one query per
 // distinct followed sector set, giving that set's delta of every new tick
@@ -89,6 +98,17 @@ function deltaToTick(bytes) {
 	return Number(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).readBigInt64LE(16));
 }
 
+// The epoch of a version 2 delta, from its header (bytes 40..47).
+function deltaEpoch(bytes) {
+	return Number(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).readBigInt64LE(40));
+}
+
+// The message of a client that follows another epoch than the universe's.
+function staleEpoch(theirs, current) {
+	return new FeedError("SM012", `epoch ${theirs} is not the current epoch ${current}`,
+		"The universe was replaced (generated again, rolled back or imported): start over with a state.");
+}
+
 // The integer array or null of a hello/follow's sectors (throws FeedError).
 function parseSectors(v, limit) {
 	if (v === null || v === undefined) return null;
@@ -127,10 +147,12 @@ export function attachLive(server, options) {
 	const pool = new pg.Pool({ connectionString, max: 2 });
 	pool.on("error", (e) => log("pool connection failed:", e.message));
 	const clients = new Set();
-	const summaries = new Map(); // tick -> sim_tick payload, the last 1000
+	const summaries = new Map(); // "epoch:tick" -> sim_tick payload, the last 1000
 	let listener = null;
 	let closing = false;
 	let tick = null; // the last tick whose messages have been sent
+	let epoch = null; // the epoch of that tick
+	let reloadAll = false; // sim.notify_epoch's notification came
 	let kinds = null;
 	let sectorLimit = 10000;
 	let chain = Promise.resolve();
@@ -162,9 +184,14 @@ export function attachLive(server, options) {
 		}
 	}
 
-	async function currentTick() {
-		const rows = await asOperator("SELECT tick FROM sim.world");
-		return rows.length ? Number(rows[0].tick) : null;
+	// { tick, epoch } of the universe, or null without one.
+	async function currentWorld() {
+		const rows = await asOperator("SELECT tick, epoch FROM sim.world");
+		return rows.length ? { tick: Number(rows[0].tick), epoch: Number(rows[0].epoch) } : null;
+	}
+
+	function summary(e, t) {
+		return summaries.get(`${e}:${t}`) ?? null;
 	}
 
 	function send(c, buf) {
@@ -183,8 +210,8 @@ export function attachLive(server, options) {
 		return true;
 	}
 
-	function refuse(c, type, e, close = false) {
-		const header = { type, code: e.code ?? "XX000", message: e.message, hint: e.hint ?? null };
+	function refuse(c, type, e, close = false, extra = null) {
+		const header = { type, code: e.code ?? "XX000", message: e.message, hint: e.hint ?? null, ...extra };
 		const buf = frame(header, null);
 		if (c.ws.readyState === OPEN) {
 			if (c.ws.bufferedAmount > 0 && c.ws.bufferedAmount + buf.length > maxBuffer) {
@@ -238,40 +265,64 @@ export function attachLive(server, options) {
 
 	// The state message of c's sectors; c follows from its tick on.
 	async function sendState(c) {
-		let t, delta;
+		let t, e, delta;
 		if (c.operator) {
 			const [r] = await asOperator("SELECT sim.delta_state($1::integer[]) AS d", [c.sectors]);
 			delta = r.d;
 			t = deltaToTick(delta);
+			e = deltaEpoch(delta);
 		} else {
-			t = tick ?? (await currentTick());
+			const w = await currentWorld();
+			t = w?.tick ?? null;
+			e = w?.epoch ?? null;
 			delta = null;
 		}
 		if (t === null) throw new FeedError("55000", "there is no universe", "Create one with sim.generate_universe().");
 		c.lastTick = t;
+		c.epoch = e;
 		c.ready = true;
-		send(c, frame({ type: "state", tick: t, sectors: c.sectors, kinds }, delta));
+		send(c, frame({ type: "state", tick: t, epoch: e, sectors: c.sectors, kinds }, delta));
 	}
 
 	// The catch-up (from, now] of c: one tick message.
+	// With c.epoch (null: not checked), SM012 when it is not the universe's.
 	async function sendCatchUp(c, from) {
 		if (c.operator) {
 			const [r] = await asOperator(
-				"SELECT w.tick, sim.delta($1::bigint, w.tick, $2::integer[]) AS d FROM sim.world w", [from, c.sectors]);
+				"SELECT w.tick, sim.delta($1::bigint, w.tick, $2::integer[], true, $3::bigint) AS d FROM sim.world w",
+				[from, c.sectors, c.epoch]);
 			if (!r) throw new FeedError("55000", "there is no universe", "Create one with sim.generate_universe().");
 			const to = Number(r.tick);
+			const e = deltaEpoch(r.d);
 			c.lastTick = to;
+			c.epoch = e;
 			c.ready = true;
-			send(c, frame({ type: "tick", from_tick: from, to_tick: to, tick: to, summary: summaries.get(to) ?? null }, r.d));
+			send(c, frame({ type: "tick", from_tick: from, to_tick: to, tick: to, epoch: e, summary: summary(e, to) }, r.d));
 		} else {
-			const now = tick ?? (await currentTick());
-			if (now === null) throw new FeedError("55000", "there is no universe");
-			if (from > now) {
-				throw new FeedError("22023", `tick ${from} has not happened yet`, `The last committed tick is ${now}: start over with a state.`);
+			const w = await currentWorld();
+			if (w === null) throw new FeedError("55000", "there is no universe");
+			if (c.epoch !== null && c.epoch !== w.epoch) throw staleEpoch(c.epoch, w.epoch);
+			if (from > w.tick) {
+				throw new FeedError("22023", `tick ${from} has not happened yet`, `The last committed tick is ${w.tick}: start over with a state.`);
 			}
-			c.lastTick = now;
+			c.lastTick = w.tick;
+			c.epoch = w.epoch;
 			c.ready = true;
-			send(c, frame({ type: "tick", from_tick: from, to_tick: now, tick: now, summary: summaries.get(now) ?? null }, null));
+			send(c, frame({ type: "tick", from_tick: from, to_tick: w.tick, tick: w.tick, epoch: w.epoch, summary: summary(w.epoch, w.tick) }, null));
+		}
+	}
+
+	// The universe was replaced: every client reloads and gets a new state.
+	async function reloadClients(now, e, why) {
+		for (const c of [...clients]) {
+			if (!c.ready) continue;
+			c.ready = false;
+			refuse(c, "reload", why(c), false, { epoch: e, state_follows: true });
+			try {
+				await sendState(c);
+			} catch (err) {
+				refuse(c, "error", fromPg(err));
+			}
 		}
 	}
 
@@ -279,20 +330,23 @@ export function attachLive(server, options) {
 	// committed tick.
 	async function pump() {
 		pumpQueued = false;
-		const now = await currentTick();
-		if (now === null) return;
-		if (tick === null) tick = now;
-		if (now < tick) {
-			// the universe was replaced (generated again, restored): nobody's
-			// copy follows from it
-			for (const c of clients) {
-				if (c.ready && c.lastTick > now) {
-					c.ready = false;
-					refuse(c, "reload", new FeedError("55000", `the universe went back from tick ${c.lastTick} to tick ${now}`,
-						"It was generated again or restored: start over with a state."));
-				}
-			}
+		const w = await currentWorld();
+		if (w === null) return;
+		const now = w.tick;
+		if (tick === null) {
 			tick = now;
+			epoch = w.epoch;
+		}
+		if (w.epoch !== epoch || reloadAll || now < tick) {
+			// the universe was replaced (generated again, rolled back,
+			// imported): nobody's copy follows from it
+			reloadAll = false;
+			tick = now;
+			epoch = w.epoch;
+			await reloadClients(now, w.epoch, (c) => (c.epoch !== null && c.epoch !== w.epoch
+				? staleEpoch(c.epoch, w.epoch)
+				: new FeedError("SM012", `the universe of epoch ${w.epoch} was replaced or restored`,
+					"Its followers start over with a state.")));
 			return;
 		}
 		const from = tick;
@@ -315,8 +369,8 @@ export function attachLive(server, options) {
 			let rows;
 			try {
 				rows = await asOperator(
-					`SELECT t, sim.delta(t - 1, t, $1::integer[]) AS d
-					   FROM generate_series($2::bigint + 1, $3::bigint) AS t ORDER BY t`, [g.sectors, g.since, now]);
+					`SELECT t, sim.delta(t - 1, t, $1::integer[], true, $4::bigint) AS d
+					   FROM generate_series($2::bigint + 1, $3::bigint) AS t ORDER BY t`, [g.sectors, g.since, now, epoch]);
 			} catch (e) {
 				for (const c of g.clients) {
 					refuse(c, "reload", fromPg(e));
@@ -326,7 +380,7 @@ export function attachLive(server, options) {
 			}
 			for (const r of rows) {
 				const t = Number(r.t);
-				const buf = frame({ type: "tick", from_tick: t - 1, to_tick: t, tick: t, summary: summaries.get(t) ?? null }, r.d);
+				const buf = frame({ type: "tick", from_tick: t - 1, to_tick: t, tick: t, epoch, summary: summary(epoch, t) }, r.d);
 				for (const c of g.clients) {
 					if (c.ready && c.lastTick === t - 1 && send(c, buf)) c.lastTick = t;
 				}
@@ -344,11 +398,11 @@ export function attachLive(server, options) {
 		for (const c of players) {
 			if (c.lastTick >= from) {
 				for (let t = c.lastTick + 1; t <= now; t++) {
-					if (!perTick.has(t)) perTick.set(t, frame({ type: "tick", from_tick: t - 1, to_tick: t, tick: t, summary: summaries.get(t) ?? null }, null));
+					if (!perTick.has(t)) perTick.set(t, frame({ type: "tick", from_tick: t - 1, to_tick: t, tick: t, epoch, summary: summary(epoch, t) }, null));
 					if (!send(c, perTick.get(t))) break;
 					c.lastTick = t;
 				}
-			} else if (send(c, frame({ type: "tick", from_tick: c.lastTick, to_tick: now, tick: now, summary: summaries.get(now) ?? null }, null))) {
+			} else if (send(c, frame({ type: "tick", from_tick: c.lastTick, to_tick: now, tick: now, epoch, summary: summary(epoch, now) }, null))) {
 				c.lastTick = now;
 			}
 		}
@@ -367,8 +421,9 @@ export function attachLive(server, options) {
 		c.on("notification", (n) => {
 			try {
 				const p = JSON.parse(n.payload);
-				if (Number.isInteger(p.tick)) {
-					summaries.set(p.tick, p);
+				if (p.reload === true) reloadAll = true;
+				else if (Number.isInteger(p.tick)) {
+					summaries.set(`${p.epoch}:${p.tick}`, p);
 					if (summaries.size > 1000) summaries.delete(summaries.keys().next().value);
 				}
 			} catch {
@@ -404,6 +459,10 @@ export function attachLive(server, options) {
 		if (fromTick !== null && !(Number.isSafeInteger(fromTick) && fromTick >= 0)) {
 			throw new FeedError("22023", "from_tick must be a tick number or null");
 		}
+		const helloEpoch = msg.epoch ?? null;
+		if (helloEpoch !== null && !Number.isSafeInteger(helloEpoch)) {
+			throw new FeedError("22023", "epoch must be an integer (the epoch of from_tick) or null");
+		}
 		if (msg.token !== null && msg.token !== undefined && typeof msg.token !== "string") {
 			throw new FeedError("22023", "token must be a JWT string or null");
 		}
@@ -418,6 +477,7 @@ export function attachLive(server, options) {
 		c.operator = who.role === "sim_operator";
 		c.exp = typeof who.claims?.exp === "number" ? who.claims.exp : null;
 		c.sectors = sectors;
+		c.epoch = fromTick === null ? null : helloEpoch;
 		c.phase = "live";
 		clearTimeout(c.helloTimer);
 		clients.add(c);
@@ -428,7 +488,10 @@ export function attachLive(server, options) {
 				else await sendCatchUp(c, fromTick);
 			} catch (e) {
 				const fe = fromPg(e);
-				if (fromTick !== null && (fe.code === "SM010" || fe.code === "22023")) refuse(c, "reload", fe);
+				if (fromTick !== null && (fe.code === "SM010" || fe.code === "SM012" || fe.code === "22023")) {
+					c.epoch = null;
+					refuse(c, "reload", fe, false, { epoch: (await currentWorld().catch(() => null))?.epoch ?? null });
+				}
 				else {
 					drop(c);
 					refuse(c, "error", fe, true);
@@ -469,7 +532,7 @@ export function attachLive(server, options) {
 	wss.on("connection", (ws, req) => {
 		const address = req?.socket?.remoteAddress ?? "";
 		perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-		const c = { n: nextId++, ws, phase: "hello", ready: false, operator: false, sectors: null, lastTick: null, role: null, follows: 0, refused: 0, exp: null };
+		const c = { n: nextId++, ws, phase: "hello", ready: false, operator: false, sectors: null, lastTick: null, epoch: null, role: null, follows: 0, refused: 0, exp: null };
 		c.helloTimer = setTimeout(() => {
 			refuse(c, "error", new FeedError("08P01", "no hello", "Send {\"type\":\"hello\",...} first."), true);
 		}, helloMs);
@@ -537,7 +600,9 @@ export function attachLive(server, options) {
 				   FROM sim.change_kind k ORDER BY k.kind`);
 			kinds = rows.map((r) => ({ kind: r.kind, name: r.name, fields: r.fields, codes: r.codes }));
 			sectorLimit = (await asOperator("SELECT sim.limit('sectors') AS n"))[0].n;
-			tick = await currentTick();
+			const w = await currentWorld();
+			tick = w?.tick ?? null;
+			epoch = w?.epoch ?? null;
 			await listen();
 			server.on("upgrade", onUpgrade);
 		},
@@ -553,6 +618,6 @@ export function attachLive(server, options) {
 			await chain.catch(() => {});
 			await pool.end().catch(() => {});
 		},
-		stats: () => ({ ...stats, clients: clients.size, tick }),
+		stats: () => ({ ...stats, clients: clients.size, tick, epoch }),
 	};
 }

@@ -3,7 +3,8 @@
 // flight-plan evaluation (web/public/lib/flight.mjs).
 //
 // The decoder against sim's C decoder: deltas the C encoder
-// made from a real universe, the worked examples of docs/delta-format.md,
+// made from a real universe (their headers' version and epoch too, and the
+// same deltas rewritten as version 1, which has no epoch), the worked examples of docs/delta-format.md,
 // the fuzz corpus (test/fuzz/corpus/delta), and every truncation and many
 // corruptions of real deltas, each decoded by both and compared record by
 // record (values by their bits) or refusal by refusal.
@@ -38,19 +39,22 @@ function bitsHex(v) {
 	return dv.getBigUint64(0).toString(16).padStart(16, "0");
 }
 
-// The C decoder's answer for bytes: { records } with values as bit strings,
-// or { error } with its message and SQLSTATE.
+// The C decoder's answer for bytes: { records, version, epoch } with values
+// as bit strings and the epoch as text (null in version 1), or { error }
+// with its message and SQLSTATE.
 async function cDecode(bytes) {
 	try {
 		await sql("SAVEPOINT d");
 		const rows = await sql(
 			`SELECT r.tick::text, r.seq::text, r.kind, r.id::text, r.sub_id, r.sector_id, r.val IS NULL AS deleted,
 			        (SELECT array_agg(encode(float8send(x), 'hex') ORDER BY i) FROM unnest(r.val) WITH ORDINALITY AS u(x, i)) AS bits,
-			        coalesce(cardinality(r.val), 0) AS n
-			   FROM sim.delta_records($1) WITH ORDINALITY AS r(tick, seq, kind, id, sub_id, sector_id, val, ord)
+			        coalesce(cardinality(r.val), 0) AS n, r.epoch::text
+			   FROM sim.delta_records($1) WITH ORDINALITY AS r(tick, seq, kind, id, sub_id, sector_id, val, epoch, ord)
 			  ORDER BY r.ord`, [Buffer.from(bytes)]);
+		const [h] = await sql("SELECT version, epoch::text FROM sim.delta_info($1)", [Buffer.from(bytes)]);
 		await sql("RELEASE SAVEPOINT d");
-		return { records: rows };
+		for (const r of rows) assert.equal(r.epoch, h.epoch, "sim.delta_records gives the header's epoch on every row");
+		return { records: rows, version: h.version, epoch: h.epoch };
 	} catch (e) {
 		await sql("ROLLBACK TO SAVEPOINT d");
 		return { error: e.message, code: e.code };
@@ -82,6 +86,9 @@ async function agree(bytes, what, strict = true) {
 		return null;
 	}
 	assert.equal(js.error, undefined, `${what}: C accepts, JS refuses (${js.error} ${js.detail ?? ""})`);
+	assert.equal(js.delta.version, c.version, `${what}: version`);
+	assert.equal(js.delta.epoch === null ? null : String(js.delta.epoch), c.epoch, `${what}: epoch`);
+	if (js.delta.epoch !== null) assert.ok(int64Ok(js.delta.epoch), `${what}: epoch ${typeof js.delta.epoch}`);
 	sameRecords(js.delta.records, c.records, what);
 	return js.delta;
 }
@@ -168,14 +175,31 @@ async function delta(from, to, sectors, compress) {
 	return new Uint8Array(r.d);
 }
 
+// The same delta as version 1: no epoch (bytes 40..47 left out).
+function toV1(bytes) {
+	const out = new Uint8Array(bytes.length - 8);
+	out.set(bytes.subarray(0, 40));
+	out.set(bytes.subarray(48), 40);
+	out[4] = 1;
+	return out;
+}
+
 describe("deltas of a real universe", () => {
 	test("every kind, deletions and NULLs: the same records as sim.delta_records, compressed and not", async () => {
 		for (const compress of [true, false]) {
 			const bytes = await delta(0, 24, null, compress);
 			assert.equal((bytes[5] & 1) === 1, compress, "sim.delta compresses this one when asked");
 			const d = await agree(bytes, `(0, 24] compress=${compress}`);
+			const [w] = await sql("SELECT epoch FROM sim.world");
+			assert.equal(d.version, 2);
+			assert.equal(d.epoch, Number(w.epoch), "the header carries the universe's epoch");
 			assert.equal(d.fromTick, 0);
 			assert.equal(d.toTick, 24);
+			// the same bytes as version 1: the same records, no epoch
+			const v1 = await agree(toV1(bytes), `(0, 24] as version 1 compress=${compress}`);
+			assert.equal(v1.version, 1);
+			assert.equal(v1.epoch, null);
+			assert.deepEqual(v1.records, d.records);
 			const kinds = new Set(d.records.map((r) => r.kind));
 			assert.deepEqual([...kinds].sort(), [1, 2, 3, 4, 5, 6], "ships, cargo, stock, orders, trades, wallets");
 			assert.ok(d.records.some((r) => r.deleted), "a deleted record");
@@ -202,12 +226,14 @@ describe("the worked examples of docs/delta-format.md", () => {
 	const blocks = [...doc.matchAll(/```\n((?:[0-9a-f]{2}(?: [0-9a-f]{2})*\n)+)```/g)].map(
 		(m) => Uint8Array.from(m[1].trim().split(/\s+/).map((h) => parseInt(h, 16))));
 
-	test("the uncompressed example: 92 bytes, four records as the table says", async () => {
+	test("the uncompressed example: 100 bytes, four records as the table says", async () => {
 		assert.equal(blocks.length, 2, "two hex examples in the doc");
 		const bytes = blocks[0];
-		assert.equal(bytes.length, 92);
+		assert.equal(bytes.length, 100);
 		const d = await agree(bytes, "example 1");
 		assert.deepEqual(d, {
+			version: 2,
+			epoch: 1234567890123,
 			fromTick: 100,
 			toTick: 102,
 			records: [
@@ -221,10 +247,11 @@ describe("the worked examples of docs/delta-format.md", () => {
 
 	test("the compressed example: a 53-byte LZ4 block of a 123-byte body, twelve records", async () => {
 		const bytes = blocks[1];
-		assert.equal(bytes.length, 40 + 53);
-		const body = lz4BlockDecompress(bytes, 123, 40);
+		assert.equal(bytes.length, 48 + 53);
+		const body = lz4BlockDecompress(bytes, 123, 48);
 		assert.deepEqual([...body.subarray(0, 10)], [0x0c, 0x0d, 0x0c, 0x0c, 0x0c, 0x0c, 0x0c, 0x18, 0x01, 0x03]);
 		const d = await agree(bytes, "example 2");
+		assert.equal(d.epoch, 1234567890123);
 		assert.deepEqual(d.records, Array.from({ length: 12 }, (_, i) => (
 			{ tick: 101, seq: 1000 + i, id: i + 1, sub: 0, sector: 7, kind: 1, deleted: false, values: [3.0, 40.5] })));
 	});
@@ -244,6 +271,11 @@ describe("the fuzz corpus", () => {
 			else refused++;
 		}
 		assert.ok(accepted > 0 && refused > 0, `accepted ${accepted}, refused ${refused}`);
+		// both versions, and epochs that are Numbers and BigInts
+		const decoded = files.map((f) => jsDecode(new Uint8Array(readFileSync(path.join(dir, f))))).filter((x) => x.delta);
+		assert.ok(decoded.some((x) => x.delta.version === 1 && x.delta.epoch === null), "a version 1 delta");
+		assert.ok(decoded.some((x) => typeof x.delta.epoch === "bigint"), "an epoch beyond 2^53");
+		assert.ok(decoded.some((x) => typeof x.delta.epoch === "number"), "an epoch within 2^53");
 	});
 });
 
@@ -281,26 +313,31 @@ describe("hostile bytes", () => {
 		const base = await delta(11, 12, [2], false);
 		for (let k = 0; k < 200; k++) {
 			const b = base.slice();
-			for (let i = 40 + (k % 7); i < b.length; i += 1 + (rnd() % 9)) b[i] = rnd();
+			for (let i = 48 + (k % 7); i < b.length; i += 1 + (rnd() % 9)) b[i] = rnd();
 			await agree(b, `scrambled ${k}`);
 		}
 	});
 
 	test("the refusals the format lists, by class", () => {
-		// an empty delta (0, 0]: a header and a directory of ten zero lengths
-		const ok = new Uint8Array(50);
+		// an empty delta (0, 0] of epoch 7: a header and a directory of ten zero lengths
+		const ok = new Uint8Array(58);
 		ok.set(Buffer.from("SIMD"));
-		ok[4] = 1;
+		ok[4] = 2;
 		ok[32] = 10; // raw_len
 		ok[36] = 10; // packed_len
-		assert.deepEqual(decodeDelta(ok), { fromTick: 0, toTick: 0, records: [] });
+		ok[40] = 7; // epoch
+		assert.deepEqual(decodeDelta(ok), { version: 2, epoch: 7, fromTick: 0, toTick: 0, records: [] });
+		assert.deepEqual(decodeDelta(toV1(ok)), { version: 1, epoch: null, fromTick: 0, toTick: 0, records: [] });
+		assert.throws(() => decodeDelta(ok.subarray(0, 47)), { reason: "truncated" }, "a version 2 header is 48 bytes");
+		assert.throws(() => decodeDelta(Uint8Array.from(ok).fill(1, 4, 5).subarray(0, 58)), { reason: "trailing" }, "version 2 bytes read as version 1");
 		const bad = (patch, reason) => {
 			const b = ok.slice();
 			patch(b);
 			assert.throws(() => decodeDelta(b), { name: "DeltaError", reason }, reason);
 		};
 		bad((b) => (b[0] = 0x54), "magic");
-		bad((b) => (b[4] = 2), "version");
+		bad((b) => (b[4] = 3), "version");
+		bad((b) => (b[4] = 0), "version");
 		bad((b) => (b[5] = 2), "flags");
 		bad((b) => (b[6] = 1), "flags");
 		bad((b) => (b[8] = 1), "tick_range");

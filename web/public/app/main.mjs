@@ -222,9 +222,9 @@ class Shell {
 		const header = detail.header;
 		if (type === "state") {
 			this.timings.state ??= performance.now();
-			this.record({ type, from_tick: header.tick - 1, to_tick: header.tick, at: performance.now() });
+			this.record({ type, from_tick: header.tick - 1, to_tick: header.tick, epoch: header.epoch ?? null, at: performance.now() });
 		} else {
-			this.record({ type, from_tick: header.from_tick, to_tick: header.to_tick, at: performance.now() });
+			this.record({ type, from_tick: header.from_tick, to_tick: header.to_tick, epoch: header.epoch ?? null, at: performance.now() });
 		}
 		for (const fn of this.feedListeners) {
 			try {

@@ -3,7 +3,7 @@
 // the browser and for Node.
 //
 //   import { decodeDelta, DeltaError } from "./delta.mjs";
-//   const { fromTick, toTick, records } = decodeDelta(uint8array);
+//   const { version, epoch, fromTick, toTick, records } = decodeDelta(uint8array);
 //
 // A record is { tick, seq, id, sub, sector, kind, deleted, values }:
 // - tick, seq and id are int64 in the format: each is a Number when it is a
@@ -14,7 +14,10 @@
 // - values is an array of Numbers (doubles, bit for bit: -0, NaN payloads
 //   aside, which JavaScript cannot keep, infinities, subnormals) with null
 //   for a NULL value; a deleted record has none.
-// fromTick and toTick follow the same Number-or-BigInt rule.
+// fromTick and toTick follow the same Number-or-BigInt rule, and so does
+// epoch, the universe's epoch from a version 2 header (sim's are in
+// [1, 2^53 - 1]: Numbers); version is 2, or 1 for a delta of the previous
+// version, which has no epoch (epoch null).
 //
 // The decoder takes hostile input and refuses what sim's C decoder
 // (src/core/delta_decode.c) refuses, in the same order of checks, with a
@@ -50,7 +53,9 @@ const MESSAGES = {
 	trailing: "delta has trailing bytes",
 };
 
-export const HEADER_SIZE = 40;
+export const HEADER_SIZE = 48; // version 2; version 1's is 40 (no epoch)
+export const HEADER_SIZE_V1 = 40;
+export const VERSION = 2;
 export const MAX_BODY = 0x7e000000;
 // sim.delta_records's limit on a body before compression (SIM_DELTA_SQL_MAX_RAW)
 export const DEFAULT_MAX_RAW = 64 * 1024 * 1024;
@@ -204,7 +209,8 @@ function le(a, b) {
 	return typeof a === typeof b ? a <= b : BigInt(a) <= BigInt(b);
 }
 
-// Decode a delta: { fromTick, toTick, records } (see the top of this file).
+// Decode a delta: { version, epoch, fromTick, toTick, records } (see the top
+// of this file).
 // maxRaw: the largest body (before LZ4) accepted, DEFAULT_MAX_RAW as
 // sim.delta_records; a larger one is refused as "too_large".
 export function decodeDelta(bytes, { maxRaw = DEFAULT_MAX_RAW } = {}) {
@@ -215,10 +221,14 @@ export function decodeDelta(bytes, { maxRaw = DEFAULT_MAX_RAW } = {}) {
 	const len = bytes.length;
 	// the header, checked in the C decoder's order (read_header)
 	if (len >= 4 && (bytes[0] !== 0x53 || bytes[1] !== 0x49 || bytes[2] !== 0x4d || bytes[3] !== 0x44)) fail("magic");
-	if (len < HEADER_SIZE) fail("truncated");
-	if (bytes[4] !== 1) fail("version");
+	if (len < HEADER_SIZE_V1) fail("truncated");
+	if (bytes[4] !== 1 && bytes[4] !== 2) fail("version");
+	const version = bytes[4];
+	const hsize = version === 1 ? HEADER_SIZE_V1 : HEADER_SIZE;
+	if (len < hsize) fail("truncated");
 	if ((bytes[5] & ~1) !== 0 || bytes[6] !== 0 || bytes[7] !== 0) fail("flags");
 	const view = new DataView(bytes.buffer, bytes.byteOffset, len);
+	const epoch = version === 1 ? null : int64At(view, 40);
 	const lz4 = (bytes[5] & 1) !== 0;
 	const fromTick = int64At(view, 8);
 	const toTick = int64At(view, 16);
@@ -228,8 +238,8 @@ export function decodeDelta(bytes, { maxRaw = DEFAULT_MAX_RAW } = {}) {
 	const packedLen = view.getUint32(36, true);
 	if (!le(fromTick, toTick)) fail("tick_range");
 	if (rawLen > MAX_BODY || packedLen > MAX_BODY || rawLen > maxRaw) fail("too_large");
-	if (len - HEADER_SIZE < packedLen) fail("truncated");
-	if (len - HEADER_SIZE > packedLen) fail("trailing");
+	if (len - hsize < packedLen) fail("truncated");
+	if (len - hsize > packedLen) fail("trailing");
 	if (lz4) {
 		if (packedLen === 0 || rawLen > packedLen * 255) fail("corrupt");
 	} else if (packedLen !== rawLen) {
@@ -237,8 +247,8 @@ export function decodeDelta(bytes, { maxRaw = DEFAULT_MAX_RAW } = {}) {
 	}
 	if (nrecs * REC_MIN_BYTES + nvals + NSTREAMS > rawLen || nvals > nrecs * MAX_VALS) fail("corrupt");
 
-	const body = lz4 ? lz4BlockDecompress(bytes, rawLen, HEADER_SIZE, len) : bytes;
-	const base = lz4 ? 0 : HEADER_SIZE;
+	const body = lz4 ? lz4BlockDecompress(bytes, rawLen, hsize, len) : bytes;
+	const base = lz4 ? 0 : hsize;
 
 	// the directory (read_directory)
 	const dir = new Stream(body, base, rawLen);
@@ -359,5 +369,5 @@ export function decodeDelta(bytes, { maxRaw = DEFAULT_MAX_RAW } = {}) {
 	st[ST_KIND].pos = st[ST_KIND].end;
 	st[ST_FLAGS].pos = st[ST_FLAGS].end;
 	for (let i = 0; i < NSTREAMS; i++) if (st[i].pos !== st[i].end) fail("trailing");
-	return { fromTick, toTick, records };
+	return { version, epoch, fromTick, toTick, records };
 }

@@ -1,7 +1,8 @@
 // web/public/lib/live.mjs -- the page's end of the live feed (web/live.mjs,
 // docs/clients.md "The live feed over WebSocket"): connects, follows sectors,
 // decodes each message and reconnects after a drop, resuming from its last
-// tick so that no tick is missed or applied twice.  Plain ES module for the
+// tick and epoch so that no tick is missed or applied twice, and no tick of
+// a universe that replaced the one it follows is applied.  Plain ES module for the
 // browser and Node (Node 22+ has a global WebSocket; another implementation
 // can be passed as options.WebSocket).
 //
@@ -17,7 +18,9 @@
 //            header.to_tick], header.summary the sim_tick notification's
 //            fields (null when the server missed it);
 //   "reload" { header }: the feed could not resume (header.code SM010 and
-//            the like); it asks for a new state itself, so a "state" follows;
+//            the like), or the universe was replaced (SM012: generated
+//            again, rolled back, imported); a "state" follows (the server
+//            sends it when header.state_follows, else the feed asks);
 //   "error"  { header }: the server refused the hello or a follow
 //            (header.code: 401/403 for a token, a SQLSTATE otherwise); after
 //            a refused hello the feed stops (no reconnect).  Also a message
@@ -26,7 +29,9 @@
 //   "status" { status: "connected" | "disconnected", code, reason }.
 // With options.world (a World of world.mjs), the feed applies each state and
 // tick to it before dispatching the event, and sets its kinds from the state.
-// lastTick is the to_tick of the last state or tick received (null before).
+// lastTick is the to_tick of the last state or tick received (null before),
+// epoch the universe's epoch of the last state (null before); a tick of
+// another epoch makes the feed start over with a new state.
 // Reconnecting waits reconnectMs (doubling up to 30 s after failures).
 
 import { decodeDelta } from "./delta.mjs";
@@ -55,6 +60,7 @@ export class LiveFeed extends EventTarget {
 		this.WS = WS;
 		this.reconnectMs = reconnectMs;
 		this.lastTick = null;
+		this.epoch = null;
 		this.connected = false;
 		this.closed = false;
 		this.stopped = null; // why it stopped for good (a refused hello)
@@ -74,7 +80,8 @@ export class LiveFeed extends EventTarget {
 			this.connected = true;
 			this.helloDone = false; // until the first state, tick or reload
 			this.failures = 0;
-			ws.send(JSON.stringify({ type: "hello", token: this.token, sectors: this.sectors, from_tick: this.lastTick }));
+			ws.send(JSON.stringify({ type: "hello", token: this.token, sectors: this.sectors, from_tick: this.lastTick,
+				epoch: this.lastTick === null ? null : this.epoch }));
 			this.emit("status", { status: "connected" });
 		};
 		ws.onmessage = (ev) => {
@@ -84,6 +91,7 @@ export class LiveFeed extends EventTarget {
 			} catch (e) {
 				// a message this page cannot decode or apply: start over
 				this.lastTick = null;
+				this.epoch = null;
 				this.emit("error", { header: { type: "error", code: e.name ?? "Error", message: e.message, hint: "The page asked for a new state." } });
 				this.send({ type: "follow", sectors: this.sectors });
 			}
@@ -106,23 +114,26 @@ export class LiveFeed extends EventTarget {
 		const { header, delta } = parseFrame(data);
 		switch (header.type) {
 		case "state": {
-			const d = delta.length ? decodeDelta(delta) : { fromTick: header.tick - 1, toTick: header.tick, records: [] };
+			const d = delta.length ? decodeDelta(delta) : { epoch: header.epoch ?? null, fromTick: header.tick - 1, toTick: header.tick, records: [] };
 			if (this.world) {
 				if (header.kinds) this.world.setKinds(header.kinds);
 				this.world.loadState(d);
 			}
 			this.lastTick = header.tick;
+			this.epoch = header.epoch ?? d.epoch ?? null;
 			this.emit("state", { header, delta: d, bytes: delta });
 			break;
 		}
 		case "tick": {
-			if (this.lastTick !== null && header.from_tick !== this.lastTick) {
-				// cannot happen with a conforming server: start over
+			if ((this.lastTick !== null && header.from_tick !== this.lastTick) ||
+				(this.epoch !== null && header.epoch != null && String(header.epoch) !== String(this.epoch))) {
+				// another universe's tick, or one not following ours: start over
 				this.lastTick = null;
+				this.epoch = null;
 				this.send({ type: "follow", sectors: this.sectors });
 				return;
 			}
-			const d = delta.length ? decodeDelta(delta) : { fromTick: header.from_tick, toTick: header.to_tick, records: [] };
+			const d = delta.length ? decodeDelta(delta) : { epoch: header.epoch ?? null, fromTick: header.from_tick, toTick: header.to_tick, records: [] };
 			if (this.world) this.world.applyDelta(d);
 			this.lastTick = header.to_tick;
 			this.emit("tick", { header, delta: d, bytes: delta });
@@ -130,8 +141,9 @@ export class LiveFeed extends EventTarget {
 		}
 		case "reload":
 			this.lastTick = null;
+			this.epoch = null;
 			this.emit("reload", { header });
-			this.send({ type: "follow", sectors: this.sectors });
+			if (!header.state_follows) this.send({ type: "follow", sectors: this.sectors });
 			break;
 		case "error":
 			if (!this.helloDone) this.stopped = header; // the hello was refused

@@ -26,7 +26,11 @@
 //   only what deltas since the state carried (the state holds ships, holds
 //   and markets only);
 // - trades: the trades (kind 5) of the last delta applied, an array;
-// - tick: the to_tick of the last delta applied (null before the state).
+// - tick: the to_tick of the last delta applied (null before the state);
+// - epoch: the universe's epoch, from the state's delta header (null before
+//   the state, or for a version 1 delta); a delta of another epoch is
+//   refused (WorldError): it belongs to a universe that replaced this one,
+//   so the page must load a new state.
 // The objects read their fields by name through getters over the record's
 // values (obj.v, in the kind's field order), so a record is applied with one
 // assignment; toJSON() gives a plain object.
@@ -146,6 +150,7 @@ export class World {
 	// Forget everything (before a state).
 	reset() {
 		this.tick = null;
+		this.epoch = null;
 		this.ships = new Map();
 		this.stocks = new Map();
 		this.cargo = new Map();
@@ -164,13 +169,19 @@ export class World {
 	// Start over from a state delta (sim.delta_state): the world at its to_tick.
 	loadState(decoded) {
 		this.reset();
+		this.epoch = decoded.epoch ?? null;
 		this.apply(decoded);
 	}
 
 	// Apply the next delta: its from_tick must be the world's tick (no tick
-	// missed or applied twice); throws WorldError otherwise.
+	// missed or applied twice) and its epoch, when both are known, the
+	// world's (not another universe's); throws WorldError otherwise.
 	applyDelta(decoded) {
 		if (this.tick === null) throw new WorldError("a delta before the state: load a state first");
+		const epoch = decoded.epoch ?? null;
+		if (epoch !== null && this.epoch !== null && String(epoch) !== String(this.epoch)) {
+			throw new WorldError(`a delta of epoch ${epoch} does not follow epoch ${this.epoch}: the universe was replaced, load a new state`);
+		}
 		if (String(decoded.fromTick) !== String(this.tick)) {
 			throw new WorldError(`delta (${decoded.fromTick}, ${decoded.toTick}] does not follow tick ${this.tick}`);
 		}
