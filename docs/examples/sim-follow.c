@@ -4,20 +4,29 @@
  * It prints one line per committed tick, "tick N changes M", where M is the
  * number of rows sim.changes_since returned for that tick: every tick once,
  * in order, none skipped, across lost connections and server restarts.
+ * When the universe is replaced (generated again, rolled back, imported:
+ * its epoch changes) it prints "reload epoch E tick T" and follows the new
+ * universe from its tick T.
  *
  *   sim-follow [--since TICK] [--sectors 1,2] [--latency] CONNINFO
  *
  * How it follows (docs/clients.md explains why this is gap-free):
  *   1. connect; LISTEN sim_tick (or sim_sector_<id> for each of --sectors);
- *   2. start from --since, else from sim.current_tick();
+ *   2. read the universe's epoch and start from --since, else from its
+ *      current tick;
  *   3. catch up: read every change after the last tick seen with
- *      sim.changes_since(last, sectors), report the ticks up to the newest
- *      one known to have committed, and advance last;
+ *      sim.changes_since(last, sectors, epoch), report the ticks up to the
+ *      newest one known to have committed, and advance last;
  *   4. wait on the connection's socket; every notification (or, failing
  *      one, a heartbeat every HEARTBEAT_S seconds) means "do step 3 again".
  *      The payload is only a wake-up: the data always comes from the query.
  *   5. when the connection is lost, reconnect with a bounded backoff, LISTEN
- *      again and go to step 3: the catch-up fills in whatever was missed.
+ *      again and go to step 3: the catch-up fills in whatever was missed;
+ *   6. when the catch-up fails with SM012 (the epoch is no longer the
+ *      universe's), or a notification names another epoch or says
+ *      "reload": true, reload: read the new universe's tick and epoch in one
+ *      statement and go on from there (a real client would reload its copy
+ *      of the state in that transaction, docs/clients.md).
  *
  * Exit status: 0 after SIGINT or SIGTERM; 1 on an error; 2 on bad usage;
  * 3 when the server no longer keeps the changes after the last tick seen
@@ -75,7 +84,11 @@ typedef struct Follower
 {
 	PGconn	   *conn;
 	int64_t		last;			/* every tick <= last has been reported */
-	int64_t		notified;		/* newest tick a notification named */
+	int64_t		epoch;			/* the epoch of the universe we follow */
+	int64_t		notified;		/* newest tick a notification of our epoch
+								 * named */
+	bool		reload_due;		/* a notification said the universe was
+								 * replaced */
 	sigset_t	waitmask;		/* the signal mask while waiting */
 } Follower;
 
@@ -85,6 +98,7 @@ typedef enum Outcome
 	OK,
 	LOST,						/* the connection is gone: reconnect */
 	TOO_OLD,					/* SM010: the changes we need are gone */
+	REPLACED,					/* SM012: the universe was replaced */
 	FAILED						/* anything else: give up */
 } Outcome;
 
@@ -313,15 +327,24 @@ emit(const char *fmt,...)
 }
 
 /*
- * Take in one notification: note the tick it names, and with --latency
- * print how long after the tick's "at" it arrived.
+ * Take in one notification: note the tick it names if it is of our epoch,
+ * note that a reload is due if it is of another or says "reload": true,
+ * and with --latency print how long after the tick's "at" it arrived.
  */
 static void
 take_notification(Follower *f, const Options *opts, const PGnotify *note)
 {
-	const char *v = json_value(note->extra, "tick");
+	const char *v = json_value(note->extra, "epoch");
 	int64_t		tick;
+	int64_t		epoch;
 
+	if ((v != NULL && sscanf(v, "%" SCNd64, &epoch) == 1 && epoch != f->epoch) ||
+		((v = json_value(note->extra, "reload")) != NULL && strncmp(v, "true", 4) == 0))
+	{
+		f->reload_due = true;
+		return;
+	}
+	v = json_value(note->extra, "tick");
 	if (v != NULL && sscanf(v, "%" SCNd64, &tick) == 1 && tick > f->notified)
 		f->notified = tick;
 	if (opts->latency && strcmp(note->relname, "sim_tick") == 0)
@@ -378,6 +401,11 @@ query_failed(Follower *f, PGresult *res, const char *what)
 				hint != NULL ? hint : "");
 		return TOO_OLD;
 	}
+	if (state != NULL && strcmp(state, "SM012") == 0)
+	{
+		fprintf(stderr, "sim-follow: the universe was replaced: %s", PQresultErrorMessage(res));
+		return REPLACED;
+	}
 	fprintf(stderr, "sim-follow: %s failed: %s", what, PQresultErrorMessage(res));
 	return FAILED;
 }
@@ -399,6 +427,49 @@ query_tick(Follower *f, const char *sql, int64_t *tick)
 	}
 	PQclear(res);
 	return out;
+}
+
+/*
+ * Read the universe's tick and epoch in one statement (the tick into *tick
+ * when tick is not NULL).
+ */
+static Outcome
+read_world(Follower *f, int64_t *tick)
+{
+	PGresult   *res = PQexec(f->conn, "SELECT tick, epoch FROM sim.world");
+	Outcome		out = OK;
+	int64_t		t;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		out = query_failed(f, res, "reading sim.world");
+	else if (PQntuples(res) != 1 || sscanf(PQgetvalue(res, 0, 0), "%" SCNd64, &t) != 1 ||
+			 sscanf(PQgetvalue(res, 0, 1), "%" SCNd64, &f->epoch) != 1)
+	{
+		fprintf(stderr, "sim-follow: there is no universe to follow\n");
+		out = FAILED;
+	}
+	else if (tick != NULL)
+		*tick = t;
+	PQclear(res);
+	return out;
+}
+
+/*
+ * The universe was replaced: follow the new one from its current tick.
+ * A real client would read its copy of the state here, in one REPEATABLE
+ * READ transaction with the tick and epoch.
+ */
+static Outcome
+reload(Follower *f)
+{
+	Outcome		out = read_world(f, &f->last);
+
+	if (out != OK)
+		return out;
+	f->notified = f->last;
+	f->reload_due = false;
+	emit("reload epoch %" PRId64 " tick %" PRId64 "\n", f->epoch, f->last);
+	return OK;
 }
 
 /*
@@ -429,8 +500,9 @@ apply_change(const PGresult *res, int row)
 static Outcome
 catch_up(Follower *f, const Options *opts)
 {
-	const char *params[2];
+	const char *params[3];
 	char		since[24];
+	char		epoch[24];
 	PGresult   *res;
 	int64_t		upto;
 	int64_t		tick;
@@ -445,12 +517,14 @@ catch_up(Follower *f, const Options *opts)
 		upto = f->notified;
 
 	snprintf(since, sizeof(since), "%" PRId64, f->last);
+	snprintf(epoch, sizeof(epoch), "%" PRId64, f->epoch);
 	params[0] = since;
 	params[1] = opts->nsectors > 0 ? opts->sectors_array : NULL;
+	params[2] = epoch;
 	res = PQexecParams(f->conn,
 					   "SELECT tick, kind, id, sub_id, sector_id, data "
-					   "  FROM sim.changes_since($1::bigint, $2::integer[])",
-					   2, NULL, params, NULL, NULL, 0);
+					   "  FROM sim.changes_since($1::bigint, $2::integer[], $3::bigint)",
+					   3, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		out = query_failed(f, res, "reading sim.changes_since");
@@ -675,8 +749,7 @@ main(int argc, char **argv)
 		return EXIT_ERROR;
 	if (opts.have_since)
 		f.last = opts.since;
-	if (listen_all(&f, &opts) != OK ||
-		(!opts.have_since && query_tick(&f, "SELECT sim.current_tick()", &f.last) != OK))
+	if (listen_all(&f, &opts) != OK || read_world(&f, opts.have_since ? NULL : &f.last) != OK)
 	{
 		PQfinish(f.conn);
 		return EXIT_ERROR;
@@ -695,10 +768,21 @@ main(int argc, char **argv)
 			PQfreemem(note);
 			behind = true;
 		}
-		if (behind)
+		if (f.reload_due)
+		{
+			/* a notification named another epoch: SM012 is what the catch-up would get */
+			out = reload(&f);
+			behind = true;
+		}
+		else if (behind)
 		{
 			out = catch_up(&f, &opts);
 			behind = false;
+			if (out == REPLACED)
+			{
+				out = reload(&f);
+				behind = true;
+			}
 		}
 		else
 		{
