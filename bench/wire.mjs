@@ -118,7 +118,8 @@ async function cBest(name) {
 }
 const [stateJson] = await q(
 	"SELECT sum(octet_length(row_to_json(x)::text) + 1)::float8 AS bytes FROM wire_bytes b, sim.delta_decode(b.d) x WHERE b.name = 'state'");
-const rawBytes = (bytes) => 40 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(32, true);
+// the header (40 bytes in version 1, 48 in version 2) and the body before LZ4
+const rawBytes = (bytes) => (bytes[4] === 1 ? 40 : 48) + new DataView(bytes.buffer, bytes.byteOffset).getUint32(32, true);
 const decode = [];
 for (const [name, bytes] of [["state", new Uint8Array(state.delta)], ["range", new Uint8Array(range)]]) {
 	const js = jsBest(bytes);
