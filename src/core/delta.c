@@ -2,7 +2,9 @@
  * delta.c -- the binary delta codec's encoder (its decoder is
  * delta_decode.c); see delta.h and docs/delta-format.md.
  *
- * A delta is a 40-byte header and a body.  The body is ten columnar
+ * A delta is a 48-byte header (version 2: the universe epoch at its end;
+ * version 1, which the decoder still reads, had 40 bytes and no epoch) and
+ * a body.  The body is ten columnar
  * streams (tick, seq, id, sub, sector, kind, flags, value class, integer
  * values, XOR bytes) after a directory of their lengths, because a column
  * of similar numbers compresses far better than rows do.  Integer columns
