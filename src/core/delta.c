@@ -4,10 +4,10 @@
  *
  * A delta is a 48-byte header (version 2: the universe epoch at its end;
  * version 1, which the decoder still reads, had 40 bytes and no epoch) and
- * a body.  The body is ten columnar
- * streams (tick, seq, id, sub, sector, kind, flags, value class, integer
- * values, XOR bytes) after a directory of their lengths, because a column
- * of similar numbers compresses far better than rows do.  Integer columns
+ * a body.  The body is ten columnar streams (tick, seq, id, sub, sector,
+ * kind, flags, value class, integer values, XOR bytes) after a directory of
+ * their lengths, because a column of similar numbers compresses far better
+ * than rows do.  Integer columns
  * hold zigzag LEB128 varints of the difference from the previous record's
  * value (modulo 2^64 or 2^32, so no difference overflows); ids differ from
  * the previous id of the same kind.  Each value is predicted by the last
