@@ -49,6 +49,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
+#include "utils/typcache.h"
 
 #include "sim/core/snapfile.h"
 #include "sim/errcodes.h"
@@ -187,6 +188,7 @@ typedef struct Section
 	char	  **colname;
 	Oid		   *coltype;
 	int32	   *coltypmod;
+	AttrNumber *attnum;
 	char	  **typname;
 } Section;
 
@@ -206,7 +208,7 @@ load_columns(Section *s, Oid relid)
 	uint64		i;
 	int			rc;
 
-	rc = SPI_execute_with_args("SELECT a.attname::text, a.atttypid, a.atttypmod, t.typname::text "
+	rc = SPI_execute_with_args("SELECT a.attname::text, a.atttypid, a.atttypmod, t.typname::text, a.attnum "
 							   "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
 							   "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
 							   "ORDER BY a.attnum",
@@ -217,6 +219,7 @@ load_columns(Section *s, Oid relid)
 	s->coltype = palloc(sizeof(Oid) * (s->ncols + 1));
 	s->coltypmod = palloc(sizeof(int32) * (s->ncols + 1));
 	s->typname = palloc(sizeof(char *) * (s->ncols + 1));
+	s->attnum = palloc(sizeof(AttrNumber) * (s->ncols + 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -227,6 +230,7 @@ load_columns(Section *s, Oid relid)
 		s->coltype[i] = DatumGetObjectId(SPI_getbinval(tup, td, 2, &isnull));
 		s->coltypmod[i] = DatumGetInt32(SPI_getbinval(tup, td, 3, &isnull));
 		s->typname[i] = SPI_getvalue(tup, td, 4);
+		s->attnum[i] = DatumGetInt16(SPI_getbinval(tup, td, 5, &isnull));
 	}
 }
 
@@ -637,9 +641,6 @@ typedef struct Receiver
 	Oid			ioparam;
 	int32		typmod;
 	Oid			typid;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
 } Receiver;
 
 static Receiver *
@@ -656,7 +657,6 @@ receivers(Section *s)
 		fmgr_info(fn, &r[c].fn);
 		r[c].typmod = s->coltypmod[c];
 		r[c].typid = s->coltype[c];
-		get_typlenbyvalalign(s->coltype[c], &r[c].typlen, &r[c].typbyval, &r[c].typalign);
 	}
 	return r;
 }
@@ -750,18 +750,24 @@ check_values(Section *secs, SimSnapSection **m, int nsecs)
 	MemoryContextDelete(scratch);
 }
 
-/* Insert the file section's rows into s's target, BATCH_ROWS at a time. */
+/*
+ * Insert the file section's rows into s's target, BATCH_ROWS at a time: one
+ * array of the target's row type per batch (so array columns need nothing
+ * special), expanded by INSERT ... SELECT (r).c, ... FROM unnest($1) r.
+ */
 static void
 insert_rows(Section *s, SimSnapSection *fs)
 {
 	Receiver   *r = receivers(s);
-	StringInfoData q;
-	Oid		   *argtypes = palloc(sizeof(Oid) * s->ncols);
-	Datum	  **vals = palloc(sizeof(Datum *) * s->ncols);
-	bool	  **nulls = palloc(sizeof(bool *) * s->ncols);
-	Datum	   *args = palloc(sizeof(Datum) * s->ncols);
+	Oid			reltype = get_rel_type_id(s->target);
+	Oid			argtype = get_array_type(reltype);
+	TupleDesc	td = lookup_rowtype_tupdesc_copy(reltype, -1);
+	Datum	   *rows = palloc(sizeof(Datum) * BATCH_ROWS);
+	Datum	   *values = palloc0(sizeof(Datum) * td->natts);
+	bool	   *nulls = palloc(sizeof(bool) * td->natts);
 	MemoryContext batch = AllocSetContextCreate(CurrentMemoryContext, "snapshot restore batch",
 												ALLOCSET_DEFAULT_SIZES);
+	StringInfoData q;
 	StringInfoData buf;
 	SPIPlanPtr	plan;
 	uint64		pos = 0,
@@ -770,23 +776,17 @@ insert_rows(Section *s, SimSnapSection *fs)
 
 	if (fs->nrows == 0)
 		return;
+	if (!OidIsValid(argtype))
+		elog(ERROR, "table %s has no array type", qualified(s->target));
 	initStringInfo(&q);
 	appendStringInfo(&q, "INSERT INTO %s (", qualified(s->target));
 	for (c = 0; c < s->ncols; c++)
 		appendStringInfo(&q, "%s%s", c ? ", " : "", quote_identifier(s->colname[c]));
-	appendStringInfoString(&q, ") OVERRIDING SYSTEM VALUE SELECT * FROM ROWS FROM (");
+	appendStringInfoString(&q, ") OVERRIDING SYSTEM VALUE SELECT ");
 	for (c = 0; c < s->ncols; c++)
-	{
-		argtypes[c] = get_array_type(s->coltype[c]);
-		if (!OidIsValid(argtypes[c]))
-			foreign_layout(psprintf("Type %s of column %s of %s has no array type.",
-									s->typname[c], s->colname[c], qualified(s->target)));
-		appendStringInfo(&q, "%spg_catalog.unnest($%d)", c ? ", " : "", c + 1);
-		vals[c] = palloc(sizeof(Datum) * BATCH_ROWS);
-		nulls[c] = palloc(sizeof(bool) * BATCH_ROWS);
-	}
-	appendStringInfoChar(&q, ')');
-	plan = SPI_prepare(q.data, s->ncols, argtypes);
+		appendStringInfo(&q, "%s(r).%s", c ? ", " : "", quote_identifier(s->colname[c]));
+	appendStringInfoString(&q, " FROM pg_catalog.unnest($1) r");
+	plan = SPI_prepare(q.data, 1, &argtype);
 	if (plan == NULL)
 		elog(ERROR, "preparing the restore of section %s failed: %s", s->name,
 			 SPI_result_code_string(SPI_result));
@@ -797,27 +797,29 @@ insert_rows(Section *s, SimSnapSection *fs)
 		MemoryContext old = MemoryContextSwitchTo(batch);
 		int			n = 0;
 		int			rc;
+		int			dims[1];
+		int			lbs[1] = {1};
+		Datum		arg;
 
 		for (; row < fs->nrows && n < BATCH_ROWS; row++, n++)
+		{
+			memset(nulls, true, sizeof(bool) * td->natts);
 			for (c = 0; c < s->ncols; c++)
 			{
 				const uint8 *data;
 				int32		len;
+				int			a = s->attnum[c] - 1;
 
 				if (!SimSnapNextField(fs->raw, fs->raw_len, &pos, &data, &len))
 					elog(ERROR, "snapshot section %s ends early", s->name);
-				vals[c][n] = receive_field(&r[c], &buf, data, len, &nulls[c][n]);
+				values[a] = receive_field(&r[c], &buf, data, len, &nulls[a]);
 			}
-		for (c = 0; c < s->ncols; c++)
-		{
-			int			dims[1] = {n};
-			int			lbs[1] = {1};
-
-			args[c] = PointerGetDatum(construct_md_array(vals[c], nulls[c], 1, dims, lbs, r[c].typid,
-														 r[c].typlen, r[c].typbyval, r[c].typalign));
+			rows[n] = heap_copy_tuple_as_datum(heap_form_tuple(td, values, nulls), td);
 		}
+		dims[0] = n;
+		arg = PointerGetDatum(construct_md_array(rows, NULL, 1, dims, lbs, reltype, -1, false, TYPALIGN_DOUBLE));
 		MemoryContextSwitchTo(old);
-		rc = SPI_execute_plan(plan, args, NULL, false, 0);
+		rc = SPI_execute_plan(plan, &arg, NULL, false, 0);
 		spi_check(rc, SPI_OK_INSERT, "restoring a section");
 		MemoryContextReset(batch);
 	}
