@@ -444,6 +444,7 @@ sim_snapshot_capture(PG_FUNCTION_ARGS)
 	int			rc;
 	bytea	   *data;
 	MemoryContext callcxt = CurrentMemoryContext;
+	TimestampTz held_at;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "sim.snapshot_capture must return a record");
@@ -452,6 +453,7 @@ sim_snapshot_capture(PG_FUNCTION_ARGS)
 
 	/* the capture point: no tick, no command in flight */
 	hold_ticks();
+	held_at = GetCurrentTimestamp();
 	rc = SPI_execute("SELECT w.tick, w.epoch, w.state_hash, sim.journal_hw(), "
 					 "(SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END FROM sim.change_seq s), "
 					 "pg_catalog.current_setting('server_version') "
@@ -479,6 +481,9 @@ sim_snapshot_capture(PG_FUNCTION_ARGS)
 	f.seq = capture_sequences(&f.nseq);
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	release_ticks();
+	ereport(DEBUG1,
+			(errmsg("sim snapshot held the tick lock for %.3f ms",
+					(double) (GetCurrentTimestamp() - held_at) / 1000.0)));
 
 	/* the copy, through that snapshot, with ticks running */
 	rc = SPI_execute("SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'sim'", true, 1);
