@@ -286,6 +286,12 @@ BEGIN
                                     WHERE p.lo <= s.tick + 1 AND s.tick + 1 < p.hi) THEN
         PERFORM sim.restart_changes(s.tick);
     END IF;
+    -- partitions for the snapshot's raw history (retention may have dropped some since)
+    PERFORM sim.history_cover(t)
+       FROM (SELECT coalesce(max(p.raw_retention_ticks), 86400) AS keep, coalesce(max(p.partition_ticks), 3600) AS width
+               FROM sim.history_policy p) p,
+            generate_series(greatest(0, s.tick - p.keep - p.width), s.tick + 1, p.width) t;
+    PERFORM sim.history_cover(s.tick + 1);
     PERFORM sim.snapshot_restore(s.data, 'state', false, true);
     PERFORM sim.lifecycle_fault('rollback:tables');
     DELETE FROM sim.tick_log l WHERE l.tick > s.tick;
