@@ -279,6 +279,8 @@ BEGIN
         PERFORM sim.step(1);
         n := n + 1;
         IF (SELECT sw.state_hash FROM sim.world sw) IS DISTINCT FROM rec.state_hash OR failed IS NOT NULL THEN
+            -- the first divergence: a recorded command that failed, else the
+            -- first entity (kind, id, sub_id) whose rows of the tick differ
             SELECT coalesce(e.kind, a.kind) AS kind, coalesce(e.id, a.id) AS id, coalesce(e.sub_id, a.sub_id) AS sub_id,
                    e.rows AS expected, a.rows AS actual
               INTO d
@@ -294,13 +296,13 @@ BEGIN
              WHERE e.bytes IS DISTINCT FROM a.bytes
              ORDER BY 1, 2, 3
              LIMIT 1;
-            IF d.kind IS NOT NULL THEN
+            IF failed IS NOT NULL THEN
+                RETURN QUERY SELECT n, false, rec.tick, 'journal'::text, failed.command, failed.seq, NULL::integer,
+                                    failed.args, failure;
+            ELSIF d.kind IS NOT NULL THEN
                 RETURN QUERY SELECT n, false, rec.tick, sim.change_table(d.kind),
                                     (SELECT k.name FROM sim.change_kind k WHERE k.kind = d.kind),
                                     d.id, d.sub_id, d.expected, d.actual;
-            ELSIF failed IS NOT NULL THEN
-                RETURN QUERY SELECT n, false, rec.tick, 'journal'::text, failed.command, failed.seq, NULL::integer,
-                                    failed.args, failure;
             ELSE
                 RETURN QUERY SELECT n, false, rec.tick, NULL::text, NULL::text, NULL::bigint, NULL::integer,
                                     NULL::jsonb, NULL::jsonb;
@@ -314,3 +316,20 @@ END
 $$;
 COMMENT ON FUNCTION sim.replay(bytea, integer) IS
     'Re-apply a recording (an export''s, or the one loaded) tick by tick from its snapshot and report the first divergent tick, table and entity, or that every tick matched (operators only)';
+
+-- The recording sections of an export (docs/lifecycle.md, "Export and
+-- import"): the ticks after the snapshot with their hashes, the commands
+-- journalled after it, and the change rows of those ticks, restored into
+-- the replay tables by sim.import_snapshot and sim.load_recording.  Their
+-- filters take $1 = the snapshot's tick and $2 = its journal high-water
+-- mark.  Registered where the snapshot registry (sql/lifecycle.sql) exists.
+DO $$
+BEGIN
+    IF to_regclass('sim.snapshot_section') IS NOT NULL THEN
+        INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord) VALUES
+            ('replay_tick', 'recording', 'sim.tick_log', 'sim.replay_tick', 'tick > $1', 1001),
+            ('replay_journal', 'recording', 'sim.journal', 'sim.replay_journal', 'seq > $2', 1002),
+            ('replay_change', 'recording', 'sim.change', 'sim.replay_change', 'tick > $1', 1003);
+    END IF;
+END
+$$;
