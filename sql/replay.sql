@@ -69,17 +69,23 @@ COMMENT ON FUNCTION sim.replay_issuer() IS
 
 -- Record a command: called by each command once it has succeeded, in its
 -- transaction.  Not recorded when changes are not (no universe, or the
--- generator's muted writes).  Runs as the extension's owner: a player's
--- command writes the journal without any privilege on it.
+-- generator's muted writes).  Whoever runs a command may write the journal:
+-- a player's command runs as the extension's owner (api), an operator has
+-- the table.  PL/pgSQL, so that its statements are planned once per
+-- session (a SQL function's would be planned at every call).
 CREATE FUNCTION sim.journal_write(command text, args jsonb) RETURNS void
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-    INSERT INTO sim.journal (tick, command, args, player_id, issued_by)
-    SELECT t.tick, command, args, sim.identify(true),
-           coalesce(sim.replay_issuer(), (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = sim.acting_role()))
-      FROM (SELECT sim.change_tick() AS tick) t
-     WHERE t.tick IS NOT NULL;
-END;
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    t   bigint := sim.change_tick();
+BEGIN
+    IF t IS NOT NULL THEN
+        INSERT INTO sim.journal (tick, command, args, player_id, issued_by)
+        VALUES (t, command, args, sim.identify(true),
+                coalesce(sim.replay_issuer(),
+                         (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = sim.acting_role())));
+    END IF;
+END
+$$;
 COMMENT ON FUNCTION sim.journal_write(text, jsonb) IS
     'Record a successful command in sim.journal under the tick its changes belong to (each command calls it)';
 
