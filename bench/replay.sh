@@ -11,11 +11,10 @@
 # and their ratio, and whether every tick matched.
 #
 # Journal: BUYS sim.buy + sim.sell pairs of one unit by an operator for an
-# NPC ship (pgbench, each command its own transaction), with the journal
-# line, then the same with sim.journal_write replaced by an empty function
-# (and restored after); six rounds, in alternating order, the median of
-# each.
-# Prints microseconds per command and the journal's share.
+# NPC ship, each command its own transaction, with the functions timed
+# (track_functions): the commands' time beside the time of their journal
+# line (sim.journal_write) within it, measured in the same calls.  Prints
+# microseconds per command and the journal's share.
 #
 # Usage: bench/replay.sh [SHIPS:TICKS ...]    (default: 2000:200 100000:50)
 # Environment (defaults in brackets):
@@ -115,32 +114,21 @@ psql -d "$db" -c "CREATE TABLE npc AS
     SELECT s.id AS ship, k.good_id AS good FROM sim.ship s JOIN sim.station_stock k ON k.station_id = s.docked_at
      WHERE s.state = 'docked' AND k.qty >= 100 ORDER BY s.id, k.good_id LIMIT 1" \
 	-c "UPDATE sim.wallet SET credits = credits + 100000000" -c "VACUUM ANALYZE"
-echo "SELECT sim.buy(:ship, :good, 1); SELECT sim.sell(:ship, :good, 1);" >"$dir/buy.sql"
 ship=$(psql -d "$db" -Atc "SELECT ship FROM npc")
 good=$(psql -d "$db" -Atc "SELECT good FROM npc")
-real=$(psql -d "$db" -Atc "SELECT pg_get_functiondef('sim.journal_write(text,jsonb)'::regprocedure)")
-tps() { (cd "$dir" && pgbench -n -t "$BUYS" -D ship="$ship" -D good="$good" -f "$dir/buy.sql" "$db") | sed -n 's/^tps = \([0-9.]*\).*/\1/p'; }
-: >"$dir/journal.txt"
-noop="CREATE OR REPLACE FUNCTION sim.journal_write(command text, args jsonb) RETURNS void LANGUAGE sql AS ''"
-for round in 1 2 3 4 5 6; do
-	if [ $((round % 2)) = 1 ]; then
-		with=$(tps)
-		psql -d "$db" -c "$noop"
-		without=$(tps)
-	else
-		psql -d "$db" -c "$noop"
-		without=$(tps)
-		psql -d "$db" -c "$real"
-		with=$(tps)
-	fi
-	psql -d "$db" -c "$real"
-	echo "$with $without" >>"$dir/journal.txt"
-done
-psql -d "$db" -c "CREATE TABLE journal_time (with_tps double precision, without_tps double precision)"
-"${as_user[@]}" cat "$dir/journal.txt" | psql -d "$db" -c "COPY journal_time FROM STDIN WITH (DELIMITER ' ')"
-psql -d "$db" -Atc "SELECT format('sim.buy + sim.sell, one transaction each, %s pairs x 6 rounds (median): %s us per command with the journal line, %s us without; the journal %s us (%s %%)',
-                                  $BUYS, round(w::numeric, 1), round(wo::numeric, 1), round((w - wo)::numeric, 1),
-                                  round((100 * (w - wo) / w)::numeric, 1))
-                      FROM (SELECT 1e6 / (2 * percentile_cont(0.5) WITHIN GROUP (ORDER BY with_tps)) AS w,
-                                   1e6 / (2 * percentile_cont(0.5) WITHIN GROUP (ORDER BY without_tps)) AS wo
-                              FROM journal_time) t"
+# one session, each command its own transaction, every function timed
+{
+	echo "SET track_functions = 'all';"
+	for _ in $(seq "$BUYS"); do
+		echo "SELECT sim.buy($ship, $good, 1); SELECT sim.sell($ship, $good, 1);"
+	done
+	echo "SELECT pg_stat_force_next_flush();"
+} >"$dir/buy.sql"
+chmod 644 "$dir/buy.sql"
+psql -d "$db" -o /dev/null -f "$dir/buy.sql"
+sleep 1
+psql -d "$db" -Atc "SELECT format('sim.buy + sim.sell, one transaction each, %s pairs: %s us per command (the functions'' time), of which the journal line %s us (%s %%)',
+                                  $BUYS, round(c::numeric, 1), round(j::numeric, 1), round((100 * j / c)::numeric, 1))
+                      FROM (SELECT sum(total_time) FILTER (WHERE funcname IN ('buy', 'sell')) * 1000 / (2 * $BUYS) AS c,
+                                   sum(total_time) FILTER (WHERE funcname = 'journal_write') * 1000 / (2 * $BUYS) AS j
+                              FROM pg_stat_user_functions WHERE schemaname = 'sim') t"
