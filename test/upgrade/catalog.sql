@@ -19,15 +19,17 @@
 -- options, grants, comment); constraints, indexes, triggers, policies and
 -- rules by name with their definitions; view definitions; sequence
 -- parameters; types and their enum labels, domain constraints, composite
--- attributes; default privileges in the extension's schemas; and the rows
--- of the reference tables the extension fills (run.sh --data: every member
--- table not dumped by pg_dump, and every sequence's value).
+-- attributes; default privileges in the extension's schemas; the sim_*
+-- roles; and, with data=on, the rows of every member table and the value of
+-- every member sequence (for databases without a universe: the reference
+-- rows the extension installs).
 --
 -- Left out, on purpose: column order (ALTER TABLE ADD COLUMN appends, a
 -- fresh install may not: code names its columns), object identifiers, and
 -- partitions (made by the tick at run time, shaped by their parent and
--- sim.history_table, both compared).  Roles are the cluster's, so run.sh
--- compares them apart (roles.sql) on clusters of their own.
+-- sim.history_table, both compared).  Roles (sim_*: attributes, settings,
+-- memberships) are the cluster's: run.sh keeps the upgraded and the fresh
+-- install on clusters of their own.
 --
 -- psql variable "data": 'on' adds the reference tables' rows and the
 -- sequences' values (for databases with no universe).
@@ -56,6 +58,11 @@ SELECT c.*, format('%I.%I', n.nspname, c.relname) AS qname
 
 CREATE TEMP TABLE fact (section text, object text, fact text);
 
+-- storage options; pg_attver, which this server build keeps on view columns,
+-- differs from database to database and says nothing of the extension
+CREATE FUNCTION pg_temp.options(o text[]) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT string_agg(x, ',' ORDER BY x) FROM unnest(o) x WHERE x NOT LIKE 'pg\_attver=%' $$;
+
 CREATE FUNCTION pg_temp.acl(a aclitem[]) RETURNS text LANGUAGE sql IMMUTABLE AS
 $$ SELECT coalesce((SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(a) x), '(default)') $$;
 
@@ -69,12 +76,29 @@ SELECT 'extension', extname,
 
 INSERT INTO fact SELECT 'member', name, '' FROM member;
 
--- schemas
+-- schemas: the extension's and its members
 INSERT INTO fact
 SELECT 'schema', n.nspname,
        format('owner %s, acl %s, comment %L', n.nspowner::regrole, pg_temp.acl(n.nspacl),
               obj_description(n.oid, 'pg_namespace'))
-  FROM member m JOIN pg_namespace n ON m.classid = 'pg_namespace'::regclass AND n.oid = m.objid;
+  FROM pg_namespace n
+ WHERE n.oid IN (SELECT objid FROM member WHERE classid = 'pg_namespace'::regclass UNION SELECT extnamespace FROM ext);
+
+-- the roles the extension creates or grants to (cluster-wide: run.sh
+-- compares clusters of their own)
+INSERT INTO fact
+SELECT 'role', r.rolname,
+       format('superuser %s, inherit %s, createrole %s, createdb %s, login %s, replication %s, bypassrls %s, '
+              'connection limit %s, settings %s, member of %s',
+              r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolcanlogin, r.rolreplication,
+              r.rolbypassrls, r.rolconnlimit,
+              (SELECT string_agg(x, ',' ORDER BY x) FROM pg_db_role_setting s, unnest(s.setconfig) x
+                WHERE s.setrole = r.oid),
+              (SELECT string_agg(m.roleid::regrole::text || CASE WHEN m.admin_option THEN ' with admin' ELSE '' END,
+                                 ',' ORDER BY m.roleid::regrole::text)
+                 FROM pg_auth_members m WHERE m.member = r.oid))
+  FROM pg_roles r
+ WHERE r.rolname LIKE 'sim\_%';
 
 -- functions
 INSERT INTO fact
@@ -93,7 +117,7 @@ INSERT INTO fact
 SELECT 'relation', r.qname,
        format('kind %s, persistence %s, owner %s, acl %s, options %s, rls %s force %s, replica identity %s, '
               'partition key %s, comment %L, publications %s',
-              r.relkind, r.relpersistence, r.relowner::regrole, pg_temp.acl(r.relacl), r.reloptions,
+              r.relkind, r.relpersistence, r.relowner::regrole, pg_temp.acl(r.relacl), pg_temp.options(r.reloptions),
               r.relrowsecurity, r.relforcerowsecurity, r.relreplident,
               CASE WHEN r.relkind = 'p' THEN pg_get_partkeydef(r.oid) END, obj_description(r.oid, 'pg_class'),
               (SELECT string_agg(p.pubname, ',' ORDER BY p.pubname)
@@ -107,7 +131,7 @@ SELECT 'column', r.qname || '.' || quote_ident(a.attname),
               format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid),
               a.attidentity, a.attgenerated,
               CASE WHEN a.attcollation <> 0 THEN (SELECT collname FROM pg_collation WHERE oid = a.attcollation) END,
-              a.attoptions, pg_temp.acl(a.attacl), col_description(r.oid, a.attnum))
+              pg_temp.options(a.attoptions), pg_temp.acl(a.attacl), col_description(r.oid, a.attnum))
   FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
   LEFT JOIN pg_attrdef ad ON ad.adrelid = r.oid AND ad.adnum = a.attnum;
 
@@ -186,17 +210,14 @@ SELECT 'default privileges', format('%s in %s on %s', d.defaclrole::regrole, d.d
  WHERE d.defaclnamespace IN (SELECT objid FROM member WHERE classid = 'pg_namespace'::regclass
                              UNION SELECT extnamespace FROM ext);
 
--- the reference rows: member tables pg_dump leaves out, and the sequences
+-- the rows of every member table and the sequences' values
 \if :data
 DO $$
 DECLARE
     r   record;
     v   text;
 BEGIN
-    FOR r IN SELECT qname, oid, relkind FROM rel
-              WHERE relkind IN ('r', 'p', 'S')
-                AND oid <> ALL (coalesce((SELECT extconfig FROM ext), '{}'))
-    LOOP
+    FOR r IN SELECT qname, oid, relkind FROM rel WHERE relkind IN ('r', 'p', 'S') LOOP
         IF r.relkind = 'S' THEN
             EXECUTE format('SELECT last_value || '' called '' || is_called FROM %s', r.qname) INTO v;
         ELSE

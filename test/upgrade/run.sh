@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+#
+# test/upgrade/run.sh -- the upgrade suite: every frozen release of sim,
+# upgraded with a live universe to the version built here, must equal a
+# fresh install of that version (docs/releasing.md).
+#
+# Needs the built and installed extension (make && make install) of this
+# tree; runs as the user that owns its clusters (not root: scripts/test.sh
+# runs it as postgres).  Starts two throwaway clusters, "old" (releases
+# installed and upgraded) and "new" (fresh installs), so that the roles the
+# extension creates are compared too.  For each release P in sql/release
+# (oldest first; P may be the version built, upgraded to itself):
+#   1. an empty database: CREATE EXTENSION sim VERSION 'P', ALTER EXTENSION
+#      sim UPDATE; its catalog and every member table's rows and sequence
+#      value (catalog.sql, data=on) equal a fresh install's;
+#   2. a live database: CREATE EXTENSION sim VERSION 'P', a universe with
+#      players, trades and 150 ticks (before.sql), ALTER EXTENSION sim
+#      UPDATE; its catalog (catalog.sql) equals a fresh install's;
+#   3. its pg_dump restored into a fresh install of this version (cluster
+#      "new"); both run the same commands and 101 ticks (after.sql) and must
+#      agree on every tick's state hash and every table's digest, with
+#      sim.audit() empty on both (universe.sql).
+# Then the self-test, so that the comparisons cannot pass by comparing
+# nothing: every mutation in test/upgrade/mutations (a forgotten ALTER, one
+# per file) applied to the upgraded empty database must make step 1 fail,
+# and diverge.sql applied to a copy of the upgraded universe must make
+# step 3 fail.
+#
+# Prints one line per check and "upgrade: N checks passed, M failed"; exits
+# 1 if any failed.  Environment: SIM_PG_BINDIR as for scripts/test.sh;
+# SIM_UPGRADE_KEEP=1 keeps the work directory (clusters, logs, catalogs).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../scripts/lib.sh
+. "$repo/scripts/lib.sh"
+
+is_root && die "PostgreSQL refuses root: run as the clusters' owner, e.g. runuser -u postgres -- $0"
+command -v initdb >/dev/null 2>&1 || die "no initdb in $PG_BINDIR (set SIM_PG_BINDIR)"
+
+version=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$repo/sim.control")
+[ -n "$version" ] || die "no default_version in $repo/sim.control"
+built=$repo/sim--$version.sql
+[ -f "$built" ] || die "$built is not built: run make"
+
+passed=0
+failed=0
+ok()   { passed=$((passed + 1)); printf 'ok     %s\n' "$*"; }
+fail() { failed=$((failed + 1)); printf 'FAILED %s\n' "$*"; }
+
+# ---------------------------------------------------------------- the scripts
+if (cd "$repo" && test/check_release.sh "$version" "sim--$version.sql"); then
+	ok "the frozen scripts agree with the build (test/check_release.sh)"
+else
+	fail "the frozen scripts agree with the build (test/check_release.sh)"
+fi
+mapfile -t releases < <(find "$repo/sql/release" -maxdepth 1 -name 'sim--*.sql' |
+	sed -n 's|^.*/sim--\([0-9][0-9.]*\)\.sql$|\1|p' | sort -V)
+[ "${#releases[@]}" -gt 0 ] || die "no frozen release in sql/release"
+
+# The installed scripts must be this tree's, or the suite would test another build.
+extdir=$("$PG_CONFIG" --sharedir)/extension
+stale=()
+cmp -s "$repo/sim.control" "$extdir/sim.control" || stale+=(sim.control)
+cmp -s "$built" "$extdir/sim--$version.sql" || stale+=("sim--$version.sql")
+for p in "${releases[@]}"; do
+	[ "$p" = "$version" ] && continue
+	cmp -s "$repo/sql/release/sim--$p.sql" "$extdir/sim--$p.sql" || stale+=("sim--$p.sql")
+done
+for f in "$repo"/sql/sim--*--*.sql; do
+	[ -e "$f" ] || continue
+	cmp -s "$f" "$extdir/$(basename "$f")" || stale+=("$(basename "$f")")
+done
+[ "${#stale[@]}" -eq 0 ] || die "installed in $extdir differ from this tree: ${stale[*]} -- run make install"
+
+# ---------------------------------------------------------------- clusters
+work=$(mktemp -d "${TMPDIR:-/tmp}/sim-upgrade.XXXXXX")
+started=()
+cleanup()
+{
+	local rc=$? c
+	for c in "${started[@]}"; do
+		pg_ctl -D "$c/data" -m immediate -w stop >/dev/null 2>&1 || true
+	done
+	if [ "${SIM_UPGRADE_KEEP:-0}" = 1 ]; then
+		note "kept $work"
+	else
+		rm -rf "$work"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Start cluster $1 (a directory under $work); prints its port.
+start_cluster()
+{
+	local dir=$work/$1 port=$((20000 + RANDOM % 30000))
+	mkdir -m 700 "$dir"
+	initdb -D "$dir/data" --auth=trust --no-locale --encoding=UTF8 --no-sync >"$dir/initdb.log" 2>&1 ||
+		{ show_tail "$dir/initdb.log" 40 >&2; return 1; }
+	cat >>"$dir/data/postgresql.conf" <<-EOF
+		port = $port
+		listen_addresses = ''
+		unix_socket_directories = '$dir'
+		shared_preload_libraries = 'sim'
+		sim.database = ''
+		fsync = off
+		synchronous_commit = off
+		full_page_writes = off
+	EOF
+	pg_ctl -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+		{ show_tail "$dir/server.log" 40 >&2; return 1; }
+	started+=("$dir")
+	echo "$port"
+}
+say "upgrade: clusters in $work"
+old_port=$(start_cluster old) || die "cluster old did not start"
+new_port=$(start_cluster new) || die "cluster new did not start"
+
+# psql on cluster $1 (old|new), database $2, then psql's arguments.
+q()
+{
+	local c=$1 db=$2 port
+	shift 2
+	if [ "$c" = old ]; then port=$old_port; else port=$new_port; fi
+	psql -X -q -v ON_ERROR_STOP=1 -h "$work/$c" -p "$port" -d "$db" "$@"
+}
+# Write cluster $1 database $2's catalog (catalog.sql; $3 = data on|off) to file $4.
+catalog() { q "$1" "$2" -v data="$3" -f "$here/catalog.sql" >"$4"; }
+# Compare files $2 (expected) and $3; check $1 passes when they are equal.
+same()
+{
+	local what=$1 a=$2 b=$3
+	if cmp -s "$a" "$b"; then
+		ok "$what"
+	else
+		fail "$what:"
+		diff -u --label fresh --label upgraded "$a" "$b" | head -n 60 | sed 's/^/       /'
+	fi
+}
+# The first line where files $1 and $2 differ, or nothing.
+first_difference()
+{
+	{ diff "$1" "$2" || true; } | sed -n 's/^[<>] //p' | head -n 1
+}
+
+# ---------------------------------------------------------------- fresh installs
+q new postgres -c 'CREATE DATABASE fresh'
+q new fresh -c 'CREATE EXTENSION sim CASCADE' 2>/dev/null
+catalog new fresh on "$work/fresh-data.txt"
+catalog new fresh off "$work/fresh.txt"
+
+# ---------------------------------------------------------------- each release
+for p in "${releases[@]}"; do
+	tag=${p//./_}
+	say "upgrade: $p -> $version"
+	# 1. empty
+	q old postgres -c "CREATE DATABASE empty_$tag"
+	q old "empty_$tag" -c "CREATE EXTENSION sim VERSION '$p' CASCADE" 2>/dev/null
+	q old "empty_$tag" -c 'ALTER EXTENSION sim UPDATE' 2>/dev/null
+	got=$(q old "empty_$tag" -Atc "SELECT extversion FROM pg_extension WHERE extname = 'sim'")
+	if [ "$got" = "$version" ]; then ok "$p: ALTER EXTENSION sim UPDATE reaches $version"; else
+		fail "$p: ALTER EXTENSION sim UPDATE reaches $got, not $version"; fi
+	catalog old "empty_$tag" on "$work/empty_$tag.txt"
+	same "$p: an upgraded empty database has a fresh install's catalog and rows" \
+		"$work/fresh-data.txt" "$work/empty_$tag.txt"
+
+	# 2. live
+	q old postgres -c "CREATE DATABASE live_$tag"
+	q old "live_$tag" -c "CREATE EXTENSION sim VERSION '$p' CASCADE" 2>/dev/null
+	q old "live_$tag" -f "$here/before.sql" >"$work/before_$tag.out"
+	q old "live_$tag" -c 'ALTER EXTENSION sim UPDATE' 2>/dev/null
+	catalog old "live_$tag" off "$work/live_$tag.txt"
+	same "$p: an upgraded live universe has a fresh install's catalog" "$work/fresh.txt" "$work/live_$tag.txt"
+
+	# 3. the universe, upgraded and restored into a fresh install
+	pg_dump -h "$work/old" -p "$old_port" -d "live_$tag" -f "$work/live_$tag.dump" 2>"$work/pg_dump_$tag.log"
+	q new postgres -c "CREATE DATABASE restored_$tag"
+	# the triggers stay off while rows are restored (session_replication_role):
+	# the rows are the state, and a plain restore orders sim.command's
+	# partitions before the sim.ship their foreign key names
+	PGOPTIONS='-c session_replication_role=replica' q new "restored_$tag" -f "$work/live_$tag.dump" \
+		>"$work/restore_$tag.log" 2>&1
+	q old postgres -c "CREATE DATABASE diverged_$tag TEMPLATE live_$tag"
+	q old "live_$tag" -f "$here/after.sql" >"$work/after_live_$tag.out"
+	q new "restored_$tag" -f "$here/after.sql" >"$work/after_restored_$tag.out"
+	q old "live_$tag" -f "$here/universe.sql" >"$work/universe_live_$tag.txt"
+	q new "restored_$tag" -f "$here/universe.sql" >"$work/universe_restored_$tag.txt"
+	if grep -q '^audit ' "$work/universe_live_$tag.txt"; then
+		fail "$p: sim.audit() finds nothing in the upgraded universe:"
+		grep '^audit ' "$work/universe_live_$tag.txt" | head -n 20 | sed 's/^/       /'
+	else
+		ok "$p: sim.audit() finds nothing in the upgraded universe"
+	fi
+	n=$(grep -c '^tick ' "$work/universe_live_$tag.txt" || true)
+	if [ "$n" -eq 251 ]; then ok "$p: the upgraded universe ticks on (251 ticks, each with its state hash)"; else
+		fail "$p: the upgraded universe has $n ticks in sim.tick_log, not 251"; fi
+	same "$p: the upgraded universe and its restore into a fresh install agree at every tick and table" \
+		"$work/universe_restored_$tag.txt" "$work/universe_live_$tag.txt"
+done
+
+# ---------------------------------------------------------------- self-test
+# Against the newest release's databases: each forgotten ALTER must show.
+say "upgrade: self-test (the comparisons must catch a forgotten ALTER)"
+tag=${releases[-1]//./_}
+for m in "$here"/mutations/*.sql; do
+	name=$(basename "$m" .sql)
+	q old "empty_$tag" -c 'BEGIN' -f "$m" -v data=on -f "$here/catalog.sql" -c 'ROLLBACK' \
+		>"$work/mutation_$name.txt" 2>"$work/mutation_$name.log" || {
+		fail "self-test: mutation $name did not apply:"
+		sed 's/^/       /' "$work/mutation_$name.log" | head -n 10
+		continue
+	}
+	if cmp -s "$work/fresh-data.txt" "$work/mutation_$name.txt"; then
+		fail "self-test: mutation $name ($(sed -n '1s/^-- //p' "$m")) went unnoticed"
+	else
+		ok "self-test: mutation $name is noticed: $(first_difference "$work/fresh-data.txt" "$work/mutation_$name.txt" | cut -c1-100)"
+	fi
+done
+q old "diverged_$tag" -f "$here/diverge.sql"
+q old "diverged_$tag" -f "$here/after.sql" >"$work/after_diverged_$tag.out"
+q old "diverged_$tag" -f "$here/universe.sql" >"$work/universe_diverged_$tag.txt"
+first=$({ diff <(grep '^tick ' "$work/universe_restored_$tag.txt") <(grep '^tick ' "$work/universe_diverged_$tag.txt") ||
+	true; } | sed -n 's/^> tick \([0-9]*\) .*/\1/p' | head -n 1)
+if [ -n "$first" ]; then
+	ok "self-test: a changed economy rule is noticed (state hashes differ from tick $first)"
+else
+	fail "self-test: a changed economy rule (diverge.sql) went unnoticed by the state hashes"
+fi
+
+printf 'upgrade: %d checks passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
