@@ -112,6 +112,6 @@ freeze-release: $(DATA_built)
 	cp $(DATA_built) $(FROZEN_SCRIPT)
 
 upgradecheck: $(DATA_built)
-	test/upgrade/run.sh
+	SIM_PG_BINDIR=$(shell $(PG_CONFIG) --bindir) test/upgrade/run.sh
 
 .PHONY: unitcheck pgtapcheck tapcheck upgradecheck freeze-release regress-dirs
