@@ -23,8 +23,9 @@
 # Then the self-test, so that the comparisons cannot pass by comparing
 # nothing: every mutation in test/upgrade/mutations (a forgotten ALTER, one
 # per file) applied to the upgraded empty database must make step 1 fail,
-# and diverge.sql applied to a copy of the upgraded universe must make
-# step 3 fail.
+# a built script one line longer must fail test/check_release.sh (while
+# this version is frozen), and diverge.sql applied to a copy of the
+# upgraded universe must make step 3 fail.
 #
 # Prints one line per check and "upgrade: N checks passed, M failed"; exits
 # 1 if any failed.  Environment: SIM_PG_BINDIR as for scripts/test.sh;
@@ -94,10 +95,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Start cluster $1 (a directory under $work); prints its port.
+# Make and start cluster $1 (a directory under $work) on port $2.
 start_cluster()
 {
-	local dir=$work/$1 port=$((20000 + RANDOM % 30000))
+	local dir=$work/$1 port=$2
 	mkdir -m 700 "$dir"
 	initdb -D "$dir/data" --auth=trust --no-locale --encoding=UTF8 --no-sync >"$dir/initdb.log" 2>&1 ||
 		{ show_tail "$dir/initdb.log" 40 >&2; return 1; }
@@ -113,12 +114,15 @@ start_cluster()
 	EOF
 	pg_ctl -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
 		{ show_tail "$dir/server.log" 40 >&2; return 1; }
-	started+=("$dir")
-	echo "$port"
 }
 say "upgrade: clusters in $work"
-old_port=$(start_cluster old) || die "cluster old did not start"
-new_port=$(start_cluster new) || die "cluster new did not start"
+old_port=$((20000 + RANDOM % 15000))
+new_port=$((35000 + RANDOM % 15000))
+started=("$work/old" "$work/new")
+start_cluster old "$old_port" & old_pid=$!
+start_cluster new "$new_port" & new_pid=$!
+wait "$old_pid" || die "cluster old did not start"
+wait "$new_pid" || die "cluster new did not start"
 
 # psql on cluster $1 (old|new), database $2, then psql's arguments.
 q()
@@ -206,20 +210,37 @@ done
 # Against the newest release's databases: each forgotten ALTER must show.
 say "upgrade: self-test (the comparisons must catch a forgotten ALTER)"
 tag=${releases[-1]//./_}
-for m in "$here"/mutations/*.sql; do
+# one session: each mutation in a transaction rolled back, its catalog to a file
+mutations=("$here"/mutations/*.sql)
+{
+	echo '\set data on'
+	for m in "${mutations[@]}"; do
+		name=$(basename "$m" .sql)
+		printf 'BEGIN;\n\\echo mutation %s\n\\i %s\n\\o %s\n\\i %s\n\\o\nROLLBACK;\n' \
+			"$name" "$m" "$work/mutation_$name.txt" "$here/catalog.sql"
+	done
+} >"$work/mutations.sql"
+q old "empty_$tag" -f "$work/mutations.sql" >"$work/mutations.log" 2>&1 || true
+for m in "${mutations[@]}"; do
 	name=$(basename "$m" .sql)
-	q old "empty_$tag" -c 'BEGIN' -f "$m" -v data=on -f "$here/catalog.sql" -c 'ROLLBACK' \
-		>"$work/mutation_$name.txt" 2>"$work/mutation_$name.log" || {
+	if [ ! -s "$work/mutation_$name.txt" ]; then
 		fail "self-test: mutation $name did not apply:"
-		sed 's/^/       /' "$work/mutation_$name.log" | head -n 10
-		continue
-	}
-	if cmp -s "$work/fresh-data.txt" "$work/mutation_$name.txt"; then
+		sed 's/^/       /' "$work/mutations.log" | tail -n 10
+	elif cmp -s "$work/fresh-data.txt" "$work/mutation_$name.txt"; then
 		fail "self-test: mutation $name ($(sed -n '1s/^-- //p' "$m")) went unnoticed"
 	else
 		ok "self-test: mutation $name is noticed: $(first_difference "$work/fresh-data.txt" "$work/mutation_$name.txt" | cut -c1-100)"
 	fi
 done
+if [ -f "$repo/sql/release/sim--$version.sql" ]; then
+	cp "$built" "$work/altered.sql"
+	echo '-- one line more' >>"$work/altered.sql"
+	if (cd "$repo" && test/check_release.sh "$version" "$work/altered.sql") >"$work/check_release_altered.log" 2>&1; then
+		fail "self-test: a built script that differs from the frozen one went unnoticed by test/check_release.sh"
+	else
+		ok "self-test: a built script that differs from the frozen one fails test/check_release.sh"
+	fi
+fi
 q old "diverged_$tag" -f "$here/diverge.sql"
 q old "diverged_$tag" -f "$here/after.sql" >"$work/after_diverged_$tag.out"
 q old "diverged_$tag" -f "$here/universe.sql" >"$work/universe_diverged_$tag.txt"
