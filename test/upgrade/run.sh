@@ -27,8 +27,10 @@
 # this version is frozen), and diverge.sql applied to a copy of the
 # upgraded universe must make step 3 fail.
 #
-# Prints one line per check and "upgrade: N checks passed, M failed"; exits
-# 1 if any failed.  Environment: SIM_PG_BINDIR as for scripts/test.sh;
+# Prints one line per check and "upgrade: N checks passed, M failed"; a step
+# that fails (an install, the workload, the dump) is a failed check with the
+# tail of its log, and the suite goes on with the next release.  Exits 1 if
+# any check failed.  Environment: SIM_PG_BINDIR as for scripts/test.sh;
 # SIM_UPGRADE_KEEP=1 keeps the work directory (clusters, logs, catalogs).
 set -euo pipefail
 
@@ -145,6 +147,19 @@ same()
 		diff -u --label fresh --label upgraded "$a" "$b" | head -n 60 | sed 's/^/       /'
 	fi
 }
+# Run the rest of the arguments, their output in log $2; when they fail,
+# check $1 fails with the log's tail.
+step()
+{
+	local what=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		return 0
+	fi
+	fail "$what:"
+	tail -n 15 "$log" | sed 's/^/       /'
+	return 1
+}
 # The first line where files $1 and $2 differ, or nothing.
 first_difference()
 {
@@ -153,7 +168,8 @@ first_difference()
 
 # ---------------------------------------------------------------- fresh installs
 q new postgres -c 'CREATE DATABASE fresh'
-q new fresh -c 'CREATE EXTENSION sim CASCADE' 2>/dev/null
+step "a fresh install of $version" "$work/fresh.log" q new fresh -c 'CREATE EXTENSION sim CASCADE' ||
+	die "no fresh install to compare with"
 catalog new fresh on "$work/fresh-data.txt"
 catalog new fresh off "$work/fresh.txt"
 
@@ -163,8 +179,10 @@ for p in "${releases[@]}"; do
 	say "upgrade: $p -> $version"
 	# 1. empty
 	q old postgres -c "CREATE DATABASE empty_$tag"
-	q old "empty_$tag" -c "CREATE EXTENSION sim VERSION '$p' CASCADE" 2>/dev/null
-	q old "empty_$tag" -c 'ALTER EXTENSION sim UPDATE' 2>/dev/null
+	step "$p: CREATE EXTENSION sim VERSION '$p' with this build's library" "$work/empty_$tag.log" \
+		q old "empty_$tag" -c "CREATE EXTENSION sim VERSION '$p' CASCADE" || continue
+	step "$p: ALTER EXTENSION sim UPDATE" "$work/empty_update_$tag.log" \
+		q old "empty_$tag" -c 'ALTER EXTENSION sim UPDATE' || continue
 	got=$(q old "empty_$tag" -Atc "SELECT extversion FROM pg_extension WHERE extname = 'sim'")
 	if [ "$got" = "$version" ]; then ok "$p: ALTER EXTENSION sim UPDATE reaches $version"; else
 		fail "$p: ALTER EXTENSION sim UPDATE reaches $got, not $version"; fi
@@ -174,23 +192,32 @@ for p in "${releases[@]}"; do
 
 	# 2. live
 	q old postgres -c "CREATE DATABASE live_$tag"
-	q old "live_$tag" -c "CREATE EXTENSION sim VERSION '$p' CASCADE" 2>/dev/null
-	q old "live_$tag" -f "$here/before.sql" >"$work/before_$tag.out"
-	q old "live_$tag" -c 'ALTER EXTENSION sim UPDATE' 2>/dev/null
+	step "$p: CREATE EXTENSION sim VERSION '$p' for the live universe" "$work/live_$tag.log" \
+		q old "live_$tag" -c "CREATE EXTENSION sim VERSION '$p' CASCADE" || continue
+	step "$p: a live universe (before.sql)" "$work/before_$tag.out" q old "live_$tag" -f "$here/before.sql" ||
+		continue
+	upgraded_at=$(q old "live_$tag" -Atc 'SELECT tick FROM sim.world')
+	step "$p: ALTER EXTENSION sim UPDATE of the live universe" "$work/live_update_$tag.log" \
+		q old "live_$tag" -c 'ALTER EXTENSION sim UPDATE' || continue
 	catalog old "live_$tag" off "$work/live_$tag.txt"
 	same "$p: an upgraded live universe has a fresh install's catalog" "$work/fresh.txt" "$work/live_$tag.txt"
 
 	# 3. the universe, upgraded and restored into a fresh install
-	pg_dump -h "$work/old" -p "$old_port" -d "live_$tag" -f "$work/live_$tag.dump" 2>"$work/pg_dump_$tag.log"
+	step "$p: pg_dump of the upgraded universe" "$work/pg_dump_$tag.log" \
+		pg_dump -h "$work/old" -p "$old_port" -d "live_$tag" -f "$work/live_$tag.dump" || continue
 	q new postgres -c "CREATE DATABASE restored_$tag"
 	# the triggers stay off while rows are restored (session_replication_role):
 	# the rows are the state, and a plain restore orders sim.command's
 	# partitions before the sim.ship their foreign key names
-	PGOPTIONS='-c session_replication_role=replica' q new "restored_$tag" -f "$work/live_$tag.dump" \
-		>"$work/restore_$tag.log" 2>&1
+	step "$p: the dump restores into a fresh install" "$work/restore_$tag.log" \
+		env PGOPTIONS='-c session_replication_role=replica' \
+		psql -X -q -v ON_ERROR_STOP=1 -h "$work/new" -p "$new_port" -d "restored_$tag" -f "$work/live_$tag.dump" ||
+		continue
 	q old postgres -c "CREATE DATABASE diverged_$tag TEMPLATE live_$tag"
-	q old "live_$tag" -f "$here/after.sql" >"$work/after_live_$tag.out"
-	q new "restored_$tag" -f "$here/after.sql" >"$work/after_restored_$tag.out"
+	step "$p: the upgraded universe ticks on (after.sql)" "$work/after_live_$tag.out" \
+		q old "live_$tag" -f "$here/after.sql" || continue
+	step "$p: the restored universe ticks on (after.sql)" "$work/after_restored_$tag.out" \
+		q new "restored_$tag" -f "$here/after.sql" || continue
 	q old "live_$tag" -f "$here/universe.sql" >"$work/universe_live_$tag.txt"
 	q new "restored_$tag" -f "$here/universe.sql" >"$work/universe_restored_$tag.txt"
 	if grep -q '^audit ' "$work/universe_live_$tag.txt"; then
@@ -200,8 +227,12 @@ for p in "${releases[@]}"; do
 		ok "$p: sim.audit() finds nothing in the upgraded universe"
 	fi
 	n=$(grep -c '^tick ' "$work/universe_live_$tag.txt" || true)
-	if [ "$n" -eq 251 ]; then ok "$p: the upgraded universe ticks on (251 ticks, each with its state hash)"; else
-		fail "$p: the upgraded universe has $n ticks in sim.tick_log, not 251"; fi
+	now=$(q old "live_$tag" -Atc 'SELECT tick FROM sim.world')
+	if [ "$n" -eq "$now" ] && [ "$now" -gt "$upgraded_at" ]; then
+		ok "$p: the upgraded universe ticks on from $upgraded_at to $now, each tick with its state hash"
+	else
+		fail "$p: the upgraded universe is at tick $now (upgraded at $upgraded_at) with $n ticks in sim.tick_log"
+	fi
 	same "$p: the upgraded universe and its restore into a fresh install agree at every tick and table" \
 		"$work/universe_restored_$tag.txt" "$work/universe_live_$tag.txt"
 done
@@ -241,9 +272,9 @@ if [ -f "$repo/sql/release/sim--$version.sql" ]; then
 		ok "self-test: a built script that differs from the frozen one fails test/check_release.sh"
 	fi
 fi
-q old "diverged_$tag" -f "$here/diverge.sql"
-q old "diverged_$tag" -f "$here/after.sql" >"$work/after_diverged_$tag.out"
-q old "diverged_$tag" -f "$here/universe.sql" >"$work/universe_diverged_$tag.txt"
+q old "diverged_$tag" -f "$here/diverge.sql" >"$work/diverge_$tag.log" 2>&1 || true
+q old "diverged_$tag" -f "$here/after.sql" >"$work/after_diverged_$tag.out" 2>&1 || true
+q old "diverged_$tag" -f "$here/universe.sql" >"$work/universe_diverged_$tag.txt" 2>&1 || true
 first=$({ diff <(grep '^tick ' "$work/universe_restored_$tag.txt") <(grep '^tick ' "$work/universe_diverged_$tag.txt") ||
 	true; } | sed -n 's/^> tick \([0-9]*\) .*/\1/p' | head -n 1)
 if [ -n "$first" ]; then
