@@ -18,7 +18,7 @@ version=$1 built=$2
 [ -f "$built" ] || { echo "check_release: $built is not built (run make)" >&2; exit 1; }
 
 # the frozen versions, oldest first
-releases=$(find sql/release -maxdepth 1 -name 'sim--*.sql' 2>/dev/null |
+releases=$({ find sql/release -maxdepth 1 -name 'sim--*.sql' 2>/dev/null || true; } |
 	sed -n 's|^sql/release/sim--\([0-9][0-9.]*\)\.sql$|\1|p' | sort -V)
 if [ -z "$releases" ]; then
 	echo "check_release: no frozen release in sql/release; run 'make freeze-release' to freeze $version" >&2
