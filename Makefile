@@ -8,11 +8,16 @@
 #                        checks and the no-FMA check of the JIT bitcode (no server)
 #   make pgtapcheck      pgTAP tests via pg_prove against a running server
 #   make tapcheck        TAP tests (they start their own clusters; not as root)
+#   make upgradecheck    the upgrade suite (test/upgrade/run.sh; its own cluster;
+#                        not as root): every frozen release upgraded to this one
+#   make freeze-release  write sql/release/sim--$(EXTVERSION).sql, the frozen
+#                        install script of this version (docs/releasing.md)
 # Plain "make installcheck" runs pg_regress, the isolation tests, then the TAP tests.
 # make SIM_WERROR=1 makes every warning an error (flags.mk).
 
 EXTENSION = sim
-EXTVERSION = 0.1.0
+# The version is default_version in sim.control (one place); this is 0.2.0.
+EXTVERSION := $(shell sed -n "s/^default_version = '\\(.*\\)'$$/\\1/p" $(EXTENSION).control)
 
 MODULE_big = sim
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
@@ -24,7 +29,14 @@ OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 SQL_PARTS = sql/vocab.sql sql/schema.sql sql/generate.sql sql/players.sql $(sort $(wildcard sql/engine*.sql)) \
 	$(sort $(wildcard sql/economy*.sql)) sql/history.sql sql/deltas.sql sql/state_hash.sql sql/lifecycle.sql sql/replay.sql sql/api.sql sql/view.sql sql/report.sql sql/finish.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA = $(filter-out $(SQL_PARTS),$(wildcard sql/$(EXTENSION)--*--*.sql))
+# Released versions' install scripts stay in sql/release, frozen, and are
+# installed beside the current one (whose frozen copy, while this is that
+# version, equals the built script: test/check_release.sh), with every
+# upgrade script sql/sim--A--B.sql.
+RELEASE_SCRIPTS = $(sort $(wildcard sql/release/$(EXTENSION)--*.sql))
+FROZEN_SCRIPT = sql/release/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(SQL_PARTS),$(wildcard sql/$(EXTENSION)--*--*.sql)) \
+	$(filter-out $(FROZEN_SCRIPT),$(RELEASE_SCRIPTS))
 EXTRA_CLEAN = sql/vocab.sql tools/gen_vocab
 
 include flags.mk
@@ -80,7 +92,8 @@ regress-dirs:
 	ln -sfn ../../test/sql build/regress/sql
 	ln -sfn ../../expected build/regress/expected
 
-unitcheck:
+unitcheck: $(DATA_built)
+	test/check_release.sh $(EXTVERSION) $(DATA_built)
 	test/check_errcodes.sh
 	test/check_limits.sh
 	test/check_bitcode.sh
@@ -92,4 +105,13 @@ pgtapcheck:
 tapcheck:
 	$(prove_installcheck)
 
-.PHONY: unitcheck pgtapcheck tapcheck regress-dirs
+# The frozen install script of this version: run when the version is cut
+# and again after the last change to sql/ before it is released.
+freeze-release: $(DATA_built)
+	mkdir -p sql/release
+	cp $(DATA_built) $(FROZEN_SCRIPT)
+
+upgradecheck: $(DATA_built)
+	SIM_PG_BINDIR=$(shell $(PG_CONFIG) --bindir) test/upgrade/run.sh
+
+.PHONY: unitcheck pgtapcheck tapcheck upgradecheck freeze-release regress-dirs

@@ -16,6 +16,9 @@
 #   browser  the page in Chromium              web/test/browser/run.sh: the API
 #            (web/test/browser/*.test.mjs)     server and the page, same cluster;
 #                                              skipped when Chromium cannot start
+#   upgrade  every frozen release upgraded     test/upgrade/run.sh, own clusters
+#            to this one, with a live universe,
+#            equals a fresh install (docs/releasing.md)
 #   tap      TAP tests (test/t/*.pl)           PostgreSQL::Test::Cluster, own clusters
 # A suite without tests is skipped.  Exits non-zero if any suite fails; the
 # last line reads "N passed, M failed" (suites).
@@ -43,7 +46,7 @@ deadline=$((SECONDS + budget))
 suite_cap=${SIM_TEST_SUITE_TIMEOUT:-300}
 [[ $suite_cap =~ ^[0-9]+$ ]] || die "SIM_TEST_SUITE_TIMEOUT must be a number of seconds, not '$suite_cap'"
 
-suites=(unit fuzz regress isolation pgtap api browser tap)
+suites=(unit fuzz regress isolation pgtap api browser upgrade tap)
 declare -A status=() took=()
 passed=0
 failed=0
@@ -360,6 +363,16 @@ if [ "$n_browser" -gt 0 ]; then
 	fi
 fi
 stop_cluster
+
+# ---------------------------------------------------------------- upgrade
+# test/upgrade/run.sh starts its own two clusters (releases upgraded, fresh
+# installs); no PG* variable of the throwaway cluster leaks in.
+if [ ! -x "$tree/test/upgrade/run.sh" ]; then
+	record upgrade skipped "no test/upgrade/run.sh"
+elif ! run_suite upgrade "$suite_cap" env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE \
+	SIM_PG_BINDIR="$PG_BINDIR" test/upgrade/run.sh; then
+	:
+fi
 
 # ---------------------------------------------------------------- tap
 # "make prove_installcheck" if the Makefile has that target; otherwise

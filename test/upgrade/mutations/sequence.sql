@@ -1,0 +1,2 @@
+-- A sequence's parameters not changed.
+ALTER SEQUENCE sim.player_id_seq INCREMENT BY 2;
