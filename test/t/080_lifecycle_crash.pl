@@ -11,25 +11,27 @@
 #   snapshot:captured, snapshot:stored      (a sim.snapshot('s_...'))
 #   rollback:guarded, rollback:tables,
 #   rollback:world, rollback:notified       (a sim.rollback('base'))
-# the operation runs in a background session until the point is reached,
-# then the postmaster and every server process are killed with SIGKILL at
-# once, and the server is started again.  None of these points is past the
-# commit, so afterwards the universe must be exactly the one before the
-# operation: sim.universe_digest(), sim.world's tick, state hash and epoch
-# all equal; sim.snapshots does not list the killed snapshot (and its name
-# is free again); sim.audit() is empty and sim.tick_log gap-free.  Then the
-# universe ticks on with sim.step, and the ticker, started again by the
-# postmaster, ticks it once resumed.
+# the operation runs in a background session until the point is reached
+# (a rollback with the ticker running: once it holds the tick guard no tick
+# may commit, so the universe committed then is the old one), then the
+# postmaster and every server process are killed with SIGKILL at once, and
+# the server is started again with the ticker disabled.  None of these
+# points is past the commit, so afterwards the universe must be exactly the
+# one before the operation: sim.universe_digest(), sim.world's tick, state
+# hash and epoch all equal; sim.snapshots does not list the killed snapshot
+# (and its name is free again); snapshot 'base' is intact.  Then the
+# ticker, started again by the postmaster, ticks once enabled and resumed;
+# sim.audit() is empty, sim.tick_log gap-free, and sim.step ticks on.
 # Two more rounds let the operation commit and kill the server right after
 # it returned: the new state survives (a snapshot listed with its tick and
 # hash, and rolling back to it gives the digest it captured; a rollback's
-# universe with the snapshot's digest, tick and hash and the new epoch it
-# returned).
+# universe with the snapshot's digest, tick and hash, the new epoch it
+# committed, and the command pending in the snapshot pending again).
 #
-# The ticker is paused whenever a state is recorded or compared (sim.world's
-# paused flag is part of the digest, and a tick between recording and
-# comparing would change what is compared); nothing depends on how many
-# ticks it manages while it runs.
+# Apart from the rollbacks killed mid-way, the ticker is paused whenever a
+# state is recorded or compared (sim.world's paused flag is part of the
+# digest, and a tick between recording and comparing would change what is
+# compared); nothing depends on how many ticks it manages while it runs.
 
 use strict;
 use warnings;
@@ -78,7 +80,9 @@ sub wait_gone
 }
 
 # A power cut: SIGKILL to the postmaster and to every other server process
-# at the same moment, then a start (crash recovery from the WAL).
+# at the same moment, then a start (crash recovery from the WAL) with
+# sim.enabled off, so that no tick changes the universe before the test has
+# compared it; ticker_ticks_on turns the ticker on again.
 sub crash_and_restart
 {
 	my ($what) = @_;
@@ -86,6 +90,7 @@ sub crash_and_restart
 	$node->kill9;
 	kill('KILL', @pids);
 	ok(wait_gone(@pids), "$what: every process of the killed server exits");
+	$node->append_conf('postgresql.conf', "sim.enabled = off\n");
 	$node->start;
 }
 
@@ -116,8 +121,8 @@ sub pause_ticker
 	ticker_looked($node);
 }
 
-# After a restart: a new ticker runs and, resumed, ticks; then it is paused
-# again for what follows.
+# After a restart: a new ticker runs and, enabled and resumed, ticks; then
+# it is paused again for what follows.
 sub ticker_ticks_on
 {
 	my ($what, $old_ticker) = @_;
@@ -125,6 +130,8 @@ sub ticker_ticks_on
 			"SELECT count(*) = 1 AND bool_and(pid <> $old_ticker) FROM pg_stat_activity WHERE backend_type = 'sim ticker'"),
 		"$what: the postmaster started a new ticker");
 	my $t = tick_of($node);
+	$node->append_conf('postgresql.conf', "sim.enabled = on\n");
+	$node->reload;
 	sq('SELECT sim.resume()');
 	ok(wait_ticks($node, $t, 2), "$what: resumed, the ticker ticks the universe on");
 	pause_ticker();
@@ -219,13 +226,26 @@ for my $f (@faults)
 
 	# commands in flight, as between any two ticks
 	sq("SELECT sim.buy($ship_a, $goods[2], 1)");
-	my $before = state();
 	my $ticker = ticker_pid($node) || 0;
+	my $before;
+	if ($op eq 'snapshot')
+	{
+		$before = state();
+	}
+	else
+	{
+		# the ticker runs: the rollback must hold it off from the guard on
+		my $t = tick_of($node);
+		sq('SELECT sim.resume()');
+		ok(wait_ticks($node, $t, 1), "$what: the ticker runs");
+	}
 	my $offset = -s $node->logfile;
 	my $session = $node->background_psql($db, on_error_stop => 0);
 	$session->query_until(qr/started/,
 		"\\echo started\nSET sim.lifecycle_fault = '$point';\n$sql;\n");
 	ok(wait_fault($point, $offset), "$what: the $op reaches the fault point");
+	# past the guard no tick commits: what is committed now is the old state
+	$before //= state();
 	crash_and_restart($what);
 	eval { $session->quit };
 
@@ -236,13 +256,13 @@ for my $f (@faults)
 		"$what: sim.snapshots does not list an uncommitted snapshot")
 	  if $op eq 'snapshot';
 	is(snapshot_row('base'), "$base->{tick} $base->{hash}", "$what: snapshot 'base' is intact");
+	ticker_ticks_on($what, $ticker);
 	check_sound($what);
 	if ($op eq 'snapshot')
 	{
 		is(sq("SELECT name FROM sim.snapshot('$name')"), $name, "$what: the name is free: the snapshot can be taken again");
 		sq("SELECT sim.drop_snapshot('$name')");
 	}
-	ticker_ticks_on($what, $ticker);
 }
 
 ###
@@ -273,8 +293,8 @@ for my $f (@faults)
 	sq("SELECT sim.buy($ship_a, $goods[2], 1)");
 	sq('SELECT sim.step(5)');
 	my $before = state();
-	my ($tick, $hash, $epoch) = split /\|/,
-	  sq(q{SELECT r.tick, encode(r.state_hash, 'hex'), w.epoch FROM sim.rollback('base') r, sim.world w});
+	my ($tick, $hash) = split /\|/, sq(q{SELECT tick, encode(state_hash, 'hex') FROM sim.rollback('base')});
+	my $epoch = sq('SELECT epoch FROM sim.world');
 	is("$tick $hash", "$base->{tick} $base->{hash}", "$what: sim.rollback('base') returns the snapshot");
 	my $ticker = ticker_pid($node) || 0;
 	crash_and_restart($what);
