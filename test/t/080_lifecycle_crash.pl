@@ -242,8 +242,10 @@ for my $f (@faults)
 	my $session = $node->background_psql($db, on_error_stop => 0);
 	$session->query_until(qr/started/,
 		"\\echo started\nSET sim.lifecycle_fault = '$point';\n$sql;\n");
-	ok(wait_fault($point, $offset), "$what: the $op reaches the fault point");
 	# past the guard no tick commits: what is committed now is the old state
+	# (if the operation failed instead, the ticker is paused first: the
+	# checks below then show that the failure changed nothing)
+	ok(wait_fault($point, $offset), "$what: the $op reaches the fault point") or pause_ticker();
 	$before //= state();
 	crash_and_restart($what);
 	eval { $session->quit };
