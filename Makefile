@@ -22,7 +22,7 @@ OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 # The install script is built from sql/ in this order; sql/vocab.sql is
 # generated (see below).
 SQL_PARTS = sql/vocab.sql sql/schema.sql sql/generate.sql sql/players.sql $(sort $(wildcard sql/engine*.sql)) \
-	$(sort $(wildcard sql/economy*.sql)) sql/history.sql sql/deltas.sql sql/state_hash.sql sql/lifecycle.sql sql/api.sql sql/view.sql sql/report.sql sql/finish.sql
+	$(sort $(wildcard sql/economy*.sql)) sql/history.sql sql/deltas.sql sql/state_hash.sql sql/lifecycle.sql sql/replay.sql sql/api.sql sql/view.sql sql/report.sql sql/finish.sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(SQL_PARTS),$(wildcard sql/$(EXTENSION)--*--*.sql))
 EXTRA_CLEAN = sql/vocab.sql tools/gen_vocab

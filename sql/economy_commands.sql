@@ -463,6 +463,7 @@ BEGIN
                            buyer_ship, seller_ship, kind, tax)
     VALUES (now_tick, s.docked_at, good, qty, price, s.faction_id, seller, ship, NULL, 'market', tax)
     RETURNING id INTO trade_id;
+    PERFORM sim.journal_write('buy', jsonb_build_object('ship', buy.ship, 'good', buy.good, 'qty', buy.qty, 'max_price', buy.max_price));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.buy(bigint, integer, bigint, bigint) IS
@@ -581,6 +582,7 @@ BEGIN
                            buyer_ship, seller_ship, kind, tax)
     VALUES (now_tick, s.docked_at, good, qty, price, buyer, s.faction_id, NULL, ship, 'market', tax)
     RETURNING id INTO trade_id;
+    PERFORM sim.journal_write('sell', jsonb_build_object('ship', sell.ship, 'good', sell.good, 'qty', sell.qty, 'min_price', sell.min_price));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.sell(bigint, integer, bigint, bigint) IS
@@ -663,6 +665,7 @@ BEGIN
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
                            buyer_ship, seller_ship, kind, tax)
     VALUES (sim.current_tick(), s.docked_at, g.id, units, price, s.faction_id, seller, ship, NULL, 'refuel', tax);
+    PERFORM sim.journal_write('refuel', jsonb_build_object('ship', refuel.ship, 'amount', refuel.amount));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.refuel(bigint, double precision) IS
@@ -754,6 +757,7 @@ BEGIN
 
     PERFORM sim.cargo_remove(from_ship, good, qty);
     PERFORM sim.cargo_add(to_ship, good, qty);
+    PERFORM sim.journal_write('transfer_cargo', jsonb_build_object('from_ship', transfer_cargo.from_ship, 'to_ship', transfer_cargo.to_ship, 'good', transfer_cargo.good, 'qty', transfer_cargo.qty));  -- journal
     RETURN qty;
 END
 $$;
@@ -783,6 +787,7 @@ BEGIN
     PERFORM sim.cargo_remove(ship, good, qty);
     INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, sector_id, body_id, ship_id, faction_id)
     VALUES (sim.current_tick(), 'sink', 'jettison', good, qty, s.docked_at, s.sector_id, s.body_id, ship, s.faction_id);
+    PERFORM sim.journal_write('jettison', jsonb_build_object('ship', jettison.ship, 'good', jettison.good, 'qty', jettison.qty));  -- journal
     RETURN qty;
 END
 $$;
@@ -865,6 +870,7 @@ BEGIN
                                   escrow, placed_tick)
     VALUES (s.docked_at, good, side, s.faction_id, ship, price, qty, qty, hold, sim.current_tick())
     RETURNING id INTO order_id;
+    PERFORM sim.journal_write('place_order', jsonb_build_object('ship', place_order.ship, 'good', place_order.good, 'side', place_order.side, 'qty', place_order.qty, 'price', place_order.price));  -- journal
     RETURN order_id;
 END
 $$;
@@ -931,6 +937,7 @@ BEGIN
     END IF;
     UPDATE sim.market_order mo SET status = 'cancelled', escrow = 0, closed_tick = sim.current_tick()
      WHERE mo.id = order_id;
+    PERFORM sim.journal_write('cancel_order', jsonb_build_object('order_id', cancel_order.order_id));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.cancel_order(bigint) IS
@@ -1014,6 +1021,7 @@ BEGIN
     UPDATE sim.contract ct SET status = 'accepted', contractor_faction = s.faction_id, ship_id = ship,
                                accepted_tick = now_tick
      WHERE ct.id = contract;
+    PERFORM sim.journal_write('accept_contract', jsonb_build_object('contract', accept_contract.contract, 'ship', accept_contract.ship));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.accept_contract(bigint, bigint) IS
@@ -1081,6 +1089,7 @@ BEGIN
                            buyer_ship, seller_ship, kind, tax)
     VALUES (now_tick, c.station_id, c.good_id, c.qty, greatest(1, c.reward / c.qty),
             c.issuer_faction, c.contractor_faction, NULL, s.id, 'contract', 0);
+    PERFORM sim.journal_write('deliver_contract', jsonb_build_object('contract', deliver_contract.contract, 'ship', deliver_contract.ship));  -- journal
     RETURN c.reward;
 END
 $$;
@@ -1177,6 +1186,7 @@ BEGIN
                               escrow, created_tick, deadline_tick)
     VALUES (kind, issuer, station, source_station, good, qty, reward, reward, now_tick, now_tick + ticks)
     RETURNING id INTO contract_id;
+    PERFORM sim.journal_write('offer_contract', jsonb_build_object('kind', offer_contract.kind, 'station', offer_contract.station, 'good', offer_contract.good, 'qty', offer_contract.qty, 'reward', offer_contract.reward, 'ticks', offer_contract.ticks, 'source_station', offer_contract.source_station));  -- journal
     RETURN contract_id;
 END
 $$;

@@ -152,9 +152,13 @@ $$;
 
 CREATE FUNCTION sim.dock(ship bigint, station integer) RETURNS bigint
 LANGUAGE plpgsql AS $$
+DECLARE
+    id      bigint;
 BEGIN
     PERFORM sim.require_arg(station, 'station');
-    RETURN sim.queue_state_command('dock', ship, station);
+    id := sim.queue_state_command('dock', ship, station);
+    PERFORM sim.journal_write('dock', jsonb_build_object('ship', dock.ship, 'station', dock.station));  -- journal
+    RETURN id;
 END
 $$;
 COMMENT ON FUNCTION sim.dock(bigint, integer) IS
@@ -162,8 +166,12 @@ COMMENT ON FUNCTION sim.dock(bigint, integer) IS
 
 CREATE FUNCTION sim.mine(ship bigint, body integer DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql AS $$
+DECLARE
+    id      bigint;
 BEGIN
-    RETURN sim.queue_state_command('mine', ship, body);
+    id := sim.queue_state_command('mine', ship, body);
+    PERFORM sim.journal_write('mine', jsonb_build_object('ship', mine.ship, 'body', mine.body));  -- journal
+    RETURN id;
 END
 $$;
 COMMENT ON FUNCTION sim.mine(bigint, integer) IS

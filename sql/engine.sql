@@ -82,7 +82,8 @@ CREATE FUNCTION sim.command_issuer() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     NEW.player_id := sim.current_player();
-    NEW.issued_by := (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = sim.acting_role());
+    NEW.issued_by := coalesce(sim.replay_issuer(),  -- sim.replay: the recorded issuer
+                              (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = sim.acting_role()));
     RETURN NEW;
 END
 $$;

@@ -1,7 +1,8 @@
 -- sim: history with retention, and its rollups.
 --
--- The raw history -- sim.trade, sim.ship_event, sim.ledger (by tick),
--- sim.price_history (by period_start) and sim.command (by issued_tick) -- is
+-- The raw history -- sim.trade, sim.ship_event, sim.ledger, sim.journal (by
+-- tick), sim.price_history (by period_start) and sim.command (by
+-- issued_tick) -- is
 -- partitioned by range of tick, as sim.history_table lists.  The tick keeps
 -- partitions ready for its ticks and drops those wholly older than
 -- sim.history_policy.raw_retention_ticks, never waiting for a reader: the
@@ -16,7 +17,7 @@
 -- what is measured at the period's end (quotes, money, wallets, ships), from
 -- the live tables.  Rollups are kept rollup_retention_ticks.
 --
--- Partitions of sim.trade, sim.ship_event, sim.ledger and sim.command are
+-- Partitions of sim.trade, sim.ship_event, sim.ledger, sim.journal and sim.command are
 -- not members of the extension: pg_dump writes them (their CREATE TABLE,
 -- ATTACH PARTITION, rows and indexes) under the extension's parent tables,
 -- so a restored universe keeps its history; DROP EXTENSION drops them with
@@ -30,7 +31,7 @@
 -- OHLCV), and a restored universe starts it afresh.  The catalog is the one
 -- list of partitions (sim.history_partition).
 
--- The five partitioned tables, the column each is partitioned by, whether
+-- The six partitioned tables (sim.journal is created in sql/replay.sql), the column each is partitioned by, whether
 -- its partitions are members of the extension, and the primary key and
 -- indexes of each partition.
 CREATE TABLE sim.history_table (
@@ -45,6 +46,7 @@ INSERT INTO sim.history_table (name, key_column, member, indexes) VALUES
     ('command', 'issued_tick', false,
      ARRAY['PRIMARY KEY (id, issued_tick)', '(id) WHERE status = ''pending''', '(ship_id)',
            '(player_id) WHERE player_id IS NOT NULL']),
+    ('journal', 'tick', false, ARRAY['PRIMARY KEY (seq, tick)', '(tick, seq)']),
     ('ledger', 'tick', false, ARRAY['PRIMARY KEY (id, tick)', 'USING brin (tick)']),
     ('price_history', 'period_start', true, ARRAY[]::text[]),
     ('ship_event', 'tick', false, ARRAY['PRIMARY KEY (id, tick)', '(ship_id, tick)', 'USING brin (tick)']),

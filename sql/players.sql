@@ -85,7 +85,12 @@ DECLARE
     found_id bigint;
     why     text;
     hint    text;
+    replayed bigint := sim.replay_player();
 BEGIN
+    IF replayed IS NOT NULL THEN
+        -- sim.replay re-applying a recorded command as its player (0: an operator)
+        RETURN nullif(replayed, 0);
+    END IF;
     IF acting = 'sim_player' THEN
         raw := nullif(current_setting('request.jwt.claims', true), '');
         IF NOT sim.claims_trusted() THEN
@@ -287,6 +292,8 @@ BEGIN
     IF login IS NOT NULL THEN
         EXECUTE format('GRANT sim_player TO %I', login);
     END IF;
+    PERFORM sim.journal_write('create_player', jsonb_build_object('name', create_player.name, 'login', create_player.login,
+        'credits', create_player.credits, 'station', create_player.station, 'ship_class', create_player.ship_class));  -- journal
     RETURN pid;
 END
 $$;
@@ -343,6 +350,7 @@ BEGIN
                       AND pg_catalog.pg_has_role(r.oid, 'sim_player', 'MEMBER')) THEN
         EXECUTE format('REVOKE sim_player FROM %I', p.login);
     END IF;
+    PERFORM sim.journal_write('drop_player', jsonb_build_object('player', drop_player.player));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.drop_player(bigint) IS

@@ -1,7 +1,8 @@
 /*
  * api_ships.c -- SQL commands for ships: sim.navigate, sim.undock, and the
- * route planner sim.route.  Commands are checked now and queued in
- * sim.command; the next tick applies them (checking again).  The fixed
+ * route planner sim.route.  Commands are checked now, queued in
+ * sim.command and journalled in sim.journal (sql/replay.sql); the next tick
+ * applies them (checking again).  The fixed
  * statements here are prepared once per backend (prepared()).
  */
 #include "postgres.h"
@@ -109,6 +110,27 @@ queue_command(int64 ship, SPIPlanPtr plan, Datum *vals, const char *nulls)
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
+/*
+ * Record a command that succeeded in sim.journal (sql/replay.sql): the
+ * journal line of sim.navigate and sim.undock, with the ship and, for a
+ * flight, the destination and mode as the caller gave them.
+ */
+static void
+journal(SPIPlanPtr *slot, const char *sql, int nargs, int64 ship, const char *dest, const char *mode)
+{
+	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		vals[3];
+
+	vals[0] = Int64GetDatum(ship);
+	if (nargs > 1)
+	{
+		vals[1] = CStringGetTextDatum(dest);
+		vals[2] = CStringGetTextDatum(mode);
+	}
+	if (SPI_execute_plan(prepared(slot, sql, nargs, types), vals, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not journal a command");
+}
+
 static void
 require_arg(FunctionCallInfo fcinfo, int n, const char *name)
 {
@@ -126,6 +148,7 @@ Datum
 sim_navigate(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr queue_navigate = NULL;
+	static SPIPlanPtr journal_navigate = NULL;
 	int64		ship;
 	char	   *dest_text;
 	char	   *mode_text;
@@ -179,6 +202,9 @@ sim_navigate(PG_FUNCTION_ARGS)
 										"RETURNING id",
 										8, types),
 							   vals, vnulls);
+	journal(&journal_navigate, "SELECT sim.journal_write('navigate', jsonb_build_object('ship', $1::bigint, "
+			"'destination', $2::text, 'mode', $3::text))",
+			3, ship, dest_text, mode_text);
 	SPI_finish();
 
 	values[0] = Int64GetDatum(command_id);
@@ -194,6 +220,7 @@ Datum
 sim_undock(PG_FUNCTION_ARGS)
 {
 	static SPIPlanPtr queue_undock = NULL;
+	static SPIPlanPtr journal_undock = NULL;
 	int64		ship;
 	SimNavError err;
 	Oid			types[2] = {INT8OID, INT8OID};
@@ -214,6 +241,8 @@ sim_undock(PG_FUNCTION_ARGS)
 										"RETURNING id",
 										2, types),
 							   vals, NULL);
+	journal(&journal_undock, "SELECT sim.journal_write('undock', jsonb_build_object('ship', $1::bigint))",
+			1, ship, NULL, NULL);
 	SPI_finish();
 	PG_RETURN_INT64(command_id);
 }
