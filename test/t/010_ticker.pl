@@ -142,8 +142,12 @@ my @decoded = map { my $j = eval { decode_json($_->[0]) }; $j } @notes;
 is(scalar(grep { ref $_ eq 'HASH' } @decoded), scalar @notes, 'every payload is a JSON object');
 is_deeply(
 	[ sort grep { $_ ne 'sectors' && $_ ne 'sectors_truncated' } keys %{ $decoded[0] } ],
-	[qw(arrivals at changes changes_total commands ms rejected sectors_touched ships_in_flight tick)],
-	'the payload has tick, at, ships_in_flight, arrivals, commands, rejected, ms and the change counts');
+	[qw(arrivals at changes changes_total commands epoch ms rejected sectors_touched ships_in_flight tick)],
+	'the payload has tick, epoch, at, ships_in_flight, arrivals, commands, rejected, ms and the change counts');
+{
+	my $epoch = sq('SELECT epoch FROM sim.world');
+	is(scalar(grep { $_->{epoch} == $epoch } @decoded), scalar @decoded, 'every payload carries the universe\'s epoch');
+}
 is(scalar(grep { exists $_->{sectors} } @decoded), scalar @decoded, 'a small universe\'s payloads list their sectors');
 {
 	my $t = $decoded[-1];

@@ -860,7 +860,7 @@ test_bad_headers(void)
 {
 	uint8_t		good[256];
 	uint8_t		b[256];
-	uint8_t		big[100];
+	uint8_t		big[SIM_DELTA_HEADER_SIZE + 60];
 	size_t		len = small_delta(good, false);
 	size_t		zlen;
 
@@ -868,6 +868,8 @@ test_bad_headers(void)
 	CHECK(refused_early(good, len, SIZE_MAX, 0), "small delta decodes");
 	CHECK(refused_early(good, 0, SIZE_MAX, SIM_DELTA_ETRUNCATED), "empty input");
 	CHECK(refused_early(good, 39, SIZE_MAX, SIM_DELTA_ETRUNCATED), "39 bytes");
+	CHECK(refused_early(good, SIM_DELTA_HEADER_SIZE - 1, SIZE_MAX, SIM_DELTA_ETRUNCATED),
+		  "a version 2 header of 47 bytes");
 	CHECK(refused_early((const uint8_t *) "PGCOPY", 6, SIZE_MAX, SIM_DELTA_EMAGIC),
 		  "not a delta");
 
@@ -918,7 +920,7 @@ test_bad_headers(void)
 	CHECK(refused_early(b, len, SIZE_MAX, SIM_DELTA_ECORRUPT),
 		  "more values than 64 per record");
 
-	/* a 100-byte input claiming a 2 GB body: refused, nothing allocated */
+	/* a 108-byte input claiming a 2 GB body: refused, nothing allocated */
 	memset(big, 0, sizeof(big));
 	memcpy(big, good, SIM_DELTA_HEADER_SIZE);
 	set_u32(big + 32, UINT32_C(2000000000));
