@@ -231,6 +231,18 @@ SELECT what, pg_temp.fails(format('SELECT sim.import_snapshot(%L::bytea, %L)', d
 SELECT pg_temp.fails(format('SELECT sim.import_snapshot(%L::bytea)',
                             overlay(data placing '\x00000002'::bytea from 9))) AS future_version
   FROM export;
+-- a value this database's column type refuses (same type name, narrower
+-- typmod) behind a valid checksum: SM017 from import's value check, before
+-- anything changes; through a recording section made for the test
+BEGIN;
+CREATE TEMP TABLE probe_src AS SELECT s.id, s.pos FROM sim.station s;
+CREATE TEMP TABLE probe_dst (id integer, pos geometry(Point));
+INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord)
+VALUES ('probe', 'recording', 'probe_src', 'probe_dst', NULL, 1000000);
+CREATE TEMP TABLE probe_file AS SELECT sim.export_snapshot('into-empty') AS data;
+SELECT pg_temp.fails($$SELECT sim.import_snapshot((SELECT data FROM probe_file), 'refused-value')$$) AS value_refused,
+       pg_temp.fails($$SELECT sim.load_recording((SELECT data FROM probe_file))$$) AS recording_value_refused;
+ROLLBACK;
 -- a database whose tables differ from the file's: SM016, saying where
 BEGIN;
 ALTER TABLE sim.faction ADD COLUMN motto text;
