@@ -91,7 +91,7 @@ match_sections(SimSnapFile *f, SimSnapshotSection *secs, int nsecs, int part)
 			foreign_layout(psprintf("The file has no section \"%s\".", s->name));
 		SimSnapshotLoadColumns(s, s->target);
 		if ((uint32) s->ncols != m[i]->ncols)
-			foreign_layout(psprintf("SimSnapshotSection \"%s\" has %u columns in the file and %d in %s.",
+			foreign_layout(psprintf("Section \"%s\" has %u columns in the file and %d in %s.",
 									s->name, m[i]->ncols, s->ncols, SimSnapshotRelName(s->target)));
 		for (c = 0; c < s->ncols; c++)
 			if (strcmp(s->colname[c], m[i]->colname[c]) != 0 || strcmp(s->typname[c], m[i]->coltype[c]) != 0)
