@@ -33,3 +33,352 @@ END;
 COMMENT ON FUNCTION sim.notify_epoch() IS
     'Notify sim_tick followers (at commit) that the universe has a new epoch and must be reloaded';
 REVOKE ALL ON FUNCTION sim.notify_epoch() FROM PUBLIC;
+
+-- ---------------------------------------------------------------- snapshots
+--
+-- A snapshot is the durable universe at one consistent point, as one file
+-- (src/core/snapfile.c) kept in sim.snapshot_store; rollback restores it in
+-- one transaction, export adds what happened since (the recording
+-- sections), import stores a file and rolls back to it.  Which tables a
+-- snapshot holds is sim.snapshot_section; the C glue is src/snapshot.c.
+-- All of it is for operators (42501 for anyone else).
+
+-- The last journal sequence number issued (0 while sim.journal, which
+-- sql/replay.sql creates, does not exist): the journal's high-water mark.
+CREATE FUNCTION sim.journal_hw() RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    seq text;
+    v   bigint;
+BEGIN
+    IF pg_catalog.to_regclass('sim.journal') IS NULL THEN
+        RETURN 0;
+    END IF;
+    seq := pg_catalog.pg_get_serial_sequence('sim.journal', 'seq');
+    EXECUTE format('SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END FROM %s s', seq)
+       INTO v;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION sim.journal_hw() IS
+    'The last sequence number sim.journal issued (0 without a journal): a snapshot''s journal_hw';
+
+-- The tables a snapshot holds (part 'state': captured by sim.snapshot
+-- through one MVCC snapshot and restored by rollback and import) and what an
+-- export adds (part 'recording': read from the live tables at export, put
+-- back by import and sim.load_recording).  filter may use $1 = the
+-- snapshot's tick, $2 = journal_hw, $3 = change_hw; a filtered state
+-- section replaces only the target's rows that match it.
+CREATE TABLE sim.snapshot_section (
+    name    text PRIMARY KEY CHECK (name ~ '^[a-z0-9_]{1,63}$'),
+    part    text NOT NULL CHECK (part IN ('state', 'recording')),
+    source  regclass NOT NULL,
+    target  regclass NOT NULL,
+    filter  text,
+    ord     integer NOT NULL UNIQUE,
+    CHECK (part = 'recording' OR source = target)
+);
+COMMENT ON TABLE sim.snapshot_section IS
+    'The tables a snapshot holds (state) and an export adds (recording), in restore order (docs/lifecycle.md)';
+
+-- Every table of the universe (sim.reset_universe's list) but sim.tick_log:
+-- the timing history stays with the server that ran the ticks.  sim.change
+-- only after the tick: the rows filed under tick + 1 by commands between
+-- ticks are state; the record up to the tick is history that clients read
+-- and rollback keeps.  The journal's section is registered with it
+-- (sql/replay.sql).
+INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord)
+SELECT t.name, 'state', ('sim.' || t.name)::regclass, ('sim.' || t.name)::regclass,
+       CASE t.name WHEN 'change' THEN 'tick > $1' END, t.ord * 10
+  FROM unnest(ARRAY[
+        'world', 'economy', 'faction', 'wallet', 'good', 'ship_class', 'recipe', 'recipe_input',
+        'recipe_output', 'sector', 'jump_gate', 'body', 'deposit', 'station', 'station_recipe',
+        'station_stock', 'station_demand', 'bt_tree', 'bt_node', 'npc_personality', 'player',
+        'ship', 'ship_cargo', 'flight_leg', 'market_order', 'contract', 'command', 'pending_command',
+        'ledger', 'trade', 'ship_event', 'price_history', 'history_period', 'market_period',
+        'sector_market_period', 'flow_period', 'money_period', 'wallet_period', 'ship_period',
+        'change']) WITH ORDINALITY AS t(name, ord);
+
+-- The snapshots' files: owned by the extension, dumped with the database,
+-- published to no subscriber, never in the change record.
+CREATE TABLE sim.snapshot_store (
+    name        text PRIMARY KEY CHECK (name ~ '^[A-Za-z0-9_.-]{1,63}$'),
+    tick        bigint NOT NULL,
+    epoch       bigint NOT NULL,
+    state_hash  bytea NOT NULL CHECK (octet_length(state_hash) = 32),
+    journal_hw  bigint NOT NULL,
+    change_hw   bigint NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    sim_version text NOT NULL,
+    raw_bytes   bigint NOT NULL CHECK (raw_bytes >= 0),
+    data        bytea NOT NULL
+);
+ALTER TABLE sim.snapshot_store ALTER COLUMN data SET STORAGE EXTERNAL;   -- LZ4 already
+COMMENT ON TABLE sim.snapshot_store IS
+    'Named snapshots of the universe: their files (docs/lifecycle.md) and what they hold';
+SELECT pg_catalog.pg_extension_config_dump('sim.snapshot_store', '');
+
+CREATE VIEW sim.snapshots AS
+SELECT s.name, s.tick, s.epoch, s.state_hash, pg_catalog.pg_column_size(s.data)::bigint AS bytes,
+       s.raw_bytes, s.created_at, s.sim_version
+  FROM sim.snapshot_store s;
+COMMENT ON VIEW sim.snapshots IS
+    'Named snapshots: tick, epoch and state hash of the universe they hold, stored and raw size, when, which sim';
+
+CREATE FUNCTION sim.snapshot_capture(OUT tick bigint, OUT epoch bigint, OUT state_hash bytea,
+                                     OUT journal_hw bigint, OUT change_hw bigint, OUT raw_bytes bigint,
+                                     OUT data bytea)
+AS 'MODULE_PATHNAME', 'sim_snapshot_capture'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sim.snapshot_capture() IS
+    'The state sections at one consistent point, as a snapshot file (sim.snapshot''s capture)';
+
+CREATE FUNCTION sim.snapshot_info(data bytea, OUT tick bigint, OUT epoch bigint, OUT state_hash bytea,
+                                  OUT journal_hw bigint, OUT change_hw bigint, OUT sim_version text,
+                                  OUT raw_bytes bigint)
+AS 'MODULE_PATHNAME', 'sim_snapshot_info'
+LANGUAGE C IMMUTABLE STRICT;
+COMMENT ON FUNCTION sim.snapshot_info(bytea) IS
+    'A whole snapshot file checked (SM017 damaged, SM016 another format) and its header';
+
+CREATE FUNCTION sim.snapshot_restore(data bytea, part text, check_values boolean, apply boolean DEFAULT true)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sim_snapshot_restore'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION sim.snapshot_restore(bytea, text, boolean, boolean) IS
+    'Check a file''s sections of part against this database (and, with check_values, every value), then, with apply, replace their tables'' rows';
+
+CREATE FUNCTION sim.snapshot_export(data bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'sim_snapshot_export'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION sim.snapshot_export(bytea) IS
+    'A stored snapshot file with the recording sections read now from the live tables';
+
+CREATE FUNCTION sim.snapshot_hold_ticks() RETURNS void
+AS 'MODULE_PATHNAME', 'sim_snapshot_hold_ticks'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sim.snapshot_hold_ticks() IS
+    'Take the tick lock as a tick does (waiting for commands), held until the transaction ends';
+
+CREATE FUNCTION sim.lifecycle_fault(point text) RETURNS void
+AS 'MODULE_PATHNAME', 'sim_lifecycle_fault'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION sim.lifecycle_fault(text) IS
+    'Test hook: wait until killed (or raise, for error:<point>) when sim.lifecycle_fault names point';
+
+-- Raise 22004 for a NULL name and SM013 unless 1..63 characters of [A-Za-z0-9_.-].
+CREATE FUNCTION sim.check_snapshot_name(name text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'a snapshot name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF name !~ '^[A-Za-z0-9_.-]{1,63}$' THEN
+        RAISE EXCEPTION 'invalid snapshot name "%"', left(name, 80)
+            USING ERRCODE = 'SM013',
+                  DETAIL = 'A snapshot name is 1 to 63 characters, each a letter, a digit, "_", "." or "-".';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sim.check_snapshot_name(text) IS
+    'Raise 22004 for a NULL snapshot name, SM013 for one that is not 1..63 of [A-Za-z0-9_.-]';
+
+CREATE FUNCTION sim.snapshot_not_found(name text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RAISE EXCEPTION 'snapshot "%" does not exist', name
+        USING ERRCODE = 'SM014', HINT = 'sim.snapshots lists the snapshots.';
+END
+$$;
+COMMENT ON FUNCTION sim.snapshot_not_found(text) IS 'Raise SM014 naming the snapshot';
+
+CREATE FUNCTION sim.snapshot_exists_error(name text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RAISE EXCEPTION 'snapshot "%" already exists', name
+        USING ERRCODE = 'SM015', HINT = 'Choose another name, or drop it first with sim.drop_snapshot.';
+END
+$$;
+COMMENT ON FUNCTION sim.snapshot_exists_error(text) IS 'Raise SM015 naming the snapshot';
+
+-- Restart the change record at tick t: every partition dropped, the record
+-- covering t + 1 on (sim.reset_changes at a tick not yet in sim.world).
+CREATE FUNCTION sim.restart_changes(t bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p   record;
+BEGIN
+    FOR p IN SELECT cp.name FROM sim.change_partition cp LOOP
+        EXECUTE format('ALTER EXTENSION sim DROP TABLE sim.%I', p.name);
+        EXECUTE format('DROP TABLE sim.%I', p.name);
+    END LOOP;
+    DELETE FROM sim.change_partition;
+    INSERT INTO sim.change_log AS l (horizon, covered_to) VALUES (t, t + 1)
+    ON CONFLICT (id) DO UPDATE SET horizon = excluded.horizon, covered_to = excluded.covered_to;
+    PERFORM sim.maintain_changes(t);
+END
+$$;
+COMMENT ON FUNCTION sim.restart_changes(bigint) IS
+    'Empty the change record and restart it at tick t (import, or a rollback past the record''s retention)';
+
+-- sim.snapshot(name): capture the universe (src/snapshot.c) and store it.
+CREATE FUNCTION sim.snapshot(name text) RETURNS sim.snapshots
+LANGUAGE plpgsql AS $$
+DECLARE
+    c       record;
+    result  sim.snapshots;
+BEGIN
+    PERFORM sim.require_operator('sim.snapshot');
+    PERFORM sim.check_snapshot_name(snapshot.name);
+    IF EXISTS (SELECT 1 FROM sim.snapshot_store s WHERE s.name = snapshot.name) THEN
+        PERFORM sim.snapshot_exists_error(snapshot.name);
+    END IF;
+    SELECT * INTO c FROM sim.snapshot_capture();
+    BEGIN
+        INSERT INTO sim.snapshot_store (name, tick, epoch, state_hash, journal_hw, change_hw, sim_version,
+                                        raw_bytes, data)
+        SELECT snapshot.name, c.tick, c.epoch, c.state_hash, c.journal_hw, c.change_hw, e.extversion,
+               c.raw_bytes, c.data
+          FROM pg_catalog.pg_extension e WHERE e.extname = 'sim';
+    EXCEPTION WHEN unique_violation THEN
+        PERFORM sim.snapshot_exists_error(snapshot.name);
+    END;
+    PERFORM sim.lifecycle_fault('snapshot:stored');
+    SELECT v.* INTO result FROM sim.snapshots v WHERE v.name = snapshot.name;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION sim.snapshot(text) IS
+    'Capture the durable universe at one consistent point as the named snapshot (operators only)';
+
+CREATE FUNCTION sim.drop_snapshot(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM sim.require_operator('sim.drop_snapshot');
+    PERFORM sim.check_snapshot_name(drop_snapshot.name);
+    DELETE FROM sim.snapshot_store s WHERE s.name = drop_snapshot.name;
+    IF NOT FOUND THEN
+        PERFORM sim.snapshot_not_found(drop_snapshot.name);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sim.drop_snapshot(text) IS 'Delete the named snapshot (operators only)';
+
+-- The rollback proper, for sim.rollback and sim.import_snapshot: the
+-- caller has checked who calls and the name.  check_values reads every
+-- value of the file before anything changes (a file from elsewhere).
+CREATE FUNCTION sim.rollback_to(name text, check_values boolean, fresh_record boolean) RETURNS sim.snapshots
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s       sim.snapshot_store;
+    result  sim.snapshots;
+BEGIN
+    SELECT * INTO s FROM sim.snapshot_store x WHERE x.name = rollback_to.name FOR SHARE;
+    IF NOT FOUND THEN
+        PERFORM sim.snapshot_not_found(rollback_to.name);
+    END IF;
+    PERFORM sim.snapshot_restore(s.data, 'state', check_values, false);
+    -- no tick from here to commit: a running ticker continues from the snapshot's tick
+    PERFORM sim.snapshot_hold_ticks();
+    PERFORM sim.lifecycle_fault('rollback:guarded');
+    IF fresh_record OR NOT EXISTS (SELECT 1 FROM sim.change_partition p
+                                    WHERE p.lo <= s.tick + 1 AND s.tick + 1 < p.hi) THEN
+        PERFORM sim.restart_changes(s.tick);
+    END IF;
+    -- partitions for the snapshot's raw history (retention may have dropped some since)
+    PERFORM sim.history_cover(t)
+       FROM (SELECT coalesce(max(p.raw_retention_ticks), 86400) AS keep, coalesce(max(p.partition_ticks), 3600) AS width
+               FROM sim.history_policy p) p,
+            generate_series(greatest(0, s.tick - p.keep - p.width), s.tick + 1, p.width) t;
+    PERFORM sim.history_cover(s.tick + 1);
+    PERFORM sim.snapshot_restore(s.data, 'state', false, true);
+    PERFORM sim.lifecycle_fault('rollback:tables');
+    DELETE FROM sim.tick_log l WHERE l.tick > s.tick;
+    UPDATE sim.world w SET epoch = sim.new_epoch() WHERE w.tick = s.tick AND w.state_hash = s.state_hash;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'snapshot "%" restored no world at its tick %', s.name, s.tick
+            USING ERRCODE = 'SM017', DETAIL = 'Its world section disagrees with its header.';
+    END IF;
+    PERFORM sim.invalidate_cache();
+    PERFORM sim.lifecycle_fault('rollback:world');
+    PERFORM sim.notify_epoch();
+    PERFORM sim.lifecycle_fault('rollback:notified');
+    SELECT v.* INTO result FROM sim.snapshots v WHERE v.name = s.name;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION sim.rollback_to(text, boolean, boolean) IS
+    'Restore the universe to a stored snapshot with a new epoch (sim.rollback and sim.import_snapshot)';
+
+CREATE FUNCTION sim.rollback(name text) RETURNS sim.snapshots
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM sim.require_operator('sim.rollback');
+    PERFORM sim.check_snapshot_name(rollback.name);
+    RETURN sim.rollback_to(rollback.name, false, false);
+END
+$$;
+COMMENT ON FUNCTION sim.rollback(text) IS
+    'Restore the universe to the named snapshot in this transaction, with a new epoch; followers are told to reload (operators only)';
+
+CREATE FUNCTION sim.export_snapshot(name text) RETURNS bytea
+LANGUAGE plpgsql AS $$
+DECLARE
+    d   bytea;
+BEGIN
+    PERFORM sim.require_operator('sim.export_snapshot');
+    PERFORM sim.check_snapshot_name(export_snapshot.name);
+    SELECT s.data INTO d FROM sim.snapshot_store s WHERE s.name = export_snapshot.name;
+    IF NOT FOUND THEN
+        PERFORM sim.snapshot_not_found(export_snapshot.name);
+    END IF;
+    RETURN sim.snapshot_export(d);
+END
+$$;
+COMMENT ON FUNCTION sim.export_snapshot(text) IS
+    'The named snapshot and the recording of the ticks after it, as one file for sim.import_snapshot (operators only)';
+
+-- Check a whole export as import does and restore only its recording sections.
+CREATE FUNCTION sim.load_recording(data bytea) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM sim.require_operator('sim.load_recording');
+    IF data IS NULL THEN
+        RAISE EXCEPTION 'the recording must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM sim.snapshot_info(data);
+    PERFORM sim.snapshot_restore(data, 'state', true, false);
+    PERFORM sim.snapshot_restore(data, 'recording', true, true);
+END
+$$;
+COMMENT ON FUNCTION sim.load_recording(bytea) IS
+    'Check an export as sim.import_snapshot does and restore only its recording sections (operators only)';
+
+CREATE FUNCTION sim.import_snapshot(data bytea, name text DEFAULT NULL) RETURNS sim.snapshots
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    i   record;
+    nm  text;
+BEGIN
+    PERFORM sim.require_operator('sim.import_snapshot');
+    IF data IS NULL THEN
+        RAISE EXCEPTION 'the snapshot file must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO i FROM sim.snapshot_info(data);
+    nm := coalesce(import_snapshot.name, format('import-%s-%s', i.tick, left(encode(i.state_hash, 'hex'), 8)));
+    PERFORM sim.check_snapshot_name(nm);
+    IF EXISTS (SELECT 1 FROM sim.snapshot_store s WHERE s.name = nm) THEN
+        PERFORM sim.snapshot_exists_error(nm);
+    END IF;
+    -- everything checked before anything changes
+    PERFORM sim.snapshot_restore(data, 'state', true, false);
+    PERFORM sim.snapshot_restore(data, 'recording', true, false);
+    INSERT INTO sim.snapshot_store (name, tick, epoch, state_hash, journal_hw, change_hw, sim_version, raw_bytes, data)
+    VALUES (nm, i.tick, i.epoch, i.state_hash, i.journal_hw, i.change_hw, i.sim_version, i.raw_bytes, data);
+    PERFORM sim.snapshot_restore(data, 'recording', false, true);
+    RETURN sim.rollback_to(nm, false, true);
+END
+$$;
+COMMENT ON FUNCTION sim.import_snapshot(bytea, text) IS
+    'Check an exported file, store it as a snapshot (default name import-<tick>-<hash>), restore its recording and roll the universe back to it (operators only)';

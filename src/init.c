@@ -11,6 +11,7 @@
 #include "miscadmin.h"
 
 #include "sim/sim.h"
+#include "sim/snapshot.h"
 
 PG_MODULE_MAGIC;
 
@@ -22,6 +23,7 @@ _PG_init(void)
 {
 	SimGucInit();
 	SimChangesInit();
+	SimSnapshotInit();
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	SimShmemInit();
