@@ -170,19 +170,23 @@ COMMENT ON FUNCTION sim.replay_tick_hash(bigint, bytea) IS
 
 -- Fill the recording from this database's own history after tick t: its
 -- tick log, journal and change record (what an export's recording sections
--- carry).  For tests and what-if runs in one database.
-CREATE FUNCTION sim.replay_capture(t bigint) RETURNS void
+-- carry).  The commands are those filed under later ticks, or, given a
+-- snapshot's journal high-water mark, those journalled after it (commands
+-- between its tick and the next that it holds already are not applied
+-- again).  For tests and what-if runs in one database.
+CREATE FUNCTION sim.replay_capture(t bigint, journal_hw bigint DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
     PERFORM sim.require_arg(t, 't');
     TRUNCATE sim.replay_tick, sim.replay_journal, sim.replay_change;
     INSERT INTO sim.replay_tick SELECT * FROM sim.tick_log l WHERE l.tick > t;
-    INSERT INTO sim.replay_journal SELECT * FROM sim.journal j WHERE j.tick > t;
+    INSERT INTO sim.replay_journal SELECT * FROM sim.journal j
+     WHERE CASE WHEN journal_hw IS NULL THEN j.tick > t ELSE j.seq > journal_hw END;
     INSERT INTO sim.replay_change SELECT * FROM sim.change c WHERE c.tick > t;
 END
 $$;
-COMMENT ON FUNCTION sim.replay_capture(bigint) IS
-    'Replace the recording (sim.replay_tick, replay_journal, replay_change) with this database''s ticks, commands and changes after tick t';
+COMMENT ON FUNCTION sim.replay_capture(bigint, bigint) IS
+    'Replace the recording (sim.replay_tick, replay_journal, replay_change) with this database''s ticks, commands and changes after tick t (commands after journal_hw when given)';
 
 -- The table each kind of change record names.
 CREATE FUNCTION sim.change_table(kind smallint) RETURNS text
@@ -325,19 +329,16 @@ $$;
 COMMENT ON FUNCTION sim.replay(bytea, integer) IS
     'Re-apply a recording (an export''s, or the one loaded) tick by tick from its snapshot and report the first divergent tick, table and entity, or that every tick matched (operators only)';
 
--- The recording sections of an export (docs/lifecycle.md, "Export and
--- import"): the ticks after the snapshot with their hashes, the commands
--- journalled after it, and the change rows of those ticks, restored into
--- the replay tables by sim.import_snapshot and sim.load_recording.  Their
--- filters take $1 = the snapshot's tick and $2 = its journal high-water
--- mark.  Registered where the snapshot registry (sql/lifecycle.sql) exists.
-DO $$
-BEGIN
-    IF to_regclass('sim.snapshot_section') IS NOT NULL THEN
-        INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord) VALUES
-            ('replay_tick', 'recording', 'sim.tick_log', 'sim.replay_tick', 'tick > $1', 1001),
-            ('replay_journal', 'recording', 'sim.journal', 'sim.replay_journal', 'seq > $2', 1002),
-            ('replay_change', 'recording', 'sim.change', 'sim.replay_change', 'tick > $1', 1003);
-    END IF;
-END
-$$;
+-- The journal in the snapshot registry (sql/lifecycle.sql).  A snapshot
+-- holds the journal (state: every row visible at the capture, so a
+-- rollback restores it with the universe), and an export adds the
+-- recording: the ticks after the snapshot with their hashes, the commands
+-- journalled after it, and the change rows of those ticks, which
+-- sim.import_snapshot and sim.load_recording restore into the replay
+-- tables.  Filters: $1 = the snapshot's tick, $2 = its journal high-water
+-- mark.
+INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord) VALUES
+    ('journal', 'state', 'sim.journal', 'sim.journal', NULL, 410),
+    ('replay_tick', 'recording', 'sim.tick_log', 'sim.replay_tick', 'tick > $1', 1001),
+    ('replay_journal', 'recording', 'sim.journal', 'sim.replay_journal', 'seq > $2', 1002),
+    ('replay_change', 'recording', 'sim.change', 'sim.replay_change', 'tick > $1', 1003);

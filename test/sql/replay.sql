@@ -278,7 +278,7 @@ SELECT f AS fn, has_function_privilege('sim_operator', f, 'EXECUTE') AS operator
        has_function_privilege('public', f, 'EXECUTE') AS public
   FROM unnest(ARRAY['sim.replay(bytea,integer)', 'sim.replay_command(text,jsonb,bigint,name)',
                     'sim.replay_player()', 'sim.replay_issuer()', 'sim.journal_write(text,jsonb)',
-                    'sim.journal_call(text,jsonb)', 'sim.replay_capture(bigint)',
+                    'sim.journal_call(text,jsonb)', 'sim.replay_capture(bigint,bigint)',
                     'sim.replay_tick_hash(bigint,bytea)', 'sim.change_table(smallint)',
                     'sim.change_row_json(smallint,integer,double precision[])']) f
  ORDER BY 1;
