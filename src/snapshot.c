@@ -10,7 +10,7 @@
  * snapshot, and release the lock at once; then read every state section
  * through that snapshot with a cursor, encoding each column with its
  * type's send function.  The ticker waits only for the lock and those few
- * reads, never for the copy.
+ * reads (logged at DEBUG1), never for the copy.
  *
  * Restore (sim.snapshot_restore): decode and check the whole file, the
  * sections against the registry and the target tables' columns (names and
@@ -20,11 +20,16 @@
  * state, already consistent; the ALWAYS and REPLICA triggers -- cache
  * invalidation, economy versions, history cover -- still fire), empty the
  * targets (TRUNCATE for unfiltered sections, DELETE ... WHERE filter for
- * filtered ones) and insert each section's rows in batches, one
- * INSERT ... SELECT FROM ROWS FROM (unnest(...), ...) per batch, every value
- * read by the receive function of this database's column type.  The
- * caller (a PL/pgSQL function of sql/lifecycle.sql) holds the tick lock
- * until its transaction ends.
+ * filtered ones) and insert each section's rows in batches of BATCH_ROWS,
+ * one INSERT ... SELECT (r).c, ... FROM unnest(array of the target's row
+ * type) r per batch, every value read by the receive function of this
+ * database's column type.  Imports first read every value once in a
+ * subtransaction (check_values), so that a value its type refuses is SM017
+ * before anything changes.  The caller (a PL/pgSQL function of
+ * sql/lifecycle.sql) holds the tick lock until its transaction ends.
+ *
+ * Export (sim.snapshot_export): the stored file's state sections and the
+ * recording sections read from the live tables, re-encoded as one file.
  *
  * No shared state of its own: the tick lock is guard.c's, the world cache
  * shmem.c's (invalidated at commit by the caller).

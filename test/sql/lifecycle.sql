@@ -231,6 +231,41 @@ SELECT what, pg_temp.fails(format('SELECT sim.import_snapshot(%L::bytea, %L)', d
 SELECT pg_temp.fails(format('SELECT sim.import_snapshot(%L::bytea)',
                             overlay(data placing '\x00000002'::bytea from 9))) AS future_version
   FROM export;
+-- a value this database's column type refuses (same type name, narrower
+-- typmod) behind a valid checksum: SM017 from import's value check, before
+-- anything changes; through a recording section made for the test
+BEGIN;
+CREATE TEMP TABLE probe_src AS SELECT s.id, s.pos FROM sim.station s;
+CREATE TEMP TABLE probe_dst (id integer, pos geometry(Point));
+INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord)
+VALUES ('probe', 'recording', 'probe_src', 'probe_dst', NULL, 1000000);
+CREATE TEMP TABLE probe_file AS SELECT sim.export_snapshot('into-empty') AS data;
+SELECT pg_temp.fails($$SELECT sim.import_snapshot((SELECT data FROM probe_file), 'refused-value')$$) AS value_refused,
+       pg_temp.fails($$SELECT sim.load_recording((SELECT data FROM probe_file))$$) AS recording_value_refused;
+ROLLBACK;
+-- a database whose tables differ from the file's: SM016, saying where
+BEGIN;
+ALTER TABLE sim.faction ADD COLUMN motto text;
+SELECT pg_temp.fails($$SELECT sim.import_snapshot((SELECT data FROM export), 'other-layout')$$) AS extra_column;
+DO $$
+DECLARE
+    detail  text;
+BEGIN
+    PERFORM sim.import_snapshot((SELECT data FROM export), 'other-layout');
+EXCEPTION WHEN SQLSTATE 'SM016' THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    RAISE NOTICE '%', detail;
+END
+$$;
+ROLLBACK;
+-- rows that break a foreign key (which a restore does not check): import's last check finds them
+SELECT pg_temp.fails('SELECT sim.check_snapshot_keys()') AS keys_whole;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+DELETE FROM sim.faction f WHERE f.id = (SELECT min(s.faction_id) FROM sim.ship s);
+RESET session_replication_role;
+SELECT pg_temp.fails('SELECT sim.check_snapshot_keys()') AS keys_broken;
+ROLLBACK;
 SELECT pg_temp.everything() = f AS nothing_changed FROM before_errors;
 
 ---
@@ -246,7 +281,15 @@ INSERT INTO probe VALUES
     ('export_snapshot', $$SELECT sim.export_snapshot('into-empty')$$),
     ('import_snapshot', $$SELECT sim.import_snapshot((SELECT data FROM pg_temp.export), 'by-someone')$$),
     ('load_recording', $$SELECT sim.load_recording((SELECT data FROM pg_temp.export))$$),
-    ('snapshot_restore', $$SELECT sim.snapshot_restore((SELECT data FROM pg_temp.export), 'state', true)$$);
+    ('snapshot_restore', $$SELECT sim.snapshot_restore((SELECT data FROM pg_temp.export), 'state', true)$$),
+    ('snapshot_capture', $$SELECT sim.snapshot_capture()$$),
+    ('snapshot_info', $$SELECT sim.snapshot_info((SELECT data FROM pg_temp.export))$$),
+    ('snapshot_export', $$SELECT sim.snapshot_export((SELECT data FROM pg_temp.export))$$),
+    ('snapshot_hold_ticks', $$SELECT sim.snapshot_hold_ticks()$$),
+    ('rollback_to', $$SELECT sim.rollback_to('into-empty', false, false)$$),
+    ('restart_changes', $$SELECT sim.restart_changes(1)$$),
+    ('lifecycle_fault', $$SELECT sim.lifecycle_fault('rollback:tables')$$),
+    ('check_snapshot_keys', $$SELECT sim.check_snapshot_keys()$$);
 GRANT SELECT ON export TO PUBLIC;
 SELECT fn, pg_temp.as_role('sim_anon', NULL, q) AS anon,
        pg_temp.as_role('sim_player', (SELECT a::text FROM pl), q) AS player
