@@ -4,8 +4,9 @@
 -- exported: the export carries the snapshot and what happened since.
 -- Imported, it replays to the same hash at every tick and to the same
 -- universe; replayed from the bytes themselves after a rollback, the same;
--- with a rule changed, it names the first divergent tick.  A damaged export
--- changes nothing.
+-- with a rule changed, it names the first divergent tick; an operator's
+-- direct write, which is not a command, is the divergence it reports.  A
+-- damaged export changes nothing.
 --
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS sim CASCADE;
@@ -83,6 +84,18 @@ CREATE TEMP TABLE before AS SELECT count(*) AS n FROM sim.replay_journal;
 SELECT pg_temp.fails('SELECT * FROM sim.replay(overlay((SELECT data FROM export) placing ''\xff''::bytea from 100 for 1))') AS damaged;
 SELECT pg_temp.fails('SELECT * FROM sim.replay(''\x00''::bytea)') AS not_an_export;
 SELECT (SELECT count(*) FROM sim.replay_journal) = (SELECT n FROM before) AS recording_kept, tick FROM sim.world;
+
+-- What replay cannot reproduce: an operator's direct write is no command.
+-- A run with one (a wallet credited between ticks 5 and 6), recorded from
+-- this database, replays to the first divergence at that tick and wallet.
+SELECT tick FROM sim.rollback('rx-start');
+SELECT sim.step(2);
+UPDATE sim.wallet SET credits = credits + 1 WHERE faction_id = (SELECT pl.faction_id FROM sim.player pl);
+SELECT sim.step(3);
+SELECT sim.replay_capture(3, (SELECT journal_hw FROM sim.snapshot_store WHERE name = 'rx-start'));
+SELECT tick FROM sim.rollback('rx-start');
+SELECT ticks_replayed, matched, first_divergent_tick, table_name, entity_id = (SELECT pl.faction_id FROM sim.player pl) AS players_wallet
+  FROM sim.replay();
 
 -- The journal is part of a snapshot: a rollback restores it
 SELECT count(*) FILTER (WHERE j.seq > (SELECT journal_hw FROM sim.snapshot_store WHERE name = 'rx-start')) AS after_snapshot,
