@@ -238,7 +238,7 @@ cmp_ok(sq('SELECT count(*) FROM sim.change c, sim.world w WHERE c.tick > w.tick'
 	my $last = sq('SELECT last_value FROM sim.trade_id_seq');
 	cmp_ok($last, '>', 1, 'the universe has trades');
 	like(sq(q{SELECT setval('sim.trade_id_seq', 1); SELECT string_agg(s, '; ') FROM public.sequences_behind() s}),
-		qr/^1\nsim\.trade_id_seq is at 1, sim\.trade\.id at $last$/, 'control: the sequence check sees a sequence moved back');
+		qr/^1\nsim\.trade_id_seq is at 1, sim\.trade\.id at \d+$/, 'control: the sequence check sees a sequence moved back');
 	sq(qq{SELECT setval('sim.trade_id_seq', $last)});
 	is(sq(q{SELECT string_agg(s, '; ') FROM public.sequences_behind() s}), '', 'control: ... and none otherwise');
 }
