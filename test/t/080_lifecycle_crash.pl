@@ -138,7 +138,7 @@ sub ticker_ticks_on
 	$node->append_conf('postgresql.conf', "sim.enabled = on\n");
 	$node->reload;
 	sq('SELECT sim.resume()');
-	ok(wait_ticks($node, $t, 1), "$what: resumed, the ticker ticks the universe on");
+	ok(wait_ticks($node, $t, 1, 30), "$what: resumed, the ticker ticks the universe on");
 	pause_ticker();
 }
 
@@ -323,11 +323,11 @@ for my $f (@faults)
 	my $old_epoch = sq('SELECT epoch FROM sim.world');
 	my $t = tick_of($node);
 	sq('SELECT sim.resume()');
-	ok(wait_ticks($node, $t, 1), "$what: the ticker runs");
+	ok(wait_ticks($node, $t, 1, 30), "$what: the ticker runs");
 	my $e = sim_error($node, $db, q{SELECT sim.rollback('base')});
 	is($e->{ret}, 0, "$what: sim.rollback('base') commits") or diag($e->{stderr});
 	is(sq('SELECT paused FROM sim.world'), 'f', "$what: it leaves the ticker running");
-	ok(wait_ticks($node, $base->{tick}, 1), "$what: the ticker ticks on");
+	ok(wait_ticks($node, $base->{tick}, 1, 30), "$what: the ticker ticks on");
 	pause_ticker();
 	isnt(sq('SELECT epoch FROM sim.world'), $old_epoch, "$what: the universe has a new epoch");
 	is(sq("SELECT encode(state_hash, 'hex') FROM sim.tick_log WHERE tick = $base->{tick}"), $base->{hash},
