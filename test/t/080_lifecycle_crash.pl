@@ -152,7 +152,8 @@ sub check_sound
 	is(sq(q{SELECT string_agg(s, '; ') FROM public.sequences_behind() s}), '',
 		"$what: no sequence is behind the ids its table holds");
 	my $t = tick_of($node);
-	is(sq('SELECT sim.step(3)'), $t + 3, "$what: sim.step(3) ticks on from tick $t");
+	my ($ret, $out, $err) = $node->psql($db, 'SELECT sim.step(3)');
+	is($out, $t + 3, "$what: sim.step(3) ticks on from tick $t") or diag($err);
 }
 
 # Compare the universe with $want field by field (the digest table by
