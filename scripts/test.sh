@@ -5,7 +5,8 @@
 # Installs the Debian packages that are missing, builds (warnings are
 # errors: SIM_WERROR=1), installs the extension, then runs in order:
 #   unit     C unit tests of src/core          make unitcheck
-#   fuzz     libFuzzer on the delta decoder    make -C test/fuzz run (SIM_FUZZ_SECONDS)
+#   fuzz     libFuzzer on the delta and         make -C test/fuzz run (SIM_FUZZ_SECONDS,
+#            snapshot decoders                  the snapshot decoder half as long)
 #   regress  pg_regress (test/sql, expected/)  make installcheck, throwaway cluster
 #   isolation  pg_isolation_regress            make installcheck REGRESS=, same cluster
 #              (test/isolation/specs, expected/)

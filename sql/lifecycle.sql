@@ -175,7 +175,7 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF name !~ '^[A-Za-z0-9_.-]{1,63}$' THEN
-        RAISE EXCEPTION 'invalid snapshot name "%"', left(name, 80)
+        RAISE EXCEPTION 'invalid snapshot name "%"', sim.echo(name)
             USING ERRCODE = 'SM013',
                   DETAIL = 'A snapshot name is 1 to 63 characters, each a letter, a digit, "_", "." or "-".';
     END IF;
@@ -187,7 +187,7 @@ COMMENT ON FUNCTION sim.check_snapshot_name(text) IS
 CREATE FUNCTION sim.snapshot_not_found(name text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
-    RAISE EXCEPTION 'snapshot "%" does not exist', name
+    RAISE EXCEPTION 'snapshot "%" does not exist', sim.echo(name)
         USING ERRCODE = 'SM014', HINT = 'sim.snapshots lists the snapshots.';
 END
 $$;
@@ -196,7 +196,7 @@ COMMENT ON FUNCTION sim.snapshot_not_found(text) IS 'Raise SM014 naming the snap
 CREATE FUNCTION sim.snapshot_exists_error(name text) RETURNS void
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
-    RAISE EXCEPTION 'snapshot "%" already exists', name
+    RAISE EXCEPTION 'snapshot "%" already exists', sim.echo(name)
         USING ERRCODE = 'SM015', HINT = 'Choose another name, or drop it first with sim.drop_snapshot.';
 END
 $$;
@@ -286,12 +286,18 @@ BEGIN
                                     WHERE p.lo <= s.tick + 1 AND s.tick + 1 < p.hi) THEN
         PERFORM sim.restart_changes(s.tick);
     END IF;
+    -- partitions for the snapshot's raw history (retention may have dropped some since)
+    PERFORM sim.history_cover(t)
+       FROM (SELECT coalesce(max(p.raw_retention_ticks), 86400) AS keep, coalesce(max(p.partition_ticks), 3600) AS width
+               FROM sim.history_policy p) p,
+            generate_series(greatest(0, s.tick - p.keep - p.width), s.tick + 1, p.width) t;
+    PERFORM sim.history_cover(s.tick + 1);
     PERFORM sim.snapshot_restore(s.data, 'state', false, true);
     PERFORM sim.lifecycle_fault('rollback:tables');
     DELETE FROM sim.tick_log l WHERE l.tick > s.tick;
     UPDATE sim.world w SET epoch = sim.new_epoch() WHERE w.tick = s.tick AND w.state_hash = s.state_hash;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'snapshot "%" restored no world at its tick %', s.name, s.tick
+        RAISE EXCEPTION 'snapshot "%" restored no world at its tick %', sim.echo(s.name), s.tick
             USING ERRCODE = 'SM017', DETAIL = 'Its world section disagrees with its header.';
     END IF;
     PERFORM sim.invalidate_cache();
@@ -349,11 +355,49 @@ $$;
 COMMENT ON FUNCTION sim.load_recording(bytea) IS
     'Check an export as sim.import_snapshot does and restore only its recording sections (operators only)';
 
+-- Raise SM017 when a restored state table breaks one of its foreign keys:
+-- a restore checks none (it runs as a replica), and a file from elsewhere
+-- is not trusted to be whole.
+CREATE FUNCTION sim.check_snapshot_keys() RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k       record;
+    q       text;
+    broken  boolean;
+BEGIN
+    FOR k IN SELECT c.conname, c.conrelid, c.confrelid, c.conkey, c.confkey
+               FROM pg_catalog.pg_constraint c
+              WHERE c.contype = 'f' AND c.conparentid = 0
+                AND c.conrelid IN (SELECT x.target FROM sim.snapshot_section x WHERE x.part = 'state')
+              ORDER BY c.conrelid::regclass::text, c.conname LOOP
+        SELECT format('SELECT EXISTS (SELECT 1 FROM %s c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s p WHERE %s))',
+                      k.conrelid::regclass,
+                      string_agg(format('c.%I IS NOT NULL', a.attname), ' AND '),
+                      k.confrelid::regclass,
+                      string_agg(format('p.%I = c.%I', b.attname, a.attname), ' AND '))
+          INTO q
+          FROM unnest(k.conkey, k.confkey) AS u(ck, fk)
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.ck
+          JOIN pg_catalog.pg_attribute b ON b.attrelid = k.confrelid AND b.attnum = u.fk;
+        EXECUTE q INTO broken;
+        IF broken THEN
+            RAISE EXCEPTION 'the snapshot file is damaged'
+                USING ERRCODE = 'SM017',
+                      DETAIL = format('Its rows of %s break foreign key %s.', k.conrelid::regclass, k.conname),
+                      HINT = 'Export it again; nothing was changed.';
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION sim.check_snapshot_keys() IS
+    'Raise SM017 when a state table breaks a foreign key (after an import''s restore, which checks none)';
+
 CREATE FUNCTION sim.import_snapshot(data bytea, name text DEFAULT NULL) RETURNS sim.snapshots
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    i   record;
-    nm  text;
+    i       record;
+    nm      text;
+    result  sim.snapshots;
 BEGIN
     PERFORM sim.require_operator('sim.import_snapshot');
     IF data IS NULL THEN
@@ -371,7 +415,9 @@ BEGIN
     INSERT INTO sim.snapshot_store (name, tick, epoch, state_hash, journal_hw, change_hw, sim_version, raw_bytes, data)
     VALUES (nm, i.tick, i.epoch, i.state_hash, i.journal_hw, i.change_hw, i.sim_version, i.raw_bytes, data);
     PERFORM sim.snapshot_restore(data, 'recording', false, true);
-    RETURN sim.rollback_to(nm, false, true);
+    result := sim.rollback_to(nm, false, true);
+    PERFORM sim.check_snapshot_keys();
+    RETURN result;
 END
 $$;
 COMMENT ON FUNCTION sim.import_snapshot(bytea, text) IS

@@ -1,8 +1,8 @@
 /*
- * snapshot.c -- snapshots, rollback, export and import: the registered
- * tables (sim.snapshot_section) to and from the snapshot file
- * (sim/core/snapfile.h); the SQL functions around it are in
- * sql/lifecycle.sql, the user's view in docs/lifecycle.md.
+ * snapshot.c -- snapshots and export: the registered tables
+ * (sim.snapshot_section) into the snapshot file (sim/core/snapfile.h), the
+ * registry's helpers, and the lifecycle's fault points; the SQL functions
+ * around it are in sql/lifecycle.sql, the user's view in docs/lifecycle.md.
  *
  * Capture (sim.snapshot_capture): take the tick lock exclusively as a tick
  * does (guard.c's policy: no tick and no command is then in flight), read
@@ -10,21 +10,13 @@
  * snapshot, and release the lock at once; then read every state section
  * through that snapshot with a cursor, encoding each column with its
  * type's send function.  The ticker waits only for the lock and those few
- * reads, never for the copy.
+ * reads (logged at DEBUG1), never for the copy.
  *
- * Restore (sim.snapshot_restore): decode and check the whole file, the
- * sections against the registry and the target tables' columns (names and
- * type names), before anything changes; with session_replication_role set
- * to replica for the call (the triggers that record changes, keep tallies
- * or check foreign keys fire only on origin: the restored rows are the
- * state, already consistent; the ALWAYS and REPLICA triggers -- cache
- * invalidation, economy versions, history cover -- still fire), empty the
- * targets (TRUNCATE for unfiltered sections, DELETE ... WHERE filter for
- * filtered ones) and insert each section's rows in batches, one
- * INSERT ... SELECT FROM ROWS FROM (unnest(...), ...) per batch, every value
- * read by the receive function of this database's column type.  The
- * caller (a PL/pgSQL function of sql/lifecycle.sql) holds the tick lock
- * until its transaction ends.
+ * Restore: snapshot_restore.c.  Info (sim.snapshot_info): a whole file
+ * checked, and its header.
+ *
+ * Export (sim.snapshot_export): the stored file's state sections and the
+ * recording sections read from the live tables, re-encoded as one file.
  *
  * No shared state of its own: the tick lock is guard.c's, the world cache
  * shmem.c's (invalidated at commit by the caller).
@@ -42,14 +34,12 @@
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "storage/lock.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
-#include "utils/typcache.h"
 
 #include "sim/core/snapfile.h"
 #include "sim/errcodes.h"
@@ -59,14 +49,13 @@
 
 PG_FUNCTION_INFO_V1(sim_snapshot_capture);
 PG_FUNCTION_INFO_V1(sim_snapshot_info);
-PG_FUNCTION_INFO_V1(sim_snapshot_restore);
 PG_FUNCTION_INFO_V1(sim_snapshot_export);
 PG_FUNCTION_INFO_V1(sim_snapshot_hold_ticks);
 PG_FUNCTION_INFO_V1(sim_lifecycle_fault);
 
 char	   *sim_lifecycle_fault_point = NULL;
 
-#define BATCH_ROWS 10000
+#define BATCH_ROWS 10000		/* rows per cursor fetch */
 
 void
 SimSnapshotInit(void)
@@ -177,31 +166,17 @@ sim_snapshot_hold_ticks(PG_FUNCTION_ARGS)
 
 /* ---------------------------------------------------------------- the registry */
 
-typedef struct Section
-{
-	char		name[NAMEDATALEN];
-	int			part;
-	Oid			source;
-	Oid			target;
-	char	   *filter;			/* NULL: all rows */
-	int			ncols;			/* of target (restore) or source (capture) */
-	char	  **colname;
-	Oid		   *coltype;
-	int32	   *coltypmod;
-	AttrNumber *attnum;
-	char	  **typname;
-} Section;
 
-static void
-spi_check(int rc, int want, const char *what)
+void
+SimSnapshotSpiCheck(int rc, int want, const char *what)
 {
 	if (rc != want)
 		elog(ERROR, "%s failed: %s", what, SPI_result_code_string(rc));
 }
 
 /* The columns of relid that hold data (not dropped, not generated), in order. */
-static void
-load_columns(Section *s, Oid relid)
+void
+SimSnapshotLoadColumns(SimSnapshotSection *s, Oid relid)
 {
 	Datum		arg = ObjectIdGetDatum(relid);
 	Oid			argtype = OIDOID;
@@ -213,7 +188,7 @@ load_columns(Section *s, Oid relid)
 							   "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
 							   "ORDER BY a.attnum",
 							   1, &argtype, &arg, NULL, true, 0);
-	spi_check(rc, SPI_OK_SELECT, "reading a table's columns");
+	SimSnapshotSpiCheck(rc, SPI_OK_SELECT, "reading a table's columns");
 	s->ncols = (int) SPI_processed;
 	s->colname = palloc(sizeof(char *) * (s->ncols + 1));
 	s->coltype = palloc(sizeof(Oid) * (s->ncols + 1));
@@ -235,21 +210,21 @@ load_columns(Section *s, Oid relid)
 }
 
 /* The registered sections of part ("state" or "recording"), in order. */
-static Section *
-load_registry(const char *part, int *n)
+SimSnapshotSection *
+SimSnapshotLoadRegistry(const char *part, int *n)
 {
 	Datum		arg = CStringGetTextDatum(part);
 	Oid			argtype = TEXTOID;
-	Section    *out;
+	SimSnapshotSection    *out;
 	uint64		i;
 	int			rc;
 
 	rc = SPI_execute_with_args("SELECT s.name, s.source::oid, s.target::oid, s.filter "
 							   "FROM sim.snapshot_section s WHERE s.part = $1 ORDER BY s.ord",
 							   1, &argtype, &arg, NULL, true, 0);
-	spi_check(rc, SPI_OK_SELECT, "reading sim.snapshot_section");
+	SimSnapshotSpiCheck(rc, SPI_OK_SELECT, "reading sim.snapshot_section");
 	*n = (int) SPI_processed;
-	out = palloc0(sizeof(Section) * (*n + 1));
+	out = palloc0(sizeof(SimSnapshotSection) * (*n + 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
@@ -265,8 +240,8 @@ load_registry(const char *part, int *n)
 	return out;
 }
 
-static char *
-qualified(Oid relid)
+char *
+SimSnapshotRelName(Oid relid)
 {
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
 }
@@ -286,7 +261,7 @@ put_be32(StringInfo buf, uint32 v)
  * rows' fields in each column type's send format.
  */
 static void
-capture_section(Section *s, Datum *params, SimSnapSection *sec)
+capture_section(SimSnapshotSection *s, Datum *params, SimSnapSection *sec)
 {
 	StringInfoData query;
 	StringInfoData raw;
@@ -297,12 +272,12 @@ capture_section(Section *s, Datum *params, SimSnapSection *sec)
 	int			c;
 	uint64		nrows = 0;
 
-	load_columns(s, s->source);
+	SimSnapshotLoadColumns(s, s->source);
 	initStringInfo(&query);
 	appendStringInfoString(&query, "SELECT ");
 	for (c = 0; c < s->ncols; c++)
 		appendStringInfo(&query, "%s%s", c ? ", " : "", quote_identifier(s->colname[c]));
-	appendStringInfo(&query, " FROM %s", qualified(s->source));
+	appendStringInfo(&query, " FROM %s", SimSnapshotRelName(s->source));
 	if (s->filter)
 		appendStringInfo(&query, " WHERE %s", s->filter);
 
@@ -383,7 +358,7 @@ capture_sequences(uint32 *n)
 					 "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
 					 "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass "
 					 "AND d.deptype IN ('a', 'i') ORDER BY 1", true, 0);
-	spi_check(rc, SPI_OK_SELECT, "listing the owned sequences");
+	SimSnapshotSpiCheck(rc, SPI_OK_SELECT, "listing the owned sequences");
 	*n = (uint32) SPI_processed;
 	out = palloc0(sizeof(SimSnapSequence) * (*n + 1));
 	names = palloc(sizeof(char *) * (*n + 1));
@@ -395,7 +370,7 @@ capture_sequences(uint32 *n)
 		bool		isnull;
 
 		rc = SPI_execute(q, true, 0);
-		spi_check(rc, SPI_OK_SELECT, "reading a sequence");
+		SimSnapshotSpiCheck(rc, SPI_OK_SELECT, "reading a sequence");
 		strlcpy(out[i].name, names[i], sizeof(out[i].name));
 		out[i].last_value = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		out[i].is_called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) ? 1 : 0;
@@ -434,7 +409,7 @@ sim_snapshot_capture(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	SimSnapFile f;
 	Snapshot	snap;
-	Section    *secs;
+	SimSnapshotSection    *secs;
 	int			nsecs,
 				i;
 	Datum		params[3];
@@ -444,6 +419,7 @@ sim_snapshot_capture(PG_FUNCTION_ARGS)
 	int			rc;
 	bytea	   *data;
 	MemoryContext callcxt = CurrentMemoryContext;
+	TimestampTz held_at;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "sim.snapshot_capture must return a record");
@@ -452,11 +428,12 @@ sim_snapshot_capture(PG_FUNCTION_ARGS)
 
 	/* the capture point: no tick, no command in flight */
 	hold_ticks();
+	held_at = GetCurrentTimestamp();
 	rc = SPI_execute("SELECT w.tick, w.epoch, w.state_hash, sim.journal_hw(), "
 					 "(SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END FROM sim.change_seq s), "
 					 "pg_catalog.current_setting('server_version') "
 					 "FROM sim.world w", true, 0);
-	spi_check(rc, SPI_OK_SELECT, "reading sim.world");
+	SimSnapshotSpiCheck(rc, SPI_OK_SELECT, "reading sim.world");
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -475,14 +452,17 @@ sim_snapshot_capture(PG_FUNCTION_ARGS)
 		f.journal_hw = DatumGetInt64(SPI_getbinval(tup, td, 4, &isnull));
 		f.change_hw = DatumGetInt64(SPI_getbinval(tup, td, 5, &isnull));
 	}
-	secs = load_registry("state", &nsecs);
+	secs = SimSnapshotLoadRegistry("state", &nsecs);
 	f.seq = capture_sequences(&f.nseq);
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	release_ticks();
+	ereport(DEBUG1,
+			(errmsg("sim snapshot held the tick lock for %.3f ms",
+					(double) (GetCurrentTimestamp() - held_at) / 1000.0)));
 
 	/* the copy, through that snapshot, with ticks running */
 	rc = SPI_execute("SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'sim'", true, 1);
-	spi_check(rc, SPI_OK_SELECT, "reading the extension's version");
+	SimSnapshotSpiCheck(rc, SPI_OK_SELECT, "reading the extension's version");
 	strlcpy(f.sim_version, SPI_processed == 1 ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) : "unknown",
 			sizeof(f.sim_version));
 	params[0] = Int64GetDatum(f.tick);
@@ -519,8 +499,8 @@ sim_snapshot_capture(PG_FUNCTION_ARGS)
 
 /* ---------------------------------------------------------------- decode and check */
 
-static void
-decode_or_raise(bytea *data, SimSnapFile *f)
+void
+SimSnapshotDecode(bytea *data, SimSnapFile *f)
 {
 	char		err[300];
 	int			st;
@@ -543,415 +523,6 @@ decode_or_raise(bytea *data, SimSnapFile *f)
 				 errhint("Export it again; nothing was changed.")));
 }
 
-static void
-foreign_layout(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_SIM_FOREIGN_SNAPSHOT),
-			 errmsg("the snapshot file's tables do not match this database's"),
-			 errdetail("%s", detail),
-			 errhint("Import it into a database with the same sim version; nothing was changed.")));
-}
-
-/*
- * Pair each registered section of part with the file's (by name) and check
- * the columns against its target's; returns the file section per registered
- * section.
- */
-static SimSnapSection **
-match_sections(SimSnapFile *f, Section *secs, int nsecs, int part)
-{
-	SimSnapSection **m = palloc0(sizeof(SimSnapSection *) * (nsecs + 1));
-	uint32		j;
-	int			i,
-				c;
-
-	for (j = 0; j < f->nsections; j++)
-	{
-		SimSnapSection *fs = &f->sections[j];
-		bool		found = false;
-
-		if (fs->part != part)
-			continue;
-		for (i = 0; i < nsecs; i++)
-			if (strcmp(secs[i].name, fs->name) == 0)
-			{
-				if (m[i] != NULL)
-					foreign_layout(psprintf("The file has section \"%s\" twice.", fs->name));
-				m[i] = fs;
-				found = true;
-			}
-		if (!found)
-			foreign_layout(psprintf("The file has section \"%s\", which this database does not register.", fs->name));
-	}
-	for (i = 0; i < nsecs; i++)
-	{
-		Section    *s = &secs[i];
-
-		if (m[i] == NULL)
-			foreign_layout(psprintf("The file has no section \"%s\".", s->name));
-		load_columns(s, s->target);
-		if ((uint32) s->ncols != m[i]->ncols)
-			foreign_layout(psprintf("Section \"%s\" has %u columns in the file and %d in %s.",
-									s->name, m[i]->ncols, s->ncols, qualified(s->target)));
-		for (c = 0; c < s->ncols; c++)
-			if (strcmp(s->colname[c], m[i]->colname[c]) != 0 || strcmp(s->typname[c], m[i]->coltype[c]) != 0)
-				foreign_layout(psprintf("Column %d of section \"%s\" is %s %s in the file and %s %s in %s.",
-										c + 1, s->name, m[i]->colname[c], m[i]->coltype[c],
-										s->colname[c], s->typname[c], qualified(s->target)));
-	}
-	return m;
-}
-
-/* The setval of each of the file's sequences, after checking it is one of the state targets' own. */
-static void
-check_sequences(SimSnapFile *f, bool apply)
-{
-	Oid			argtypes[3] = {TEXTOID, INT8OID, BOOLOID};
-	uint32		i;
-
-	for (i = 0; i < f->nseq; i++)
-	{
-		Datum		args[3];
-		int			rc;
-
-		args[0] = CStringGetTextDatum(f->seq[i].name);
-		args[1] = Int64GetDatum(f->seq[i].last_value);
-		args[2] = BoolGetDatum(f->seq[i].is_called != 0);
-		rc = SPI_execute_with_args(apply
-								   ? "SELECT pg_catalog.setval(pg_catalog.to_regclass($1), $2, $3)"
-								   : "SELECT 1 FROM pg_catalog.pg_depend d "
-								   "JOIN sim.snapshot_section x ON x.target = d.refobjid AND x.part = 'state' "
-								   "WHERE d.objid = pg_catalog.to_regclass($1) AND d.deptype IN ('a', 'i') "
-								   "AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
-								   "AND $2 IS NOT NULL AND $3 IS NOT NULL",
-								   3, argtypes, args, NULL, !apply, 1);
-		spi_check(rc, SPI_OK_SELECT, "checking a sequence");
-		if (SPI_processed != 1)
-			foreign_layout(psprintf("The file sets sequence \"%s\", which no registered table of this database owns.",
-									f->seq[i].name));
-	}
-}
-
-/* ---------------------------------------------------------------- restore */
-
-typedef struct Receiver
-{
-	FmgrInfo	fn;
-	Oid			ioparam;
-	int32		typmod;
-	Oid			typid;
-} Receiver;
-
-static Receiver *
-receivers(Section *s)
-{
-	Receiver   *r = palloc(sizeof(Receiver) * s->ncols);
-	int			c;
-
-	for (c = 0; c < s->ncols; c++)
-	{
-		Oid			fn;
-
-		getTypeBinaryInputInfo(s->coltype[c], &fn, &r[c].ioparam);
-		fmgr_info(fn, &r[c].fn);
-		r[c].typmod = s->coltypmod[c];
-		r[c].typid = s->coltype[c];
-	}
-	return r;
-}
-
-/* One field through its column's receive function; all its bytes must be used. */
-static Datum
-receive_field(Receiver *r, StringInfo buf, const uint8 *data, int32 len, bool *isnull)
-{
-	Datum		d;
-
-	if (len < 0)
-	{
-		*isnull = true;
-		return ReceiveFunctionCall(&r->fn, NULL, r->ioparam, r->typmod);
-	}
-	*isnull = false;
-	resetStringInfo(buf);
-	appendBinaryStringInfo(buf, (const char *) data, len);
-	d = ReceiveFunctionCall(&r->fn, buf, r->ioparam, r->typmod);
-	if (buf->cursor != buf->len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("a value of type %s is longer than its type reads", format_type_be(r->typid))));
-	return d;
-}
-
-/*
- * Read every value of the matched sections through the receive functions,
- * in a subtransaction: any failure is SM017, and nothing has changed.
- */
-static void
-check_values(Section *secs, SimSnapSection **m, int nsecs)
-{
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "snapshot check",
-												  ALLOCSET_DEFAULT_SIZES);
-	volatile int at = 0;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(scratch);
-	PG_TRY();
-	{
-		StringInfoData buf;
-		int			i;
-
-		initStringInfo(&buf);
-		for (i = 0; i < nsecs; i++)
-		{
-			Receiver   *r = receivers(&secs[i]);
-			uint64		pos = 0;
-			const uint8 *data;
-			int32		len;
-			int			c = 0;
-
-			at = i;
-			while (SimSnapNextField(m[i]->raw, m[i]->raw_len, &pos, &data, &len))
-			{
-				bool		isnull;
-
-				(void) receive_field(&r[c], &buf, data, len, &isnull);
-				c = (c + 1) % secs[i].ncols;
-			}
-			MemoryContextReset(scratch);
-			initStringInfo(&buf);
-		}
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			ReThrowError(edata);
-		ereport(ERROR,
-				(errcode(ERRCODE_SIM_CORRUPT_SNAPSHOT),
-				 errmsg("the snapshot file is damaged"),
-				 errdetail("A value of section \"%s\" does not read as its column's type: %s.",
-						   secs[at].name, edata->message),
-				 errhint("Export it again; nothing was changed.")));
-	}
-	PG_END_TRY();
-	MemoryContextDelete(scratch);
-}
-
-/*
- * Insert the file section's rows into s's target, BATCH_ROWS at a time: one
- * array of the target's row type per batch (so array columns need nothing
- * special), expanded by INSERT ... SELECT (r).c, ... FROM unnest($1) r.
- */
-static void
-insert_rows(Section *s, SimSnapSection *fs)
-{
-	Receiver   *r = receivers(s);
-	Oid			reltype = get_rel_type_id(s->target);
-	Oid			argtype = get_array_type(reltype);
-	TupleDesc	td = lookup_rowtype_tupdesc_copy(reltype, -1);
-	Datum	   *rows = palloc(sizeof(Datum) * BATCH_ROWS);
-	Datum	   *values = palloc0(sizeof(Datum) * td->natts);
-	bool	   *nulls = palloc(sizeof(bool) * td->natts);
-	MemoryContext batch = AllocSetContextCreate(CurrentMemoryContext, "snapshot restore batch",
-												ALLOCSET_DEFAULT_SIZES);
-	StringInfoData q;
-	StringInfoData buf;
-	SPIPlanPtr	plan;
-	uint64		pos = 0,
-				row;
-	int			c;
-
-	if (fs->nrows == 0)
-		return;
-	if (!OidIsValid(argtype))
-		elog(ERROR, "table %s has no array type", qualified(s->target));
-	initStringInfo(&q);
-	appendStringInfo(&q, "INSERT INTO %s (", qualified(s->target));
-	for (c = 0; c < s->ncols; c++)
-		appendStringInfo(&q, "%s%s", c ? ", " : "", quote_identifier(s->colname[c]));
-	appendStringInfoString(&q, ") OVERRIDING SYSTEM VALUE SELECT ");
-	for (c = 0; c < s->ncols; c++)
-		appendStringInfo(&q, "%s(r).%s", c ? ", " : "", quote_identifier(s->colname[c]));
-	appendStringInfoString(&q, " FROM pg_catalog.unnest($1) r");
-	plan = SPI_prepare(q.data, 1, &argtype);
-	if (plan == NULL)
-		elog(ERROR, "preparing the restore of section %s failed: %s", s->name,
-			 SPI_result_code_string(SPI_result));
-	initStringInfo(&buf);
-
-	for (row = 0; row < fs->nrows;)
-	{
-		MemoryContext old = MemoryContextSwitchTo(batch);
-		int			n = 0;
-		int			rc;
-		int			dims[1];
-		int			lbs[1] = {1};
-		Datum		arg;
-
-		for (; row < fs->nrows && n < BATCH_ROWS; row++, n++)
-		{
-			memset(nulls, true, sizeof(bool) * td->natts);
-			for (c = 0; c < s->ncols; c++)
-			{
-				const uint8 *data;
-				int32		len;
-				int			a = s->attnum[c] - 1;
-
-				if (!SimSnapNextField(fs->raw, fs->raw_len, &pos, &data, &len))
-					elog(ERROR, "snapshot section %s ends early", s->name);
-				values[a] = receive_field(&r[c], &buf, data, len, &nulls[a]);
-			}
-			rows[n] = heap_copy_tuple_as_datum(heap_form_tuple(td, values, nulls), td);
-		}
-		dims[0] = n;
-		arg = PointerGetDatum(construct_md_array(rows, NULL, 1, dims, lbs, reltype, -1, false, TYPALIGN_DOUBLE));
-		MemoryContextSwitchTo(old);
-		rc = SPI_execute_plan(plan, &arg, NULL, false, 0);
-		spi_check(rc, SPI_OK_INSERT, "restoring a section");
-		MemoryContextReset(batch);
-	}
-	SPI_freeplan(plan);
-	MemoryContextDelete(batch);
-}
-
-/*
- * Empty the targets of the matched sections: one TRUNCATE for those without
- * a filter (foreign keys among them need one statement), DELETE ... WHERE
- * filter for the others, with the file's tick and high-water marks.
- */
-static void
-empty_targets(Section *secs, int nsecs, SimSnapFile *f)
-{
-	StringInfoData t;
-	Oid			argtypes[3] = {INT8OID, INT8OID, INT8OID};
-	Datum		params[3];
-	int			i,
-				rc,
-				n = 0;
-
-	params[0] = Int64GetDatum(f->tick);
-	params[1] = Int64GetDatum(f->journal_hw);
-	params[2] = Int64GetDatum(f->change_hw);
-	initStringInfo(&t);
-	appendStringInfoString(&t, "TRUNCATE ");
-	for (i = 0; i < nsecs; i++)
-	{
-		if (secs[i].filter != NULL)
-			continue;
-		appendStringInfo(&t, "%s%s", n++ ? ", " : "", qualified(secs[i].target));
-	}
-	if (n > 0)
-	{
-		rc = SPI_execute(t.data, false, 0);
-		spi_check(rc, SPI_OK_UTILITY, "emptying the sections' tables");
-	}
-	for (i = 0; i < nsecs; i++)
-	{
-		char	   *q;
-
-		if (secs[i].filter == NULL)
-			continue;
-		q = psprintf("DELETE FROM %s WHERE %s", qualified(secs[i].target), secs[i].filter);
-		rc = SPI_execute_with_args(q, 3, argtypes, params, NULL, false, 0);
-		spi_check(rc, SPI_OK_DELETE, "emptying a filtered section's table");
-	}
-}
-
-typedef struct RestoreCtx
-{
-	const char *section;
-} RestoreCtx;
-
-static void
-restore_context(void *arg)
-{
-	RestoreCtx *ctx = arg;
-
-	if (ctx->section)
-		errcontext("restoring snapshot section \"%s\"", ctx->section);
-}
-
-/*
- * SQL: sim.snapshot_restore(data bytea, part text, check_values boolean,
- * apply boolean) -- replace the rows of part's targets by the file's (see
- * the opening comment).  Everything is checked before anything changes;
- * with check_values every value is read once first (imports); without
- * apply nothing changes.
- */
-Datum
-sim_snapshot_restore(PG_FUNCTION_ARGS)
-{
-	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	char	   *part = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	bool		values_first = PG_GETARG_BOOL(2);
-	bool		apply = PG_GETARG_BOOL(3);
-	int			partno;
-	SimSnapFile f;
-	Section    *secs;
-	SimSnapSection **m;
-	int			nsecs,
-				i,
-				nest;
-	RestoreCtx	ctx = {NULL};
-	ErrorContextCallback cb;
-
-	if (strcmp(part, "state") == 0)
-		partno = SIM_SNAP_PART_STATE;
-	else if (strcmp(part, "recording") == 0)
-		partno = SIM_SNAP_PART_RECORDING;
-	else
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("part must be state or recording, not \"%s\"", part)));
-	decode_or_raise(data, &f);
-	SPI_connect();
-	secs = load_registry(part, &nsecs);
-	m = match_sections(&f, secs, nsecs, partno);
-	if (partno == SIM_SNAP_PART_STATE)
-		check_sequences(&f, false);
-	if (values_first)
-		check_values(secs, m, nsecs);
-	if (!apply)
-	{
-		SPI_finish();
-		PG_RETURN_VOID();
-	}
-
-	/* from here on the tables change */
-	nest = NewGUCNestLevel();
-	(void) set_config_option("session_replication_role", "replica", PGC_SUSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	cb.callback = restore_context;
-	cb.arg = &ctx;
-	cb.previous = error_context_stack;
-	error_context_stack = &cb;
-	empty_targets(secs, nsecs, &f);
-	for (i = 0; i < nsecs; i++)
-	{
-		ctx.section = secs[i].name;
-		insert_rows(&secs[i], m[i]);
-	}
-	ctx.section = NULL;
-	error_context_stack = cb.previous;
-	AtEOXact_GUC(true, nest);
-	if (partno == SIM_SNAP_PART_STATE)
-		check_sequences(&f, true);
-	SPI_finish();
-	PG_RETURN_VOID();
-}
-
 /*
  * SQL: sim.snapshot_info(data bytea, OUT tick, OUT epoch, OUT state_hash,
  * OUT journal_hw, OUT change_hw, OUT sim_version, OUT raw_bytes) -- a
@@ -968,7 +539,7 @@ sim_snapshot_info(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "sim.snapshot_info must return a record");
-	decode_or_raise(data, &f);
+	SimSnapshotDecode(data, &f);
 	values[0] = Int64GetDatum(f.tick);
 	values[1] = Int64GetDatum(f.epoch);
 	values[2] = PointerGetDatum(cstring_to_text_with_len((const char *) f.state_hash, SIM_SNAP_HASH_LEN));
@@ -991,7 +562,7 @@ sim_snapshot_export(PG_FUNCTION_ARGS)
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
 	SimSnapFile f;
 	SimSnapSection *all;
-	Section    *secs;
+	SimSnapshotSection    *secs;
 	int			nsecs,
 				i;
 	Datum		params[3];
@@ -1000,9 +571,9 @@ sim_snapshot_export(PG_FUNCTION_ARGS)
 	uint32		nstate = 0,
 				j;
 
-	decode_or_raise(data, &f);
+	SimSnapshotDecode(data, &f);
 	SPI_connect();
-	secs = load_registry("recording", &nsecs);
+	secs = SimSnapshotLoadRegistry("recording", &nsecs);
 	all = palloc0(sizeof(SimSnapSection) * (f.nsections + nsecs + 1));
 	for (j = 0; j < f.nsections; j++)
 		if (f.sections[j].part == SIM_SNAP_PART_STATE)

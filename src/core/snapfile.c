@@ -445,7 +445,8 @@ SimSnapDecode(const uint8_t *buf, size_t len, const SimSnapMem *mem,
 		r.pos += SIM_SNAP_HASH_LEN;
 	}
 	f->nseq = ru32(&r, "the sequence count");
-	if (!r.bad && f->nseq > SIM_SNAP_MAX_SEQUENCES)
+	/* a sequence takes at least 11 bytes: no allocation beyond what the input can fill */
+	if (!r.bad && (f->nseq > SIM_SNAP_MAX_SEQUENCES || (size_t) f->nseq * 11 > r.len - r.pos))
 	{
 		r.bad = 1;
 		r.what = "the sequence count";
@@ -469,7 +470,8 @@ SimSnapDecode(const uint8_t *buf, size_t len, const SimSnapMem *mem,
 		}
 	}
 	f->nsections = r.bad ? 0 : ru32(&r, "the section count");
-	if (!r.bad && f->nsections > SIM_SNAP_MAX_SECTIONS)
+	/* a section takes at least 31 bytes */
+	if (!r.bad && (f->nsections > SIM_SNAP_MAX_SECTIONS || (size_t) f->nsections * 31 > r.len - r.pos))
 	{
 		r.bad = 1;
 		r.what = "the section count";
@@ -495,7 +497,8 @@ SimSnapDecode(const uint8_t *buf, size_t len, const SimSnapMem *mem,
 			r.what = "a section part";
 		}
 		s->ncols = r.bad ? 0 : ru32(&r, "a column count");
-		if (!r.bad && (s->ncols == 0 || s->ncols > SIM_SNAP_MAX_COLUMNS))
+		/* a column takes at least 4 bytes */
+		if (!r.bad && (s->ncols == 0 || s->ncols > SIM_SNAP_MAX_COLUMNS || (size_t) s->ncols * 4 > r.len - r.pos))
 		{
 			r.bad = 1;
 			r.what = "a column count";
@@ -506,10 +509,12 @@ SimSnapDecode(const uint8_t *buf, size_t len, const SimSnapMem *mem,
 			break;
 		}
 		s->colname = mem->alloc(sizeof(char *) * s->ncols, mem->arg);
-		s->coltype = mem->alloc(sizeof(char *) * s->ncols, mem->arg);
-		if (s->colname == NULL || s->coltype == NULL)
+		if (s->colname == NULL)
 			goto nomem;
 		memset(s->colname, 0, sizeof(char *) * s->ncols);
+		s->coltype = mem->alloc(sizeof(char *) * s->ncols, mem->arg);
+		if (s->coltype == NULL)
+			goto nomem;
 		memset(s->coltype, 0, sizeof(char *) * s->ncols);
 		for (c = 0; c < s->ncols && !r.bad; c++)
 		{

@@ -70,9 +70,11 @@ CREATE TEMP TABLE pship AS
 SELECT p.id AS player, s.id AS ship, s.docked_at AS station FROM sim.player p JOIN sim.ship s ON s.faction_id = p.faction_id;
 GRANT SELECT ON pship TO PUBLIC;
 SELECT sim.step(5);
--- A buys ore and sells some back; B buys fuel and flies off
+-- A buys ore and sells some back; B buys fuel, undocks and flies to another station
 SELECT pg_temp.as_role('sim_player', a::text, format('SELECT api.buy(%s, 1, 40)', (SELECT ship FROM pship WHERE player = a))) AS a_buys,
        pg_temp.as_role('sim_player', b::text, format('SELECT api.buy(%s, 8, 10)', (SELECT ship FROM pship WHERE player = b))) AS b_buys
+  FROM pl;
+SELECT pg_temp.as_role('sim_player', b::text, format('SELECT api.undock(%s)', (SELECT ship FROM pship WHERE player = b))) AS b_undocks
   FROM pl;
 SELECT sim.step(3);
 SELECT pg_temp.as_role('sim_player', a::text, format('SELECT api.sell(%s, 1, 15)', (SELECT ship FROM pship WHERE player = a))) AS a_sells
@@ -80,9 +82,12 @@ SELECT pg_temp.as_role('sim_player', a::text, format('SELECT api.sell(%s, 1, 15)
 SELECT count(*) > 0 AS players_traded FROM sim.trade t JOIN pship p ON p.ship IN (t.buyer_ship, t.seller_ship);
 SELECT sim.step(10);
 SELECT count(*) > 0 AS npcs_traded FROM sim.trade t WHERE t.buyer_ship NOT IN (SELECT ship FROM pship) OR t.seller_ship NOT IN (SELECT ship FROM pship);
--- a command between ticks: its changes are filed under the next tick, and are in the snapshot
-SELECT pg_temp.as_role('sim_player', a::text, format('SELECT api.sell(%s, 1, 5)', (SELECT ship FROM pship WHERE player = a))) AS a_sells_again
-  FROM pl;
+-- commands between ticks: their changes are filed under the next tick, and are in the snapshot
+SELECT pg_temp.as_role('sim_player', a::text, format('SELECT api.sell(%s, 1, 5)', (SELECT ship FROM pship WHERE player = a))) AS a_sells_again,
+       pg_temp.as_role('sim_player', b::text, format('SELECT api.navigate(%s, %L)', p.ship,
+                       'station:' || (SELECT min(o.id) FROM sim.station o JOIN sim.station h ON h.id = p.station
+                                       WHERE o.sector_id = h.sector_id AND o.id <> h.id))) AS b_flies
+  FROM pl JOIN pship p ON p.player = pl.b;
 SELECT count(*) > 0 AS changes_after_tick FROM sim.change c, sim.world w WHERE c.tick = w.tick + 1;
 
 ---
@@ -105,7 +110,7 @@ SELECT pg_temp.digest_diff('at snapshot', 'after snapshot') AS changed_by_snapsh
 --- Tick on, and trade
 ---
 SELECT sim.step(12);
-SELECT pg_temp.as_role('sim_player', b::text, format('SELECT api.buy(%s, 3, 5)', (SELECT ship FROM pship WHERE player = b))) AS b_buys_more
+SELECT pg_temp.as_role('sim_player', a::text, format('SELECT api.buy(%s, 3, 5)', (SELECT ship FROM pship WHERE player = a))) AS a_buys_more
   FROM pl;
 SELECT sim.step(3);
 CREATE TEMP TABLE first_run AS SELECT tick, state_hash FROM sim.tick_log WHERE tick > (SELECT tick FROM at_snap);
@@ -133,7 +138,7 @@ SELECT (SELECT count(*) FROM pending_at_snap) AS pending_then,
 SELECT count(*) AS tick_log_after FROM sim.tick_log l, at_snap s WHERE l.tick > s.tick;
 -- the same commands again: the same hash at every tick
 SELECT sim.step(12) - (SELECT tick FROM at_snap) AS replayed_to;
-SELECT pg_temp.as_role('sim_player', b::text, format('SELECT api.buy(%s, 3, 5)', (SELECT ship FROM pship WHERE player = b))) AS b_buys_more
+SELECT pg_temp.as_role('sim_player', a::text, format('SELECT api.buy(%s, 3, 5)', (SELECT ship FROM pship WHERE player = a))) AS a_buys_more
   FROM pl;
 SELECT sim.step(3);
 SELECT count(*) AS ticks, count(*) FILTER (WHERE l.state_hash = f.state_hash) AS same_hash
@@ -231,6 +236,41 @@ SELECT what, pg_temp.fails(format('SELECT sim.import_snapshot(%L::bytea, %L)', d
 SELECT pg_temp.fails(format('SELECT sim.import_snapshot(%L::bytea)',
                             overlay(data placing '\x00000002'::bytea from 9))) AS future_version
   FROM export;
+-- a value this database's column type refuses (same type name, narrower
+-- typmod) behind a valid checksum: SM017 from import's value check, before
+-- anything changes; through a recording section made for the test
+BEGIN;
+CREATE TEMP TABLE probe_src AS SELECT s.id, s.pos FROM sim.station s;
+CREATE TEMP TABLE probe_dst (id integer, pos geometry(Point));
+INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord)
+VALUES ('probe', 'recording', 'probe_src', 'probe_dst', NULL, 1000000);
+CREATE TEMP TABLE probe_file AS SELECT sim.export_snapshot('into-empty') AS data;
+SELECT pg_temp.fails($$SELECT sim.import_snapshot((SELECT data FROM probe_file), 'refused-value')$$) AS value_refused,
+       pg_temp.fails($$SELECT sim.load_recording((SELECT data FROM probe_file))$$) AS recording_value_refused;
+ROLLBACK;
+-- a database whose tables differ from the file's: SM016, saying where
+BEGIN;
+ALTER TABLE sim.faction ADD COLUMN motto text;
+SELECT pg_temp.fails($$SELECT sim.import_snapshot((SELECT data FROM export), 'other-layout')$$) AS extra_column;
+DO $$
+DECLARE
+    detail  text;
+BEGIN
+    PERFORM sim.import_snapshot((SELECT data FROM export), 'other-layout');
+EXCEPTION WHEN SQLSTATE 'SM016' THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    RAISE NOTICE '%', detail;
+END
+$$;
+ROLLBACK;
+-- rows that break a foreign key (which a restore does not check): import's last check finds them
+SELECT pg_temp.fails('SELECT sim.check_snapshot_keys()') AS keys_whole;
+BEGIN;
+SET LOCAL session_replication_role = replica;
+DELETE FROM sim.faction f WHERE f.id = (SELECT min(s.faction_id) FROM sim.ship s);
+RESET session_replication_role;
+SELECT pg_temp.fails('SELECT sim.check_snapshot_keys()') AS keys_broken;
+ROLLBACK;
 SELECT pg_temp.everything() = f AS nothing_changed FROM before_errors;
 
 ---
@@ -246,7 +286,15 @@ INSERT INTO probe VALUES
     ('export_snapshot', $$SELECT sim.export_snapshot('into-empty')$$),
     ('import_snapshot', $$SELECT sim.import_snapshot((SELECT data FROM pg_temp.export), 'by-someone')$$),
     ('load_recording', $$SELECT sim.load_recording((SELECT data FROM pg_temp.export))$$),
-    ('snapshot_restore', $$SELECT sim.snapshot_restore((SELECT data FROM pg_temp.export), 'state', true)$$);
+    ('snapshot_restore', $$SELECT sim.snapshot_restore((SELECT data FROM pg_temp.export), 'state', true)$$),
+    ('snapshot_capture', $$SELECT sim.snapshot_capture()$$),
+    ('snapshot_info', $$SELECT sim.snapshot_info((SELECT data FROM pg_temp.export))$$),
+    ('snapshot_export', $$SELECT sim.snapshot_export((SELECT data FROM pg_temp.export))$$),
+    ('snapshot_hold_ticks', $$SELECT sim.snapshot_hold_ticks()$$),
+    ('rollback_to', $$SELECT sim.rollback_to('into-empty', false, false)$$),
+    ('restart_changes', $$SELECT sim.restart_changes(1)$$),
+    ('lifecycle_fault', $$SELECT sim.lifecycle_fault('rollback:tables')$$),
+    ('check_snapshot_keys', $$SELECT sim.check_snapshot_keys()$$);
 GRANT SELECT ON export TO PUBLIC;
 SELECT fn, pg_temp.as_role('sim_anon', NULL, q) AS anon,
        pg_temp.as_role('sim_player', (SELECT a::text FROM pl), q) AS player

@@ -50,5 +50,6 @@ extern void test_money(void);
 extern void test_journey(void);
 extern void test_economy(void);
 extern void test_frustum(void);
+extern void test_snapfile(void);
 
 #endif							/* SIM_TEST_UNIT_H */

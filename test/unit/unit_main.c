@@ -58,6 +58,7 @@ main(void)
 	test_journey();
 	test_economy();
 	test_frustum();
+	test_snapfile();
 	printf("%d passed, %d failed\n", unit_passed, unit_failed);
 	return unit_failed > 0 ? 1 : 0;
 }

@@ -9,8 +9,9 @@
  *
  * Contract for hostile input: SimSnapDecode reads only inside the buffer it
  * is given, checks the header and the checksum before it allocates
- * anything, allocates for a chunk at most 255 times its compressed length
- * (plus 64 bytes) and at most SIM_SNAP_CHUNK bytes, and walks every row of
+ * anything, allocates for a section's rows at most 255 times the bytes left
+ * in the file plus 64 bytes per chunk (a chunk at most SIM_SNAP_CHUNK bytes),
+ * for its descriptions at most 25 times the bytes left, and walks every row of
  * every section: each field's length fits in what is left.  It reports
  * the first problem found as SIM_SNAP_CORRUPT (damaged: magic, length,
  * checksum, LZ4, structure) or SIM_SNAP_FOREIGN (another format version),
