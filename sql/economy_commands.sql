@@ -18,6 +18,9 @@
 --      hold, writes whose bounds are checked before, so that the wallets,
 --      which all trades with a faction's stations lock, are held for the
 --      shortest time; when they raise, the error undoes those writes.)
+--   5. records itself in the command journal as its last statement (the
+--      line marked "journal": sim.journal_write, sql/replay.sql), so only a
+--      command that succeeded is journalled.
 -- A bound over many rows is read from the one row that owns it: a hold's
 -- free room from the ship's cargo_held, a station's free storage from its
 -- stock_held (the tallies schema.sql keeps).  Every command that changes a

@@ -32,10 +32,12 @@ COMMENT ON COLUMN sim.journal.issued_by IS 'The role it was issued as (sim.actin
 -- else).
 CREATE TABLE sim.journal_command (
     command     text PRIMARY KEY,
-    fn          regprocedure NOT NULL UNIQUE
+    fn          regprocedure NOT NULL UNIQUE,
+    arg_names   text[],
+    call        text
 );
 COMMENT ON TABLE sim.journal_command IS
-    'The journalled commands and the function sim.replay calls for each';
+    'The journalled commands, the function sim.replay calls for each, its argument names and the call (written from the function''s signature)';
 INSERT INTO sim.journal_command (command, fn) VALUES
     ('navigate', 'sim.navigate(bigint,text,text)'),
     ('undock', 'sim.undock(bigint)'),
@@ -53,6 +55,20 @@ INSERT INTO sim.journal_command (command, fn) VALUES
     ('offer_contract', 'sim.offer_contract(text,integer,integer,bigint,bigint,integer,integer)'),
     ('create_player', 'sim.create_player(text,name,bigint,integer,integer)'),
     ('drop_player', 'sim.drop_player(bigint)');
+-- Each call from its function's signature: sim.<command>(name =>
+-- ($1->>'name')::type, ...), $1 the journal row's args.
+UPDATE sim.journal_command j
+   SET arg_names = a.names,
+       call = format('SELECT %s(%s)', j.fn::oid::regproc, a.list)
+  FROM (SELECT p.oid, array_agg(a.name ORDER BY a.pos) AS names,
+               string_agg(format('%I => ($1->>%L)::%s', a.name, a.name, format_type(a.type, NULL)), ', '
+                          ORDER BY a.pos) AS list
+          FROM pg_catalog.pg_proc p,
+               unnest(p.proargnames[1:p.pronargs], p.proargtypes::oid[]) WITH ORDINALITY a(name, type, pos)
+         WHERE p.oid IN (SELECT c.fn FROM sim.journal_command c)
+         GROUP BY p.oid) a
+ WHERE a.oid = j.fn;
+ALTER TABLE sim.journal_command ALTER COLUMN arg_names SET NOT NULL, ALTER COLUMN call SET NOT NULL;
 
 -- While sim.replay re-applies a command: the recorded player (0: an
 -- operator) and issuer; NULL otherwise (src/replay.c).
@@ -89,41 +105,27 @@ $$;
 COMMENT ON FUNCTION sim.journal_write(text, jsonb) IS
     'Record a successful command in sim.journal under the tick its changes belong to (each command calls it)';
 
--- Call a journalled command with its recorded arguments: sim.<command>(name
--- => value::type, ...), the types those of sim.journal_command's function,
--- an argument absent from args taking its default.  22023 for a command
--- that is not journalled or an argument the function does not have.
+-- Call a journalled command with its recorded arguments (its call in
+-- sim.journal_command; an argument absent from args is passed as NULL).
+-- 22023 for a command that is not journalled or an argument the function
+-- does not have.
 CREATE FUNCTION sim.journal_call(command text, args jsonb) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-    fn      regprocedure;
-    call    text;
+    j       sim.journal_command;
     unknown text;
 BEGIN
-    SELECT j.fn INTO fn FROM sim.journal_command j WHERE j.command = journal_call.command;
+    SELECT * INTO j FROM sim.journal_command c WHERE c.command = journal_call.command;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'command "%" is not a journalled command', sim.echo(command)
             USING ERRCODE = 'invalid_parameter_value', HINT = 'sim.journal_command lists them.';
     END IF;
-    SELECT string_agg(k, ', ') INTO unknown
-      FROM jsonb_object_keys(args) k
-     WHERE k NOT IN (SELECT a.name FROM pg_catalog.pg_proc p,
-                            unnest(p.proargnames[1:p.pronargs]) a(name) WHERE p.oid = fn);
-    IF unknown IS NOT NULL THEN
+    IF NOT (ARRAY(SELECT jsonb_object_keys(args)) <@ j.arg_names) THEN
+        SELECT string_agg(k, ', ') INTO unknown FROM jsonb_object_keys(args) k WHERE k <> ALL (j.arg_names);
         RAISE EXCEPTION 'command "%" has no argument %', command, sim.echo(unknown)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT format('SELECT %s(%s)', fn::oid::regproc,
-                  string_agg(format('%I => ($1->>%L)::%s', a.name, a.name, format_type(a.type, NULL)), ', '
-                             ORDER BY a.pos))
-      INTO call
-      FROM pg_catalog.pg_proc p,
-           unnest(p.proargnames[1:p.pronargs], p.proargtypes::oid[]) WITH ORDINALITY a(name, type, pos)
-     WHERE p.oid = fn AND args ? a.name;
-    IF call IS NULL THEN
-        call := format('SELECT %s()', fn::oid::regproc);
-    END IF;
-    EXECUTE call USING args;
+    EXECUTE j.call USING args;
 END
 $$;
 COMMENT ON FUNCTION sim.journal_call(text, jsonb) IS
@@ -168,19 +170,23 @@ COMMENT ON FUNCTION sim.replay_tick_hash(bigint, bytea) IS
 
 -- Fill the recording from this database's own history after tick t: its
 -- tick log, journal and change record (what an export's recording sections
--- carry).  For tests and what-if runs in one database.
-CREATE FUNCTION sim.replay_capture(t bigint) RETURNS void
+-- carry).  The commands are those filed under later ticks, or, given a
+-- snapshot's journal high-water mark, those journalled after it (commands
+-- between its tick and the next that it holds already are not applied
+-- again).  For tests and what-if runs in one database.
+CREATE FUNCTION sim.replay_capture(t bigint, journal_hw bigint DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
     PERFORM sim.require_arg(t, 't');
     TRUNCATE sim.replay_tick, sim.replay_journal, sim.replay_change;
     INSERT INTO sim.replay_tick SELECT * FROM sim.tick_log l WHERE l.tick > t;
-    INSERT INTO sim.replay_journal SELECT * FROM sim.journal j WHERE j.tick > t;
+    INSERT INTO sim.replay_journal SELECT * FROM sim.journal j
+     WHERE CASE WHEN journal_hw IS NULL THEN j.tick > t ELSE j.seq > journal_hw END;
     INSERT INTO sim.replay_change SELECT * FROM sim.change c WHERE c.tick > t;
 END
 $$;
-COMMENT ON FUNCTION sim.replay_capture(bigint) IS
-    'Replace the recording (sim.replay_tick, replay_journal, replay_change) with this database''s ticks, commands and changes after tick t';
+COMMENT ON FUNCTION sim.replay_capture(bigint, bigint) IS
+    'Replace the recording (sim.replay_tick, replay_journal, replay_change) with this database''s ticks, commands and changes after tick t (commands after journal_hw when given)';
 
 -- The table each kind of change record names.
 CREATE FUNCTION sim.change_table(kind smallint) RETURNS text
@@ -323,19 +329,16 @@ $$;
 COMMENT ON FUNCTION sim.replay(bytea, integer) IS
     'Re-apply a recording (an export''s, or the one loaded) tick by tick from its snapshot and report the first divergent tick, table and entity, or that every tick matched (operators only)';
 
--- The recording sections of an export (docs/lifecycle.md, "Export and
--- import"): the ticks after the snapshot with their hashes, the commands
--- journalled after it, and the change rows of those ticks, restored into
--- the replay tables by sim.import_snapshot and sim.load_recording.  Their
--- filters take $1 = the snapshot's tick and $2 = its journal high-water
--- mark.  Registered where the snapshot registry (sql/lifecycle.sql) exists.
-DO $$
-BEGIN
-    IF to_regclass('sim.snapshot_section') IS NOT NULL THEN
-        INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord) VALUES
-            ('replay_tick', 'recording', 'sim.tick_log', 'sim.replay_tick', 'tick > $1', 1001),
-            ('replay_journal', 'recording', 'sim.journal', 'sim.replay_journal', 'seq > $2', 1002),
-            ('replay_change', 'recording', 'sim.change', 'sim.replay_change', 'tick > $1', 1003);
-    END IF;
-END
-$$;
+-- The journal in the snapshot registry (sql/lifecycle.sql).  A snapshot
+-- holds the journal (state: every row visible at the capture, so a
+-- rollback restores it with the universe), and an export adds the
+-- recording: the ticks after the snapshot with their hashes, the commands
+-- journalled after it, and the change rows of those ticks, which
+-- sim.import_snapshot and sim.load_recording restore into the replay
+-- tables.  Filters: $1 = the snapshot's tick, $2 = its journal high-water
+-- mark.
+INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord) VALUES
+    ('journal', 'state', 'sim.journal', 'sim.journal', NULL, 410),
+    ('replay_tick', 'recording', 'sim.tick_log', 'sim.replay_tick', 'tick > $1', 1001),
+    ('replay_journal', 'recording', 'sim.journal', 'sim.replay_journal', 'seq > $2', 1002),
+    ('replay_change', 'recording', 'sim.change', 'sim.replay_change', 'tick > $1', 1003);
