@@ -60,7 +60,7 @@ same() {
 row() { printf '%-44s %14s %14s %9s  %s\n' "$@"; }
 mb() { printf '%.2f' "$(echo "$1 / 1048576" | bc -l)"; }
 x() { printf '%.2f' "$(ratio "$1" "$2")"; }
-# the statements a file of psql commands would run: sql file db
+# run a file of SQL in a database: sqlf file db
 sqlf() { psql -d "$2" -f "$1"; }
 
 a=life_a
