@@ -49,12 +49,18 @@ wall() {
 }
 # is this function installed in database $1: has db 'sim.f(args)'
 has() { [ "$(psql -d "$1" -Atc "SELECT to_regprocedure('$2') IS NOT NULL")" = t ]; }
-digest() { psql -d "$1" -Atc "SELECT md5(string_agg(table_name || md5, ',' ORDER BY table_name)) FROM sim.universe_digest()"; }
-same() { [ "$1" = "$2" ] && echo equal || echo DIFFERENT; }
+# each world table's digest, one a line: digest db
+digest() { psql -d "$1" -Atc "SELECT table_name || ' ' || md5 FROM sim.universe_digest() ORDER BY table_name"; }
+# "equal", or the tables whose digests differ: same digest1 digest2
+same() {
+	local d
+	d=$(diff <(echo "$1") <(echo "$2") | awk '/^[<>]/ {print $2}' | sort -u | paste -sd, -)
+	[ -z "$d" ] && echo equal || echo "different in $d"
+}
 row() { printf '%-44s %14s %14s %9s  %s\n' "$@"; }
-mb() { echo "scale=2; $1 / 1048576" | bc; }
+mb() { printf '%.2f' "$(echo "$1 / 1048576" | bc -l)"; }
 x() { printf '%.2f' "$(ratio "$1" "$2")"; }
-# the statements a file of psql commands would run: sql file db
+# run a file of SQL in a database: sqlf file db
 sqlf() { psql -d "$2" -f "$1"; }
 
 a=life_a
@@ -96,7 +102,7 @@ else
 	full_bytes=$(stat -c %s "$dir/full.dump")
 	dbs+=("$b")
 	psql -d postgres -c "DROP DATABASE IF EXISTS $b WITH (FORCE)" -c "CREATE DATABASE $b" \
-		-c "DROP DATABASE IF EXISTS $p WITH (FORCE)" -c "CREATE DATABASE $p" >/dev/null
+		-c "DROP DATABASE IF EXISTS $p WITH (FORCE)" -c "CREATE DATABASE $p" >/dev/null 2>&1
 	psql -d "$b" -c "SET client_min_messages = warning" -c "CREATE EXTENSION sim CASCADE" \
 		-c "CREATE TABLE export_file (data bytea)" \
 		-c "\\copy export_file FROM '$dir/bench.export' WITH (FORMAT binary)" >/dev/null
@@ -105,7 +111,7 @@ else
 	row "sim.export_snapshot to a file (ms)" "$export_ms" "$full_ms" "$(x "$export_ms" "$full_ms")" "pg_dump -Fc of the database"
 	row "  the file (MB)" "$(mb "$export_bytes")" "$(mb "$full_bytes")" "$(x "$export_bytes" "$full_bytes")" "the dump file"
 	row "sim.import_snapshot into a new database (ms)" "$import_ms" "$restore_ms" "$(x "$import_ms" "$restore_ms")" "pg_restore into an empty one"
-	echo "  the imported universe's digest is the snapshot's: $(same "$(digest "$b")" "$d0")"
+	echo "  the imported universe's digest is the snapshot's: $(same "$(digest "$b")" "$d0"); the peer's is the recorded run's: $(same "$(digest "$p")" "$(digest "$a")")"
 
 	# 3. replay
 	if has "$b" 'sim.replay(bytea,integer)'; then

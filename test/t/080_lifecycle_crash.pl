@@ -12,23 +12,28 @@
 #   rollback:guarded, rollback:tables,
 #   rollback:world, rollback:notified       (a sim.rollback('base'))
 # the operation runs in a background session until the point is reached
-# (a rollback with the ticker running: once it holds the tick guard no tick
-# may commit, so the universe committed then is the old one), then the
+# (at rollback:guarded with the ticker running: once the rollback holds the
+# tick guard no tick may commit, so the universe committed then is the old
+# one; at the other points with the ticker paused), then the
 # postmaster and every server process are killed with SIGKILL at once, and
 # the server is started again with the ticker disabled.  None of these
 # points is past the commit, so afterwards the universe must be exactly the
 # one before the operation: sim.universe_digest(), sim.world's tick, state
 # hash and epoch all equal; sim.snapshots does not list the killed snapshot
 # (and its name is free again); snapshot 'base' is intact; sim.audit() is
-# empty, sim.tick_log gap-free, and sim.step ticks on.  Then the ticker,
+# empty, sim.tick_log gap-free, no sequence is behind its table's ids
+# (setval is not transactional: a killed rollback must not have moved one
+# back), and sim.step ticks on.  Then the ticker,
 # started again by the postmaster, ticks once enabled and resumed.
-# Two more rounds let the operation commit and kill the server right after
+# A rollback with the ticker running commits, and the ticker goes on from
+# the snapshot's tick.  Two more rounds let the operation commit and kill
+# the server right after
 # it returned: the new state survives (a snapshot listed with its tick and
 # hash, and rolling back to it gives the digest it captured; a rollback's
 # universe with the snapshot's digest, tick and hash, the new epoch it
 # committed, and the command pending in the snapshot pending again).
 #
-# Apart from the rollbacks killed mid-way, the ticker is paused whenever a
+# Apart from those two cases, the ticker is paused whenever a
 # state is recorded or compared (sim.world's paused flag is part of the
 # digest, and a tick between recording and comparing would change what is
 # compared); nothing depends on how many ticks it manages while it runs.
@@ -133,7 +138,7 @@ sub ticker_ticks_on
 	$node->append_conf('postgresql.conf', "sim.enabled = on\n");
 	$node->reload;
 	sq('SELECT sim.resume()');
-	ok(wait_ticks($node, $t, 1), "$what: resumed, the ticker ticks the universe on");
+	ok(wait_ticks($node, $t, 1, 30), "$what: resumed, the ticker ticks the universe on");
 	pause_ticker();
 }
 
@@ -144,8 +149,11 @@ sub check_sound
 	my ($what) = @_;
 	is(sq('SELECT count(*) FROM sim.audit()'), '0', "$what: sim.audit() is empty");
 	is(sq(tick_log_gaps()), '', "$what: sim.tick_log is gap-free up to sim.world.tick");
+	is(sq(q{SELECT string_agg(s, '; ') FROM public.sequences_behind() s}), '',
+		"$what: no sequence is behind the ids its table holds");
 	my $t = tick_of($node);
-	is(sq('SELECT sim.step(3)'), $t + 3, "$what: sim.step(3) ticks on from tick $t");
+	my ($ret, $out, $err) = $node->psql($db, 'SELECT sim.step(3)');
+	is($out, $t + 3, "$what: sim.step(3) ticks on from tick $t") or diag($err);
 }
 
 # Compare the universe with $want field by field (the digest table by
@@ -170,6 +178,35 @@ sub snapshot_row
 ###
 
 sq('CREATE EXTENSION sim CASCADE');
+# Sequences are not transactional: a setval in a killed transaction stays.
+# Each sequence of a sim table's column whose next value is an id the table
+# already holds (the next insert would fail on its key); sim.player_ship_id
+# is only a floor (sim.create_player takes the greater of it and the
+# largest ship id + 1).
+sq(q{
+CREATE FUNCTION public.sequences_behind() RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    r       record;
+    m       bigint;
+    v       bigint;
+    called  boolean;
+BEGIN
+    FOR r IN SELECT d.objid::regclass AS seq, d.refobjid::regclass AS tab, a.attname AS col
+               FROM pg_depend d
+               JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'S'
+               JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'sim'
+                                      AND c.relname <> 'player_ship_id'
+               JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+              WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                AND d.deptype IN ('a', 'i')
+              ORDER BY 1 LOOP
+        EXECUTE format('SELECT max(%I)::bigint FROM %s', r.col, r.tab) INTO m;
+        EXECUTE format('SELECT last_value, is_called FROM %s', r.seq) INTO v, called;
+        IF m IS NOT NULL AND (v < m OR (v = m AND NOT called)) THEN
+            RETURN NEXT format('%s is at %s, %s.%s at %s', r.seq, v, r.tab, r.col, m);
+        END IF;
+    END LOOP;
+END $$});
 sq('BEGIN; SELECT sim.generate_universe(7, 4, 300); SELECT sim.pause(); COMMIT');
 pause_ticker();
 my ($alice, $bob) = split /\|/,
@@ -197,6 +234,15 @@ sq("SELECT sim.sell($ship_b, $goods[1], 3)");
 sq("SELECT sim.undock($ship_b)");
 cmp_ok(sq('SELECT count(*) FROM sim.change c, sim.world w WHERE c.tick > w.tick'), '>', 0,
 	"the sale's change rows are filed under the next tick");
+# the sequence check can fail
+{
+	my $last = sq('SELECT last_value FROM sim.trade_id_seq');
+	cmp_ok($last, '>', 1, 'the universe has trades');
+	like(sq(q{SELECT setval('sim.trade_id_seq', 1); SELECT string_agg(s, '; ') FROM public.sequences_behind() s}),
+		qr/^1\nsim\.trade_id_seq is at 1, sim\.trade\.id at \d+$/, 'control: the sequence check sees a sequence moved back');
+	sq(qq{SELECT setval('sim.trade_id_seq', $last)});
+	is(sq(q{SELECT string_agg(s, '; ') FROM public.sequences_behind() s}), '', 'control: ... and none otherwise');
+}
 my $base = state();
 my ($snap_tick, $snap_hash) = split /\|/, sq(q{SELECT tick, encode(state_hash, 'hex') FROM sim.snapshot('base')});
 is($snap_tick, $base->{tick}, "sim.snapshot('base') records the world's tick ($base->{tick})");
@@ -228,21 +274,23 @@ for my $f (@faults)
 	sq("SELECT sim.buy($ship_a, $goods[2], 1)");
 	my $ticker = ticker_pid($node) || 0;
 	my $before;
-	if ($op eq 'snapshot')
-	{
-		$before = state();
-	}
-	else
+	if ($point eq 'rollback:guarded')
 	{
 		# the ticker runs (the last round saw it tick): the rollback must
 		# hold it off from the guard on
 		sq('SELECT sim.resume()');
 	}
+	else
+	{
+		# past the guard the rollback rewrites the tables (readers of them
+		# wait): the state is recorded before, the ticker paused
+		$before = state();
+	}
 	my $offset = -s $node->logfile;
 	my $session = $node->background_psql($db, on_error_stop => 0);
 	$session->query_until(qr/started/,
 		"\\echo started\nSET sim.lifecycle_fault = '$point';\n$sql;\n");
-	# past the guard no tick commits: what is committed now is the old state
+	# at the guard no tick commits: what is committed now is the old state
 	# (if the operation failed instead, the ticker is paused first: the
 	# checks below then show that the failure changed nothing)
 	ok(wait_fault($point, $offset), "$what: the $op reaches the fault point") or pause_ticker();
@@ -264,6 +312,29 @@ for my $f (@faults)
 		sq("SELECT sim.drop_snapshot('$name')");
 	}
 	ticker_ticks_on($what, $ticker);
+}
+
+###
+### A rollback with the ticker running commits, and the ticker goes on
+### from the snapshot's tick
+###
+
+{
+	my $what = 'rollback with the ticker running';
+	my $old_epoch = sq('SELECT epoch FROM sim.world');
+	my $t = tick_of($node);
+	sq('SELECT sim.resume()');
+	ok(wait_ticks($node, $t, 1, 30), "$what: the ticker runs");
+	my $e = sim_error($node, $db, q{SELECT sim.rollback('base')});
+	is($e->{ret}, 0, "$what: sim.rollback('base') commits") or diag($e->{stderr});
+	is(sq('SELECT paused FROM sim.world'), 'f', "$what: it leaves the ticker running");
+	ok(wait_ticks($node, $base->{tick}, 1, 30), "$what: the ticker ticks on");
+	pause_ticker();
+	isnt(sq('SELECT epoch FROM sim.world'), $old_epoch, "$what: the universe has a new epoch");
+	is(sq("SELECT encode(state_hash, 'hex') FROM sim.tick_log WHERE tick = $base->{tick}"), $base->{hash},
+		"$what: the tick log holds the snapshot's tick with its hash");
+	is(sq(tick_log_gaps()), '', "$what: sim.tick_log is gap-free up to sim.world.tick");
+	is(sq('SELECT count(*) FROM sim.audit()'), '0', "$what: sim.audit() is empty");
 }
 
 ###
