@@ -288,11 +288,9 @@ CREATE FUNCTION sim.ticker_state(
 AS 'MODULE_PATHNAME', 'sim_ticker_state'
 LANGUAGE C VOLATILE;
 
--- epoch: the universe's (sim.world.epoch), which sql/lifecycle.sql adds to
--- sim.world after this file, so the view reads it by name at run time.
 CREATE VIEW sim.status AS
 SELECT w.tick,
-       (to_jsonb(w) ->> 'epoch')::bigint AS epoch,
+       w.epoch,
        w.paused,
        current_setting('sim.enabled')::boolean AS enabled,
        (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'sim.tick_interval_ms') AS tick_interval_ms,

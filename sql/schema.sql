@@ -54,14 +54,27 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sim.bounded_array(anyarray, text, text) IS
     'The array unchanged, or 54000 (program_limit_exceeded) when it has more elements than the limit limit_name';
 
+-- A new universe epoch (docs/lifecycle.md): a random integer in
+-- [1, 2^53 - 1], exact in a JavaScript number and in a JSON reader that
+-- parses numbers as doubles.
+CREATE FUNCTION sim.new_epoch() RETURNS bigint
+LANGUAGE sql VOLATILE
+RETURN 1 + ((('x' || substr(md5(gen_random_uuid()::text), 1, 16))::bit(64)::bigint
+             & 9007199254740991) % 9007199254740991);
+COMMENT ON FUNCTION sim.new_epoch() IS
+    'A new random universe epoch in [1, 2^53 - 1] (exact as a JSON number)';
+
 -- The universe: at most one row, present once a universe is generated.
 CREATE TABLE sim.world (
     id          boolean PRIMARY KEY DEFAULT true CHECK (id),
     seed        bigint NOT NULL,
     params      jsonb NOT NULL,
-    tick        bigint NOT NULL DEFAULT 0 CHECK (tick >= 0 AND tick < 9007199254740992)
+    tick        bigint NOT NULL DEFAULT 0 CHECK (tick >= 0 AND tick < 9007199254740992),
+    epoch       bigint NOT NULL DEFAULT sim.new_epoch() CHECK (epoch BETWEEN 1 AND 9007199254740991)
 );
 COMMENT ON TABLE sim.world IS 'The universe: its seed, generation parameters and current tick (one row at most)';
+COMMENT ON COLUMN sim.world.epoch IS
+    'The universe''s epoch: new on generation, import and rollback; carried by notifications, change rows and deltas';
 
 CREATE TABLE sim.faction (
     id          integer PRIMARY KEY,
