@@ -211,6 +211,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM sim.economy_rules();
+    -- Replayed (sim.replay), the player is created without a login: roles
+    -- belong to the whole cluster, and a recording, which may come from
+    -- anywhere, must not grant one.
+    IF sim.replay_player() IS NOT NULL THEN
+        login := NULL;
+    END IF;
     IF login IS NOT NULL THEN
         SELECT * INTO r FROM pg_catalog.pg_roles rr WHERE rr.rolname = login;
         IF NOT FOUND THEN
@@ -345,7 +351,8 @@ BEGIN
     DELETE FROM sim.ship s WHERE s.faction_id = p.faction_id;
     DELETE FROM sim.player pl WHERE pl.id = p.id;
     DELETE FROM sim.wallet w WHERE w.faction_id = p.faction_id;
-    IF p.login IS NOT NULL
+    -- replayed, no role is revoked either (see sim.create_player)
+    IF p.login IS NOT NULL AND sim.replay_player() IS NULL
        AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = p.login
                       AND pg_catalog.pg_has_role(r.oid, 'sim_player', 'MEMBER')) THEN
         EXECUTE format('REVOKE sim_player FROM %I', p.login);
