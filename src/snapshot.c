@@ -515,6 +515,12 @@ SimSnapshotDecode(bytea *data, SimSnapFile *f)
 				 errhint("Export it again from a database whose sim reads and writes this version.")));
 	if (st == SIM_SNAP_ENOMEM)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory decoding a snapshot file")));
+	if (st == SIM_SNAP_TOO_LARGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the snapshot file is too large"),
+				 errdetail("%s; the limit is sim.limit('snapshot_mb').", err),
+				 errhint("Nothing was changed.")));
 	if (st != SIM_SNAP_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_SIM_CORRUPT_SNAPSHOT),

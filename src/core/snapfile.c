@@ -16,6 +16,7 @@
  * A str is a u8 length (1..255) and that many bytes, none of them NUL.
  */
 #include "sim/core/snapfile.h"
+#include "sim/core/limits.h"
 
 #include <lz4.h>
 #include <stdio.h>
@@ -542,6 +543,18 @@ SimSnapDecode(const uint8_t *buf, size_t len, const SimSnapMem *mem,
 			r.bad = 1;
 			r.what = "a section's lengths";
 			break;
+		}
+		/* the sections together, checked before any of them is allocated */
+		if (s->raw_len > ((uint64_t) SIM_LIMIT_SNAPSHOT_MB << 20) - f->raw_bytes)
+		{
+			char		msg[256];
+
+			snprintf(msg, sizeof(msg),
+					 "its sections hold more than %d MB before compression (section %u alone %llu bytes)",
+					 (int) SIM_LIMIT_SNAPSHOT_MB, i + 1, (unsigned long long) s->raw_len);
+			fail(err, errlen, msg);
+			status = SIM_SNAP_TOO_LARGE;
+			goto out;
 		}
 		if (s->raw_len > 0)
 		{

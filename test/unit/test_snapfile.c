@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sim/core/snapfile.h"
+#include "sim/core/limits.h"
 #include "unit.h"
 
 #define SNAP_CORPUS_DIR "../fuzz/corpus-snapshot"
@@ -382,6 +383,34 @@ test_hostile(void)
 		}
 		CHECK(bad == 0, "%d hostile lengths accepted", bad);
 		CHECK(c.largest < 64 * 1024, "largest allocation for a small file: %zu", c.largest);
+		/*
+		 * A section that says it holds more than sim.limit('snapshot_mb')
+		 * before compression, with bytes enough behind it for every length
+		 * check (a 9 MB file claiming 2049 MB: an LZ4 bomb): refused as too
+		 * large before anything of its size is allocated.
+		 */
+		{
+			size_t		pad = (size_t) 9 << 20;
+			size_t		biglen = at + 20 + pad + 4;
+			uint8_t    *big = calloc(1, biglen);
+			uint64_t	claim = ((uint64_t) SIM_LIMIT_SNAPSHOT_MB + 1) << 20;
+			int			st;
+
+			memcpy(big, out, at);
+			put32(big + 16, (uint32_t) ((uint64_t) biglen >> 32));	/* the header's total length */
+			put32(big + 20, (uint32_t) biglen);
+			put32(big + at + 4, 12);	/* nrows */
+			put32(big + at + 8, (uint32_t) (claim >> 32));
+			put32(big + at + 12, (uint32_t) claim);
+			put32(big + at + 16, (uint32_t) (claim / SIM_SNAP_CHUNK + 1));	/* nchunks */
+			reseal(big, biglen);
+			c.largest = 0;
+			st = decode_status(big, biglen, &c);
+			CHECK(st == SIM_SNAP_TOO_LARGE, "a file claiming %llu raw bytes: status %d",
+				  (unsigned long long) claim, st);
+			CHECK(c.largest < 64 * 1024, "largest allocation for a bomb: %zu", c.largest);
+			free(big);
+		}
 		CHECK(c.live == 1, "hostile files leave nothing (%ld live)", c.live);
 		free(copy);
 	}

@@ -29,7 +29,9 @@
 	X(STEP_TICKS, 100000, \
 	  "ticks one sim.step call runs") \
 	X(OPEN_ORDERS, 1000, \
-	  "open limit orders one faction may have at once (sim.place_order)")
+	  "open limit orders one faction may have at once (sim.place_order)") \
+	X(SNAPSHOT_MB, 2048, \
+	  "megabytes (2^20 bytes) a snapshot file's sections hold before compression, all together (sim.import_snapshot, sim.load_recording, sim.replay)")
 
 #define SIM_LIMIT_ENUM(name, value, meaning) SIM_LIMIT_##name = (value),
 

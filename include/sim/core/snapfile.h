@@ -39,7 +39,8 @@ typedef enum SimSnapStatus
 	SIM_SNAP_OK = 0,
 	SIM_SNAP_CORRUPT = -1,		/* damaged or not a snapshot file */
 	SIM_SNAP_FOREIGN = -2,		/* another format version */
-	SIM_SNAP_ENOMEM = -3		/* mem->alloc returned NULL */
+	SIM_SNAP_ENOMEM = -3,		/* mem->alloc returned NULL */
+	SIM_SNAP_TOO_LARGE = -4		/* sections larger than SIM_LIMIT_SNAPSHOT_MB */
 } SimSnapStatus;
 
 /* Memory callbacks, as SimDeltaMem: alloc may return NULL or throw. */
