@@ -133,7 +133,7 @@ CREATE FUNCTION sim.snapshot_hold_ticks() RETURNS void
 AS 'MODULE_PATHNAME', 'sim_snapshot_hold_ticks'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.snapshot_hold_ticks() IS
-    'Take the tick lock as a tick does (waiting for commands), held until the transaction ends';
+    'Take the tick lock as a tick does (waiting for commands) and the state sequences'' locks a restore needs, held until the transaction ends';
 
 CREATE FUNCTION sim.lifecycle_fault(point text) RETURNS void
 AS 'MODULE_PATHNAME', 'sim_lifecycle_fault'
@@ -247,6 +247,7 @@ CREATE FUNCTION sim.rollback_to(name text, check_values boolean, fresh_record bo
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     s       sim.snapshot_store;
+    was_paused boolean;
     result  sim.snapshots;
 BEGIN
     SELECT * INTO s FROM sim.snapshot_store x WHERE x.name = rollback_to.name FOR SHARE;
@@ -254,9 +255,13 @@ BEGIN
         PERFORM sim.snapshot_not_found(rollback_to.name);
     END IF;
     PERFORM sim.snapshot_restore(s.data, 'state', check_values, false);
-    -- no tick from here to commit: a running ticker continues from the snapshot's tick
-    PERFORM sim.snapshot_hold_ticks();
-    PERFORM sim.lifecycle_fault('rollback:guarded');
+    -- the locks in a tick's order (docs/lifecycle.md, "Locks"): first the
+    -- world's row, so that a tick in progress ends first and the ticker
+    -- skips ticks until this commits, then continues from the snapshot's
+    -- tick; then the partitions, whose DDL takes strong locks, while
+    -- commands may still finish; only then the tick guard, under which
+    -- nothing stronger than ROW EXCLUSIVE is waited for
+    SELECT w.paused INTO was_paused FROM sim.world w FOR UPDATE;
     IF fresh_record OR NOT EXISTS (SELECT 1 FROM sim.change_partition p
                                     WHERE p.lo <= s.tick + 1 AND s.tick + 1 < p.hi) THEN
         PERFORM sim.restart_changes(s.tick);
@@ -267,10 +272,16 @@ BEGIN
                FROM sim.history_policy p) p,
             generate_series(greatest(0, s.tick - p.keep - p.width), s.tick + 1, p.width) t;
     PERFORM sim.history_cover(s.tick + 1);
+    -- no tick and no command from here to commit
+    PERFORM sim.snapshot_hold_ticks();
+    PERFORM sim.lifecycle_fault('rollback:guarded');
     PERFORM sim.snapshot_restore(s.data, 'state', false, true);
     PERFORM sim.lifecycle_fault('rollback:tables');
     DELETE FROM sim.tick_log l WHERE l.tick > s.tick;
-    UPDATE sim.world w SET epoch = sim.new_epoch() WHERE w.tick = s.tick AND w.state_hash = s.state_hash;
+    -- pause and resume belong to the operator, not to the universe: a
+    -- running ticker keeps running, a paused one stays paused
+    UPDATE sim.world w SET epoch = sim.new_epoch(), paused = coalesce(was_paused, w.paused)
+     WHERE w.tick = s.tick AND w.state_hash = s.state_hash;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'snapshot "%" restored no world at its tick %', sim.echo(s.name), s.tick
             USING ERRCODE = 'SM017', DETAIL = 'Its world section disagrees with its header.';

@@ -12,7 +12,9 @@
  * type's send function.  The ticker waits only for the lock and those few
  * reads (logged at DEBUG1), never for the copy.
  *
- * Restore: snapshot_restore.c.  Info (sim.snapshot_info): a whole file
+ * Restore: snapshot_restore.c, under sim.snapshot_hold_ticks (the tick
+ * lock and the state sequences' locks, never waiting for a sequence while
+ * holding the tick lock).  Info (sim.snapshot_info): a whole file
  * checked, and its header.
  *
  * Export (sim.snapshot_export): the stored file's state sections and the
@@ -33,6 +35,7 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -156,11 +159,84 @@ release_ticks(void)
 	CurrentResourceOwner = save;
 }
 
-/* SQL: sim.snapshot_hold_ticks() -- the tick lock, exclusively, until the transaction ends. */
+/*
+ * The sequences the state sections' tables own (those a restore sets), in
+ * the caller's memory context.
+ */
+static Oid *
+state_sequences(int *n)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	Oid		   *seqs;
+	uint64		i;
+	int			rc;
+
+	SPI_connect();
+	rc = SPI_execute("SELECT DISTINCT d.objid FROM pg_catalog.pg_depend d "
+					 "JOIN sim.snapshot_section x ON x.target = d.refobjid AND x.part = 'state' "
+					 "JOIN pg_catalog.pg_class c ON c.oid = d.objid AND c.relkind = 'S' "
+					 "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i') "
+					 "ORDER BY 1", true, 0);
+	SimSnapshotSpiCheck(rc, SPI_OK_SELECT, "listing the state sequences");
+	seqs = MemoryContextAlloc(outer, sizeof(Oid) * (SPI_processed + 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		seqs[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	*n = (int) SPI_processed;
+	SPI_finish();
+	return seqs;
+}
+
+/*
+ * SQL: sim.snapshot_hold_ticks() -- the tick lock, exclusively, and SHARE
+ * ROW EXCLUSIVE on every state sequence (what a restore's ResetSequence
+ * needs, as ALTER SEQUENCE does), all until the transaction ends.  Nothing stronger than ROW
+ * EXCLUSIVE is waited for while the tick lock is held: a session that holds
+ * a sequence's lock (it drew a value) may be waiting for the tick lock, so
+ * when a sequence's lock is not free at once, everything is given back,
+ * that lock is waited for without the tick lock, and the whole is tried
+ * again.
+ */
 Datum
 sim_snapshot_hold_ticks(PG_FUNCTION_ARGS)
 {
-	hold_ticks();
+	int			n,
+				i,
+				got;
+	Oid		   *seqs = state_sequences(&n);
+	ResourceOwner save = CurrentResourceOwner;
+
+	for (;;)
+	{
+		Oid			busy = InvalidOid;
+
+		hold_ticks();
+		CurrentResourceOwner = CurTransactionResourceOwner;
+		for (got = 0; got < n; got++)
+			if (!ConditionalLockRelationOid(seqs[got], ShareRowExclusiveLock))
+			{
+				busy = seqs[got];
+				break;
+			}
+		if (!OidIsValid(busy))
+		{
+			CurrentResourceOwner = save;
+			break;
+		}
+		for (i = 0; i < got; i++)
+			UnlockRelationOid(seqs[i], ShareRowExclusiveLock);
+		CurrentResourceOwner = save;
+		release_ticks();
+		ereport(DEBUG1, (errmsg("snapshot restore waits for sequence %s without the tick lock",
+								SimSnapshotRelName(busy))));
+		CurrentResourceOwner = CurTransactionResourceOwner;
+		LockRelationOid(busy, ShareRowExclusiveLock);
+		UnlockRelationOid(busy, ShareRowExclusiveLock);
+		CurrentResourceOwner = save;
+	}
 	PG_RETURN_VOID();
 }
 

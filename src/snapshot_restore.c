@@ -11,21 +11,23 @@
  * record changes, keep tallies or check foreign keys fire only on origin:
  * the restored rows are the state; the ALWAYS and REPLICA triggers -- cache
  * invalidation, economy versions, history cover -- still fire), it empties
- * the targets (one TRUNCATE for the unfiltered sections, DELETE ... WHERE
- * filter for the others) and inserts each section's rows in batches of
+ * the targets (DELETE, or DELETE ... WHERE filter: no lock above ROW
+ * EXCLUSIVE, see empty_targets) and inserts each section's rows in batches of
  * BATCH_ROWS, one INSERT ... SELECT (r).c, ... FROM unnest(array of the
  * target's row type) r per batch, every value read by the receive function
- * of this database's column type.  The caller holds the tick lock until its
- * transaction ends.
+ * of this database's column type, and sets the sequences (check_sequences).
+ * The caller holds the tick lock until its transaction ends.
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "commands/sequence.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -102,7 +104,17 @@ match_sections(SimSnapFile *f, SimSnapshotSection *secs, int nsecs, int part)
 	return m;
 }
 
-/* The setval of each of the file's sequences, after checking it is one of the state targets' own. */
+/*
+ * Check that each of the file's sequences is one of the state targets' own;
+ * with apply, set each to the file's value, transactionally: ResetSequence
+ * (what ALTER SEQUENCE ... RESTART and TRUNCATE ... RESTART IDENTITY do)
+ * gives the sequence a new relfilenode in this transaction -- a plain
+ * setval writes the sequence in place, and a crash before commit would
+ * leave it moved back -- and the setval that follows writes the file's
+ * last_value and is_called into that new relfilenode.  Its lock is SHARE
+ * ROW EXCLUSIVE, as ALTER SEQUENCE's; under rollback it is already held
+ * (sim.snapshot_hold_ticks), so nothing is waited for here.
+ */
 static void
 check_sequences(SimSnapFile *f, bool apply)
 {
@@ -117,6 +129,21 @@ check_sequences(SimSnapFile *f, bool apply)
 		args[0] = CStringGetTextDatum(f->seq[i].name);
 		args[1] = Int64GetDatum(f->seq[i].last_value);
 		args[2] = BoolGetDatum(f->seq[i].is_called != 0);
+		if (apply)
+		{
+			Oid			seq = InvalidOid;
+			bool		isnull = true;
+
+			rc = SPI_execute_with_args("SELECT pg_catalog.to_regclass($1)::pg_catalog.oid", 1, argtypes, args,
+									   NULL, true, 1);
+			SimSnapshotSpiCheck(rc, SPI_OK_SELECT, "finding a sequence");
+			if (SPI_processed == 1)
+				seq = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			if (isnull || !OidIsValid(seq))
+				elog(ERROR, "sequence \"%s\" disappeared during a restore", f->seq[i].name);
+			LockRelationOid(seq, ShareRowExclusiveLock);
+			ResetSequence(seq);
+		}
 		rc = SPI_execute_with_args(apply
 								   ? "SELECT pg_catalog.setval(pg_catalog.to_regclass($1), $2, $3)"
 								   : "SELECT 1 FROM pg_catalog.pg_depend d "
@@ -327,45 +354,33 @@ insert_rows(SimSnapshotSection *s, SimSnapSection *fs)
 }
 
 /*
- * Empty the targets of the matched sections: one TRUNCATE for those without
- * a filter (foreign keys among them need one statement), DELETE ... WHERE
- * filter for the others, with the file's tick and high-water marks.
+ * Empty the targets of the matched sections: DELETE, never TRUNCATE, so
+ * that only ROW EXCLUSIVE locks are taken while the caller holds the tick
+ * guard (docs/lifecycle.md, "Locks"); with foreign keys unchecked
+ * (replica), the order does not matter.  A filtered section loses only the
+ * rows its filter names, with the file's tick and high-water marks.
  */
 static void
 empty_targets(SimSnapshotSection *secs, int nsecs, SimSnapFile *f)
 {
-	StringInfoData t;
 	Oid			argtypes[3] = {INT8OID, INT8OID, INT8OID};
 	Datum		params[3];
 	int			i,
-				rc,
-				n = 0;
+				rc;
 
 	params[0] = Int64GetDatum(f->tick);
 	params[1] = Int64GetDatum(f->journal_hw);
 	params[2] = Int64GetDatum(f->change_hw);
-	initStringInfo(&t);
-	appendStringInfoString(&t, "TRUNCATE ");
-	for (i = 0; i < nsecs; i++)
-	{
-		if (secs[i].filter != NULL)
-			continue;
-		appendStringInfo(&t, "%s%s", n++ ? ", " : "", SimSnapshotRelName(secs[i].target));
-	}
-	if (n > 0)
-	{
-		rc = SPI_execute(t.data, false, 0);
-		SimSnapshotSpiCheck(rc, SPI_OK_UTILITY, "emptying the sections' tables");
-	}
 	for (i = 0; i < nsecs; i++)
 	{
 		char	   *q;
 
 		if (secs[i].filter == NULL)
-			continue;
-		q = psprintf("DELETE FROM %s WHERE %s", SimSnapshotRelName(secs[i].target), secs[i].filter);
+			q = psprintf("DELETE FROM %s", SimSnapshotRelName(secs[i].target));
+		else
+			q = psprintf("DELETE FROM %s WHERE %s", SimSnapshotRelName(secs[i].target), secs[i].filter);
 		rc = SPI_execute_with_args(q, 3, argtypes, params, NULL, false, 0);
-		SimSnapshotSpiCheck(rc, SPI_OK_DELETE, "emptying a filtered section's table");
+		SimSnapshotSpiCheck(rc, SPI_OK_DELETE, "emptying a section's table");
 	}
 }
 

@@ -429,6 +429,10 @@ SimTickRun(bool from_worker, int ticks, int64 *tick_out)
 					: "SELECT tick, paused, state_hash FROM sim.world FOR UPDATE",
 					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not lock sim.world");
+	/* a rollback that committed while this waited replaced the row: take the new one */
+	if (SPI_processed == 0 && !from_worker &&
+		SPI_execute("SELECT tick, paused, state_hash FROM sim.world FOR UPDATE", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not lock sim.world");
 	if (SPI_processed == 0)
 	{
 		if (!from_worker)

@@ -95,6 +95,27 @@ SELECT count(*) > 0 AS changes_after_tick FROM sim.change c, sim.world w WHERE c
 ---
 SELECT pg_temp.keep_digest('at snapshot');
 CREATE TEMP TABLE at_snap AS SELECT tick, epoch, state_hash FROM sim.world;
+-- the positions of the sequences a snapshot holds (those the state tables own)
+CREATE FUNCTION pg_temp.sequence_positions() RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    r       record;
+    v       text;
+    result  text := '';
+BEGIN
+    FOR r IN SELECT DISTINCT d.objid::regclass::text AS seq
+               FROM pg_depend d
+               JOIN sim.snapshot_section x ON x.target = d.refobjid AND x.part = 'state'
+               JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'S'
+              WHERE d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+              ORDER BY 1 LOOP
+        EXECUTE format('SELECT last_value || '' '' || is_called FROM %s', r.seq) INTO v;
+        result := result || r.seq || ' ' || v || E'\n';
+    END LOOP;
+    RETURN result;
+END
+$$;
+CREATE TEMP TABLE seqs_at_snap AS SELECT pg_temp.sequence_positions() AS s;
 CREATE TEMP TABLE pending_at_snap AS
 SELECT c.kind, c.id, c.sub_id, c.val FROM sim.change c, sim.world w WHERE c.tick = w.tick + 1;
 SELECT name, tick = (SELECT tick FROM at_snap) AS at_tick, epoch = (SELECT epoch FROM at_snap) AS same_epoch,
@@ -128,6 +149,8 @@ SELECT w.tick = s.tick AS same_tick, w.state_hash = s.state_hash AS same_hash, w
        w.epoch BETWEEN 1 AND 9007199254740991 AS epoch_in_range
   FROM sim.world w, at_snap s;
 SELECT count(*) AS audit_findings FROM sim.audit();
+-- the sequences exactly where the snapshot found them (ids are drawn again in the same order)
+SELECT pg_temp.sequence_positions() = s AS sequences_as_at_snapshot FROM seqs_at_snap;
 -- the change record: nothing after the snapshot's tick but what was pending then
 SELECT count(*) AS change_rows_after_next_tick FROM sim.change c, at_snap s WHERE c.tick > s.tick + 1;
 SELECT (SELECT count(*) FROM pending_at_snap) AS pending_then,
@@ -145,16 +168,21 @@ SELECT count(*) AS ticks, count(*) FILTER (WHERE l.state_hash = f.state_hash) AS
   FROM first_run f LEFT JOIN sim.tick_log l USING (tick);
 SELECT pg_temp.keep_digest('rerun');
 SELECT pg_temp.digest_diff('ticked on', 'rerun') AS rerun_differs_in;
--- a second rollback to the same snapshot gives yet another epoch
+-- a second rollback to the same snapshot gives yet another epoch; the
+-- ticker's pause is the operator's, not the universe's: the snapshot was
+-- taken running, and a rollback while paused leaves it paused
 CREATE TEMP TABLE epoch_1 AS SELECT epoch FROM sim.world;
+SELECT sim.pause();
 SELECT name FROM sim.rollback('before-the-storm');
-SELECT w.epoch <> e.epoch AS another_epoch FROM sim.world w, epoch_1 e;
+SELECT w.epoch <> e.epoch AS another_epoch, w.paused AS still_paused FROM sim.world w, epoch_1 e;
+SELECT sim.resume();
 
 ---
 --- An error in the middle of a rollback changes nothing (the fault hook raising)
 ---
 SELECT sim.step(4) > 0 AS ticked;
-CREATE TEMP TABLE before_fault AS SELECT pg_temp.everything() AS f;
+CREATE TEMP TABLE before_fault AS SELECT pg_temp.everything() AS f, pg_temp.sequence_positions() AS s;
+SELECT f.s <> a.s AS sequences_moved_since_snapshot FROM before_fault f, seqs_at_snap a;
 SET sim.lifecycle_fault = 'error:rollback:tables';
 SELECT pg_temp.fails($$SELECT sim.rollback('before-the-storm')$$) AS fault_at_tables;
 SET sim.lifecycle_fault = 'error:rollback:notified';
@@ -163,6 +191,8 @@ SET sim.lifecycle_fault = 'error:snapshot:stored';
 SELECT pg_temp.fails($$SELECT sim.snapshot('never-stored')$$) AS fault_at_store;
 RESET sim.lifecycle_fault;
 SELECT pg_temp.everything() = f AS nothing_changed FROM before_fault;
+-- the sequences too (a setval would have stayed: sequences are restored on a new relfilenode)
+SELECT pg_temp.sequence_positions() = s AS sequences_unchanged FROM before_fault;
 SELECT count(*) AS audit_findings FROM sim.audit();
 -- the hook is a superuser's setting
 SELECT pg_temp.as_role('sim_operator', NULL, $$SET sim.lifecycle_fault = 'rollback:tables'$$) AS operator_sets_fault;
