@@ -125,14 +125,27 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sim.bounded_array(anyarray, text, text) IS
     'The array unchanged, or 54000 (program_limit_exceeded) when it has more elements than the limit limit_name';
 
+-- A new universe epoch (docs/lifecycle.md): a random integer in
+-- [1, 2^53 - 1], exact in a JavaScript number and in a JSON reader that
+-- parses numbers as doubles.
+CREATE FUNCTION sim.new_epoch() RETURNS bigint
+LANGUAGE sql VOLATILE
+RETURN 1 + ((('x' || substr(md5(gen_random_uuid()::text), 1, 16))::bit(64)::bigint
+             & 9007199254740991) % 9007199254740991);
+COMMENT ON FUNCTION sim.new_epoch() IS
+    'A new random universe epoch in [1, 2^53 - 1] (exact as a JSON number)';
+
 -- The universe: at most one row, present once a universe is generated.
 CREATE TABLE sim.world (
     id          boolean PRIMARY KEY DEFAULT true CHECK (id),
     seed        bigint NOT NULL,
     params      jsonb NOT NULL,
-    tick        bigint NOT NULL DEFAULT 0 CHECK (tick >= 0 AND tick < 9007199254740992)
+    tick        bigint NOT NULL DEFAULT 0 CHECK (tick >= 0 AND tick < 9007199254740992),
+    epoch       bigint NOT NULL DEFAULT sim.new_epoch() CHECK (epoch BETWEEN 1 AND 9007199254740991)
 );
 COMMENT ON TABLE sim.world IS 'The universe: its seed, generation parameters and current tick (one row at most)';
+COMMENT ON COLUMN sim.world.epoch IS
+    'The universe''s epoch: new on generation, import and rollback; carried by notifications, change rows and deltas';
 
 CREATE TABLE sim.faction (
     id          integer PRIMARY KEY,
@@ -1055,7 +1068,12 @@ DECLARE
     found_id bigint;
     why     text;
     hint    text;
+    replayed bigint := sim.replay_player();
 BEGIN
+    IF replayed IS NOT NULL THEN
+        -- sim.replay re-applying a recorded command as its player (0: an operator)
+        RETURN nullif(replayed, 0);
+    END IF;
     IF acting = 'sim_player' THEN
         raw := nullif(current_setting('request.jwt.claims', true), '');
         IF NOT sim.claims_trusted() THEN
@@ -1176,6 +1194,12 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM sim.economy_rules();
+    -- Replayed (sim.replay), the player is created without a login: roles
+    -- belong to the whole cluster, and a recording, which may come from
+    -- anywhere, must not grant one.
+    IF sim.replay_player() IS NOT NULL THEN
+        login := NULL;
+    END IF;
     IF login IS NOT NULL THEN
         SELECT * INTO r FROM pg_catalog.pg_roles rr WHERE rr.rolname = login;
         IF NOT FOUND THEN
@@ -1257,6 +1281,8 @@ BEGIN
     IF login IS NOT NULL THEN
         EXECUTE format('GRANT sim_player TO %I', login);
     END IF;
+    PERFORM sim.journal_write('create_player', jsonb_build_object('name', create_player.name, 'login', create_player.login,
+        'credits', create_player.credits, 'station', create_player.station, 'ship_class', create_player.ship_class));  -- journal
     RETURN pid;
 END
 $$;
@@ -1308,11 +1334,13 @@ BEGIN
     DELETE FROM sim.ship s WHERE s.faction_id = p.faction_id;
     DELETE FROM sim.player pl WHERE pl.id = p.id;
     DELETE FROM sim.wallet w WHERE w.faction_id = p.faction_id;
-    IF p.login IS NOT NULL
+    -- replayed, no role is revoked either (see sim.create_player)
+    IF p.login IS NOT NULL AND sim.replay_player() IS NULL
        AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = p.login
                       AND pg_catalog.pg_has_role(r.oid, 'sim_player', 'MEMBER')) THEN
         EXECUTE format('REVOKE sim_player FROM %I', p.login);
     END IF;
+    PERFORM sim.journal_write('drop_player', jsonb_build_object('player', drop_player.player));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.drop_player(bigint) IS
@@ -1401,7 +1429,8 @@ CREATE FUNCTION sim.command_issuer() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     NEW.player_id := sim.current_player();
-    NEW.issued_by := (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = sim.acting_role());
+    NEW.issued_by := coalesce(sim.replay_issuer(),  -- sim.replay: the recorded issuer
+                              (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = sim.acting_role()));
     RETURN NEW;
 END
 $$;
@@ -1608,6 +1637,7 @@ LANGUAGE C VOLATILE;
 
 CREATE VIEW sim.status AS
 SELECT w.tick,
+       w.epoch,
        w.paused,
        current_setting('sim.enabled')::boolean AS enabled,
        (SELECT setting::integer FROM pg_catalog.pg_settings WHERE name = 'sim.tick_interval_ms') AS tick_interval_ms,
@@ -1636,7 +1666,7 @@ SELECT w.tick,
               percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
          FROM (SELECT duration_ms FROM sim.tick_log ORDER BY tick DESC LIMIT 100) r) l;
 COMMENT ON VIEW sim.status IS
-    'The ticker at a glance: tick, timing over the last 100 ticks, lag, last error, last wait for commands';
+    'The ticker at a glance: tick, epoch, timing over the last 100 ticks, lag, last error, last wait for commands';
 
 -- Spatial queries over the published index
 CREATE FUNCTION sim.ships_within_xyz(x double precision, y double precision, z double precision,
@@ -2292,6 +2322,9 @@ COMMENT ON VIEW sim.stranded_ship IS
 --      hold, writes whose bounds are checked before, so that the wallets,
 --      which all trades with a faction's stations lock, are held for the
 --      shortest time; when they raise, the error undoes those writes.)
+--   5. records itself in the command journal as its last statement (the
+--      line marked "journal": sim.journal_write, sql/replay.sql), so only a
+--      command that succeeded is journalled.
 -- A bound over many rows is read from the one row that owns it: a hold's
 -- free room from the ship's cargo_held, a station's free storage from its
 -- stock_held (the tallies schema.sql keeps).  Every command that changes a
@@ -2737,6 +2770,7 @@ BEGIN
                            buyer_ship, seller_ship, kind, tax)
     VALUES (now_tick, s.docked_at, good, qty, price, s.faction_id, seller, ship, NULL, 'market', tax)
     RETURNING id INTO trade_id;
+    PERFORM sim.journal_write('buy', jsonb_build_object('ship', buy.ship, 'good', buy.good, 'qty', buy.qty, 'max_price', buy.max_price));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.buy(bigint, integer, bigint, bigint) IS
@@ -2855,6 +2889,7 @@ BEGIN
                            buyer_ship, seller_ship, kind, tax)
     VALUES (now_tick, s.docked_at, good, qty, price, buyer, s.faction_id, NULL, ship, 'market', tax)
     RETURNING id INTO trade_id;
+    PERFORM sim.journal_write('sell', jsonb_build_object('ship', sell.ship, 'good', sell.good, 'qty', sell.qty, 'min_price', sell.min_price));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.sell(bigint, integer, bigint, bigint) IS
@@ -2937,6 +2972,7 @@ BEGIN
     INSERT INTO sim.trade (tick, station_id, good_id, qty, price, buyer_faction, seller_faction,
                            buyer_ship, seller_ship, kind, tax)
     VALUES (sim.current_tick(), s.docked_at, g.id, units, price, s.faction_id, seller, ship, NULL, 'refuel', tax);
+    PERFORM sim.journal_write('refuel', jsonb_build_object('ship', refuel.ship, 'amount', refuel.amount));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.refuel(bigint, double precision) IS
@@ -3028,6 +3064,7 @@ BEGIN
 
     PERFORM sim.cargo_remove(from_ship, good, qty);
     PERFORM sim.cargo_add(to_ship, good, qty);
+    PERFORM sim.journal_write('transfer_cargo', jsonb_build_object('from_ship', transfer_cargo.from_ship, 'to_ship', transfer_cargo.to_ship, 'good', transfer_cargo.good, 'qty', transfer_cargo.qty));  -- journal
     RETURN qty;
 END
 $$;
@@ -3057,6 +3094,7 @@ BEGIN
     PERFORM sim.cargo_remove(ship, good, qty);
     INSERT INTO sim.ledger (tick, flow, reason, good_id, amount, station_id, sector_id, body_id, ship_id, faction_id)
     VALUES (sim.current_tick(), 'sink', 'jettison', good, qty, s.docked_at, s.sector_id, s.body_id, ship, s.faction_id);
+    PERFORM sim.journal_write('jettison', jsonb_build_object('ship', jettison.ship, 'good', jettison.good, 'qty', jettison.qty));  -- journal
     RETURN qty;
 END
 $$;
@@ -3139,6 +3177,7 @@ BEGIN
                                   escrow, placed_tick)
     VALUES (s.docked_at, good, side, s.faction_id, ship, price, qty, qty, hold, sim.current_tick())
     RETURNING id INTO order_id;
+    PERFORM sim.journal_write('place_order', jsonb_build_object('ship', place_order.ship, 'good', place_order.good, 'side', place_order.side, 'qty', place_order.qty, 'price', place_order.price));  -- journal
     RETURN order_id;
 END
 $$;
@@ -3205,6 +3244,7 @@ BEGIN
     END IF;
     UPDATE sim.market_order mo SET status = 'cancelled', escrow = 0, closed_tick = sim.current_tick()
      WHERE mo.id = order_id;
+    PERFORM sim.journal_write('cancel_order', jsonb_build_object('order_id', cancel_order.order_id));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.cancel_order(bigint) IS
@@ -3288,6 +3328,7 @@ BEGIN
     UPDATE sim.contract ct SET status = 'accepted', contractor_faction = s.faction_id, ship_id = ship,
                                accepted_tick = now_tick
      WHERE ct.id = contract;
+    PERFORM sim.journal_write('accept_contract', jsonb_build_object('contract', accept_contract.contract, 'ship', accept_contract.ship));  -- journal
 END
 $$;
 COMMENT ON FUNCTION sim.accept_contract(bigint, bigint) IS
@@ -3355,6 +3396,7 @@ BEGIN
                            buyer_ship, seller_ship, kind, tax)
     VALUES (now_tick, c.station_id, c.good_id, c.qty, greatest(1, c.reward / c.qty),
             c.issuer_faction, c.contractor_faction, NULL, s.id, 'contract', 0);
+    PERFORM sim.journal_write('deliver_contract', jsonb_build_object('contract', deliver_contract.contract, 'ship', deliver_contract.ship));  -- journal
     RETURN c.reward;
 END
 $$;
@@ -3451,6 +3493,7 @@ BEGIN
                               escrow, created_tick, deadline_tick)
     VALUES (kind, issuer, station, source_station, good, qty, reward, reward, now_tick, now_tick + ticks)
     RETURNING id INTO contract_id;
+    PERFORM sim.journal_write('offer_contract', jsonb_build_object('kind', offer_contract.kind, 'station', offer_contract.station, 'good', offer_contract.good, 'qty', offer_contract.qty, 'reward', offer_contract.reward, 'ticks', offer_contract.ticks, 'source_station', offer_contract.source_station));  -- journal
     RETURN contract_id;
 END
 $$;
@@ -3610,9 +3653,13 @@ $$;
 
 CREATE FUNCTION sim.dock(ship bigint, station integer) RETURNS bigint
 LANGUAGE plpgsql AS $$
+DECLARE
+    id      bigint;
 BEGIN
     PERFORM sim.require_arg(station, 'station');
-    RETURN sim.queue_state_command('dock', ship, station);
+    id := sim.queue_state_command('dock', ship, station);
+    PERFORM sim.journal_write('dock', jsonb_build_object('ship', dock.ship, 'station', dock.station));  -- journal
+    RETURN id;
 END
 $$;
 COMMENT ON FUNCTION sim.dock(bigint, integer) IS
@@ -3620,8 +3667,12 @@ COMMENT ON FUNCTION sim.dock(bigint, integer) IS
 
 CREATE FUNCTION sim.mine(ship bigint, body integer DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql AS $$
+DECLARE
+    id      bigint;
 BEGIN
-    RETURN sim.queue_state_command('mine', ship, body);
+    id := sim.queue_state_command('mine', ship, body);
+    PERFORM sim.journal_write('mine', jsonb_build_object('ship', mine.ship, 'body', mine.body));  -- journal
+    RETURN id;
 END
 $$;
 COMMENT ON FUNCTION sim.mine(bigint, integer) IS
@@ -3706,8 +3757,9 @@ END
 $$;
 -- sim: history with retention, and its rollups.
 --
--- The raw history -- sim.trade, sim.ship_event, sim.ledger (by tick),
--- sim.price_history (by period_start) and sim.command (by issued_tick) -- is
+-- The raw history -- sim.trade, sim.ship_event, sim.ledger, sim.journal (by
+-- tick), sim.price_history (by period_start) and sim.command (by
+-- issued_tick) -- is
 -- partitioned by range of tick, as sim.history_table lists.  The tick keeps
 -- partitions ready for its ticks and drops those wholly older than
 -- sim.history_policy.raw_retention_ticks, never waiting for a reader: the
@@ -3722,7 +3774,7 @@ $$;
 -- what is measured at the period's end (quotes, money, wallets, ships), from
 -- the live tables.  Rollups are kept rollup_retention_ticks.
 --
--- Partitions of sim.trade, sim.ship_event, sim.ledger and sim.command are
+-- Partitions of sim.trade, sim.ship_event, sim.ledger, sim.journal and sim.command are
 -- not members of the extension: pg_dump writes them (their CREATE TABLE,
 -- ATTACH PARTITION, rows and indexes) under the extension's parent tables,
 -- so a restored universe keeps its history; DROP EXTENSION drops them with
@@ -3736,7 +3788,7 @@ $$;
 -- OHLCV), and a restored universe starts it afresh.  The catalog is the one
 -- list of partitions (sim.history_partition).
 
--- The five partitioned tables, the column each is partitioned by, whether
+-- The six partitioned tables (sim.journal is created in sql/replay.sql), the column each is partitioned by, whether
 -- its partitions are members of the extension, and the primary key and
 -- indexes of each partition.
 CREATE TABLE sim.history_table (
@@ -3751,6 +3803,7 @@ INSERT INTO sim.history_table (name, key_column, member, indexes) VALUES
     ('command', 'issued_tick', false,
      ARRAY['PRIMARY KEY (id, issued_tick)', '(id) WHERE status = ''pending''', '(ship_id)',
            '(player_id) WHERE player_id IS NOT NULL']),
+    ('journal', 'tick', false, ARRAY['PRIMARY KEY (seq, tick)', '(tick, seq)']),
     ('ledger', 'tick', false, ARRAY['PRIMARY KEY (id, tick)', 'USING brin (tick)']),
     ('price_history', 'period_start', true, ARRAY[]::text[]),
     ('ship_event', 'tick', false, ARRAY['PRIMARY KEY (id, tick)', '(ship_id, tick)', 'USING brin (tick)']),
@@ -4301,6 +4354,12 @@ ALTER FUNCTION sim.rollup_period(bigint, bigint, boolean, bigint) SET jit = off;
 -- sim.change is partitioned by tick.  The tick creates partitions ahead of
 -- time and drops those older than sim.change_retention ticks; dropping a
 -- partition moves the horizon, the oldest tick a client may resume from.
+--
+-- Every row the feed returns, every delta's header and every notification
+-- carries the universe's epoch (sim.world.epoch): a client that resumes
+-- from a tick passes the epoch it read with it, and gets SM012 when the
+-- universe has been replaced since (sim.check_epoch), instead of another
+-- universe's changes.
 
 -- The kinds of change and the meaning of their values, in order.  A ship's
 -- flight-plan fields are the columns of sim.leg_field (SIM_LEG_FIELDS).
@@ -4816,12 +4875,41 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sim.change_horizon() IS
     'The oldest tick sim.changes_since and sim.delta accept: every change after it is kept';
 
+-- The current epoch, after checking the caller's: SM012 when epoch is not
+-- NULL and not the current one (the universe was generated, rolled back or
+-- imported since the caller read it).  55000 without a universe.
+CREATE FUNCTION sim.check_epoch(epoch bigint) RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cur     bigint;
+BEGIN
+    SELECT w.epoch INTO cur FROM sim.world w;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no universe'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Create one with sim.generate_universe().';
+    END IF;
+    IF $1 IS NOT NULL AND $1 <> cur THEN
+        RAISE EXCEPTION 'epoch % is not the current epoch %', $1, cur
+            USING ERRCODE = 'SM012',
+                  DETAIL = 'The universe was replaced (generated, rolled back or imported) after the caller read it: its ticks are not the ones the caller follows.',
+                  HINT = 'Reload the state (sim.delta_state, or SELECT the tables) and follow the changes of the current epoch from its tick.';
+    END IF;
+    RETURN cur;
+END
+$$;
+COMMENT ON FUNCTION sim.check_epoch(bigint) IS
+    'The current universe epoch; SM012 when the given one (NULL: not checked) is not it';
+
 -- Check that the changes after since up to until can be read in full, and
 -- hold off partition drops while the caller reads them.  The horizon is read
 -- after the lock and as last committed, so even a REPEATABLE READ snapshot
--- older than a drop gets SM010 rather than a silent gap.  Returns until, or
--- the last committed tick when until is NULL.
-CREATE FUNCTION sim.check_change_range(since bigint, until bigint DEFAULT NULL) RETURNS bigint
+-- older than a drop gets SM010 rather than a silent gap.  The epoch is
+-- checked first (sim.check_epoch): a client of a replaced universe gets
+-- SM012, whatever its tick.  Returns until, or the last committed tick when
+-- until is NULL.
+CREATE FUNCTION sim.check_change_range(since bigint, until bigint DEFAULT NULL, epoch bigint DEFAULT NULL)
+RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     cur     bigint;
@@ -4832,12 +4920,8 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     LOCK TABLE sim.change IN ACCESS SHARE MODE;
+    PERFORM sim.check_epoch($3);
     SELECT w.tick INTO cur FROM sim.world w;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'there is no universe'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Create one with sim.generate_universe().';
-    END IF;
     hz := coalesce(sim.change_horizon(), cur);
     IF since < hz THEN
         RAISE EXCEPTION 'changes since tick % are no longer kept', since
@@ -4861,32 +4945,47 @@ BEGIN
     RETURN until;
 END
 $$;
-COMMENT ON FUNCTION sim.check_change_range(bigint, bigint) IS
-    'Validate a range of the change record (SM010 past the horizon) and return its last tick';
+COMMENT ON FUNCTION sim.check_change_range(bigint, bigint, bigint) IS
+    'Validate a range of the change record (SM012 for another epoch, SM010 past the horizon) and return its last tick';
 
 -- The change feed: every change after tick since, up to the last committed
 -- tick, in the order they were made; optionally only some sectors' changes
--- (at most sim.limit('sectors') of them: 54000 beyond).  The rows are
+-- (at most sim.limit('sectors') of them: 54000 beyond), and only if the
+-- universe's epoch is the given one (SM012; NULL: not checked).  Each row
+-- carries the epoch read with it, in the same snapshot.  The rows are
 -- bounded by the retention, and RETURN QUERY keeps them in a tuplestore
--- that spills to disk past work_mem.
-CREATE FUNCTION sim.changes_since(since bigint, sectors integer[] DEFAULT NULL)
-RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb)
+-- that spills to disk past work_mem.  PL/pgSQL cannot name an argument and
+-- a result column alike, so sim.changes_since is this function renamed.
+CREATE FUNCTION sim.change_feed(since bigint, sectors integer[], want_epoch bigint)
+RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb,
+               row_epoch bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     until   bigint;
 BEGIN
     PERFORM sim.bounded_array(sectors, 'sectors', 'sectors');
-    until := sim.check_change_range(since);
+    until := sim.check_change_range(since, NULL, want_epoch);
     RETURN QUERY
-    SELECT c.tick, c.seq, k.name, c.id, c.sub_id, c.sector_id, sim.change_data(c.kind, c.val)
+    SELECT c.tick, c.seq, k.name, c.id, c.sub_id, c.sector_id, sim.change_data(c.kind, c.val), w.epoch
       FROM sim.change c JOIN sim.change_kind k ON k.kind = c.kind
+     CROSS JOIN sim.world w
      WHERE c.tick > since AND c.tick <= until
        AND (sectors IS NULL OR c.sector_id = ANY (sectors))
      ORDER BY c.tick, c.seq;
 END
 $$;
-COMMENT ON FUNCTION sim.changes_since(bigint, integer[]) IS
-    'Every change after a tick up to the last committed one, ordered (SM010 when that tick is past the retention; 54000 for more than sim.limit(''sectors'') sectors)';
+COMMENT ON FUNCTION sim.change_feed(bigint, integer[], bigint) IS
+    'sim.changes_since''s body (its epoch column named row_epoch)';
+
+CREATE FUNCTION sim.changes_since(since bigint, sectors integer[] DEFAULT NULL, epoch bigint DEFAULT NULL)
+RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb,
+               epoch bigint)
+LANGUAGE sql AS $$
+    SELECT f.tick, f.seq, f.kind, f.id, f.sub_id, f.sector_id, f.data, f.row_epoch
+      FROM sim.change_feed(since, sectors, changes_since.epoch) f
+$$;
+COMMENT ON FUNCTION sim.changes_since(bigint, integer[], bigint) IS
+    'Every change after a tick up to the last committed one, ordered, each with the universe''s epoch (SM012 when the given epoch is not the current one; SM010 when that tick is past the retention; 54000 for more than sim.limit(''sectors'') sectors)';
 
 -- Logical replication: one publication of every table that holds the
 -- universe (the tables whose rows pg_dump keeps, see finish.sql).  The change
@@ -4928,37 +5027,41 @@ COMMENT ON FUNCTION sim.create_publication(text) IS
     'Create a publication of every table of the universe, for logical replication (subscribers run CREATE EXTENSION sim first)';
 
 -- Binary deltas (format: docs/delta-format.md).
+-- The header carries the universe's epoch; with epoch given, SM012 when it
+-- is not the current one.
 CREATE FUNCTION sim.delta(from_tick bigint, to_tick bigint, sectors integer[] DEFAULT NULL,
-                          compress boolean DEFAULT true)
+                          compress boolean DEFAULT true, epoch bigint DEFAULT NULL)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'sim_delta'
 LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION sim.delta(bigint, bigint, integer[], boolean) IS
-    'The changes in (from_tick, to_tick], optionally of some sectors (at most sim.limit(''sectors'')), as one compact LZ4-compressed byte string';
+COMMENT ON FUNCTION sim.delta(bigint, bigint, integer[], boolean, bigint) IS
+    'The changes in (from_tick, to_tick], optionally of some sectors (at most sim.limit(''sectors'')), as one compact LZ4-compressed byte string whose header carries the epoch (SM012 when the given epoch is not the current one)';
 
 -- The current state as one delta (docs/delta-format.md, "The state of a
 -- universe as a delta"): a ship record per ship and a stock record per
 -- market at the current tick T, range (T - 1, T], seq 0.
-CREATE FUNCTION sim.delta_state(sectors integer[] DEFAULT NULL)
+CREATE FUNCTION sim.delta_state(sectors integer[] DEFAULT NULL, epoch bigint DEFAULT NULL)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'sim_delta_state'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION sim.delta_state(integer[]) IS
-    'Every ship, hold entry and market of some sectors (all when NULL, at most sim.limit(''sectors'')) at the current tick, as one delta that sim.delta continues';
+COMMENT ON FUNCTION sim.delta_state(integer[], bigint) IS
+    'Every ship, hold entry and market of some sectors (all when NULL, at most sim.limit(''sectors'')) at the current tick and epoch, as one delta that sim.delta continues (SM012 when the given epoch is not the current one)';
 
+-- epoch is the header's (NULL for a version 1 delta, which has none).
 CREATE FUNCTION sim.delta_records(delta bytea)
 RETURNS TABLE (tick bigint, seq bigint, kind smallint, id bigint, sub_id integer, sector_id integer,
-               val double precision[])
+               val double precision[], epoch bigint)
 AS 'MODULE_PATHNAME', 'sim_delta_records'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sim.delta_records(bytea) IS
-    'The records of a delta as stored in sim.change (22P03 when the bytes are not a valid delta)';
+    'The records of a delta as stored in sim.change, each with the header''s epoch (22P03 when the bytes are not a valid delta)';
 
 CREATE FUNCTION sim.delta_decode(delta bytea)
-RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb)
+RETURNS TABLE (tick bigint, seq bigint, kind text, id bigint, sub_id integer, sector_id integer, data jsonb,
+               epoch bigint)
 LANGUAGE sql STABLE STRICT AS $$
     SELECT r.tick, r.seq, coalesce(k.name, r.kind::text), r.id, r.sub_id, r.sector_id,
-           sim.change_data(r.kind, r.val)
+           sim.change_data(r.kind, r.val), r.epoch
       FROM sim.delta_records(delta) r LEFT JOIN sim.change_kind k ON k.kind = r.kind
 $$;
 COMMENT ON FUNCTION sim.delta_decode(bytea) IS
@@ -4966,11 +5069,22 @@ COMMENT ON FUNCTION sim.delta_decode(bytea) IS
 
 CREATE FUNCTION sim.delta_info(delta bytea,
                                OUT from_tick bigint, OUT to_tick bigint, OUT records bigint,
-                               OUT raw_bytes bigint, OUT packed_bytes bigint)
+                               OUT raw_bytes bigint, OUT packed_bytes bigint,
+                               OUT version integer, OUT epoch bigint)
 AS 'MODULE_PATHNAME', 'sim_delta_info'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sim.delta_info(bytea) IS
-    'A delta''s tick range, record count and size before and after compression (checks all of it)';
+    'A delta''s tick range, record count, size before and after compression, format version and epoch (NULL in version 1) (checks all of it)';
+
+-- Tell followers that the universe was replaced (rollback, import): at the
+-- caller's commit, a sim_tick notification with a tick's shape at the
+-- current tick and new epoch, nothing counted, and "reload": true
+-- (src/notify.c, docs/clients.md).
+CREATE FUNCTION sim.notify_epoch() RETURNS void
+AS 'MODULE_PATHNAME', 'sim_notify_epoch'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sim.notify_epoch() IS
+    'Notify sim_tick followers (at commit) that the universe has a new epoch and must be reloaded';
 -- sim: the per-tick state hash (docs/engine.md, "State hash").
 --
 -- Each tick's hash is chained from the previous tick's and the tick's rows
@@ -5021,32 +5135,774 @@ COMMENT ON FUNCTION sim.tick_hash(bigint, bytea) IS
 -- (SM012) instead of applying another universe's changes.  It is not part
 -- of the state hash: a universe rolled back and replayed hashes as before.
 
--- A new epoch: a random integer in [1, 2^53 - 1], exact in a JavaScript
--- number and in a JSON reader that parses numbers as doubles.
-CREATE FUNCTION sim.new_epoch() RETURNS bigint
-LANGUAGE sql VOLATILE
-RETURN 1 + ((('x' || substr(md5(gen_random_uuid()::text), 1, 16))::bit(64)::bigint
-             & 9007199254740991) % 9007199254740991);
-COMMENT ON FUNCTION sim.new_epoch() IS
-    'A new random universe epoch in [1, 2^53 - 1] (exact as a JSON number)';
+-- The epoch itself is sim.world.epoch (sql/schema.sql, with sim.new_epoch).
 
-ALTER TABLE sim.world ADD COLUMN epoch bigint NOT NULL DEFAULT sim.new_epoch()
-    CHECK (epoch BETWEEN 1 AND 9007199254740991);
-COMMENT ON COLUMN sim.world.epoch IS
-    'The universe''s epoch: new on generation, import and rollback; carried by notifications, change rows and deltas';
+-- ---------------------------------------------------------------- snapshots
+--
+-- A snapshot is the durable universe at one consistent point, as one file
+-- (src/core/snapfile.c) kept in sim.snapshot_store; rollback restores it in
+-- one transaction, export adds what happened since (the recording
+-- sections), import stores a file and rolls back to it.  Which tables a
+-- snapshot holds is sim.snapshot_section; the C glue is src/snapshot.c.
+-- All of it is for operators (42501 for anyone else).
 
--- Tell followers that the universe was replaced (rollback, import): a
--- sim_tick notification carrying the new epoch, sent when the caller's
--- transaction commits.
-CREATE FUNCTION sim.notify_epoch() RETURNS void
-LANGUAGE sql VOLATILE
-BEGIN ATOMIC
-    SELECT pg_notify('sim_tick', json_build_object('tick', w.tick, 'epoch', w.epoch, 'reload', true)::text)
-      FROM sim.world w;
-END;
-COMMENT ON FUNCTION sim.notify_epoch() IS
-    'Notify sim_tick followers (at commit) that the universe has a new epoch and must be reloaded';
-REVOKE ALL ON FUNCTION sim.notify_epoch() FROM PUBLIC;
+-- The last journal sequence number issued (0 while sim.journal, which
+-- sql/replay.sql creates, does not exist): the journal's high-water mark.
+CREATE FUNCTION sim.journal_hw() RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    seq text;
+    v   bigint;
+BEGIN
+    IF pg_catalog.to_regclass('sim.journal') IS NULL THEN
+        RETURN 0;
+    END IF;
+    seq := pg_catalog.pg_get_serial_sequence('sim.journal', 'seq');
+    EXECUTE format('SELECT CASE WHEN s.is_called THEN s.last_value ELSE s.last_value - 1 END FROM %s s', seq)
+       INTO v;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION sim.journal_hw() IS
+    'The last sequence number sim.journal issued (0 without a journal): a snapshot''s journal_hw';
+
+-- The tables a snapshot holds (part 'state': captured by sim.snapshot
+-- through one MVCC snapshot and restored by rollback and import) and what an
+-- export adds (part 'recording': read from the live tables at export, put
+-- back by import and sim.load_recording).  filter may use $1 = the
+-- snapshot's tick, $2 = journal_hw, $3 = change_hw; a filtered state
+-- section replaces only the target's rows that match it.
+CREATE TABLE sim.snapshot_section (
+    name    text PRIMARY KEY CHECK (name ~ '^[a-z0-9_]{1,63}$'),
+    part    text NOT NULL CHECK (part IN ('state', 'recording')),
+    source  regclass NOT NULL,
+    target  regclass NOT NULL,
+    filter  text,
+    ord     integer NOT NULL UNIQUE,
+    CHECK (part = 'recording' OR source = target)
+);
+COMMENT ON TABLE sim.snapshot_section IS
+    'The tables a snapshot holds (state) and an export adds (recording), in restore order (docs/lifecycle.md)';
+
+-- Every table of the universe (sim.reset_universe's list) but sim.tick_log:
+-- the timing history stays with the server that ran the ticks.  sim.change
+-- only after the tick: the rows filed under tick + 1 by commands between
+-- ticks are state; the record up to the tick is history that clients read
+-- and rollback keeps.  The journal's section is registered with it
+-- (sql/replay.sql).
+INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord)
+SELECT t.name, 'state', ('sim.' || t.name)::regclass, ('sim.' || t.name)::regclass,
+       CASE t.name WHEN 'change' THEN 'tick > $1' END, t.ord * 10
+  FROM unnest(ARRAY[
+        'world', 'economy', 'faction', 'wallet', 'good', 'ship_class', 'recipe', 'recipe_input',
+        'recipe_output', 'sector', 'jump_gate', 'body', 'deposit', 'station', 'station_recipe',
+        'station_stock', 'station_demand', 'bt_tree', 'bt_node', 'npc_personality', 'player',
+        'ship', 'ship_cargo', 'flight_leg', 'market_order', 'contract', 'command', 'pending_command',
+        'ledger', 'trade', 'ship_event', 'price_history', 'history_period', 'market_period',
+        'sector_market_period', 'flow_period', 'money_period', 'wallet_period', 'ship_period',
+        'change']) WITH ORDINALITY AS t(name, ord);
+
+-- The snapshots' files: owned by the extension, dumped with the database,
+-- published to no subscriber, never in the change record.
+CREATE TABLE sim.snapshot_store (
+    name        text PRIMARY KEY CHECK (name ~ '^[A-Za-z0-9_.-]{1,63}$'),
+    tick        bigint NOT NULL,
+    epoch       bigint NOT NULL,
+    state_hash  bytea NOT NULL CHECK (octet_length(state_hash) = 32),
+    journal_hw  bigint NOT NULL,
+    change_hw   bigint NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    sim_version text NOT NULL,
+    raw_bytes   bigint NOT NULL CHECK (raw_bytes >= 0),
+    data        bytea NOT NULL
+);
+ALTER TABLE sim.snapshot_store ALTER COLUMN data SET STORAGE EXTERNAL;   -- LZ4 already
+COMMENT ON TABLE sim.snapshot_store IS
+    'Named snapshots of the universe: their files (docs/lifecycle.md) and what they hold';
+SELECT pg_catalog.pg_extension_config_dump('sim.snapshot_store', '');
+
+CREATE VIEW sim.snapshots AS
+SELECT s.name, s.tick, s.epoch, s.state_hash, pg_catalog.pg_column_size(s.data)::bigint AS bytes,
+       s.raw_bytes, s.created_at, s.sim_version
+  FROM sim.snapshot_store s;
+COMMENT ON VIEW sim.snapshots IS
+    'Named snapshots: tick, epoch and state hash of the universe they hold, stored and raw size, when, which sim';
+
+CREATE FUNCTION sim.snapshot_capture(OUT tick bigint, OUT epoch bigint, OUT state_hash bytea,
+                                     OUT journal_hw bigint, OUT change_hw bigint, OUT raw_bytes bigint,
+                                     OUT data bytea)
+AS 'MODULE_PATHNAME', 'sim_snapshot_capture'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sim.snapshot_capture() IS
+    'The state sections at one consistent point, as a snapshot file (sim.snapshot''s capture)';
+
+CREATE FUNCTION sim.snapshot_info(data bytea, OUT tick bigint, OUT epoch bigint, OUT state_hash bytea,
+                                  OUT journal_hw bigint, OUT change_hw bigint, OUT sim_version text,
+                                  OUT raw_bytes bigint)
+AS 'MODULE_PATHNAME', 'sim_snapshot_info'
+LANGUAGE C IMMUTABLE STRICT;
+COMMENT ON FUNCTION sim.snapshot_info(bytea) IS
+    'A whole snapshot file checked (SM017 damaged, SM016 another format) and its header';
+
+CREATE FUNCTION sim.snapshot_restore(data bytea, part text, check_values boolean, apply boolean DEFAULT true)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sim_snapshot_restore'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION sim.snapshot_restore(bytea, text, boolean, boolean) IS
+    'Check a file''s sections of part against this database (and, with check_values, every value), then, with apply, replace their tables'' rows';
+
+CREATE FUNCTION sim.snapshot_export(data bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'sim_snapshot_export'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION sim.snapshot_export(bytea) IS
+    'A stored snapshot file with the recording sections read now from the live tables';
+
+CREATE FUNCTION sim.snapshot_hold_ticks() RETURNS void
+AS 'MODULE_PATHNAME', 'sim_snapshot_hold_ticks'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sim.snapshot_hold_ticks() IS
+    'Take the tick lock as a tick does (waiting for commands) and the state sequences'' locks a restore needs, held until the transaction ends';
+
+CREATE FUNCTION sim.lifecycle_fault(point text) RETURNS void
+AS 'MODULE_PATHNAME', 'sim_lifecycle_fault'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION sim.lifecycle_fault(text) IS
+    'Test hook: wait until killed (or raise, for error:<point>) when sim.lifecycle_fault names point';
+
+-- Raise 22004 for a NULL name and SM013 unless 1..63 characters of [A-Za-z0-9_.-].
+CREATE FUNCTION sim.check_snapshot_name(name text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF name IS NULL THEN
+        RAISE EXCEPTION 'a snapshot name must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF name !~ '^[A-Za-z0-9_.-]{1,63}$' THEN
+        RAISE EXCEPTION 'invalid snapshot name "%"', sim.echo(name)
+            USING ERRCODE = 'SM013',
+                  DETAIL = 'A snapshot name is 1 to 63 characters, each a letter, a digit, "_", "." or "-".';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sim.check_snapshot_name(text) IS
+    'Raise 22004 for a NULL snapshot name, SM013 for one that is not 1..63 of [A-Za-z0-9_.-]';
+
+CREATE FUNCTION sim.snapshot_not_found(name text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RAISE EXCEPTION 'snapshot "%" does not exist', sim.echo(name)
+        USING ERRCODE = 'SM014', HINT = 'sim.snapshots lists the snapshots.';
+END
+$$;
+COMMENT ON FUNCTION sim.snapshot_not_found(text) IS 'Raise SM014 naming the snapshot';
+
+CREATE FUNCTION sim.snapshot_exists_error(name text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RAISE EXCEPTION 'snapshot "%" already exists', sim.echo(name)
+        USING ERRCODE = 'SM015', HINT = 'Choose another name, or drop it first with sim.drop_snapshot.';
+END
+$$;
+COMMENT ON FUNCTION sim.snapshot_exists_error(text) IS 'Raise SM015 naming the snapshot';
+
+-- Restart the change record at tick t: every partition dropped, the record
+-- covering t + 1 on (sim.reset_changes at a tick not yet in sim.world).
+CREATE FUNCTION sim.restart_changes(t bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    p   record;
+BEGIN
+    FOR p IN SELECT cp.name FROM sim.change_partition cp LOOP
+        EXECUTE format('ALTER EXTENSION sim DROP TABLE sim.%I', p.name);
+        EXECUTE format('DROP TABLE sim.%I', p.name);
+    END LOOP;
+    DELETE FROM sim.change_partition;
+    INSERT INTO sim.change_log AS l (horizon, covered_to) VALUES (t, t + 1)
+    ON CONFLICT (id) DO UPDATE SET horizon = excluded.horizon, covered_to = excluded.covered_to;
+    PERFORM sim.maintain_changes(t);
+END
+$$;
+COMMENT ON FUNCTION sim.restart_changes(bigint) IS
+    'Empty the change record and restart it at tick t (import, or a rollback past the record''s retention)';
+
+-- sim.snapshot(name): capture the universe (src/snapshot.c) and store it.
+CREATE FUNCTION sim.snapshot(name text) RETURNS sim.snapshots
+LANGUAGE plpgsql AS $$
+DECLARE
+    c       record;
+    result  sim.snapshots;
+BEGIN
+    PERFORM sim.require_operator('sim.snapshot');
+    PERFORM sim.check_snapshot_name(snapshot.name);
+    IF EXISTS (SELECT 1 FROM sim.snapshot_store s WHERE s.name = snapshot.name) THEN
+        PERFORM sim.snapshot_exists_error(snapshot.name);
+    END IF;
+    SELECT * INTO c FROM sim.snapshot_capture();
+    BEGIN
+        INSERT INTO sim.snapshot_store (name, tick, epoch, state_hash, journal_hw, change_hw, sim_version,
+                                        raw_bytes, data)
+        SELECT snapshot.name, c.tick, c.epoch, c.state_hash, c.journal_hw, c.change_hw, e.extversion,
+               c.raw_bytes, c.data
+          FROM pg_catalog.pg_extension e WHERE e.extname = 'sim';
+    EXCEPTION WHEN unique_violation THEN
+        PERFORM sim.snapshot_exists_error(snapshot.name);
+    END;
+    PERFORM sim.lifecycle_fault('snapshot:stored');
+    SELECT v.* INTO result FROM sim.snapshots v WHERE v.name = snapshot.name;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION sim.snapshot(text) IS
+    'Capture the durable universe at one consistent point as the named snapshot (operators only)';
+
+CREATE FUNCTION sim.drop_snapshot(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM sim.require_operator('sim.drop_snapshot');
+    PERFORM sim.check_snapshot_name(drop_snapshot.name);
+    DELETE FROM sim.snapshot_store s WHERE s.name = drop_snapshot.name;
+    IF NOT FOUND THEN
+        PERFORM sim.snapshot_not_found(drop_snapshot.name);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sim.drop_snapshot(text) IS 'Delete the named snapshot (operators only)';
+
+-- The rollback proper, for sim.rollback and sim.import_snapshot: the
+-- caller has checked who calls and the name.  check_values reads every
+-- value of the file before anything changes (a file from elsewhere).
+CREATE FUNCTION sim.rollback_to(name text, check_values boolean, fresh_record boolean) RETURNS sim.snapshots
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    s       sim.snapshot_store;
+    was_paused boolean;
+    result  sim.snapshots;
+BEGIN
+    SELECT * INTO s FROM sim.snapshot_store x WHERE x.name = rollback_to.name FOR SHARE;
+    IF NOT FOUND THEN
+        PERFORM sim.snapshot_not_found(rollback_to.name);
+    END IF;
+    PERFORM sim.snapshot_restore(s.data, 'state', check_values, false);
+    -- the locks in a tick's order (docs/lifecycle.md, "Locks"): first the
+    -- world's row, so that a tick in progress ends first and the ticker
+    -- skips ticks until this commits, then continues from the snapshot's
+    -- tick; then the partitions, whose DDL takes strong locks, while
+    -- commands may still finish; only then the tick guard, under which
+    -- nothing stronger than ROW EXCLUSIVE is waited for
+    SELECT w.paused INTO was_paused FROM sim.world w FOR UPDATE;
+    IF fresh_record OR NOT EXISTS (SELECT 1 FROM sim.change_partition p
+                                    WHERE p.lo <= s.tick + 1 AND s.tick + 1 < p.hi) THEN
+        PERFORM sim.restart_changes(s.tick);
+    END IF;
+    -- partitions for the snapshot's raw history (retention may have dropped some since)
+    PERFORM sim.history_cover(t)
+       FROM (SELECT coalesce(max(p.raw_retention_ticks), 86400) AS keep, coalesce(max(p.partition_ticks), 3600) AS width
+               FROM sim.history_policy p) p,
+            generate_series(greatest(0, s.tick - p.keep - p.width), s.tick + 1, p.width) t;
+    PERFORM sim.history_cover(s.tick + 1);
+    -- no tick and no command from here to commit
+    PERFORM sim.snapshot_hold_ticks();
+    PERFORM sim.lifecycle_fault('rollback:guarded');
+    PERFORM sim.snapshot_restore(s.data, 'state', false, true);
+    PERFORM sim.lifecycle_fault('rollback:tables');
+    DELETE FROM sim.tick_log l WHERE l.tick > s.tick;
+    -- pause and resume belong to the operator, not to the universe: a
+    -- running ticker keeps running, a paused one stays paused
+    UPDATE sim.world w SET epoch = sim.new_epoch(), paused = coalesce(was_paused, w.paused)
+     WHERE w.tick = s.tick AND w.state_hash = s.state_hash;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'snapshot "%" restored no world at its tick %', sim.echo(s.name), s.tick
+            USING ERRCODE = 'SM017', DETAIL = 'Its world section disagrees with its header.';
+    END IF;
+    -- a player's login is a role of the cluster, which no snapshot restores:
+    -- a login that sim.create_player would refuse now (gone, NOINHERIT, a
+    -- superuser, no longer a player role) is unbound
+    UPDATE sim.player p SET login = NULL
+     WHERE p.login IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                        WHERE r.rolname = p.login AND r.rolcanlogin AND r.rolinherit AND NOT r.rolsuper
+                          AND r.rolname NOT IN ('sim_operator', 'sim_player', 'sim_anon')
+                          AND pg_catalog.pg_has_role(r.oid, 'sim_player', 'MEMBER'));
+    PERFORM sim.invalidate_cache();
+    PERFORM sim.lifecycle_fault('rollback:world');
+    PERFORM sim.notify_epoch();
+    PERFORM sim.lifecycle_fault('rollback:notified');
+    SELECT v.* INTO result FROM sim.snapshots v WHERE v.name = s.name;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION sim.rollback_to(text, boolean, boolean) IS
+    'Restore the universe to a stored snapshot with a new epoch (sim.rollback and sim.import_snapshot)';
+
+CREATE FUNCTION sim.rollback(name text) RETURNS sim.snapshots
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM sim.require_operator('sim.rollback');
+    PERFORM sim.check_snapshot_name(rollback.name);
+    RETURN sim.rollback_to(rollback.name, false, false);
+END
+$$;
+COMMENT ON FUNCTION sim.rollback(text) IS
+    'Restore the universe to the named snapshot in this transaction, with a new epoch; followers are told to reload (operators only)';
+
+CREATE FUNCTION sim.export_snapshot(name text) RETURNS bytea
+LANGUAGE plpgsql AS $$
+DECLARE
+    d   bytea;
+BEGIN
+    PERFORM sim.require_operator('sim.export_snapshot');
+    PERFORM sim.check_snapshot_name(export_snapshot.name);
+    SELECT s.data INTO d FROM sim.snapshot_store s WHERE s.name = export_snapshot.name;
+    IF NOT FOUND THEN
+        PERFORM sim.snapshot_not_found(export_snapshot.name);
+    END IF;
+    RETURN sim.snapshot_export(d);
+END
+$$;
+COMMENT ON FUNCTION sim.export_snapshot(text) IS
+    'The named snapshot and the recording of the ticks after it, as one file for sim.import_snapshot (operators only)';
+
+-- Check a whole export as import does and restore only its recording sections.
+CREATE FUNCTION sim.load_recording(data bytea) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM sim.require_operator('sim.load_recording');
+    IF data IS NULL THEN
+        RAISE EXCEPTION 'the recording must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM sim.snapshot_info(data);
+    PERFORM sim.snapshot_restore(data, 'state', true, false);
+    PERFORM sim.snapshot_restore(data, 'recording', true, true);
+END
+$$;
+COMMENT ON FUNCTION sim.load_recording(bytea) IS
+    'Check an export as sim.import_snapshot does and restore only its recording sections (operators only)';
+
+-- Raise SM017 when a restored state table breaks one of its foreign keys:
+-- a restore checks none (it runs as a replica), and a file from elsewhere
+-- is not trusted to be whole.
+CREATE FUNCTION sim.check_snapshot_keys() RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k       record;
+    q       text;
+    broken  boolean;
+BEGIN
+    FOR k IN SELECT c.conname, c.conrelid, c.confrelid, c.conkey, c.confkey
+               FROM pg_catalog.pg_constraint c
+              WHERE c.contype = 'f' AND c.conparentid = 0
+                AND c.conrelid IN (SELECT x.target FROM sim.snapshot_section x WHERE x.part = 'state')
+              ORDER BY c.conrelid::regclass::text, c.conname LOOP
+        SELECT format('SELECT EXISTS (SELECT 1 FROM %s c WHERE %s AND NOT EXISTS (SELECT 1 FROM %s p WHERE %s))',
+                      k.conrelid::regclass,
+                      string_agg(format('c.%I IS NOT NULL', a.attname), ' AND '),
+                      k.confrelid::regclass,
+                      string_agg(format('p.%I = c.%I', b.attname, a.attname), ' AND '))
+          INTO q
+          FROM unnest(k.conkey, k.confkey) AS u(ck, fk)
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.ck
+          JOIN pg_catalog.pg_attribute b ON b.attrelid = k.confrelid AND b.attnum = u.fk;
+        EXECUTE q INTO broken;
+        IF broken THEN
+            RAISE EXCEPTION 'the snapshot file is damaged'
+                USING ERRCODE = 'SM017',
+                      DETAIL = format('Its rows of %s break foreign key %s.', k.conrelid::regclass, k.conname),
+                      HINT = 'Export it again; nothing was changed.';
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION sim.check_snapshot_keys() IS
+    'Raise SM017 when a state table breaks a foreign key (after an import''s restore, which checks none)';
+
+CREATE FUNCTION sim.import_snapshot(data bytea, name text DEFAULT NULL) RETURNS sim.snapshots
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    i       record;
+    bad     record;
+    nm      text;
+    result  sim.snapshots;
+BEGIN
+    PERFORM sim.require_operator('sim.import_snapshot');
+    IF data IS NULL THEN
+        RAISE EXCEPTION 'the snapshot file must not be null' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO i FROM sim.snapshot_info(data);
+    nm := coalesce(import_snapshot.name, format('import-%s-%s', i.tick, left(encode(i.state_hash, 'hex'), 8)));
+    PERFORM sim.check_snapshot_name(nm);
+    IF EXISTS (SELECT 1 FROM sim.snapshot_store s WHERE s.name = nm) THEN
+        PERFORM sim.snapshot_exists_error(nm);
+    END IF;
+    -- everything checked before anything changes
+    PERFORM sim.snapshot_restore(data, 'state', true, false);
+    PERFORM sim.snapshot_restore(data, 'recording', true, false);
+    INSERT INTO sim.snapshot_store (name, tick, epoch, state_hash, journal_hw, change_hw, sim_version, raw_bytes, data)
+    VALUES (nm, i.tick, i.epoch, i.state_hash, i.journal_hw, i.change_hw, i.sim_version, i.raw_bytes, data);
+    PERFORM sim.snapshot_restore(data, 'recording', false, true);
+    result := sim.rollback_to(nm, false, true);
+    PERFORM sim.check_snapshot_keys();
+    -- An imported universe's logins are another cluster's roles (or, in a
+    -- crafted file, anyone's): none is bound here; an operator binds them
+    -- again (UPDATE sim.player SET login = ...).
+    UPDATE sim.player p SET login = NULL WHERE p.login IS NOT NULL;
+    -- Restored rows fire no trigger, so what the triggers keep (the hold
+    -- and storage tallies, the ledger's balance) is checked here.
+    SELECT a.* INTO bad FROM sim.audit() a LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'the imported universe does not balance: %', bad.check_name
+            USING ERRCODE = 'SM017',
+                  DETAIL = format('%s: expected %s, found %s (%s).', bad.subject, bad.expected, bad.actual, bad.detail),
+                  HINT = 'Export it again from a universe whose sim.audit() is empty; nothing was changed.';
+    END IF;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION sim.import_snapshot(bytea, text) IS
+    'Check an exported file, store it as a snapshot (default name import-<tick>-<hash>), restore its recording and roll the universe back to it (operators only)';
+-- sim: the command journal and replay (docs/lifecycle.md, "Replay").
+--
+-- Every successful command -- a player's through api, an operator's through
+-- sim -- writes one row of sim.journal in its own transaction (the
+-- sim.journal_write line marked "journal" in each command), under the tick
+-- its changes are filed under.  An export carries the journal, the tick log
+-- and the change record after its snapshot (the recording sections
+-- registered at the end of this file); sim.replay re-applies the recorded
+-- commands tick by tick, each as the player who issued it (src/replay.c),
+-- runs each tick as sim.step(1) does, and compares the tick's state hash
+-- with the recorded one, naming the first entity whose changes differ.
+-- The journal is raw history (sql/history.sql): partitioned by tick and
+-- trimmed with the others.
+
+CREATE TABLE sim.journal (
+    seq         bigint GENERATED ALWAYS AS IDENTITY,
+    tick        bigint NOT NULL CHECK (tick > 0),
+    command     text NOT NULL,
+    args        jsonb NOT NULL CHECK (jsonb_typeof(args) = 'object'),
+    player_id   bigint,
+    issued_by   name NOT NULL
+) PARTITION BY RANGE (tick);
+COMMENT ON TABLE sim.journal IS
+    'The command journal: one row per successful command, under the tick its changes are filed under (raw history, retention: sim.history_policy)';
+COMMENT ON COLUMN sim.journal.tick IS 'The tick the command''s changes belong to (sim.change_tick(): the next tick for a command between ticks)';
+COMMENT ON COLUMN sim.journal.args IS 'The command''s arguments by name, as sim.replay passes them again';
+COMMENT ON COLUMN sim.journal.player_id IS 'The player who issued it; NULL for an operator';
+COMMENT ON COLUMN sim.journal.issued_by IS 'The role it was issued as (sim.acting_role())';
+
+-- The commands that are journalled and replayed, and the function each
+-- calls: the one list sim.replay may call from (a recording names nothing
+-- else).
+CREATE TABLE sim.journal_command (
+    command     text PRIMARY KEY,
+    fn          regprocedure NOT NULL UNIQUE,
+    arg_names   text[],
+    call        text
+);
+COMMENT ON TABLE sim.journal_command IS
+    'The journalled commands, the function sim.replay calls for each, its argument names and the call (written from the function''s signature)';
+INSERT INTO sim.journal_command (command, fn) VALUES
+    ('navigate', 'sim.navigate(bigint,text,text)'),
+    ('undock', 'sim.undock(bigint)'),
+    ('dock', 'sim.dock(bigint,integer)'),
+    ('mine', 'sim.mine(bigint,integer)'),
+    ('buy', 'sim.buy(bigint,integer,bigint,bigint)'),
+    ('sell', 'sim.sell(bigint,integer,bigint,bigint)'),
+    ('refuel', 'sim.refuel(bigint,double precision)'),
+    ('transfer_cargo', 'sim.transfer_cargo(bigint,bigint,integer,bigint)'),
+    ('jettison', 'sim.jettison(bigint,integer,bigint)'),
+    ('place_order', 'sim.place_order(bigint,integer,text,bigint,bigint)'),
+    ('cancel_order', 'sim.cancel_order(bigint)'),
+    ('accept_contract', 'sim.accept_contract(bigint,bigint)'),
+    ('deliver_contract', 'sim.deliver_contract(bigint,bigint)'),
+    ('offer_contract', 'sim.offer_contract(text,integer,integer,bigint,bigint,integer,integer)'),
+    ('create_player', 'sim.create_player(text,name,bigint,integer,integer)'),
+    ('drop_player', 'sim.drop_player(bigint)');
+-- Each call from its function's signature: sim.<command>(name =>
+-- ($1->>'name')::type, ...), $1 the journal row's args.
+UPDATE sim.journal_command j
+   SET arg_names = a.names,
+       call = format('SELECT %s(%s)', j.fn::oid::regproc, a.list)
+  FROM (SELECT p.oid, array_agg(a.name ORDER BY a.pos) AS names,
+               string_agg(format('%I => ($1->>%L)::%s', a.name, a.name, format_type(a.type, NULL)), ', '
+                          ORDER BY a.pos) AS list
+          FROM pg_catalog.pg_proc p,
+               unnest(p.proargnames[1:p.pronargs], p.proargtypes::oid[]) WITH ORDINALITY a(name, type, pos)
+         WHERE p.oid IN (SELECT c.fn FROM sim.journal_command c)
+         GROUP BY p.oid) a
+ WHERE a.oid = j.fn;
+ALTER TABLE sim.journal_command ALTER COLUMN arg_names SET NOT NULL, ALTER COLUMN call SET NOT NULL;
+
+-- While sim.replay re-applies a command: the recorded player (0: an
+-- operator) and issuer; NULL otherwise (src/replay.c).
+CREATE FUNCTION sim.replay_player() RETURNS bigint
+AS 'MODULE_PATHNAME', 'sim_replay_player'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION sim.replay_player() IS
+    'While sim.replay re-applies a command: the recorded player''s id (0: an operator''s command); NULL otherwise';
+CREATE FUNCTION sim.replay_issuer() RETURNS name
+AS 'MODULE_PATHNAME', 'sim_replay_issuer'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION sim.replay_issuer() IS
+    'While sim.replay re-applies a command: the role it was recorded as issued by; NULL otherwise';
+
+-- Record a command: called by each command once it has succeeded, in its
+-- transaction.  Not recorded when changes are not (no universe, or the
+-- generator's muted writes).  Whoever runs a command may write the journal:
+-- a player's command runs as the extension's owner (api), an operator has
+-- the table.  PL/pgSQL, so that its statements are planned once per
+-- session (a SQL function's would be planned at every call).
+CREATE FUNCTION sim.journal_write(command text, args jsonb) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    t   bigint := sim.change_tick();
+BEGIN
+    IF t IS NOT NULL THEN
+        INSERT INTO sim.journal (tick, command, args, player_id, issued_by)
+        VALUES (t, command, args, sim.identify(true),
+                coalesce(sim.replay_issuer(),
+                         (SELECT r.rolname FROM pg_catalog.pg_roles r WHERE r.oid = sim.acting_role())));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sim.journal_write(text, jsonb) IS
+    'Record a successful command in sim.journal under the tick its changes belong to (each command calls it)';
+
+-- Call a journalled command with its recorded arguments (its call in
+-- sim.journal_command; an argument absent from args is passed as NULL).
+-- 22023 for a command that is not journalled or an argument the function
+-- does not have.
+CREATE FUNCTION sim.journal_call(command text, args jsonb) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    j       sim.journal_command;
+    unknown text;
+BEGIN
+    SELECT * INTO j FROM sim.journal_command c WHERE c.command = journal_call.command;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'command "%" is not a journalled command', sim.echo(command)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'sim.journal_command lists them.';
+    END IF;
+    IF NOT (ARRAY(SELECT jsonb_object_keys(args)) <@ j.arg_names) THEN
+        SELECT string_agg(k, ', ') INTO unknown FROM jsonb_object_keys(args) k WHERE k <> ALL (j.arg_names);
+        RAISE EXCEPTION 'command "%" has no argument %', command, sim.echo(unknown)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE j.call USING args;
+END
+$$;
+COMMENT ON FUNCTION sim.journal_call(text, jsonb) IS
+    'Call a journalled command (sim.journal_command) with the arguments of a journal row';
+
+CREATE FUNCTION sim.replay_command(command text, args jsonb, player bigint, issued_by name) RETURNS void
+AS 'MODULE_PATHNAME', 'sim_replay_command'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION sim.replay_command(text, jsonb, bigint, name) IS
+    'Re-apply one journalled command as the recorded player (NULL: an operator) and issuer (operators only)';
+
+-- The recording a replay follows: what happened after a snapshot, as an
+-- export carries it (sim.load_recording restores these from it).
+CREATE TABLE sim.replay_tick (LIKE sim.tick_log);
+ALTER TABLE sim.replay_tick ADD PRIMARY KEY (tick);
+COMMENT ON TABLE sim.replay_tick IS 'The recording: the recorded ticks and their state hashes (from sim.tick_log)';
+CREATE TABLE sim.replay_journal (LIKE sim.journal);
+ALTER TABLE sim.replay_journal ADD PRIMARY KEY (seq);
+CREATE INDEX ON sim.replay_journal (tick, seq);
+COMMENT ON TABLE sim.replay_journal IS 'The recording: the recorded commands (from sim.journal)';
+CREATE TABLE sim.replay_change (LIKE sim.change);
+ALTER TABLE sim.replay_change ADD PRIMARY KEY (tick, seq);
+COMMENT ON TABLE sim.replay_change IS 'The recording: the recorded change rows (from sim.change)';
+
+-- The state hash of a recorded tick, from sim.replay_change: sim.tick_hash
+-- with the recording's change rows, written from sim.tick_hash's own
+-- definition so the two cannot disagree.
+DO $do$
+DECLARE
+    def     text := pg_catalog.pg_get_functiondef('sim.tick_hash(bigint,bytea)'::regprocedure);
+BEGIN
+    IF (SELECT count(*) FROM regexp_matches(def, 'FROM (sim\.)?change c\M', 'g')) <> 1 THEN
+        RAISE EXCEPTION 'sim.tick_hash no longer reads "FROM sim.change c" once: update sql/replay.sql';
+    END IF;
+    def := regexp_replace(def, 'FROM (sim\.)?change c\M', 'FROM sim.replay_change c');
+    def := regexp_replace(def, 'FUNCTION (sim\.)?tick_hash\(', 'FUNCTION sim.replay_tick_hash(');
+    EXECUTE regexp_replace(def, '\mtick_hash\.', 'replay_tick_hash.', 'g');
+END
+$do$;
+COMMENT ON FUNCTION sim.replay_tick_hash(bigint, bytea) IS
+    'sim.tick_hash over the recording''s change rows (sim.replay_change)';
+
+-- Fill the recording from this database's own history after tick t: its
+-- tick log, journal and change record (what an export's recording sections
+-- carry).  The commands are those filed under later ticks, or, given a
+-- snapshot's journal high-water mark, those journalled after it (commands
+-- between its tick and the next that it holds already are not applied
+-- again).  For tests and what-if runs in one database.
+CREATE FUNCTION sim.replay_capture(t bigint, journal_hw bigint DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM sim.require_arg(t, 't');
+    TRUNCATE sim.replay_tick, sim.replay_journal, sim.replay_change;
+    INSERT INTO sim.replay_tick SELECT * FROM sim.tick_log l WHERE l.tick > t;
+    INSERT INTO sim.replay_journal SELECT * FROM sim.journal j
+     WHERE CASE WHEN journal_hw IS NULL THEN j.tick > t ELSE j.seq > journal_hw END;
+    INSERT INTO sim.replay_change SELECT * FROM sim.change c WHERE c.tick > t;
+END
+$$;
+COMMENT ON FUNCTION sim.replay_capture(bigint, bigint) IS
+    'Replace the recording (sim.replay_tick, replay_journal, replay_change) with this database''s ticks, commands and changes after tick t (commands after journal_hw when given)';
+
+-- The table each kind of change record names.
+CREATE FUNCTION sim.change_table(kind smallint) RETURNS text
+LANGUAGE sql IMMUTABLE
+RETURN (ARRAY['ship', 'ship_cargo', 'station_stock', 'market_order', 'trade', 'wallet'])[kind];
+COMMENT ON FUNCTION sim.change_table(smallint) IS 'The table a kind of sim.change row describes';
+
+-- A row of the change record as sim.replay reports it: its sector and its
+-- fields by name (sim.change_kind), or NULL for a deleted entity.
+CREATE FUNCTION sim.change_row_json(kind smallint, sector_id integer, val double precision[])
+RETURNS jsonb
+LANGUAGE sql STABLE
+RETURN CASE WHEN val IS NOT NULL THEN
+       jsonb_build_object('sector_id', sector_id)
+       || (SELECT jsonb_object_agg(f.name, f.v)
+             FROM unnest((SELECT k.fields FROM sim.change_kind k WHERE k.kind = change_row_json.kind), val) f(name, v)
+            WHERE f.name IS NOT NULL)
+       END;
+COMMENT ON FUNCTION sim.change_row_json(smallint, integer, double precision[]) IS
+    'A change row''s sector and named fields as JSON (NULL: the entity was deleted)';
+
+-- Replay the recording from the current universe; see docs/lifecycle.md.
+CREATE FUNCTION sim.replay(recording bytea DEFAULT NULL, ticks integer DEFAULT NULL)
+RETURNS TABLE (ticks_replayed bigint, matched boolean, first_divergent_tick bigint, table_name text,
+               entity_kind text, entity_id bigint, sub_id integer, expected jsonb, actual jsonb)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    w           sim.world;
+    first_tick  bigint;
+    last_tick   bigint;
+    rec         sim.replay_tick;
+    j           sim.replay_journal;
+    failed      sim.replay_journal;
+    failure     jsonb;
+    d           record;
+    n           bigint := 0;
+BEGIN
+    IF NOT sim.acting_as_operator() THEN
+        RAISE EXCEPTION 'only an operator may replay'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF ticks IS NOT NULL AND ticks < 1 THEN
+        RAISE EXCEPTION 'ticks must be positive, not %', ticks USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF recording IS NOT NULL THEN
+        IF octet_length(recording) = 0 THEN
+            RAISE EXCEPTION 'the recording is empty'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Pass an export (sim.export_snapshot), or NULL to replay the recording loaded already.';
+        END IF;
+        PERFORM sim.load_recording(recording);
+    END IF;
+    SELECT min(r.tick), max(r.tick) INTO first_tick, last_tick FROM sim.replay_tick r;
+    IF first_tick IS NULL THEN
+        RAISE EXCEPTION 'there is no recording to replay'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass an export (sim.export_snapshot) that holds ticks after its snapshot, or import one first.';
+    END IF;
+    SELECT * INTO w FROM sim.world FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no universe to replay the recording on'
+            USING ERRCODE = 'SM018', HINT = 'Import the recording''s snapshot (sim.import_snapshot) first.';
+    END IF;
+    IF NOT w.paused AND (SELECT t.worker_pid FROM sim.ticker_state() t) IS NOT NULL
+       AND current_setting('sim.enabled')::boolean
+       AND current_setting('sim.database') = pg_catalog.current_database() THEN
+        RAISE EXCEPTION 'the ticker is running'
+            USING ERRCODE = 'SM018',
+                  DETAIL = 'Replay runs the recorded ticks itself, one after another.',
+                  HINT = 'Pause the universe first: sim.pause().';
+    END IF;
+    IF w.tick <> first_tick - 1
+       OR sim.replay_tick_hash(first_tick, w.state_hash)
+              IS DISTINCT FROM (SELECT r.state_hash FROM sim.replay_tick r WHERE r.tick = first_tick) THEN
+        RAISE EXCEPTION 'the universe is not at the recording''s start'
+            USING ERRCODE = 'SM018',
+                  DETAIL = format('The recording starts from tick %s; the universe is at tick %s%s.', first_tick - 1, w.tick,
+                                  CASE WHEN w.tick = first_tick - 1 THEN ' with another state hash' END),
+                  HINT = 'Roll back to (or import) the snapshot the recording was exported with.';
+    END IF;
+    IF (SELECT count(*) FROM sim.replay_tick) <> last_tick - first_tick + 1 THEN
+        RAISE EXCEPTION 'the recording has gaps between ticks % and %', first_tick, last_tick
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Export it again: its tick log must be kept for every tick since the snapshot (sim.tick_history).';
+    END IF;
+    IF ticks IS NOT NULL THEN
+        last_tick := least(last_tick, first_tick + ticks - 1);
+    END IF;
+
+    FOR rec IN SELECT * FROM sim.replay_tick r WHERE r.tick <= last_tick ORDER BY r.tick LOOP
+        failed := NULL;
+        FOR j IN SELECT * FROM sim.replay_journal rj WHERE rj.tick = rec.tick ORDER BY rj.seq LOOP
+            BEGIN
+                PERFORM sim.replay_command(j.command, j.args, j.player_id, j.issued_by);
+            EXCEPTION WHEN OTHERS THEN
+                IF failed IS NULL THEN
+                    failed := j;
+                    failure := jsonb_build_object('sqlstate', SQLSTATE, 'message', SQLERRM);
+                END IF;
+            END;
+        END LOOP;
+        PERFORM sim.step(1);
+        n := n + 1;
+        IF (SELECT sw.state_hash FROM sim.world sw) IS DISTINCT FROM rec.state_hash OR failed IS NOT NULL THEN
+            -- the first divergence: a recorded command that failed, else the
+            -- first entity (kind, id, sub_id) whose rows of the tick differ
+            SELECT coalesce(e.kind, a.kind) AS kind, coalesce(e.id, a.id) AS id, coalesce(e.sub_id, a.sub_id) AS sub_id,
+                   e.rows AS expected, a.rows AS actual
+              INTO d
+              FROM (SELECT c.kind, c.id, c.sub_id, string_agg(int4send(c.sector_id) || coalesce(array_send(c.val), '\x00'), ''
+                                                              ORDER BY c.seq) AS bytes,
+                           jsonb_agg(sim.change_row_json(c.kind, c.sector_id, c.val) ORDER BY c.seq) AS rows
+                      FROM sim.replay_change c WHERE c.tick = rec.tick GROUP BY 1, 2, 3) e
+              FULL JOIN (SELECT c.kind, c.id, c.sub_id, string_agg(int4send(c.sector_id) || coalesce(array_send(c.val), '\x00'), ''
+                                                                   ORDER BY c.seq) AS bytes,
+                                jsonb_agg(sim.change_row_json(c.kind, c.sector_id, c.val) ORDER BY c.seq) AS rows
+                           FROM sim.change c WHERE c.tick = rec.tick GROUP BY 1, 2, 3) a
+                ON a.kind = e.kind AND a.id = e.id AND a.sub_id = e.sub_id
+             WHERE e.bytes IS DISTINCT FROM a.bytes
+             ORDER BY 1, 2, 3
+             LIMIT 1;
+            IF failed IS NOT NULL THEN
+                RETURN QUERY SELECT n, false, rec.tick, 'journal'::text, failed.command, failed.seq, NULL::integer,
+                                    failed.args, failure;
+            ELSIF d.kind IS NOT NULL THEN
+                RETURN QUERY SELECT n, false, rec.tick, sim.change_table(d.kind),
+                                    (SELECT k.name FROM sim.change_kind k WHERE k.kind = d.kind),
+                                    d.id, d.sub_id, d.expected, d.actual;
+            ELSE
+                RETURN QUERY SELECT n, false, rec.tick, NULL::text, NULL::text, NULL::bigint, NULL::integer,
+                                    NULL::jsonb, NULL::jsonb;
+            END IF;
+            RETURN;
+        END IF;
+    END LOOP;
+    RETURN QUERY SELECT n, true, NULL::bigint, NULL::text, NULL::text, NULL::bigint, NULL::integer,
+                        NULL::jsonb, NULL::jsonb;
+END
+$$;
+COMMENT ON FUNCTION sim.replay(bytea, integer) IS
+    'Re-apply a recording (an export''s, or the one loaded) tick by tick from its snapshot and report the first divergent tick, table and entity, or that every tick matched (operators only)';
+
+-- The journal in the snapshot registry (sql/lifecycle.sql).  A snapshot
+-- holds the journal (state: every row visible at the capture, so a
+-- rollback restores it with the universe), and an export adds the
+-- recording: the ticks after the snapshot with their hashes, the commands
+-- journalled after it, and the change rows of those ticks, which
+-- sim.import_snapshot and sim.load_recording restore into the replay
+-- tables.  Filters: $1 = the snapshot's tick, $2 = its journal high-water
+-- mark.
+INSERT INTO sim.snapshot_section (name, part, source, target, filter, ord) VALUES
+    ('journal', 'state', 'sim.journal', 'sim.journal', NULL, 410),
+    ('replay_tick', 'recording', 'sim.tick_log', 'sim.replay_tick', 'tick > $1', 1001),
+    ('replay_journal', 'recording', 'sim.journal', 'sim.replay_journal', 'seq > $2', 1002),
+    ('replay_change', 'recording', 'sim.change', 'sim.replay_change', 'tick > $1', 1003);
 -- sim: the api schema -- what players and anonymous clients may see and do,
 -- in PostgREST's conventions (docs/api.md).
 --
@@ -6535,8 +7391,9 @@ BEGIN
                                            'sim.undock(bigint)'::regprocedure,
                                            'sim.change_tick()'::regprocedure,
                                            'sim.change_horizon()'::regprocedure,
-                                           'sim.delta(bigint, bigint, integer[], boolean)'::regprocedure,
-                                           'sim.delta_state(integer[])'::regprocedure,
+                                           'sim.notify_epoch()'::regprocedure,
+                                           'sim.delta(bigint, bigint, integer[], boolean, bigint)'::regprocedure,
+                                           'sim.delta_state(integer[], bigint)'::regprocedure,
                                            'sim.ships_in_view(double precision[], integer)'::regprocedure,
                                            'sim.view_check(double precision[], integer)'::regprocedure,
                                            'sim.route_xyz(integer, integer, text, integer)'::regprocedure))
