@@ -19,7 +19,9 @@
 #   4-6. all processes, the ticker, the postmaster, each while the ticker is
 #      caught inside a tick that has applied commands and moved ships but
 #      not committed (a trigger waits on an advisory lock the test holds).
-# Right before each kill a navigate is committed and acknowledged.  After
+# Right before each kill a navigate is committed and acknowledged (in round
+# 3 right before the sim.step begins: a command waits for a tick in
+# progress, as it journals under the next tick).  After
 # each restart:
 #   - the world resumes at or after the last tick seen committed, and a
 #     killed tick or sim.step leaves none of its effects behind: commands it
@@ -420,9 +422,14 @@ for my $round (1 .. @rounds)
 	my $session;    # a background session killed with the server
 	my $holder;     # one holding lock 4243, likewise
 	my @held;       # commands pending when the ticker was caught in its tick
+	my $cmd;        # a command acknowledged just before the kill
 
 	if ($kind eq 'step')
 	{
+		# acknowledged before the step begins: a command waits for a tick
+		# in progress (it journals under the next tick), and this one's
+		# tick does not end before the kill
+		($cmd) = issue_batch(1);
 		# a session caught inside sim.step(200), after its 200 ticks, before
 		# its commit: it waits for lock 4243, which $holder holds
 		$holder = $node->background_psql($db);
@@ -454,7 +461,7 @@ for my $round (1 .. @rounds)
 	}
 
 	# a command acknowledged just before the kill, and the last tick seen
-	my ($cmd) = issue_batch(1);
+	($cmd) = issue_batch(1) unless $kind eq 'step';
 	$cmd //= (sort { $b <=> $a } keys %cmds)[0];
 	my $seen = tick_of($node);
 	if ($kind eq 'step')
