@@ -19,8 +19,8 @@
 #   4-6. all processes, the ticker, the postmaster, each while the ticker is
 #      caught inside a tick that has applied commands and moved ships but
 #      not committed (a trigger waits on an advisory lock the test holds).
-# Right before each kill a navigate is committed and acknowledged (in round
-# 3 right before the sim.step begins: a command waits for a tick in
+# Right before each kill a navigate is committed and acknowledged (in rounds
+# 3-6 right before the tick is caught: a command waits for a tick in
 # progress, as it journals under the next tick).  After
 # each restart:
 #   - the world resumes at or after the last tick seen committed, and a
@@ -424,12 +424,14 @@ for my $round (1 .. @rounds)
 	my @held;       # commands pending when the ticker was caught in its tick
 	my $cmd;        # a command acknowledged just before the kill
 
+	# When a tick is caught in progress (rounds 3-6), the command is
+	# acknowledged before it is caught: a command waits for a tick in
+	# progress (its journal line is filed under the next tick), and the
+	# caught tick does not end before the kill.
+	($cmd) = issue_batch(1) if $kind eq 'step' || $hold;
+
 	if ($kind eq 'step')
 	{
-		# acknowledged before the step begins: a command waits for a tick
-		# in progress (it journals under the next tick), and this one's
-		# tick does not end before the kill
-		($cmd) = issue_batch(1);
 		# a session caught inside sim.step(200), after its 200 ticks, before
 		# its commit: it waits for lock 4243, which $holder holds
 		$holder = $node->background_psql($db);
@@ -461,7 +463,7 @@ for my $round (1 .. @rounds)
 	}
 
 	# a command acknowledged just before the kill, and the last tick seen
-	($cmd) = issue_batch(1) unless $kind eq 'step';
+	($cmd) = issue_batch(1) unless $kind eq 'step' || $hold;
 	$cmd //= (sort { $b <=> $a } keys %cmds)[0];
 	my $seen = tick_of($node);
 	if ($kind eq 'step')
