@@ -30,7 +30,7 @@
 #   SIM_TEST_TIMEOUT  seconds for the whole run, set-up included (default 840)
 #   SIM_TEST_SUITE_TIMEOUT  seconds for one suite (default 300; TAP twice that)
 #   SIM_TEST_KEEP=1   keep the temporary directory (cluster, logs) afterwards
-#   SIM_FUZZ_SECONDS  length of the fuzz run (default 60)
+#   SIM_FUZZ_SECONDS  length of the fuzz run (default 40)
 #   SIM_TEST_OUT      directory of the browser tests' screenshots (default:
 #                     browser-out in the temporary directory)
 set -euo pipefail
@@ -198,7 +198,7 @@ elif ! run_suite unit "$suite_cap" make --no-print-directory unitcheck; then
 fi
 
 # ---------------------------------------------------------------- fuzz
-fuzz_seconds=${SIM_FUZZ_SECONDS:-60}
+fuzz_seconds=${SIM_FUZZ_SECONDS:-40}
 [[ $fuzz_seconds =~ ^[0-9]+$ ]] || die "SIM_FUZZ_SECONDS must be a number of seconds, not '$fuzz_seconds'"
 if [ ! -f "$tree/test/fuzz/Makefile" ]; then
 	record fuzz skipped "no test/fuzz"
