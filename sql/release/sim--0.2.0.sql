@@ -4796,13 +4796,13 @@ $$;
 COMMENT ON FUNCTION sim.change_data(smallint, double precision[]) IS
     'A change''s values as a JSON object keyed by field name, codes as their labels (NULL for a deletion)';
 
--- Start the record afresh at the universe's tick: drop every partition and
--- make the first ones.  The generator and sim.reset_universe call it.
-CREATE FUNCTION sim.reset_changes() RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER AS $$
+-- Restart the change record at tick t: drop every partition and make the
+-- first ones, covering t + 1 on.  An import, or a rollback past the record's
+-- retention, calls it with the snapshot's tick.
+CREATE FUNCTION sim.restart_changes(t bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     p   record;
-    t   bigint := coalesce((SELECT w.tick FROM sim.world w), 0);
 BEGIN
     FOR p IN SELECT cp.name FROM sim.change_partition cp LOOP
         EXECUTE format('ALTER EXTENSION sim DROP TABLE sim.%I', p.name);
@@ -4812,6 +4812,17 @@ BEGIN
     INSERT INTO sim.change_log AS l (horizon, covered_to) VALUES (t, t + 1)
     ON CONFLICT (id) DO UPDATE SET horizon = excluded.horizon, covered_to = excluded.covered_to;
     PERFORM sim.maintain_changes(t);
+END
+$$;
+COMMENT ON FUNCTION sim.restart_changes(bigint) IS
+    'Empty the change record and restart it at tick t (import, or a rollback past the record''s retention)';
+
+-- Start the record afresh at the universe's tick.  The generator and
+-- sim.reset_universe call it.
+CREATE FUNCTION sim.reset_changes() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    PERFORM sim.restart_changes(coalesce((SELECT w.tick FROM sim.world w), 0));
 END
 $$;
 COMMENT ON FUNCTION sim.reset_changes() IS
@@ -5304,26 +5315,6 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION sim.snapshot_exists_error(text) IS 'Raise SM015 naming the snapshot';
-
--- Restart the change record at tick t: every partition dropped, the record
--- covering t + 1 on (sim.reset_changes at a tick not yet in sim.world).
-CREATE FUNCTION sim.restart_changes(t bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    p   record;
-BEGIN
-    FOR p IN SELECT cp.name FROM sim.change_partition cp LOOP
-        EXECUTE format('ALTER EXTENSION sim DROP TABLE sim.%I', p.name);
-        EXECUTE format('DROP TABLE sim.%I', p.name);
-    END LOOP;
-    DELETE FROM sim.change_partition;
-    INSERT INTO sim.change_log AS l (horizon, covered_to) VALUES (t, t + 1)
-    ON CONFLICT (id) DO UPDATE SET horizon = excluded.horizon, covered_to = excluded.covered_to;
-    PERFORM sim.maintain_changes(t);
-END
-$$;
-COMMENT ON FUNCTION sim.restart_changes(bigint) IS
-    'Empty the change record and restart it at tick t (import, or a rollback past the record''s retention)';
 
 -- sim.snapshot(name): capture the universe (src/snapshot.c) and store it.
 CREATE FUNCTION sim.snapshot(name text) RETURNS sim.snapshots
